@@ -1,0 +1,9 @@
+//! Lamppost (灯杆报警定位): find a street lamp post from the alarm code on its sign, offline.
+//!
+//! The library holds everything but the window: codes, geography, the reference database, the
+//! in-memory search index, imports and exports. It never names egui; the `gui` feature adds the
+//! `ui` module on top.
+
+pub mod code;
+pub mod geo;
+pub mod model;
