@@ -26,10 +26,14 @@ pub enum CodeError {
     #[error("编码为空 / the code is empty")]
     Empty,
     /// Longer than [`MAX_CODE_LEN`] after normalisation.
-    #[error("编码过长（最多 {MAX_CODE_LEN} 个字符）/ the code is too long (at most {MAX_CODE_LEN} characters)")]
+    #[error(
+        "编码过长（最多 {MAX_CODE_LEN} 个字符）/ the code is too long (at most {MAX_CODE_LEN} characters)"
+    )]
     TooLong,
     /// Holds a character that is neither a letter, a digit nor a separator.
-    #[error("编码含有非法字符 {0:?} / the code contains the character {0:?}, which is not a letter or digit")]
+    #[error(
+        "编码含有非法字符 {0:?} / the code contains the character {0:?}, which is not a letter or digit"
+    )]
     BadChar(char),
 }
 
@@ -39,6 +43,13 @@ impl PoleCode {
         let key = normalize_strict(text)?;
         let display = text.trim().to_owned();
         Ok(Self { key, display })
+    }
+
+    /// Rebuilds a code read back from the database, where both forms were stored after
+    /// [`PoleCode::parse`] made them.
+    #[must_use]
+    pub fn from_stored(key: String, display: String) -> Self {
+        Self { key, display }
     }
 
     /// The normalised key (`1120034` for `1-12-0034` or `１１２００３４`).
@@ -73,8 +84,29 @@ pub fn is_separator(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
-            '-' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '－' | 'ー' | '_' | '＿' | '.' | '．' | '。'
-                | '·' | '・' | '/' | '／' | '\\' | '＼' | '、' | ',' | '，'
+            '-' | '‐'
+                | '‑'
+                | '‒'
+                | '–'
+                | '—'
+                | '―'
+                | '−'
+                | '－'
+                | 'ー'
+                | '_'
+                | '＿'
+                | '.'
+                | '．'
+                | '。'
+                | '·'
+                | '・'
+                | '/'
+                | '／'
+                | '\\'
+                | '＼'
+                | '、'
+                | ','
+                | '，'
         )
 }
 

@@ -358,10 +358,16 @@ mod tests {
         // A line 1 km north from (25.0, 121.5); a point 20 m east of its middle.
         let a = LatLon::new(25.0, 121.5);
         let plane = LocalPlane::new(a);
-        let b = plane.to_latlon(Xy { x_m: 0.0, y_m: 1000.0 });
+        let b = plane.to_latlon(Xy {
+            x_m: 0.0,
+            y_m: 1000.0,
+        });
         let line = Polyline::new(&[a, b]).unwrap();
         assert!((line.length_m() - 1000.0).abs() < 1e-6);
-        let p = plane.to_latlon(Xy { x_m: 20.0, y_m: 500.0 });
+        let p = plane.to_latlon(Xy {
+            x_m: 20.0,
+            y_m: 500.0,
+        });
         let hit = line.project(p);
         assert!((hit.along_m - 500.0).abs() < 1e-6);
         assert!((hit.offset_m - 20.0).abs() < 1e-6);
@@ -377,8 +383,14 @@ mod tests {
         let plane = LocalPlane::new(a);
         let pts = [
             a,
-            plane.to_latlon(Xy { x_m: 100.0, y_m: 0.0 }),
-            plane.to_latlon(Xy { x_m: 100.0, y_m: 100.0 }),
+            plane.to_latlon(Xy {
+                x_m: 100.0,
+                y_m: 0.0,
+            }),
+            plane.to_latlon(Xy {
+                x_m: 100.0,
+                y_m: 100.0,
+            }),
         ];
         let line = Polyline::new(&pts).unwrap();
         assert!((line.length_m() - 200.0).abs() < 1e-6);
@@ -406,7 +418,10 @@ mod tests {
     fn wkt_round_trips_and_rejects_junk() {
         let pts = vec![LatLon::new(25.05, 121.51), LatLon::new(25.06, 121.52)];
         let wkt = to_wkt_linestring(&pts);
-        assert_eq!(wkt, "LINESTRING(121.5100000 25.0500000, 121.5200000 25.0600000)");
+        assert_eq!(
+            wkt,
+            "LINESTRING(121.5100000 25.0500000, 121.5200000 25.0600000)"
+        );
         assert_eq!(parse_wkt_linestring(&wkt).unwrap(), pts);
         assert_eq!(parse_wkt_linestring("").unwrap(), vec![]);
         assert!(parse_wkt_linestring("POINT(1 2)").is_err());

@@ -4,6 +4,16 @@
 //! in-memory search index, imports and exports. It never names egui; the `gui` feature adds the
 //! `ui` module on top.
 
+pub mod canonical;
 pub mod code;
+pub mod demo;
+pub mod estimate;
 pub mod geo;
 pub mod model;
+pub mod readback;
+pub mod search;
+pub mod store;
+pub mod synth;
+pub mod text;
+#[cfg(feature = "gui")]
+pub mod ui;

@@ -1,1 +1,39 @@
-fn main() {}
+//! `lamppost`: the call-taker window by default, and the command line.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let result = match args.command {
+        Some(command) => cli::run(args.db.as_deref(), command),
+        None => open_window(args.db.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(feature = "gui")]
+fn open_window(db: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let path = cli::resolve_db(db);
+    lamppost::ui::run(path.map_err(|e| format!("{e:#}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_window(_db: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    use clap::CommandFactory as _;
+    eprintln!(
+        "此版本未包含图形界面（编译时未启用 gui 功能）/ this build has no window (built without the `gui` feature); use a subcommand:\n"
+    );
+    cli::Cli::command().print_help()?;
+    Ok(ExitCode::from(2))
+}

@@ -1,0 +1,381 @@
+//! The command line: the same binary for scripting, tests and headless servers.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use lamppost::estimate::Position;
+use lamppost::geo::{LatLon, format_latlon_dms};
+use lamppost::readback::Lang;
+use lamppost::search::{DEFAULT_LIMIT, Hit, PoleView, SearchIndex, Target};
+use lamppost::store::Store;
+use serde_json::{Value, json};
+
+/// Exit status for "not found" / "no match".
+const NOT_FOUND: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lamppost",
+    version,
+    about = "灯杆报警定位 Lamppost: find a street lamp post from the alarm code on its sign, offline.",
+    long_about = "灯杆报警定位 Lamppost: find a street lamp post from the alarm code on its sign, offline.\n\
+                  With no command, opens the call-taker window."
+)]
+pub struct Cli {
+    /// Reference database (default: lamppost.sqlite in the per-user data folder, created from
+    /// the bundled demo data on first use).
+    #[arg(long, global = true, env = "LAMPPOST_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new database: the demo data, or empty.
+    Init {
+        /// Create an empty database instead of loading the demo data.
+        #[arg(long)]
+        empty: bool,
+    },
+    /// Counts: streets, codes, surveyed, estimated, data version.
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Look up one code (any spelling: dashes, spaces, full-width digits).
+    Lookup {
+        /// The code on the sign.
+        code: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search codes, streets (with a pole number), landmarks and cross streets.
+    Search {
+        /// What the caller said: a code, `重庆北路 34`, `cqbl34`, a landmark…
+        query: String,
+        /// Most results to show.
+        #[arg(long, default_value_t = DEFAULT_LIMIT)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The pole nearest to a point (WGS-84 latitude and longitude, in that order).
+    Nearest {
+        /// Latitude in degrees (north positive).
+        #[arg(allow_negative_numbers = true)]
+        lat: f64,
+        /// Longitude in degrees (east positive).
+        #[arg(allow_negative_numbers = true)]
+        lon: f64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The default database: `lamppost.sqlite` in the per-user data folder.
+pub fn default_db_path() -> Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("cn", "Lamppost", "lamppost")
+        .context("找不到用户数据目录 / cannot find the per-user data folder; pass --db PATH")?;
+    Ok(dirs.data_dir().join("lamppost.sqlite"))
+}
+
+/// The database to use: `--db`, or the default one, created from the demo data when missing.
+pub fn resolve_db(db: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = db {
+        return Ok(p.to_owned());
+    }
+    let path = default_db_path()?;
+    if !path.exists() {
+        lamppost::demo::create_demo_database(&path, &operator())?;
+        eprintln!(
+            "已用示范数据创建数据库 / created the database from the demo data: {}",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Who is running the command, for audit records.
+pub fn operator() -> String {
+    std::env::var("LAMPPOST_OPERATOR")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// Runs a subcommand.
+pub fn run(db: Option<&Path>, command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Init { empty } => init(db, empty),
+        Command::Stats { json } => stats(&open_index(db)?, json),
+        Command::Lookup { code, json } => lookup(&open_index(db)?, &code, json),
+        Command::Search { query, limit, json } => search(&open_index(db)?, &query, limit, json),
+        Command::Nearest { lat, lon, json } => nearest(&open_index(db)?, lat, lon, json),
+    }
+}
+
+fn open_index(db: Option<&Path>) -> Result<SearchIndex> {
+    let path = resolve_db(db)?;
+    Ok(SearchIndex::open(&path)?)
+}
+
+fn init(db: Option<&Path>, empty: bool) -> Result<ExitCode> {
+    let path = match db {
+        Some(p) => p.to_owned(),
+        None => default_db_path()?,
+    };
+    if empty {
+        Store::create(&path)?;
+        println!(
+            "已创建空数据库 / created an empty database: {}",
+            path.display()
+        );
+    } else {
+        let (_, s) = lamppost::demo::create_demo_database(&path, &operator())?;
+        println!(
+            "已创建示范数据库：{} 条街路，{} 个编码，数据版本 {} / created the demo database: {} streets, {} codes, data version {}: {}",
+            s.streets,
+            s.poles,
+            s.version,
+            s.streets,
+            s.poles,
+            s.version,
+            path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn stats(index: &SearchIndex, json: bool) -> Result<ExitCode> {
+    let c = index.position_counts();
+    let info = index.info();
+    if json {
+        print_json(&json!({
+            "dataset": info.name,
+            "dataset_en": info.name_en,
+            "streets": index.streets().len(),
+            "codes": index.len(),
+            "surveyed": c.surveyed,
+            "estimated": c.estimated,
+            "unknown": c.unknown,
+            "data_version": info.data_version,
+        }))?;
+    } else {
+        println!("数据集 dataset:        {} {}", info.name, info.name_en);
+        println!("数据版本 data version: {}", info.data_version);
+        println!("街路 streets:          {}", index.streets().len());
+        println!("编码 codes:            {}", index.len());
+        println!("实测 surveyed:         {}", c.surveyed);
+        println!("估算 estimated:        {}", c.estimated);
+        println!("未知 unknown:          {}", c.unknown);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON object for one pole (the fields DESIGN.md promises, and more).
+pub fn pole_json(index: &SearchIndex, p: PoleView<'_>) -> Value {
+    let pos = p.position();
+    let at = pos.point();
+    let street = p.street();
+    json!({
+        "code": p.code(),
+        "key": p.key(),
+        "street": street.name,
+        "street_en": street.name_en,
+        "street_code": street.code,
+        "district": street.district,
+        "pole_no": p.pole_no(),
+        "side": p.side().map(lamppost::model::Side::zh),
+        "lat_deg": at.map(|a| round7(a.lat_deg)),
+        "lon_deg": at.map(|a| round7(a.lon_deg)),
+        "position": pos.kind(),
+        "error_radius_m": pos.radius_m().map(|r| r.round()),
+        "address": p.address(),
+        "landmark": p.landmark(),
+        "cross_street": p.cross_street(),
+        "jurisdiction": p.jurisdiction(),
+        "status": p.status(),
+        "note": p.note(),
+        "readback": p.readback(Lang::Zh),
+        "readback_en": p.readback(Lang::En),
+        "data_version": index.info().data_version,
+    })
+}
+
+fn round7(x: f64) -> f64 {
+    (x * 1e7).round() / 1e7
+}
+
+fn print_json(v: &Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn position_text(pos: &Position) -> String {
+    match pos {
+        Position::Surveyed(at) => format!(
+            "{:.7}, {:.7}（{}）实测 surveyed",
+            at.lat_deg,
+            at.lon_deg,
+            format_latlon_dms(*at)
+        ),
+        Position::Estimated { at, radius_m, .. } => format!(
+            "{:.7}, {:.7}（{}）估算 estimated ±{radius_m:.0} m",
+            at.lat_deg,
+            at.lon_deg,
+            format_latlon_dms(*at)
+        ),
+        Position::Unknown => "未知 unknown".to_owned(),
+    }
+}
+
+fn print_card(index: &SearchIndex, p: PoleView<'_>) {
+    let street = p.street();
+    println!("{}  {}", p.code(), p.readback(Lang::Zh));
+    println!("  街路 street:        {} {}", street.name, street.name_en);
+    if let Some(n) = p.pole_no() {
+        println!("  杆号 pole number:   {n}");
+    }
+    if let Some(s) = p.side() {
+        println!("  方位 side:          {}侧 {}", s.zh(), s.en());
+    }
+    println!("  位置 position:      {}", position_text(&p.position()));
+    println!("  地址 address:       {}", p.address());
+    println!("  路口 cross street:  {}", p.cross_street());
+    println!("  地标 landmark:      {}", p.landmark());
+    println!("  辖区 jurisdiction:  {}", p.jurisdiction());
+    println!("  读回 read-back:     {}", p.readback(Lang::Zh));
+    println!("  Read-back (en):     {}", p.readback(Lang::En));
+    println!("  数据版本 version:   {}", index.info().data_version);
+}
+
+fn lookup(index: &SearchIndex, code: &str, json: bool) -> Result<ExitCode> {
+    let Some(id) = index.lookup(code) else {
+        eprintln!(
+            "未找到编码 / code not found: {}",
+            code.chars().take(64).collect::<String>()
+        );
+        return Ok(ExitCode::from(NOT_FOUND));
+    };
+    let p = index.pole(id);
+    if json {
+        print_json(&pole_json(index, p))?;
+    } else {
+        print_card(index, p);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hit_json(index: &SearchIndex, rank: usize, h: &Hit) -> Value {
+    let mut v = match h.target {
+        Target::Pole(id) => {
+            let mut v = pole_json(index, index.pole(id));
+            v["kind"] = json!("pole");
+            v
+        }
+        Target::Street(s) => {
+            let st = &index.streets()[s as usize];
+            json!({
+                "kind": "street",
+                "street": st.name,
+                "street_en": st.name_en,
+                "street_code": st.code,
+                "district": st.district,
+                "poles": st.poles,
+                "lat_deg": st.anchor.map(|a| round7(a.lat_deg)),
+                "lon_deg": st.anchor.map(|a| round7(a.lon_deg)),
+            })
+        }
+    };
+    v["rank"] = json!(rank + 1);
+    v["reason"] = json!(h.reason.word());
+    v["reason_text"] = json!(h.reason.describe(Lang::Zh));
+    v["distance_m"] = json!(h.dist_m.map(f64::round));
+    v
+}
+
+fn search(index: &SearchIndex, query: &str, limit: usize, json: bool) -> Result<ExitCode> {
+    let r = index.search(query, limit);
+    if json {
+        let results: Vec<Value> = r
+            .hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| hit_json(index, i, h))
+            .collect();
+        print_json(&json!({
+            "query": query.chars().take(MAX_ECHO).collect::<String>(),
+            "too_long": r.too_long,
+            "results": results,
+        }))?;
+    } else if r.too_long {
+        eprintln!("查询过长，未搜索 / the query is too long and was not searched");
+    } else if r.hits.is_empty() {
+        eprintln!("无匹配结果 / no match");
+    } else {
+        for (i, h) in r.hits.iter().enumerate() {
+            let dist = h
+                .dist_m
+                .map_or_else(|| "-".to_owned(), |d| format!("{d:.0} m"));
+            let what = match h.target {
+                Target::Pole(id) => {
+                    let p = index.pole(id);
+                    format!("{:<12} {}", p.code(), p.readback(Lang::Zh))
+                }
+                Target::Street(s) => {
+                    let st = &index.streets()[s as usize];
+                    format!(
+                        "{:<12} {}（{} 根灯杆，请补充杆号 / add a pole number）",
+                        "街路", st.name, st.poles
+                    )
+                }
+            };
+            println!(
+                "{:>2}. {what}  [{}] {dist}",
+                i + 1,
+                h.reason.describe(Lang::Zh)
+            );
+        }
+    }
+    Ok(if r.hits.is_empty() {
+        ExitCode::from(NOT_FOUND)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Longest query echoed back in JSON.
+const MAX_ECHO: usize = 200;
+
+fn nearest(index: &SearchIndex, lat: f64, lon: f64, json: bool) -> Result<ExitCode> {
+    let at = LatLon::new(lat, lon);
+    if !at.is_valid() {
+        anyhow::bail!(
+            "坐标超出范围（纬度 ±90，经度 ±180；先纬度后经度）/ coordinates out of range (latitude ±90, longitude ±180; latitude first): {lat} {lon}"
+        );
+    }
+    let Some((id, d)) = index.nearest(at) else {
+        eprintln!("数据库中没有带位置的灯杆 / no pole in the database has a position");
+        return Ok(ExitCode::from(NOT_FOUND));
+    };
+    if json {
+        let mut v = pole_json(index, index.pole(id));
+        v["distance_m"] = json!((d * 10.0).round() / 10.0);
+        print_json(&v)?;
+    } else {
+        println!("最近的灯杆 nearest pole: {d:.0} m");
+        print_card(index, index.pole(id));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,157 @@
+//! The sentence a call-taker reads back to the caller to confirm the place.
+//!
+//! `重慶北路一段 第34号灯杆（西侧），近南京西路口，皇后旅社附近，属建成辖区`
+
+use crate::model::Side;
+
+/// The language of user-facing text.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum Lang {
+    /// Simplified Chinese, the default.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Picks the Chinese or English text.
+    #[must_use]
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Self::Zh => zh,
+            Self::En => en,
+        }
+    }
+}
+
+/// What the sentence is made of. Empty strings and `None` leave their clause out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadbackParts<'a> {
+    /// Street name as signposted.
+    pub street: &'a str,
+    /// Romanised street name, used in English when present.
+    pub street_en: &'a str,
+    /// Pole number along the street.
+    pub pole_no: Option<u32>,
+    /// The code on the sign, used when there is no pole number.
+    pub code: &'a str,
+    /// Side of the street.
+    pub side: Option<Side>,
+    /// Nearest cross street.
+    pub cross_street: &'a str,
+    /// Nearby landmark.
+    pub landmark: &'a str,
+    /// Police station or patrol zone.
+    pub jurisdiction: &'a str,
+}
+
+/// Builds the read-back sentence.
+#[must_use]
+pub fn readback(p: &ReadbackParts<'_>, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => readback_zh(p),
+        Lang::En => readback_en(p),
+    }
+}
+
+fn readback_zh(p: &ReadbackParts<'_>) -> String {
+    let mut s = String::new();
+    s.push_str(p.street);
+    if !s.is_empty() {
+        s.push(' ');
+    }
+    match p.pole_no {
+        Some(n) => s.push_str(&format!("第{n}号灯杆")),
+        None => s.push_str(&format!("{}号灯杆", p.code)),
+    }
+    if let Some(side) = p.side {
+        s.push_str(&format!("（{}侧）", side.zh()));
+    }
+    if !p.cross_street.is_empty() {
+        s.push_str(&format!("，近{}口", p.cross_street));
+    }
+    if !p.landmark.is_empty() {
+        s.push_str(&format!("，{}附近", p.landmark));
+    }
+    if !p.jurisdiction.is_empty() {
+        s.push_str(&format!("，属{}", p.jurisdiction));
+    }
+    s
+}
+
+fn readback_en(p: &ReadbackParts<'_>) -> String {
+    let mut s = match p.pole_no {
+        Some(n) => format!("Pole No. {n}"),
+        None => format!("Pole {}", p.code),
+    };
+    if !p.street.is_empty() {
+        if p.street_en.is_empty() {
+            s.push_str(&format!(", {}", p.street));
+        } else {
+            s.push_str(&format!(", {} ({})", p.street_en, p.street));
+        }
+    }
+    if let Some(side) = p.side {
+        s.push_str(&format!(", {} side", side.en()));
+    }
+    if !p.cross_street.is_empty() {
+        s.push_str(&format!(", near the junction with {}", p.cross_street));
+    }
+    if !p.landmark.is_empty() {
+        s.push_str(&format!(", by {}", p.landmark));
+    }
+    if !p.jurisdiction.is_empty() {
+        s.push_str(&format!(", jurisdiction {}", p.jurisdiction));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts() -> ReadbackParts<'static> {
+        ReadbackParts {
+            street: "重慶北路一段",
+            street_en: "Chongqing North Road Section 1",
+            pole_no: Some(34),
+            code: "2-01-0034",
+            side: Some(Side::West),
+            cross_street: "南京西路",
+            landmark: "",
+            jurisdiction: "大同区",
+        }
+    }
+
+    #[test]
+    fn the_chinese_sentence_matches_the_example_in_the_issue() {
+        assert_eq!(
+            readback(&parts(), Lang::Zh),
+            "重慶北路一段 第34号灯杆（西侧），近南京西路口，属大同区"
+        );
+    }
+
+    #[test]
+    fn the_english_sentence_names_the_street_both_ways() {
+        assert_eq!(
+            readback(&parts(), Lang::En),
+            "Pole No. 34, Chongqing North Road Section 1 (重慶北路一段), west side, near the \
+             junction with 南京西路, jurisdiction 大同区"
+        );
+    }
+
+    #[test]
+    fn missing_parts_leave_their_clause_out() {
+        let p = ReadbackParts {
+            street: "中山南路",
+            code: "A-12",
+            landmark: "台大醫院",
+            ..ReadbackParts::default()
+        };
+        assert_eq!(readback(&p, Lang::Zh), "中山南路 A-12号灯杆，台大醫院附近");
+        assert_eq!(readback(&p, Lang::En), "Pole A-12, 中山南路, by 台大醫院");
+    }
+}
