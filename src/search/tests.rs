@@ -194,8 +194,8 @@ fn landmarks_and_cross_streets_find_poles() {
     let r = idx.search("皇后", 10);
     assert_eq!(codes(&idx, &r), vec!["2-01-0003"]);
     assert_eq!(r.hits[0].reason, Reason::Landmark);
-    let r = idx.search("南京西路", 5);
-    assert_eq!(r.hits.len(), 5);
+    let r = idx.search("南京西路", 10);
+    assert_eq!(r.hits.len(), PER_PLACE);
     assert!(r.hits.iter().all(|h| h.reason == Reason::CrossStreet));
 }
 
