@@ -49,9 +49,9 @@ fn database(poles: usize) -> PathBuf {
         "code,street_code,street,pole_no,side,lat_deg,lon_deg,address,landmark,cross_street,jurisdiction,status,note\n",
     );
     synth.for_each_pole(|p| {
-        let (lat, lon) = p
-            .surveyed
-            .map_or((String::new(), String::new()), |s| (format!("{:.7}", s.lat_deg), format!("{:.7}", s.lon_deg)));
+        let (lat, lon) = p.surveyed.map_or((String::new(), String::new()), |s| {
+            (format!("{:.7}", s.lat_deg), format!("{:.7}", s.lon_deg))
+        });
         csv.push_str(&format!(
             "{},{},{},{},{},{lat},{lon},{},{},{},,{},\n",
             p.code,
@@ -71,14 +71,24 @@ fn database(poles: usize) -> PathBuf {
     store
         .load_canonical::<&[u8], _, _>(
             None,
-            Some(Source { name: "streets.csv".into(), reader: streets.as_bytes() }),
-            Source { name: "poles.csv".into(), reader: csv.as_bytes() },
+            Some(Source {
+                name: "streets.csv".into(),
+                reader: streets.as_bytes(),
+            }),
+            Source {
+                name: "poles.csv".into(),
+                reader: csv.as_bytes(),
+            },
             "bench",
         )
         .unwrap();
     drop(store);
     std::fs::rename(&tmp, &path).unwrap();
-    eprintln!("generated {} in {:.1} s", path.display(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "generated {} in {:.1} s",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
     path
 }
 
@@ -126,12 +136,20 @@ fn workload(index: &SearchIndex, n: usize) -> Workload {
         streets.push(q);
         points.push(p.point().unwrap_or(LatLon::new(34.0, 113.0)));
     }
-    Workload { codes, typos, streets, points }
+    Workload {
+        codes,
+        typos,
+        streets,
+        points,
+    }
 }
 
 /// Every prefix of `q`, by characters: what the index sees as the call-taker types.
 fn keystrokes(q: &str) -> impl Iterator<Item = &str> {
-    q.char_indices().skip(1).map(|(i, _)| &q[..i]).chain(std::iter::once(q))
+    q.char_indices()
+        .skip(1)
+        .map(|(i, _)| &q[..i])
+        .chain(std::iter::once(q))
 }
 
 fn percentiles(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
@@ -153,10 +171,17 @@ fn time_each<T>(items: &[T], mut f: impl FnMut(&T)) -> Vec<Duration> {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let sizes: &[usize] = if full { &[10_000, 100_000, 1_000_000] } else { &[10_000] };
+    let sizes: &[usize] = if full {
+        &[10_000, 100_000, 1_000_000]
+    } else {
+        &[10_000]
+    };
     let mut c = Criterion::default().configure_from_args();
     if !full {
-        c = c.sample_size(10).warm_up_time(Duration::from_millis(50)).measurement_time(Duration::from_millis(100));
+        c = c
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(50))
+            .measurement_time(Duration::from_millis(100));
     }
     let mut table = Vec::new();
 
@@ -182,18 +207,30 @@ fn main() {
                 black_box(index.lookup(black_box(&w.codes[i])))
             });
         });
-        let keys: Vec<String> = w.codes.iter().map(|c| lamppost::code::normalize_lenient(c)).collect();
-        g.bench_function(BenchmarkId::new("baseline HashMap<String,_>::get", n), |b| {
-            b.iter(|| {
-                i = (i + 1) % keys.len();
-                black_box(map.get(black_box(keys[i].as_str())))
-            });
-        });
+        let keys: Vec<String> = w
+            .codes
+            .iter()
+            .map(|c| lamppost::code::normalize_lenient(c))
+            .collect();
+        g.bench_function(
+            BenchmarkId::new("baseline HashMap<String,_>::get", n),
+            |b| {
+                b.iter(|| {
+                    i = (i + 1) % keys.len();
+                    black_box(map.get(black_box(keys[i].as_str())))
+                });
+            },
+        );
         drop(map);
         // Nearest pole beside an R-tree (rstar) over the same points.
         let rtree = rstar::RTree::bulk_load(
             (0..index.len() as u32)
-                .filter_map(|id| index.pole(id).point().map(|p| rstar::primitives::GeomWithData::new([p.lon_deg, p.lat_deg], id)))
+                .filter_map(|id| {
+                    index
+                        .pole(id)
+                        .point()
+                        .map(|p| rstar::primitives::GeomWithData::new([p.lon_deg, p.lat_deg], id))
+                })
                 .collect(),
         );
         g.bench_function(BenchmarkId::new("nearest pole", n), |b| {
@@ -228,7 +265,16 @@ fn main() {
         let nearest = time_each(&w.points, |p| {
             black_box(index.nearest(*p));
         });
-        table.push((n, build_s, rss_before.zip(rss_after).map(|(a, b)| b.saturating_sub(a)), index.heap_bytes(), percentiles(as_you_type), percentiles(streets), percentiles(typos), percentiles(nearest)));
+        table.push((
+            n,
+            build_s,
+            rss_before.zip(rss_after).map(|(a, b)| b.saturating_sub(a)),
+            index.heap_bytes(),
+            percentiles(as_you_type),
+            percentiles(streets),
+            percentiles(typos),
+            percentiles(nearest),
+        ));
 
         // The index build, from the open database.
         if n == *sizes.last().unwrap() || !full {
@@ -263,10 +309,18 @@ fn main() {
             "| {n} | {build_s:.2} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.2} / {:.2} / {:.2} |",
             rss.map_or("-".into(), |k| format!("{:.0}", k as f64 / 1024.0)),
             heap as f64 / (1024.0 * 1024.0),
-            us(a.0), us(a.1), us(a.2),
-            us(s.0), us(s.1), us(s.2),
-            us(t.0), us(t.1), us(t.2),
-            us(ne.0), us(ne.1), us(ne.2),
+            us(a.0),
+            us(a.1),
+            us(a.2),
+            us(s.0),
+            us(s.1),
+            us(s.2),
+            us(t.0),
+            us(t.1),
+            us(t.2),
+            us(ne.0),
+            us(ne.1),
+            us(ne.2),
         );
     }
 }
