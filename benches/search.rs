@@ -8,6 +8,9 @@
 //! pole (beside rstar's R-tree) and the index build. Percentiles per keystroke, which criterion
 //! does not give, are measured directly and printed as a table at the end.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::PathBuf;

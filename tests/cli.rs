@@ -1,5 +1,8 @@
 //! The command line, through the real binary, on the real demo data.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

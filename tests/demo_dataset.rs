@@ -2,6 +2,9 @@
 //! streets, 4,000–4,200 poles of which exactly 1,026 are surveyed, well-formed unique codes,
 //! odd and even numbers on opposite sides, and surveyed points on their street.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 

@@ -333,7 +333,7 @@ impl IndexBuilder {
     }
 
     /// Adds a pole. Its street is created from the pole's street name when unknown.
-    pub fn push(&mut self, p: PoleRecord) {
+    pub fn push(&mut self, p: &PoleRecord) {
         let street = match self.street_by_code.get(&p.street_code) {
             Some(id) => *id,
             None => self.add_street(StreetRecord {
@@ -664,7 +664,7 @@ impl SearchIndex {
             data_version: store.data_version()?,
         };
         let mut b = IndexBuilder::new(info, store.streets()?);
-        store.for_each_pole(|p| b.push(p))?;
+        store.for_each_pole(|p| b.push(&p))?;
         Ok(b.finish())
     }
 

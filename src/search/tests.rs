@@ -63,14 +63,14 @@ fn index() -> SearchIndex {
             21 => Some((25.0481, 121.5136)),
             _ => None,
         };
-        b.push(pole(&format!("2-01-{n:04}"), "01", n, side, surveyed));
+        b.push(&pole(&format!("2-01-{n:04}"), "01", n, side, surveyed));
     }
     for n in 1..=10u32 {
         let side = if n % 2 == 1 { Side::North } else { Side::South };
-        b.push(pole(&format!("1-02-{n:04}"), "02", n, side, None));
+        b.push(&pole(&format!("1-02-{n:04}"), "02", n, side, None));
     }
     // A code one swap away from 2010034, on the other street, and far away.
-    b.push(pole(
+    b.push(&pole(
         "1-02-0043",
         "02",
         43,
