@@ -24,7 +24,8 @@ fn main() -> ExitCode {
 #[cfg(feature = "gui")]
 fn open_window(db: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     let path = cli::resolve_db(db);
-    lamppost::ui::run(path.map_err(|e| format!("{e:#}")))?;
+    lamppost::ui::run(path.map_err(|e| format!("{e:#}")))
+        .map_err(|e| anyhow::anyhow!("无法打开窗口 / cannot open the window: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

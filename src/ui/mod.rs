@@ -1,7 +1,599 @@
-//! The call-taker window (egui/eframe).
+//! The call-taker window (egui/eframe): type a code, see the pole on the map, read back the
+//! sentence. Keyboard first: typing goes to the code box, ↑/↓ choose, Enter confirms, Esc
+//! clears.
+//!
+//! State, then draw: the frame reads the in-memory index (microseconds); the index is built on
+//! a worker thread at start and swapped in when ready, so the first frame never waits on disk.
 
-/// Opens the window on the database at `db` (or shows why it cannot be opened).
-pub fn run(db: Result<std::path::PathBuf, String>) -> eframe::Result<()> {
-    let _ = db;
-    Ok(())
+pub mod fonts;
+pub mod i18n;
+pub mod map;
+pub mod theme;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use egui::{Key, Modifiers, RichText, Ui};
+use walkers::{Map, MapMemory};
+
+use crate::estimate::Position;
+use crate::geo::format_latlon_dms;
+use crate::readback::Lang;
+use crate::search::{IndexHandle, PoleId, Reason, SearchIndex, SearchResults, Target};
+use i18n::{Strings, strings};
+
+/// Results shown in the list.
+const RESULT_LIMIT: usize = 20;
+
+/// Preferences kept between runs (eframe storage). The database is the source of truth for
+/// everything else.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Language of the window.
+    pub lang: Lang,
+    /// Dark theme.
+    pub dark: bool,
+    /// Draw every pole as a dot.
+    pub show_poles: bool,
+    /// Operator name, for the call log.
+    pub operator: String,
+    /// Last map centre (latitude, longitude) and zoom.
+    pub map_view: Option<(f64, f64, f64)>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            lang: Lang::Zh,
+            dark: false,
+            show_poles: true,
+            operator: String::new(),
+            map_view: None,
+        }
+    }
+}
+
+const SETTINGS_KEY: &str = "lamppost-settings";
+
+enum Data {
+    Loading(Receiver<Result<SearchIndex, String>>),
+    Ready(Arc<IndexHandle>),
+    Failed(String),
+}
+
+/// The window's state.
+pub struct App {
+    data: Data,
+    settings: Settings,
+    query: String,
+    searched: Option<(String, u64)>,
+    results: SearchResults,
+    highlighted: usize,
+    selected: Option<PoleId>,
+    map: MapMemory,
+    flash: Option<(String, f64)>,
+}
+
+impl App {
+    /// Creates the window's state and starts loading the database at `db` on a worker thread.
+    #[must_use]
+    pub fn new(cc: &eframe::CreationContext<'_>, db: Result<PathBuf, String>) -> Self {
+        fonts::install(&cc.egui_ctx, &fonts::assets_dir());
+        let settings: Settings = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
+            .unwrap_or_default();
+        cc.egui_ctx.set_visuals(theme::visuals(settings.dark));
+        let data = match db {
+            Ok(path) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let ctx = cc.egui_ctx.clone();
+                let spawned =
+                    std::thread::Builder::new()
+                        .name("index-load".into())
+                        .spawn(move || {
+                            let r = SearchIndex::open(&path).map_err(|e| e.to_string());
+                            let _ = tx.send(r);
+                            ctx.request_repaint();
+                        });
+                match spawned {
+                    Ok(_) => Data::Loading(rx),
+                    Err(e) => Data::Failed(e.to_string()),
+                }
+            }
+            Err(e) => Data::Failed(e),
+        };
+        let mut map = MapMemory::default();
+        if let Some((lat, lon, zoom)) = settings.map_view {
+            map.center_at(walkers::lat_lon(lat, lon));
+            let _ = map.set_zoom(zoom);
+        }
+        Self {
+            data,
+            settings,
+            query: String::new(),
+            searched: None,
+            results: SearchResults::default(),
+            highlighted: 0,
+            selected: None,
+            map,
+            flash: None,
+        }
+    }
+
+    /// True once the index is loaded.
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        matches!(self.data, Data::Ready(_))
+    }
+
+    /// The error shown instead of the map, if any.
+    #[must_use]
+    pub fn error(&self) -> Option<&str> {
+        match &self.data {
+            Data::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The text in the code box.
+    #[must_use]
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// The confirmed pole's code, if any.
+    #[must_use]
+    pub fn selected_code(&self) -> Option<String> {
+        let index = self.index()?;
+        self.selected.map(|id| index.pole(id).code().to_owned())
+    }
+
+    /// The language in use.
+    #[must_use]
+    pub fn lang(&self) -> Lang {
+        self.settings.lang
+    }
+
+    fn index(&self) -> Option<Arc<SearchIndex>> {
+        match &self.data {
+            Data::Ready(h) => Some(h.load()),
+            _ => None,
+        }
+    }
+
+    fn poll_loading(&mut self) {
+        if let Data::Loading(rx) = &self.data {
+            match rx.try_recv() {
+                Ok(Ok(index)) => {
+                    if self.settings.map_view.is_none()
+                        && let Some(at) = index.streets().iter().find_map(|s| s.anchor)
+                    {
+                        self.map.center_at(map::to_walkers(at));
+                        let _ = self.map.set_zoom(14.0);
+                    }
+                    self.data = Data::Ready(IndexHandle::new(index));
+                }
+                Ok(Err(e)) => self.data = Data::Failed(e),
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => {
+                    self.data = Data::Failed("index loader stopped".into());
+                }
+            }
+        }
+    }
+
+    fn refresh_results(&mut self) {
+        let Data::Ready(handle) = &self.data else {
+            return;
+        };
+        let generation = handle.generation();
+        if self
+            .searched
+            .as_ref()
+            .is_some_and(|(q, g)| *q == self.query && *g == generation)
+        {
+            return;
+        }
+        self.results = handle.load().search(&self.query, RESULT_LIMIT);
+        self.highlighted = 0;
+        self.searched = Some((self.query.clone(), generation));
+    }
+
+    fn confirm(&mut self, index: &SearchIndex, k: usize) {
+        let Some(hit) = self.results.hits.get(k).copied() else {
+            return;
+        };
+        match hit.target {
+            Target::Pole(id) => {
+                self.selected = Some(id);
+                if let Some(at) = index.pole(id).point() {
+                    self.map.center_at(map::to_walkers(at));
+                    let _ = self.map.set_zoom(theme::STREET_ZOOM);
+                }
+            }
+            Target::Street(s) => {
+                let street = &index.streets()[s as usize];
+                self.query = format!("{} ", street.name);
+                if let Some(at) = street.anchor {
+                    self.map.center_at(map::to_walkers(at));
+                    let _ = self.map.set_zoom(15.0);
+                }
+            }
+        }
+    }
+
+    fn select_pole(&mut self, index: &SearchIndex, id: PoleId) {
+        self.selected = Some(id);
+        self.query = index.pole(id).code().to_owned();
+        self.refresh_results();
+    }
+
+    fn handle_keys(&mut self, ui: &Ui, index: &SearchIndex) {
+        let (down, up, enter, esc, copy) = ui.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::NONE, Key::ArrowDown),
+                i.consume_key(Modifiers::NONE, Key::ArrowUp),
+                i.consume_key(Modifiers::NONE, Key::Enter),
+                i.consume_key(Modifiers::NONE, Key::Escape),
+                i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::C),
+            )
+        });
+        let n = self.results.hits.len();
+        if down && n > 0 {
+            self.highlighted = (self.highlighted + 1).min(n - 1);
+        }
+        if up {
+            self.highlighted = self.highlighted.saturating_sub(1);
+        }
+        if enter {
+            self.confirm(index, self.highlighted);
+        }
+        if esc {
+            self.query.clear();
+            self.selected = None;
+        }
+        if copy && let Some(id) = self.selected {
+            ui.ctx()
+                .copy_text(index.pole(id).readback(self.settings.lang));
+            self.flash(ui, strings(self.settings.lang).copied);
+        }
+    }
+
+    fn flash(&mut self, ui: &Ui, text: &str) {
+        self.flash = Some((text.to_owned(), ui.input(|i| i.time) + 2.0));
+    }
+
+    fn side_panel(&mut self, ui: &mut Ui, index: &SearchIndex) {
+        let t = strings(self.settings.lang);
+        let pal = theme::palette(self.settings.dark);
+        let label = ui.label(RichText::new(t.code_label).size(theme::CARD_SIZE).strong());
+        let edit = egui::TextEdit::singleline(&mut self.query)
+            .font(theme::font(theme::CODE_BOX_SIZE))
+            .hint_text(t.code_hint)
+            .desired_width(f32::INFINITY)
+            .id_salt("code-box");
+        let response = ui.add(edit).labelled_by(label.id);
+        // Typing anywhere goes into the code box.
+        if ui.memory(|m| m.focused().is_none()) {
+            response.request_focus();
+        }
+        self.refresh_results();
+        ui.label(RichText::new(t.keys_help).small().weak());
+        ui.separator();
+
+        self.results_list(ui, index, t, pal);
+        ui.separator();
+        self.card(ui, index, t, pal);
+    }
+
+    fn results_list(&mut self, ui: &mut Ui, index: &SearchIndex, t: &Strings, pal: theme::Palette) {
+        let r = &self.results;
+        if self.query.trim().is_empty() {
+            return;
+        }
+        if r.too_long {
+            ui.colored_label(pal.warning, t.too_long);
+            return;
+        }
+        if r.hits.is_empty() {
+            ui.colored_label(
+                pal.warning,
+                RichText::new(t.no_match).size(theme::RESULT_SIZE),
+            );
+            return;
+        }
+        if !matches!(
+            r.hits[0].reason,
+            Reason::Exact | Reason::Prefix | Reason::StreetNumber(_) | Reason::Street(_)
+        ) {
+            ui.label(RichText::new(t.did_you_mean).strong());
+        }
+        let spread = r
+            .hits
+            .iter()
+            .take(3)
+            .filter_map(|h| h.dist_m)
+            .fold(0.0f64, f64::max);
+        if r.hits[0].reason != Reason::Exact && r.hits.len() > 1 && spread > theme::FAR_APART_M {
+            ui.colored_label(
+                pal.warning,
+                RichText::new(t.far_apart.replace("{m}", &format!("{spread:.0}"))).strong(),
+            );
+        }
+        let mut clicked = None;
+        egui::ScrollArea::vertical()
+            .id_salt("results")
+            .max_height(260.0)
+            .show(ui, |ui| {
+                for (k, h) in r.hits.iter().enumerate() {
+                    let text = match h.target {
+                        Target::Pole(id) => {
+                            let p = index.pole(id);
+                            let side =
+                                p.side()
+                                    .map_or(String::new(), |s| match self.settings.lang {
+                                        Lang::Zh => format!("{}侧", s.zh()),
+                                        Lang::En => s.en().to_owned(),
+                                    });
+                            format!(
+                                "{}  {} {} {}",
+                                p.code(),
+                                p.street().name,
+                                p.pole_no().map_or(String::new(), |n| format!("#{n}")),
+                                side
+                            )
+                        }
+                        Target::Street(s) => {
+                            let st = &index.streets()[s as usize];
+                            format!("{} ({})", st.name, t.add_pole_number)
+                        }
+                    };
+                    let dist = h
+                        .dist_m
+                        .map_or(String::new(), |d| format!("{d:.0} {}", t.metres));
+                    let line = format!(
+                        "{text}   · {} · {dist}",
+                        h.reason.describe(self.settings.lang)
+                    );
+                    let mut rt = RichText::new(line).size(theme::RESULT_SIZE);
+                    if k == self.highlighted {
+                        rt = rt.background_color(pal.highlight).strong();
+                    }
+                    if ui.selectable_label(k == self.highlighted, rt).clicked() {
+                        clicked = Some(k);
+                    }
+                }
+            });
+        if let Some(k) = clicked {
+            self.highlighted = k;
+            self.confirm(index, k);
+        }
+    }
+
+    fn card(&mut self, ui: &mut Ui, index: &SearchIndex, t: &Strings, pal: theme::Palette) {
+        let Some(id) = self.selected else {
+            ui.label(RichText::new(t.nothing_selected).weak());
+            return;
+        };
+        let p = index.pole(id);
+        let lang = self.settings.lang;
+        ui.label(RichText::new(t.readback).strong());
+        let sentence = p.readback(lang);
+        ui.add(egui::Label::new(
+            RichText::new(&sentence)
+                .size(theme::READBACK_SIZE)
+                .strong()
+                .color(pal.readback),
+        ));
+        if ui.button(t.copy).clicked() {
+            ui.ctx().copy_text(sentence);
+            self.flash(ui, t.copied);
+        }
+        ui.add_space(6.0);
+        let street = p.street();
+        let pos = p.position();
+        egui::Grid::new("card")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                let mut row = |k: &str, v: String| {
+                    ui.label(RichText::new(k).size(theme::CARD_SIZE).weak());
+                    ui.label(RichText::new(v).size(theme::CARD_SIZE));
+                    ui.end_row();
+                };
+                row(t.code, p.code().to_owned());
+                row(t.street, format!("{} {}", street.name, street.name_en));
+                row(t.pole_no, p.pole_no().map_or("-".into(), |n| n.to_string()));
+                row(
+                    t.side,
+                    p.side().map_or("-".into(), |s| match lang {
+                        Lang::Zh => format!("{}侧", s.zh()),
+                        Lang::En => s.en().to_owned(),
+                    }),
+                );
+                row(t.cross_street, p.cross_street().to_owned());
+                row(t.landmark, p.landmark().to_owned());
+                row(t.jurisdiction, p.jurisdiction().to_owned());
+                row(t.address, p.address().to_owned());
+                match pos {
+                    Position::Surveyed(at) | Position::Estimated { at, .. } => {
+                        row(
+                            t.coordinates,
+                            format!(
+                                "{:.6}, {:.6}\n{}",
+                                at.lat_deg,
+                                at.lon_deg,
+                                format_latlon_dms(at)
+                            ),
+                        );
+                    }
+                    Position::Unknown => row(t.coordinates, "-".into()),
+                }
+                let kind = match pos {
+                    Position::Surveyed(_) => t.surveyed.to_owned(),
+                    Position::Estimated { radius_m, .. } => {
+                        format!("{} ±{radius_m:.0} {}", t.estimated, t.metres)
+                    }
+                    Position::Unknown => t.unknown.to_owned(),
+                };
+                row(t.position, kind);
+                row(t.dataset, index.info().name.clone());
+                row(t.data_version, index.info().data_version.to_string());
+            });
+    }
+
+    fn status_bar(&mut self, ui: &mut Ui) {
+        let t = strings(self.settings.lang);
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(format!("● {}", t.offline))
+                    .color(egui::Color32::from_rgb(30, 150, 60)),
+            );
+            ui.separator();
+            if let Some(index) = self.index() {
+                let c = index.position_counts();
+                let info = index.info();
+                ui.label(format!(
+                    "{}: {}  ·  {} {}  ·  {}: {} ({} {} / {} {})",
+                    t.dataset,
+                    if self.settings.lang == Lang::En && !info.name_en.is_empty() {
+                        &info.name_en
+                    } else {
+                        &info.name
+                    },
+                    t.data_version,
+                    info.data_version,
+                    t.poles,
+                    index.len(),
+                    c.surveyed,
+                    t.surveyed,
+                    c.estimated,
+                    t.estimated
+                ));
+                ui.separator();
+                ui.label(&info.attribution);
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button(t.language).clicked() {
+                    self.settings.lang = match self.settings.lang {
+                        Lang::Zh => Lang::En,
+                        Lang::En => Lang::Zh,
+                    };
+                }
+                if ui.checkbox(&mut self.settings.dark, t.dark_theme).changed() {
+                    ui.ctx().set_visuals(theme::visuals(self.settings.dark));
+                }
+                ui.checkbox(&mut self.settings.show_poles, t.show_poles);
+                if let Some((text, until)) = &self.flash {
+                    if ui.input(|i| i.time) < *until {
+                        ui.label(RichText::new(text).strong());
+                    } else {
+                        self.flash = None;
+                    }
+                }
+            });
+        });
+    }
+
+    fn map_view(&mut self, ui: &mut Ui, index: &SearchIndex) {
+        let t = strings(self.settings.lang);
+        let layer = map::PoleLayer {
+            index,
+            selected: self.selected,
+            show_poles: self.settings.show_poles,
+            palette: theme::palette(self.settings.dark),
+            estimated_word: t.estimated,
+        };
+        let home = index
+            .streets()
+            .iter()
+            .find_map(|s| s.anchor)
+            .map_or(walkers::lat_lon(0.0, 0.0), map::to_walkers);
+        let clicked = Map::new(None, &mut self.map, home)
+            .with_plugin(layer)
+            .show(ui, |_ui, response, projector, _memory| {
+                if response.clicked()
+                    && let Some(pos) = response.interact_pointer_pos()
+                {
+                    Some(map::from_walkers(projector.unproject(pos.to_vec2())))
+                } else {
+                    None
+                }
+            })
+            .inner;
+        if let Some(at) = clicked
+            && let Some((id, _)) = index.nearest(at)
+        {
+            self.select_pole(index, id);
+        }
+        let centre = map::from_walkers(self.map.detached().unwrap_or(home));
+        self.settings.map_view = Some((centre.lat_deg, centre.lon_deg, self.map.zoom()));
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.poll_loading();
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.poll_loading();
+        let t = strings(self.settings.lang);
+        ui.ctx()
+            .send_viewport_cmd(egui::ViewportCommand::Title(format!(
+                "{} · Lamppost",
+                t.title
+            )));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        let index = self.index();
+        match (&self.data, index) {
+            (Data::Ready(_), Some(index)) => {
+                self.handle_keys(ui, &index);
+                egui::Panel::left("search")
+                    .exact_size(theme::SIDE_PANEL_WIDTH)
+                    .show(ui, |ui| self.side_panel(ui, &index));
+                egui::CentralPanel::default().show(ui, |ui| self.map_view(ui, &index));
+            }
+            (Data::Failed(e), _) => {
+                let e = e.clone();
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.heading(
+                        RichText::new(t.db_error).color(theme::palette(self.settings.dark).warning),
+                    );
+                    ui.add_space(8.0);
+                    ui.label(RichText::new(e).size(theme::CARD_SIZE));
+                    ui.add_space(8.0);
+                    ui.label(RichText::new(t.db_error_help).size(theme::CARD_SIZE));
+                });
+            }
+            _ => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.centered_and_justified(|ui| ui.heading(t.loading));
+                });
+            }
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+}
+
+/// Opens the window on the database at `db` (or a screen saying why it cannot be opened).
+pub fn run(db: Result<PathBuf, String>) -> eframe::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("灯杆报警定位 · Lamppost")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([900.0, 600.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "lamppost",
+        options,
+        Box::new(move |cc| Ok(Box::new(App::new(cc, db)))),
+    )
 }

@@ -1,0 +1,177 @@
+//! Every user-visible string of the window, in one place: Simplified Chinese and English.
+
+use crate::readback::Lang;
+
+/// The window's words in one language.
+#[derive(Debug)]
+pub struct Strings {
+    /// Window title.
+    pub title: &'static str,
+    /// Label of the code box (also its accessibility name).
+    pub code_label: &'static str,
+    /// Hint inside the empty code box.
+    pub code_hint: &'static str,
+    /// Heading of the result list.
+    pub results: &'static str,
+    /// Shown when nothing matches.
+    pub no_match: &'static str,
+    /// Shown when the query is too long.
+    pub too_long: &'static str,
+    /// Shown when there is no exact match but candidates.
+    pub did_you_mean: &'static str,
+    /// Warning when the top candidates are far apart: `{m}` is replaced by metres.
+    pub far_apart: &'static str,
+    /// The read-back heading.
+    pub readback: &'static str,
+    /// Copy button.
+    pub copy: &'static str,
+    /// Shown after copying.
+    pub copied: &'static str,
+    /// Detail card labels.
+    pub code: &'static str,
+    /// .
+    pub street: &'static str,
+    /// .
+    pub pole_no: &'static str,
+    /// .
+    pub side: &'static str,
+    /// .
+    pub cross_street: &'static str,
+    /// .
+    pub landmark: &'static str,
+    /// .
+    pub jurisdiction: &'static str,
+    /// .
+    pub address: &'static str,
+    /// .
+    pub coordinates: &'static str,
+    /// .
+    pub position: &'static str,
+    /// Surveyed position.
+    pub surveyed: &'static str,
+    /// Estimated position (also drawn on the map).
+    pub estimated: &'static str,
+    /// Unknown position.
+    pub unknown: &'static str,
+    /// Dataset label.
+    pub dataset: &'static str,
+    /// Data version label.
+    pub data_version: &'static str,
+    /// Status bar: poles.
+    pub poles: &'static str,
+    /// Status bar: offline indicator.
+    pub offline: &'static str,
+    /// Shown while the index loads.
+    pub loading: &'static str,
+    /// Heading of the error screen.
+    pub db_error: &'static str,
+    /// What to do about it.
+    pub db_error_help: &'static str,
+    /// Language switch.
+    pub language: &'static str,
+    /// Theme switch.
+    pub dark_theme: &'static str,
+    /// A street result: the call-taker still needs a pole number.
+    pub add_pole_number: &'static str,
+    /// Keyboard help line.
+    pub keys_help: &'static str,
+    /// Metres.
+    pub metres: &'static str,
+    /// Nothing selected yet.
+    pub nothing_selected: &'static str,
+    /// Layer toggle.
+    pub show_poles: &'static str,
+}
+
+/// Simplified Chinese.
+pub const ZH: Strings = Strings {
+    title: "灯杆报警定位",
+    code_label: "灯杆编码",
+    code_hint: "输入灯杆编码、街路+杆号或地标…",
+    results: "查询结果",
+    no_match: "无匹配结果",
+    too_long: "输入过长，未查询",
+    did_you_mean: "没有完全匹配的编码，您是否要找：",
+    far_apart: "注意：前几个候选相距 {m} 米，请与报警人核对街路！",
+    readback: "向报警人复述",
+    copy: "复制",
+    copied: "已复制",
+    code: "编码",
+    street: "街路",
+    pole_no: "杆号",
+    side: "方位",
+    cross_street: "最近路口",
+    landmark: "地标",
+    jurisdiction: "辖区",
+    address: "地址",
+    coordinates: "坐标 (WGS-84)",
+    position: "位置",
+    surveyed: "实测",
+    estimated: "估算",
+    unknown: "未知",
+    dataset: "数据集",
+    data_version: "数据版本",
+    poles: "灯杆",
+    offline: "离线运行",
+    loading: "正在加载数据…",
+    db_error: "无法打开灯杆数据库",
+    db_error_help: "请联系值班长：检查数据库文件，或从数据包恢复。",
+    language: "English",
+    dark_theme: "深色",
+    add_pole_number: "请补充杆号",
+    keys_help: "↑↓ 选择　Enter 确认　Esc 清空　Ctrl+Shift+C 复制复述",
+    metres: "米",
+    nothing_selected: "输入编码后按 Enter 确认",
+    show_poles: "显示灯杆",
+};
+
+/// English.
+pub const EN: Strings = Strings {
+    title: "Lamppost alarm locator",
+    code_label: "Pole code",
+    code_hint: "Type a pole code, street + number, or landmark…",
+    results: "Results",
+    no_match: "No match",
+    too_long: "Too long, not searched",
+    did_you_mean: "No exact code. Did you mean:",
+    far_apart: "Caution: the top candidates are {m} m apart. Check the street with the caller!",
+    readback: "Read back to the caller",
+    copy: "Copy",
+    copied: "Copied",
+    code: "Code",
+    street: "Street",
+    pole_no: "Pole No.",
+    side: "Side",
+    cross_street: "Nearest junction",
+    landmark: "Landmark",
+    jurisdiction: "Jurisdiction",
+    address: "Address",
+    coordinates: "Coordinates (WGS-84)",
+    position: "Position",
+    surveyed: "surveyed",
+    estimated: "estimated",
+    unknown: "unknown",
+    dataset: "Dataset",
+    data_version: "Data version",
+    poles: "Poles",
+    offline: "Offline",
+    loading: "Loading data…",
+    db_error: "Cannot open the pole database",
+    db_error_help: "Call the supervisor: check the database file, or restore it from a data package.",
+    language: "中文",
+    dark_theme: "Dark",
+    add_pole_number: "add a pole number",
+    keys_help: "↑↓ choose   Enter confirm   Esc clear   Ctrl+Shift+C copy read-back",
+    metres: "m",
+    nothing_selected: "Type a code and press Enter",
+    show_poles: "Show poles",
+};
+
+/// The strings for a language.
+#[must_use]
+pub fn strings(lang: Lang) -> &'static Strings {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}

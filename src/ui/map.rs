@@ -1,0 +1,153 @@
+//! What Lamppost draws on the map: pole dots culled to the view, the selected pole's marker
+//! (with a dashed circle and 估算 when the position is an estimate), and its street neighbours.
+
+use egui::{Align2, Color32, Pos2, Response, Shape, Stroke, Ui};
+use walkers::{MapMemory, Plugin, Projector, lat_lon};
+
+use super::theme::{self, Palette};
+use crate::estimate::Position;
+use crate::geo::LatLon;
+use crate::search::{PoleId, SearchIndex};
+
+/// The one place where our positions become walkers positions (latitude first).
+#[must_use]
+pub fn to_walkers(p: LatLon) -> walkers::Position {
+    lat_lon(p.lat_deg, p.lon_deg)
+}
+
+/// And back.
+#[must_use]
+pub fn from_walkers(p: walkers::Position) -> LatLon {
+    LatLon::new(p.y(), p.x())
+}
+
+/// The pole layer for one frame.
+pub struct PoleLayer<'a> {
+    /// The index to draw from.
+    pub index: &'a SearchIndex,
+    /// The confirmed pole.
+    pub selected: Option<PoleId>,
+    /// Draw every pole as a dot.
+    pub show_poles: bool,
+    /// Colours.
+    pub palette: Palette,
+    /// The word for an estimate (估算 / estimated).
+    pub estimated_word: &'static str,
+}
+
+impl PoleLayer<'_> {
+    fn screen(projector: &Projector, p: LatLon) -> Pos2 {
+        projector.project(to_walkers(p)).to_pos2()
+    }
+}
+
+impl Plugin for PoleLayer<'_> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut Ui,
+        _response: &Response,
+        projector: &Projector,
+        _memory: &MapMemory,
+    ) {
+        let painter = ui.painter();
+        let rect = projector.clip_rect();
+        let pal = self.palette;
+
+        if self.show_poles {
+            let sw = from_walkers(projector.unproject(rect.left_bottom().to_vec2()));
+            let ne = from_walkers(projector.unproject(rect.right_top().to_vec2()));
+            let mut ids: Vec<PoleId> = Vec::new();
+            self.index.within(sw, ne, |id| ids.push(id));
+            // Thin evenly when zoomed out over a large dataset, so a frame stays cheap.
+            let step = ids.len() / theme::MAX_DOTS + 1;
+            for id in ids.iter().step_by(step) {
+                let p = self.index.pole(*id);
+                let Some(at) = p.point() else { continue };
+                let colour = match p.position() {
+                    Position::Surveyed(_) => pal.surveyed,
+                    _ => pal.estimated,
+                };
+                painter.circle_filled(Self::screen(projector, at), theme::POLE_DOT, colour);
+            }
+        }
+
+        let Some(sel) = self.selected else { return };
+        let pole = self.index.pole(sel);
+
+        // Neighbours on the same street, with their numbers.
+        let ids = self.index.street_pole_ids(pole.street_id());
+        if let Some(n) = pole.pole_no() {
+            for &id in ids {
+                let q = self.index.pole(id);
+                let (Some(m), Some(at)) = (q.pole_no(), q.point()) else {
+                    continue;
+                };
+                if id == sel || m.abs_diff(n) > 8 {
+                    continue;
+                }
+                let s = Self::screen(projector, at);
+                painter.circle(
+                    s,
+                    theme::NEIGHBOUR_DOT,
+                    pal.surveyed,
+                    Stroke::new(1.0, pal.marker_outline),
+                );
+                painter.text(
+                    s + egui::vec2(0.0, -theme::NEIGHBOUR_DOT - 1.0),
+                    Align2::CENTER_BOTTOM,
+                    m.to_string(),
+                    theme::font(11.0),
+                    Color32::BLACK,
+                );
+            }
+        }
+
+        let Some(at) = pole.point() else { return };
+        let s = Self::screen(projector, at);
+        if let Position::Estimated { radius_m, .. } = pole.position() {
+            let r_px = (radius_m as f32 * projector.scale_pixel_per_meter(to_walkers(at)))
+                .max(theme::MARKER * 1.5);
+            let pts: Vec<Pos2> = (0..=72)
+                .map(|i| {
+                    let a = i as f32 / 72.0 * std::f32::consts::TAU;
+                    s + egui::vec2(a.cos(), a.sin()) * r_px
+                })
+                .collect();
+            painter.extend(Shape::dashed_line(
+                &pts,
+                Stroke::new(2.5, pal.estimated),
+                8.0,
+                6.0,
+            ));
+            painter.text(
+                s + egui::vec2(0.0, -r_px - 4.0),
+                Align2::CENTER_BOTTOM,
+                self.estimated_word,
+                theme::font(18.0),
+                pal.estimated,
+            );
+        }
+        painter.circle(
+            s,
+            theme::MARKER,
+            pal.marker,
+            Stroke::new(3.0, pal.marker_outline),
+        );
+        if let Some(n) = pole.pole_no() {
+            painter.text(
+                s,
+                Align2::CENTER_CENTER,
+                n.to_string(),
+                theme::font(12.0),
+                Color32::WHITE,
+            );
+        }
+        painter.text(
+            s + egui::vec2(theme::MARKER + 4.0, 0.0),
+            Align2::LEFT_CENTER,
+            pole.code(),
+            theme::font(18.0),
+            pal.marker,
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! Sizes and colours of the window, in one place.
+
+use egui::{Color32, FontId, Visuals};
+
+/// Font size of the code box.
+pub const CODE_BOX_SIZE: f32 = 30.0;
+/// Font size of the read-back sentence.
+pub const READBACK_SIZE: f32 = 24.0;
+/// Font size of the detail card.
+pub const CARD_SIZE: f32 = 16.0;
+/// Font size of result rows.
+pub const RESULT_SIZE: f32 = 16.0;
+/// Width of the left panel (search, results, card).
+pub const SIDE_PANEL_WIDTH: f32 = 470.0;
+/// Radius of a pole dot on the map, in points.
+pub const POLE_DOT: f32 = 2.5;
+/// Radius of a neighbouring pole of the selected street.
+pub const NEIGHBOUR_DOT: f32 = 4.0;
+/// Radius of the selected pole's marker.
+pub const MARKER: f32 = 11.0;
+/// Most pole dots drawn in one frame; beyond, the dots are thinned evenly.
+pub const MAX_DOTS: usize = 6000;
+/// Zoom the map flies to on a selection.
+pub const STREET_ZOOM: f64 = 17.0;
+/// Distance between the top candidates above which the call-taker is warned, metres.
+pub const FAR_APART_M: f64 = 300.0;
+
+/// Colours of one theme.
+#[derive(Debug, Clone, Copy)]
+pub struct Palette {
+    /// Surveyed pole dots.
+    pub surveyed: Color32,
+    /// Estimated pole dots.
+    pub estimated: Color32,
+    /// The selected pole.
+    pub marker: Color32,
+    /// Outline around markers.
+    pub marker_outline: Color32,
+    /// Warnings (far-apart candidates, errors).
+    pub warning: Color32,
+    /// The read-back sentence.
+    pub readback: Color32,
+    /// Highlighted result row.
+    pub highlight: Color32,
+}
+
+/// The palette for light or dark mode.
+#[must_use]
+pub fn palette(dark: bool) -> Palette {
+    if dark {
+        Palette {
+            surveyed: Color32::from_rgb(90, 170, 255),
+            estimated: Color32::from_rgb(255, 190, 80),
+            marker: Color32::from_rgb(255, 70, 70),
+            marker_outline: Color32::WHITE,
+            warning: Color32::from_rgb(255, 120, 90),
+            readback: Color32::from_rgb(255, 255, 255),
+            highlight: Color32::from_rgb(40, 80, 140),
+        }
+    } else {
+        Palette {
+            surveyed: Color32::from_rgb(20, 90, 200),
+            estimated: Color32::from_rgb(210, 120, 0),
+            marker: Color32::from_rgb(220, 20, 30),
+            marker_outline: Color32::WHITE,
+            warning: Color32::from_rgb(190, 30, 20),
+            readback: Color32::from_rgb(10, 10, 10),
+            highlight: Color32::from_rgb(200, 225, 255),
+        }
+    }
+}
+
+/// The egui visuals for light or dark mode.
+#[must_use]
+pub fn visuals(dark: bool) -> Visuals {
+    if dark {
+        Visuals::dark()
+    } else {
+        Visuals::light()
+    }
+}
+
+/// A proportional font of `size` points.
+#[must_use]
+pub fn font(size: f32) -> FontId {
+    FontId::proportional(size)
+}
