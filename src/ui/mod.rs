@@ -73,6 +73,10 @@ pub struct App {
     highlighted: usize,
     selected: Option<PoleId>,
     map: MapMemory,
+    map_rect: Option<egui::Rect>,
+    /// The language the window title was last set in (setting it each frame would repaint
+    /// forever).
+    titled: Option<Lang>,
     flash: Option<(String, f64)>,
 }
 
@@ -119,6 +123,8 @@ impl App {
             highlighted: 0,
             selected: None,
             map,
+            map_rect: None,
+            titled: None,
             flash: None,
         }
     }
@@ -149,6 +155,12 @@ impl App {
     pub fn selected_code(&self) -> Option<String> {
         let index = self.index()?;
         self.selected.map(|id| index.pole(id).code().to_owned())
+    }
+
+    /// Where the map was drawn in the last frame (for tests and screenshots).
+    #[must_use]
+    pub fn map_rect(&self) -> Option<egui::Rect> {
+        self.map_rect
     }
 
     /// The language in use.
@@ -512,9 +524,9 @@ impl App {
             .iter()
             .find_map(|s| s.anchor)
             .map_or(walkers::lat_lon(0.0, 0.0), map::to_walkers);
-        let clicked = Map::new(None, &mut self.map, home)
-            .with_plugin(layer)
-            .show(ui, |_ui, response, projector, _memory| {
+        let shown = Map::new(None, &mut self.map, home).with_plugin(layer).show(
+            ui,
+            |_ui, response, projector, _memory| {
                 if response.clicked()
                     && let Some(pos) = response.interact_pointer_pos()
                 {
@@ -522,9 +534,10 @@ impl App {
                 } else {
                     None
                 }
-            })
-            .inner;
-        if let Some(at) = clicked
+            },
+        );
+        self.map_rect = Some(shown.response.rect);
+        if let Some(at) = shown.inner
             && let Some((id, _)) = index.nearest(at)
         {
             self.select_pole(index, id);
@@ -542,11 +555,14 @@ impl eframe::App for App {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.poll_loading();
         let t = strings(self.settings.lang);
-        ui.ctx()
-            .send_viewport_cmd(egui::ViewportCommand::Title(format!(
-                "{} · Lamppost",
-                t.title
-            )));
+        if self.titled != Some(self.settings.lang) {
+            self.titled = Some(self.settings.lang);
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::Title(format!(
+                    "{} · Lamppost",
+                    t.title
+                )));
+        }
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         let index = self.index();
         match (&self.data, index) {
