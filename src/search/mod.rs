@@ -24,7 +24,7 @@ use crate::estimate::{Basis, PoleInput, Position, estimate_street};
 use crate::geo::{LatLon, LocalPlane, Polyline};
 use crate::model::{PoleRecord, Side, StreetRecord};
 use crate::readback::{Lang, ReadbackParts, readback};
-use crate::store::{Store, StoreError};
+use crate::store::{RawPole, Store, StoreError};
 use crate::text::fold;
 
 /// Queries longer than this (in characters) are not searched: nothing real is that long, and
@@ -237,6 +237,10 @@ pub struct SearchIndex {
     by_key: HashTable<u32>,
     hasher: foldhash::fast::FixedState,
     sorted: Vec<u32>,
+    /// The keys again, back to back in sorted order: prefix and typo walks then read memory
+    /// in order instead of jumping through the pole table.
+    sorted_keys: Vec<u8>,
+    sorted_off: Vec<u32>,
     min_key_len: usize,
     street_names: NameIndex,
     place_names: NameIndex,
@@ -277,7 +281,7 @@ pub struct IndexBuilder {
     arena: String,
     poles: Vec<PoleEntry>,
     strs: Vec<(u32, u32)>,
-    intern: hashbrown::HashMap<String, u32>,
+    intern: hashbrown::HashMap<Box<str>, u32, foldhash::fast::FixedState>,
     notes: hashbrown::HashMap<u32, String>,
 }
 
@@ -292,10 +296,10 @@ impl IndexBuilder {
             arena: String::new(),
             poles: Vec::new(),
             strs: vec![(0, 0)],
-            intern: hashbrown::HashMap::new(),
+            intern: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(7)),
             notes: hashbrown::HashMap::new(),
         };
-        b.intern.insert(String::new(), 0);
+        b.intern.insert("".into(), 0);
         for s in streets {
             b.add_street(s);
         }
@@ -328,17 +332,45 @@ impl IndexBuilder {
         let start = self.arena.len() as u32;
         self.arena.push_str(s);
         self.strs.push((start, s.len() as u32));
-        self.intern.insert(s.to_owned(), id);
+        self.intern.insert(s.into(), id);
         id
     }
 
     /// Adds a pole. Its street is created from the pole's street name when unknown.
     pub fn push(&mut self, p: &PoleRecord) {
-        let street = match self.street_by_code.get(&p.street_code) {
+        self.push_raw(
+            &RawPole {
+                key: p.code.key(),
+                display: p.code.display(),
+                street_code: &p.street_code,
+                pole_no: p.pole_no,
+                side: p.side.map_or("", Side::zh),
+                lat_deg: p.surveyed.map(|s| s.lat_deg),
+                lon_deg: p.surveyed.map(|s| s.lon_deg),
+                address: &p.address,
+                landmark: &p.landmark,
+                cross_street: &p.cross_street,
+                jurisdiction: &p.jurisdiction,
+                status: &p.status,
+                note: &p.note,
+            },
+            &p.street,
+        );
+    }
+
+    /// Adds a pole read straight from the database; `street_name` names a street the
+    /// builder does not know yet.
+    pub fn push_raw(&mut self, p: &RawPole<'_>, street_name: &str) {
+        let street = match self.street_by_code.get(p.street_code) {
             Some(id) => *id,
             None => self.add_street(StreetRecord {
-                street_code: p.street_code.clone(),
-                name: p.street.clone(),
+                street_code: p.street_code.to_owned(),
+                name: if street_name.is_empty() {
+                    p.street_code
+                } else {
+                    street_name
+                }
+                .to_owned(),
                 name_en: String::new(),
                 district: String::new(),
                 jurisdiction: String::new(),
@@ -346,23 +378,31 @@ impl IndexBuilder {
             }),
         };
         let text = self.arena.len() as u32;
-        let key = p.code.key();
-        let disp = truncate_bytes(p.code.display(), usize::from(u8::MAX));
-        let addr = truncate_bytes(&p.address, usize::from(u16::MAX));
+        let key = truncate_bytes(p.key, MAX_CODE_LEN);
+        let disp = truncate_bytes(p.display, usize::from(u8::MAX));
+        let addr = truncate_bytes(p.address, usize::from(u16::MAX));
         self.arena.push_str(key);
         self.arena.push_str(disp);
         self.arena.push_str(addr);
         let id = self.poles.len() as u32;
         if !p.note.is_empty() {
-            self.notes.insert(id, p.note.clone());
+            self.notes.insert(id, p.note.to_owned());
         }
-        let (lat_e7, lon_e7, kind) = match p.surveyed {
+        let surveyed = p
+            .lat_deg
+            .zip(p.lon_deg)
+            .map(|(a, o)| LatLon::new(a, o))
+            .filter(|at| at.is_valid());
+        let (lat_e7, lon_e7, kind) = match surveyed {
             Some(s) => (e7(s.lat_deg), e7(s.lon_deg), 0),
             None => (0, 0, 2),
         };
+        let side = Side::parse(p.side)
+            .and_then(|s| SIDES.iter().position(|x| *x == s))
+            .map_or(0, |i| i as u8 + 1);
         let entry = PoleEntry {
             text,
-            key_len: key.len().min(MAX_CODE_LEN) as u8,
+            key_len: key.len() as u8,
             disp_len: disp.len() as u8,
             addr_len: addr.len() as u16,
             street,
@@ -371,14 +411,11 @@ impl IndexBuilder {
             lon_e7,
             radius_m: 0.0,
             kind,
-            side: p
-                .side
-                .and_then(|s| SIDES.iter().position(|x| *x == s))
-                .map_or(0, |i| i as u8 + 1),
-            landmark: self.intern(&p.landmark),
-            cross: self.intern(&p.cross_street),
-            jurisdiction: self.intern(&p.jurisdiction),
-            status: self.intern(&p.status),
+            side,
+            landmark: self.intern(p.landmark),
+            cross: self.intern(p.cross_street),
+            jurisdiction: self.intern(p.jurisdiction),
+            status: self.intern(p.status),
         };
         self.poles.push(entry);
     }
@@ -478,6 +515,13 @@ impl IndexBuilder {
             .map(|p| usize::from(p.key_len))
             .min()
             .unwrap_or(0);
+        let mut sorted_keys: Vec<u8> = Vec::with_capacity(sorted.len() * 8);
+        let mut sorted_off: Vec<u32> = Vec::with_capacity(sorted.len() + 1);
+        for &id in &sorted {
+            sorted_off.push(sorted_keys.len() as u32);
+            sorted_keys.extend_from_slice(key_of(&poles[id as usize]).as_bytes());
+        }
+        sorted_off.push(sorted_keys.len() as u32);
 
         // Names.
         let mut sb = NameIndexBuilder::new(true);
@@ -546,6 +590,8 @@ impl IndexBuilder {
             by_key,
             hasher,
             sorted,
+            sorted_keys,
+            sorted_off,
             min_key_len,
             street_names,
             place_names,
@@ -597,6 +643,24 @@ impl KeyBuf {
             buf: [0; MAX_CODE_LEN],
             len: 0,
         };
+        // Fast path: plain ASCII, the usual case at a keyboard.
+        if text.is_ascii() {
+            for &b in text.as_bytes() {
+                match b {
+                    b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => {
+                        if k.len == MAX_CODE_LEN {
+                            return None;
+                        }
+                        k.buf[k.len] = b.to_ascii_uppercase();
+                        k.len += 1;
+                    }
+                    b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' | b'-' | b'_' | b'.'
+                    | b'/' | b'\\' | b',' => {}
+                    _ => return None,
+                }
+            }
+            return (k.len > 0).then_some(k);
+        }
         for c in text.chars() {
             let c = to_half_width(c);
             if is_separator(c) {
@@ -623,7 +687,7 @@ impl typo::SortedKeys for SortedView<'_> {
         self.0.sorted.len()
     }
     fn key(&self, i: usize) -> &[u8] {
-        self.0.key(self.0.sorted[i]).as_bytes()
+        self.0.sorted_key(i)
     }
 }
 
@@ -664,7 +728,7 @@ impl SearchIndex {
             data_version: store.data_version()?,
         };
         let mut b = IndexBuilder::new(info, store.streets()?);
-        store.for_each_pole(|p| b.push(&p))?;
+        store.for_each_pole_raw(|p| b.push_raw(p, ""))?;
         Ok(b.finish())
     }
 
@@ -732,14 +796,38 @@ impl SearchIndex {
         self.by_key.find(h, |&id| self.key(id) == key).copied()
     }
 
+    /// The key at sorted position `i`.
+    fn sorted_key(&self, i: usize) -> &[u8] {
+        &self.sorted_keys[self.sorted_off[i] as usize..self.sorted_off[i + 1] as usize]
+    }
+
     /// Poles whose code starts with `key` (normalised), in code order: the first `limit`, and
     /// how many there are in all.
     fn prefix(&self, key: &str, limit: usize) -> (Vec<PoleId>, usize) {
-        let lo = self.sorted.partition_point(|&id| self.key(id) < key);
-        let hi = lo + self.sorted[lo..].partition_point(|&id| self.key(id).starts_with(key));
+        let k = key.as_bytes();
+        let n = self.sorted.len();
+        let (mut a, mut b) = (0, n);
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if self.sorted_key(mid) < k {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        let lo = a;
+        let mut b = n;
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if self.sorted_key(mid).starts_with(k) {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
         (
-            self.sorted[lo..hi].iter().take(limit).copied().collect(),
-            hi - lo,
+            self.sorted[lo..a].iter().take(limit).copied().collect(),
+            a - lo,
         )
     }
 
@@ -921,6 +1009,8 @@ impl SearchIndex {
             + self.strs.capacity() * 8
             + self.street_poles.capacity() * 4
             + self.sorted.capacity() * 4
+            + self.sorted_keys.capacity()
+            + self.sorted_off.capacity() * 4
             + self.by_key.capacity() * 5
             + self.place_poles.capacity() * 8
             + self.tree.len() * std::mem::size_of::<KdPoint>()

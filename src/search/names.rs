@@ -137,27 +137,23 @@ impl NameIndex {
         let lo = self
             .entries
             .partition_point(|e| key_of(&self.arena, e) < folded_query);
-        let mut best: Vec<NameMatch> = Vec::new();
-        for e in self.entries[lo..].iter().take(scan_cap) {
-            let key = key_of(&self.arena, e);
-            if !key.starts_with(folded_query) {
-                break;
-            }
-            let m = NameMatch {
-                target: e.target,
-                kind: e.kind,
-                rest: (key.len() - folded_query.len()) as u16,
-            };
-            match best.iter_mut().find(|b| b.target == m.target) {
-                Some(b) => {
-                    if (m.kind, m.rest) < (b.kind, b.rest) {
-                        *b = m;
-                    }
-                }
-                None => best.push(m),
-            }
-        }
-        best.sort_by_key(|m| (m.kind, m.rest, m.target));
+        let mut all: Vec<NameMatch> = self.entries[lo..]
+            .iter()
+            .take(scan_cap)
+            .map_while(|e| {
+                let key = key_of(&self.arena, e);
+                key.starts_with(folded_query).then(|| NameMatch {
+                    target: e.target,
+                    kind: e.kind,
+                    rest: (key.len() - folded_query.len()) as u16,
+                })
+            })
+            .collect();
+        // The best match per target: sort by target then quality, keep the first of each.
+        all.sort_unstable_by_key(|m| (m.target, m.kind, m.rest));
+        all.dedup_by_key(|m| m.target);
+        let mut best = all;
+        best.sort_unstable_by_key(|m| (m.kind, m.rest, m.target));
         best.truncate(limit);
         best
     }

@@ -21,6 +21,9 @@ pub trait SortedKeys {
 /// Longest query the typo search accepts; longer codes than this do not exist.
 const MAX_Q: usize = crate::code::MAX_CODE_LEN;
 
+/// A distance row: entry `j` is the distance between the candidate prefix and `q[..j]`.
+type Row = [u8; MAX_Q + 1];
+
 /// Finds every key within `max_d` edits of `q`: (sorted position, distance), unordered.
 /// Stops after `cap` candidates.
 pub fn within<K: SortedKeys>(keys: &K, q: &[u8], max_d: u8, cap: usize) -> Vec<(usize, u8)> {
@@ -28,8 +31,10 @@ pub fn within<K: SortedKeys>(keys: &K, q: &[u8], max_d: u8, cap: usize) -> Vec<(
     if q.len() > MAX_Q || keys.is_empty() {
         return out;
     }
-    let m = q.len();
-    let row0: Vec<u8> = (0..=m as u8).collect();
+    let mut row0: Row = [0; MAX_Q + 1];
+    for (j, v) in row0.iter_mut().enumerate().take(q.len() + 1) {
+        *v = j as u8;
+    }
     let mut walk = Walk {
         keys,
         q,
@@ -57,8 +62,8 @@ impl<K: SortedKeys> Walk<'_, K> {
         lo: usize,
         hi: usize,
         depth: usize,
-        row: &[u8],
-        prev: Option<&[u8]>,
+        row: &Row,
+        prev: Option<&Row>,
         last: u8,
     ) {
         let mut i = lo;
@@ -71,19 +76,15 @@ impl<K: SortedKeys> Walk<'_, K> {
                 return;
             }
             let c = self.keys.key(i)[depth];
-            // The end of this child's range: the first key whose byte at `depth` is above c.
-            let (mut a, mut b) = (i + 1, hi);
-            while a < b {
-                let mid = a + (b - a) / 2;
-                if self.keys.key(mid)[depth] <= c {
-                    a = mid + 1;
-                } else {
-                    b = mid;
-                }
-            }
-            let end = a;
+            let end = self.child_end(i, hi, depth, c);
             let next = self.step(row, prev, c, last, depth);
-            if next.iter().copied().min().unwrap_or(u8::MAX) <= self.max_d {
+            if next[..=self.q.len()]
+                .iter()
+                .copied()
+                .min()
+                .unwrap_or(u8::MAX)
+                <= self.max_d
+            {
                 let d = next[self.q.len()];
                 if self.keys.key(i).len() == depth + 1 && d <= self.max_d {
                     self.out.push((i, d));
@@ -94,10 +95,38 @@ impl<K: SortedKeys> Walk<'_, K> {
         }
     }
 
+    /// The end of the child range that starts at `i` with byte `c` at `depth`: galloping, then
+    /// binary search, so small children (the common case deep in the trie) cost little.
+    fn child_end(&self, i: usize, hi: usize, depth: usize, c: u8) -> usize {
+        let above = |k: usize| self.keys.key(k)[depth] > c;
+        let mut step = 1;
+        let mut lo = i + 1;
+        let mut bound = hi;
+        while lo < hi {
+            let probe = (i + step).min(hi - 1);
+            if above(probe) {
+                bound = probe;
+                break;
+            }
+            lo = probe + 1;
+            step *= 2;
+        }
+        let (mut a, mut b) = (lo, bound);
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if above(mid) {
+                b = mid;
+            } else {
+                a = mid + 1;
+            }
+        }
+        a
+    }
+
     /// The distance row after appending byte `c` at position `depth` of the candidate.
-    fn step(&self, row: &[u8], prev: Option<&[u8]>, c: u8, last: u8, depth: usize) -> Vec<u8> {
+    fn step(&self, row: &Row, prev: Option<&Row>, c: u8, last: u8, depth: usize) -> Row {
         let m = self.q.len();
-        let mut next = vec![0u8; m + 1];
+        let mut next: Row = [0; MAX_Q + 1];
         next[0] = row[0] + 1;
         for j in 1..=m {
             let cost = u8::from(self.q[j - 1] != c);

@@ -135,6 +135,37 @@ pub struct Counts {
     pub data_version: i64,
 }
 
+/// A pole row borrowed from SQLite's buffers (see [`Store::for_each_pole_raw`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RawPole<'a> {
+    /// Normalised code.
+    pub key: &'a str,
+    /// Code as on the sign.
+    pub display: &'a str,
+    /// Street code.
+    pub street_code: &'a str,
+    /// Number along the street.
+    pub pole_no: Option<u32>,
+    /// Side, as stored (`西`).
+    pub side: &'a str,
+    /// Surveyed latitude.
+    pub lat_deg: Option<f64>,
+    /// Surveyed longitude.
+    pub lon_deg: Option<f64>,
+    /// Address.
+    pub address: &'a str,
+    /// Landmark.
+    pub landmark: &'a str,
+    /// Cross street.
+    pub cross_street: &'a str,
+    /// Jurisdiction.
+    pub jurisdiction: &'a str,
+    /// Status.
+    pub status: &'a str,
+    /// Note.
+    pub note: &'a str,
+}
+
 /// What a load wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadSummary {
@@ -382,6 +413,42 @@ impl Store {
         let mut rows = st.query([]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| classify(&self.path, e))? {
             f(row_to_pole(r).map_err(|e| classify(&self.path, e))?);
+        }
+        Ok(())
+    }
+
+    /// Streams every pole without copying its text: the fast path for index builds.
+    pub fn for_each_pole_raw(&self, mut f: impl FnMut(&RawPole<'_>)) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT code, code_display, street_code, pole_no, side, lat_deg, lon_deg, address,
+                        landmark, cross_street, jurisdiction, status, note FROM poles",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = st.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| classify(&self.path, e))? {
+            let text =
+                |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str().unwrap_or("")) };
+            let raw = (|| -> rusqlite::Result<RawPole<'_>> {
+                Ok(RawPole {
+                    key: text(0)?,
+                    display: text(1)?,
+                    street_code: text(2)?,
+                    pole_no: r.get(3)?,
+                    side: text(4)?,
+                    lat_deg: r.get(5)?,
+                    lon_deg: r.get(6)?,
+                    address: text(7)?,
+                    landmark: text(8)?,
+                    cross_street: text(9)?,
+                    jurisdiction: text(10)?,
+                    status: text(11)?,
+                    note: text(12)?,
+                })
+            })()
+            .map_err(|e| classify(&self.path, e))?;
+            f(&raw);
         }
         Ok(())
     }
