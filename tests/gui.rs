@@ -1,4 +1,4 @@
-//! The whole window, driven through egui_kittest with no GPU: type, press keys, click, and
+//! The whole window, driven through `egui_kittest` with no GPU: type, press keys, click, and
 //! check what the call-taker would see (the accessibility tree) and the app's state.
 //!
 //! The harness fails on any glyph no loaded font can draw, so these tests also prove that the

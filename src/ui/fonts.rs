@@ -41,6 +41,7 @@ pub fn bundled_font_files(assets: &Path) -> Vec<PathBuf> {
 /// Installs the bundled CJK fonts as the first fallback after egui's defaults (which have no
 /// CJK glyphs). Returns
 /// the number of font files loaded.
+#[must_use = "zero means no CJK font was found"]
 pub fn install(ctx: &egui::Context, assets: &Path) -> usize {
     let mut defs = FontDefinitions::default();
     let mut loaded = 0;

@@ -84,7 +84,9 @@ impl App {
     /// Creates the window's state and starts loading the database at `db` on a worker thread.
     #[must_use]
     pub fn new(cc: &eframe::CreationContext<'_>, db: Result<PathBuf, String>) -> Self {
-        fonts::install(&cc.egui_ctx, &fonts::assets_dir());
+        if fonts::install(&cc.egui_ctx, &fonts::assets_dir()) == 0 {
+            log_missing_font();
+        }
         let settings: Settings = cc
             .storage
             .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
@@ -239,7 +241,7 @@ impl App {
 
     fn select_pole(&mut self, index: &SearchIndex, id: PoleId) {
         self.selected = Some(id);
-        self.query = index.pole(id).code().to_owned();
+        index.pole(id).code().clone_into(&mut self.query);
         self.refresh_results();
     }
 
@@ -612,4 +614,12 @@ pub fn run(db: Result<PathBuf, String>) -> eframe::Result<()> {
         options,
         Box::new(move |cc| Ok(Box::new(App::new(cc, db)))),
     )
+}
+
+/// Says on stderr that no bundled font was found: Chinese then relies on the system's fonts.
+fn log_missing_font() {
+    eprintln!(
+        "警告：未找到内置中文字体（assets/fonts），将使用系统字体 / warning: the bundled CJK font \
+         (assets/fonts) was not found; using the system's fonts"
+    );
 }
