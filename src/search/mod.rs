@@ -31,6 +31,10 @@ use crate::text::fold;
 /// a pasted page must not cost the operator a frame.
 pub const MAX_QUERY_CHARS: usize = 100;
 
+/// Name keys examined per query: enough for every street of a city starting with two
+/// characters, and a bound on what a one-character query costs in a province.
+const NAME_SCAN: usize = 1024;
+
 /// Poles listed for one landmark or cross street.
 const PER_PLACE: usize = 3;
 
@@ -894,16 +898,16 @@ impl SearchIndex {
         let folded = fold(&cleaned);
         if !folded.is_empty() {
             if let Some((street_q, n)) = split_number(&folded) {
-                for m in self.street_names.find(street_q, limit, 4096) {
+                for m in self.street_names.find(street_q, limit, NAME_SCAN) {
                     if let Some(id) = self.street_pole(m.target, n) {
                         push(&mut hits, Target::Pole(id), Reason::StreetNumber(m.kind));
                     }
                 }
             }
-            for m in self.street_names.find(&folded, limit, 4096) {
+            for m in self.street_names.find(&folded, limit, NAME_SCAN) {
                 push(&mut hits, Target::Street(m.target), Reason::Street(m.kind));
             }
-            for m in self.place_names.find(&folded, limit, 4096) {
+            for m in self.place_names.find(&folded, limit, NAME_SCAN) {
                 let Some(&(a, b)) = self.place_start.get(&m.target) else {
                     continue;
                 };
