@@ -1,0 +1,2 @@
+//! Tile benchmarks (placeholder).
+fn main() {}

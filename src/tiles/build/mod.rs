@@ -1,0 +1,1 @@
+//! The basemap builder: GeoJSON layers to a raster MBTiles basemap.

@@ -1,0 +1,1 @@
+//! walkers adapter (to be written).
