@@ -1,1 +1,329 @@
-fn main() {}
+//! Search speed at 10k, 100k and 1M poles, each beside its baseline in the same run.
+//!
+//! `cargo bench --no-default-features --bench search` runs everything (the 1M database is
+//! generated once into `target/bench-data/`, which takes a minute). Without `--bench` (as under
+//! `cargo test`) only a 10k smoke run is made.
+//!
+//! Criterion measures medians for exact lookup (beside a `HashMap<String, u32>` lookup), nearest
+//! pole (beside rstar's R-tree) and the index build. Percentiles per keystroke, which criterion
+//! does not give, are measured directly and printed as a table at the end.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion};
+use lamppost::geo::LatLon;
+use lamppost::search::{IndexBuilder, SearchIndex};
+use lamppost::store::{Access, Source, Store};
+use lamppost::synth::{Rng, Synth};
+
+const SEED: u64 = 20_261_128;
+
+/// Writes a synthetic dataset into a database (once; reused across runs).
+fn database(poles: usize) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!(
+        "synth-{poles}-{SEED}-v{}.sqlite",
+        lamppost::store::schema::latest_version()
+    ));
+    if path.exists() {
+        return path;
+    }
+    let started = Instant::now();
+    let synth = Synth::new(poles, SEED);
+    let mut streets = String::from("street_code,name,name_en,district,jurisdiction,geometry_wkt\n");
+    for s in &synth.streets {
+        streets.push_str(&format!(
+            "{},{},,{},{},\"{}\"\n",
+            s.street_code,
+            s.name,
+            s.district,
+            s.jurisdiction,
+            lamppost::geo::to_wkt_linestring(&s.geometry)
+        ));
+    }
+    let mut csv = String::from(
+        "code,street_code,street,pole_no,side,lat_deg,lon_deg,address,landmark,cross_street,jurisdiction,status,note\n",
+    );
+    synth.for_each_pole(|p| {
+        let (lat, lon) = p.surveyed.map_or((String::new(), String::new()), |s| {
+            (format!("{:.7}", s.lat_deg), format!("{:.7}", s.lon_deg))
+        });
+        csv.push_str(&format!(
+            "{},{},{},{},{},{lat},{lon},{},{},{},,{},\n",
+            p.code,
+            p.street_code,
+            p.street,
+            p.pole_no.unwrap_or(0),
+            p.side.map_or("", lamppost::model::Side::zh),
+            p.address,
+            p.landmark,
+            p.cross_street,
+            p.status
+        ));
+    });
+    let tmp = path.with_extension("partial");
+    let _ = std::fs::remove_file(&tmp);
+    let mut store = Store::create(&tmp).unwrap();
+    store
+        .load_canonical::<&[u8], _, _>(
+            None,
+            Some(Source {
+                name: "streets.csv".into(),
+                reader: streets.as_bytes(),
+            }),
+            Source {
+                name: "poles.csv".into(),
+                reader: csv.as_bytes(),
+            },
+            "bench",
+        )
+        .unwrap();
+    drop(store);
+    std::fs::rename(&tmp, &path).unwrap();
+    eprintln!(
+        "generated {} in {:.1} s",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    path
+}
+
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+struct Workload {
+    codes: Vec<String>,
+    typos: Vec<String>,
+    streets: Vec<String>,
+    points: Vec<LatLon>,
+}
+
+fn workload(index: &SearchIndex, n: usize) -> Workload {
+    let mut rng = Rng::new(SEED ^ 0xABCD);
+    let mut codes = Vec::new();
+    let mut typos = Vec::new();
+    let mut streets = Vec::new();
+    let mut points = Vec::new();
+    for _ in 0..n {
+        let id = rng.below(index.len() as u64) as u32;
+        let p = index.pole(id);
+        let code = p.code().to_owned();
+        // One digit changed: the search must fall back to typos.
+        let mut bytes = code.clone().into_bytes();
+        let i = rng.below(bytes.len() as u64) as usize;
+        bytes[i] = b'0' + ((bytes[i] - b'0' + 1 + rng.below(8) as u8) % 10);
+        typos.push(String::from_utf8(bytes).unwrap());
+        codes.push(code);
+        let name = lamppost::text::fold(&p.street().name);
+        let keys = lamppost::text::pinyin_keys(&p.street().name);
+        let q = match rng.below(3) {
+            0 => format!("{name} {}", p.pole_no().unwrap_or(1)),
+            1 => format!("{}{}", keys.initials[0], p.pole_no().unwrap_or(1)),
+            _ => name,
+        };
+        streets.push(q);
+        points.push(p.point().unwrap_or(LatLon::new(34.0, 113.0)));
+    }
+    Workload {
+        codes,
+        typos,
+        streets,
+        points,
+    }
+}
+
+/// Every prefix of `q`, by characters: what the index sees as the call-taker types.
+fn keystrokes(q: &str) -> impl Iterator<Item = &str> {
+    q.char_indices()
+        .skip(1)
+        .map(|(i, _)| &q[..i])
+        .chain(std::iter::once(q))
+}
+
+fn percentiles(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
+    v.sort_unstable();
+    let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    (at(0.5), at(0.99), *v.last().unwrap())
+}
+
+fn time_each<T>(items: &[T], mut f: impl FnMut(&T)) -> Vec<Duration> {
+    items
+        .iter()
+        .map(|x| {
+            let t = Instant::now();
+            f(x);
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let sizes: &[usize] = if full {
+        &[10_000, 100_000, 1_000_000]
+    } else {
+        &[10_000]
+    };
+    let mut c = Criterion::default().configure_from_args();
+    if !full {
+        c = c
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(50))
+            .measurement_time(Duration::from_millis(100));
+    }
+    let mut table = Vec::new();
+
+    for &n in sizes {
+        let path = database(n);
+        let rss_before = rss_kib();
+        let build_started = Instant::now();
+        let index = SearchIndex::open(&path).unwrap();
+        let build_s = build_started.elapsed().as_secs_f64();
+        let rss_after = rss_kib();
+        let w = workload(&index, 200);
+
+        let mut g = c.benchmark_group(format!("search-{n}"));
+        // Exact lookup beside a plain HashMap<String, u32> of the same codes.
+        let mut map: HashMap<String, u32> = HashMap::with_capacity(index.len());
+        for id in 0..index.len() as u32 {
+            map.insert(index.pole(id).key().to_owned(), id);
+        }
+        let mut i = 0usize;
+        g.bench_function(BenchmarkId::new("exact lookup", n), |b| {
+            b.iter(|| {
+                i = (i + 1) % w.codes.len();
+                black_box(index.lookup(black_box(&w.codes[i])))
+            });
+        });
+        let keys: Vec<String> = w
+            .codes
+            .iter()
+            .map(|c| lamppost::code::normalize_lenient(c))
+            .collect();
+        g.bench_function(
+            BenchmarkId::new("baseline HashMap<String,_>::get", n),
+            |b| {
+                b.iter(|| {
+                    i = (i + 1) % keys.len();
+                    black_box(map.get(black_box(keys[i].as_str())))
+                });
+            },
+        );
+        drop(map);
+        // Nearest pole beside an R-tree (rstar) over the same points.
+        let rtree = rstar::RTree::bulk_load(
+            (0..index.len() as u32)
+                .filter_map(|id| {
+                    index
+                        .pole(id)
+                        .point()
+                        .map(|p| rstar::primitives::GeomWithData::new([p.lon_deg, p.lat_deg], id))
+                })
+                .collect(),
+        );
+        g.bench_function(BenchmarkId::new("nearest pole", n), |b| {
+            b.iter(|| {
+                i = (i + 1) % w.points.len();
+                black_box(index.nearest(black_box(w.points[i])))
+            });
+        });
+        g.bench_function(BenchmarkId::new("baseline rstar nearest", n), |b| {
+            b.iter(|| {
+                i = (i + 1) % w.points.len();
+                let p = w.points[i];
+                black_box(rtree.nearest_neighbor(&[p.lon_deg, p.lat_deg]))
+            });
+        });
+        drop(rtree);
+        g.finish();
+
+        // Per-keystroke percentiles.
+        let code_keys: Vec<&str> = w.codes.iter().flat_map(|c| keystrokes(c)).collect();
+        let street_keys: Vec<&str> = w.streets.iter().flat_map(|c| keystrokes(c)).collect();
+        let typo_keys: Vec<&str> = w.typos.iter().map(String::as_str).collect();
+        let as_you_type = time_each(&code_keys, |q| {
+            black_box(index.search(q, 20));
+        });
+        let streets = time_each(&street_keys, |q| {
+            black_box(index.search(q, 20));
+        });
+        let typos = time_each(&typo_keys, |q| {
+            black_box(index.search(q, 20));
+        });
+        let nearest = time_each(&w.points, |p| {
+            black_box(index.nearest(*p));
+        });
+        table.push((
+            n,
+            build_s,
+            rss_before.zip(rss_after).map(|(a, b)| b.saturating_sub(a)),
+            index.heap_bytes(),
+            percentiles(as_you_type),
+            percentiles(streets),
+            percentiles(typos),
+            percentiles(nearest),
+        ));
+
+        // The index build, from the open database.
+        if n == *sizes.last().unwrap() || !full {
+            let mut g = c.benchmark_group(format!("build-{n}"));
+            g.sample_size(10);
+            let store = Store::open(&path, Access::ReadOnly).unwrap();
+            g.bench_function(BenchmarkId::new("index build from open database", n), |b| {
+                b.iter(|| black_box(SearchIndex::from_store(&store).unwrap()));
+            });
+            // Baseline: only reading the rows (what any index build must pay).
+            g.bench_function(BenchmarkId::new("baseline read all rows", n), |b| {
+                b.iter(|| {
+                    let mut k = 0usize;
+                    store.for_each_pole(|p| k += p.code.key().len()).unwrap();
+                    black_box(k)
+                });
+            });
+            g.finish();
+        }
+        let _ = IndexBuilder::new(lamppost::search::DatasetInfo::default(), Vec::new());
+    }
+    c.final_summary();
+
+    println!("\nper keystroke / query (p50 / p99 / max), µs; index build wall time; memory");
+    println!(
+        "| poles | build s | RSS +MiB | index heap MiB | code as-you-type | street as-you-type | mistyped code (typo search) | nearest |"
+    );
+    println!("|---:|---:|---:|---:|---|---|---|---|");
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    for (n, build_s, rss, heap, a, s, t, ne) in table {
+        println!(
+            "| {n} | {build_s:.2} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.2} / {:.2} / {:.2} |",
+            rss.map_or("-".into(), |k| format!("{:.0}", k as f64 / 1024.0)),
+            heap as f64 / (1024.0 * 1024.0),
+            us(a.0),
+            us(a.1),
+            us(a.2),
+            us(s.0),
+            us(s.1),
+            us(s.2),
+            us(t.0),
+            us(t.1),
+            us(t.2),
+            us(ne.0),
+            us(ne.1),
+            us(ne.2),
+        );
+    }
+}

@@ -2,6 +2,8 @@
 //!
 //! `重慶北路一段 第34号灯杆（西侧），近南京西路口，皇后旅社附近，属建成辖区`
 
+use std::fmt::Write as _;
+
 use crate::model::Side;
 
 /// The language of user-facing text.
@@ -63,21 +65,21 @@ fn readback_zh(p: &ReadbackParts<'_>) -> String {
     if !s.is_empty() {
         s.push(' ');
     }
-    match p.pole_no {
-        Some(n) => s.push_str(&format!("第{n}号灯杆")),
-        None => s.push_str(&format!("{}号灯杆", p.code)),
-    }
+    let _ = match p.pole_no {
+        Some(n) => write!(s, "第{n}号灯杆"),
+        None => write!(s, "{}号灯杆", p.code),
+    };
     if let Some(side) = p.side {
-        s.push_str(&format!("（{}侧）", side.zh()));
+        let _ = write!(s, "（{}侧）", side.zh());
     }
     if !p.cross_street.is_empty() {
-        s.push_str(&format!("，近{}口", p.cross_street));
+        let _ = write!(s, "，近{}口", p.cross_street);
     }
     if !p.landmark.is_empty() {
-        s.push_str(&format!("，{}附近", p.landmark));
+        let _ = write!(s, "，{}附近", p.landmark);
     }
     if !p.jurisdiction.is_empty() {
-        s.push_str(&format!("，属{}", p.jurisdiction));
+        let _ = write!(s, "，属{}", p.jurisdiction);
     }
     s
 }
@@ -89,22 +91,22 @@ fn readback_en(p: &ReadbackParts<'_>) -> String {
     };
     if !p.street.is_empty() {
         if p.street_en.is_empty() {
-            s.push_str(&format!(", {}", p.street));
+            let _ = write!(s, ", {}", p.street);
         } else {
-            s.push_str(&format!(", {} ({})", p.street_en, p.street));
+            let _ = write!(s, ", {} ({})", p.street_en, p.street);
         }
     }
     if let Some(side) = p.side {
-        s.push_str(&format!(", {} side", side.en()));
+        let _ = write!(s, ", {} side", side.en());
     }
     if !p.cross_street.is_empty() {
-        s.push_str(&format!(", near the junction with {}", p.cross_street));
+        let _ = write!(s, ", near the junction with {}", p.cross_street);
     }
     if !p.landmark.is_empty() {
-        s.push_str(&format!(", by {}", p.landmark));
+        let _ = write!(s, ", by {}", p.landmark);
     }
     if !p.jurisdiction.is_empty() {
-        s.push_str(&format!(", jurisdiction {}", p.jurisdiction));
+        let _ = write!(s, ", jurisdiction {}", p.jurisdiction);
     }
     s
 }

@@ -1,5 +1,8 @@
 //! The reference database: loading, and every way opening a file can go wrong.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
+
 use std::path::{Path, PathBuf};
 
 use lamppost::search::SearchIndex;

@@ -198,7 +198,7 @@ pub fn pole_json(index: &SearchIndex, p: PoleView<'_>) -> Value {
         "lat_deg": at.map(|a| round7(a.lat_deg)),
         "lon_deg": at.map(|a| round7(a.lon_deg)),
         "position": pos.kind(),
-        "error_radius_m": pos.radius_m().map(|r| r.round()),
+        "error_radius_m": pos.radius_m().map(f64::round),
         "address": p.address(),
         "landmark": p.landmark(),
         "cross_street": p.cross_street(),

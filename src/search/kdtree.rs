@@ -171,7 +171,7 @@ mod tests {
                 .map(|(i, (x, y))| KdPoint { x: *x, y: *y, id: i as u32 }).collect();
             let tree = KdTree::new(pts.clone());
             let (_, d) = tree.nearest(qx, qy).unwrap();
-            prop_assert_eq!(d, brute_nearest(&pts, qx, qy));
+            prop_assert_eq!(d.to_bits(), brute_nearest(&pts, qx, qy).to_bits());
         }
 
         #[test]

@@ -31,6 +31,9 @@ use crate::text::fold;
 /// a pasted page must not cost the operator a frame.
 pub const MAX_QUERY_CHARS: usize = 100;
 
+/// Poles listed for one landmark or cross street.
+const PER_PLACE: usize = 3;
+
 /// Default number of results.
 pub const DEFAULT_LIMIT: usize = 20;
 
@@ -330,7 +333,7 @@ impl IndexBuilder {
     }
 
     /// Adds a pole. Its street is created from the pole's street name when unknown.
-    pub fn push(&mut self, p: PoleRecord) {
+    pub fn push(&mut self, p: &PoleRecord) {
         let street = match self.street_by_code.get(&p.street_code) {
             Some(id) => *id,
             None => self.add_street(StreetRecord {
@@ -661,7 +664,7 @@ impl SearchIndex {
             data_version: store.data_version()?,
         };
         let mut b = IndexBuilder::new(info, store.streets()?);
-        store.for_each_pole(|p| b.push(p))?;
+        store.for_each_pole(|p| b.push(&p))?;
         Ok(b.finish())
     }
 
@@ -816,10 +819,12 @@ impl SearchIndex {
                 let Some(&(a, b)) = self.place_start.get(&m.target) else {
                     continue;
                 };
-                for &(id, is_cross) in &self.place_poles[a as usize..b as usize] {
-                    if hits.len() >= limit {
-                        break;
-                    }
+                // A few poles per place: a cross street names every pole near a junction, and
+                // one junction should not push every other match off the list.
+                for &(id, is_cross) in self.place_poles[a as usize..b as usize]
+                    .iter()
+                    .take(PER_PLACE)
+                {
                     let reason = if is_cross {
                         Reason::CrossStreet
                     } else {

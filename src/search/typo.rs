@@ -10,6 +10,10 @@
 pub trait SortedKeys {
     /// Number of keys.
     fn len(&self) -> usize;
+    /// True when there are no keys.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The `i`-th key in sorted order.
     fn key(&self, i: usize) -> &[u8];
 }
@@ -21,7 +25,7 @@ const MAX_Q: usize = crate::code::MAX_CODE_LEN;
 /// Stops after `cap` candidates.
 pub fn within<K: SortedKeys>(keys: &K, q: &[u8], max_d: u8, cap: usize) -> Vec<(usize, u8)> {
     let mut out = Vec::new();
-    if q.len() > MAX_Q || keys.len() == 0 {
+    if q.len() > MAX_Q || keys.is_empty() {
         return out;
     }
     let m = q.len();
@@ -163,8 +167,8 @@ pub fn weighted_distance(a: &[u8], b: &[u8]) -> f32 {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i as f32;
     }
-    for j in 0..=m {
-        d[0][j] = j as f32;
+    for (j, v) in d[0].iter_mut().enumerate() {
+        *v = j as f32;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -213,11 +217,11 @@ mod tests {
     fn osa(a: &[u8], b: &[u8]) -> usize {
         let (n, m) = (a.len(), b.len());
         let mut d = vec![vec![0usize; m + 1]; n + 1];
-        for i in 0..=n {
-            d[i][0] = i;
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
         }
-        for j in 0..=m {
-            d[0][j] = j;
+        for (j, v) in d[0].iter_mut().enumerate() {
+            *v = j;
         }
         for i in 1..=n {
             for j in 1..=m {

@@ -6,6 +6,7 @@
 
 pub mod schema;
 
+use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -643,7 +644,7 @@ fn uri_path(path: &Path) -> String {
         if b.is_ascii_alphanumeric() || b"/-_.~:".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
