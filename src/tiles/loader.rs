@@ -175,6 +175,7 @@ impl TileLoader {
     /// The tile to draw for `id`, never blocking on the disk: the tile itself when loaded,
     /// otherwise the nearest loaded ancestor (and the tile is queued), or `None` when nothing
     /// is loaded yet or no layer covers the place.
+    #[must_use]
     pub fn get(&self, id: TileId) -> Option<TileView> {
         let mut st = self.shared.lock();
         match st.resolved.get(&id).copied() {
@@ -236,6 +237,7 @@ impl TileLoader {
     }
 
     /// Problems met since the last call (damaged tiles, unreadable files), oldest first.
+    #[must_use]
     pub fn take_warnings(&self) -> Vec<String> {
         self.shared.lock().warnings.drain(..).collect()
     }

@@ -1,4 +1,4 @@
-//! MBTiles: the SQLite tile format that QGIS, TileMill, GDAL and mb-util write (`metadata` and
+//! MBTiles: the SQLite tile format that QGIS, `TileMill`, GDAL and mb-util write (`metadata` and
 //! `tiles` tables, rows in the TMS scheme, counted from the south).
 //!
 //! A user's file is opened read-only and `immutable=1`: this program never writes to it, and
@@ -182,8 +182,8 @@ fn read_meta(
         .transpose()?
         .or_else(|| {
             bounds.map(|b| Center {
-                lon_deg: (b.west_deg + b.east_deg) / 2.0,
-                lat_deg: (b.south_deg + b.north_deg) / 2.0,
+                lon_deg: f64::midpoint(b.west_deg, b.east_deg),
+                lat_deg: f64::midpoint(b.south_deg, b.north_deg),
                 zoom: min_zoom.max(max_zoom.saturating_sub(2)),
             })
         });
@@ -249,13 +249,14 @@ fn classify(path: &Path, e: rusqlite::Error) -> TileError {
 
 /// Percent-encodes a path for an SQLite `file:` URI.
 fn uri_path(path: &Path) -> String {
+    use std::fmt::Write as _;
     let s = path.to_string_lossy().replace('\\', "/");
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"/-_.~:".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
