@@ -12,6 +12,7 @@ pub mod cache;
 pub mod decode;
 pub mod loader;
 pub mod mbtiles;
+pub mod pack;
 #[cfg(feature = "gui")]
 pub mod walkers_adapter;
 pub mod xyz;
