@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use lamppost::tiles::build::{self, BuildOptions, Progress};
 use lamppost::tiles::pack::{PackOptions, pack_xyz};
@@ -19,44 +19,7 @@ const SHOWN_ISSUES: usize = 20;
 #[derive(Debug, Subcommand)]
 pub enum TilesCommand {
     /// Build a raster MBTiles basemap from GeoJSON layers (WGS-84).
-    Build {
-        /// Roads: LineStrings with `highway` and `name`.
-        #[arg(long, value_name = "GEOJSON")]
-        roads: PathBuf,
-        /// Water polygons.
-        #[arg(long, value_name = "GEOJSON")]
-        water: Option<PathBuf>,
-        /// Land use and parks.
-        #[arg(long, value_name = "GEOJSON")]
-        landuse: Option<PathBuf>,
-        /// Building footprints (drawn from zoom 16).
-        #[arg(long, value_name = "GEOJSON")]
-        buildings: Option<PathBuf>,
-        /// Points of interest (labelled from zoom 17).
-        #[arg(long, value_name = "GEOJSON")]
-        pois: Option<PathBuf>,
-        /// Railways and metro lines.
-        #[arg(long, value_name = "GEOJSON")]
-        transit: Option<PathBuf>,
-        /// The MBTiles file to write (replaced only when the build has finished).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Zoom levels, `MIN-MAX`.
-        #[arg(long, default_value = "12-17")]
-        zoom: String,
-        /// Area to cover, `minlon,minlat,maxlon,maxlat` (default: the roads' extent).
-        #[arg(long, allow_hyphen_values = true)]
-        bbox: Option<String>,
-        /// Tile size in pixels: 256, or 512 for high-density screens.
-        #[arg(long, default_value_t = 256)]
-        tile_size: u32,
-        /// The basemap's name.
-        #[arg(long, default_value = "basemap")]
-        name: String,
-        /// Attribution stored in the file and shown on the map.
-        #[arg(long, default_value = "© OpenStreetMap contributors")]
-        attribution: String,
-    },
+    Build(Box<BuildArgs>),
     /// Pack an XYZ tile folder ({z}/{x}/{y}.png) into one MBTiles file.
     Pack {
         /// The folder.
@@ -74,52 +37,98 @@ pub enum TilesCommand {
         datum: String,
     },
     /// Render one tile of a basemap build to a PNG file (to check the cartography).
-    Render {
-        /// Roads layer, as for `build`.
-        #[arg(long, value_name = "GEOJSON")]
-        roads: PathBuf,
-        /// Water polygons.
-        #[arg(long, value_name = "GEOJSON")]
-        water: Option<PathBuf>,
-        /// Land use and parks.
-        #[arg(long, value_name = "GEOJSON")]
-        landuse: Option<PathBuf>,
-        /// Building footprints.
-        #[arg(long, value_name = "GEOJSON")]
-        buildings: Option<PathBuf>,
-        /// Points of interest.
-        #[arg(long, value_name = "GEOJSON")]
-        pois: Option<PathBuf>,
-        /// Railways.
-        #[arg(long, value_name = "GEOJSON")]
-        transit: Option<PathBuf>,
-        /// The tile, `Z/X/Y`.
-        tile: String,
-        /// The PNG to write.
-        out: PathBuf,
-        /// Tile size in pixels.
-        #[arg(long, default_value_t = 512)]
-        tile_size: u32,
-    },
+    Render(Box<RenderArgs>),
+}
+
+/// Options of `tiles build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Roads: `LineString`s with `highway` and `name`.
+    #[arg(long, value_name = "GEOJSON")]
+    roads: PathBuf,
+    /// Water polygons.
+    #[arg(long, value_name = "GEOJSON")]
+    water: Option<PathBuf>,
+    /// Land use and parks.
+    #[arg(long, value_name = "GEOJSON")]
+    landuse: Option<PathBuf>,
+    /// Building footprints (drawn from zoom 16).
+    #[arg(long, value_name = "GEOJSON")]
+    buildings: Option<PathBuf>,
+    /// Points of interest (labelled from zoom 17).
+    #[arg(long, value_name = "GEOJSON")]
+    pois: Option<PathBuf>,
+    /// Railways and metro lines.
+    #[arg(long, value_name = "GEOJSON")]
+    transit: Option<PathBuf>,
+    /// The MBTiles file to write (replaced only when the build has finished).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Zoom levels, `MIN-MAX`.
+    #[arg(long, default_value = "12-17")]
+    zoom: String,
+    /// Area to cover, `minlon,minlat,maxlon,maxlat` (default: the roads' extent).
+    #[arg(long, allow_hyphen_values = true)]
+    bbox: Option<String>,
+    /// Tile size in pixels: 256, or 512 for high-density screens.
+    #[arg(long, default_value_t = 256)]
+    tile_size: u32,
+    /// The basemap's name.
+    #[arg(long, default_value = "basemap")]
+    name: String,
+    /// Attribution stored in the file and shown on the map.
+    #[arg(long, default_value = "© OpenStreetMap contributors")]
+    attribution: String,
+}
+
+/// Options of `tiles render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Roads layer, as for `build`.
+    #[arg(long, value_name = "GEOJSON")]
+    roads: PathBuf,
+    /// Water polygons.
+    #[arg(long, value_name = "GEOJSON")]
+    water: Option<PathBuf>,
+    /// Land use and parks.
+    #[arg(long, value_name = "GEOJSON")]
+    landuse: Option<PathBuf>,
+    /// Building footprints.
+    #[arg(long, value_name = "GEOJSON")]
+    buildings: Option<PathBuf>,
+    /// Points of interest.
+    #[arg(long, value_name = "GEOJSON")]
+    pois: Option<PathBuf>,
+    /// Railways.
+    #[arg(long, value_name = "GEOJSON")]
+    transit: Option<PathBuf>,
+    /// The tile, `Z/X/Y`.
+    tile: String,
+    /// The PNG to write.
+    out: PathBuf,
+    /// Tile size in pixels.
+    #[arg(long, default_value_t = 512)]
+    tile_size: u32,
 }
 
 /// Runs a `tiles` subcommand.
 pub fn run(cmd: TilesCommand) -> Result<ExitCode> {
     match cmd {
-        TilesCommand::Build {
-            roads,
-            water,
-            landuse,
-            buildings,
-            pois,
-            transit,
-            out,
-            zoom,
-            bbox,
-            tile_size,
-            name,
-            attribution,
-        } => {
+        TilesCommand::Build(args) => {
+            let BuildArgs {
+                roads,
+                water,
+                landuse,
+                buildings,
+                pois,
+                transit,
+                out,
+                zoom,
+                bbox,
+                tile_size,
+                name,
+                attribution,
+            } = *args;
             let (min_zoom, max_zoom) = parse_zoom(&zoom)?;
             let bbox = bbox
                 .map(|b| {
@@ -175,17 +184,18 @@ pub fn run(cmd: TilesCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        TilesCommand::Render {
-            roads,
-            water,
-            landuse,
-            buildings,
-            pois,
-            transit,
-            tile,
-            out,
-            tile_size,
-        } => {
+        TilesCommand::Render(args) => {
+            let RenderArgs {
+                roads,
+                water,
+                landuse,
+                buildings,
+                pois,
+                transit,
+                tile,
+                out,
+                tile_size,
+            } = *args;
             let id = parse_tile(&tile)?;
             let mut opts = build::default_options(&roads, &out);
             opts.water = water;

@@ -66,8 +66,9 @@ impl LabelFont {
                 let mut last: Option<ab_glyph::Point> = None;
                 for curve in &outline.curves {
                     let (start, end) = match *curve {
-                        OutlineCurve::Line(a, b) | OutlineCurve::Quad(a, _, b) => (a, b),
-                        OutlineCurve::Cubic(a, _, _, b) => (a, b),
+                        OutlineCurve::Line(a, b)
+                        | OutlineCurve::Quad(a, _, b)
+                        | OutlineCurve::Cubic(a, _, _, b) => (a, b),
                     };
                     if last != Some(start) {
                         if last.is_some() {
@@ -81,7 +82,14 @@ impl LabelFont {
                             pb.quad_to(c1.x * s, -c1.y * s, b.x * s, -b.y * s);
                         }
                         OutlineCurve::Cubic(_, c1, c2, b) => {
-                            pb.cubic_to(c1.x * s, -c1.y * s, c2.x * s, -c2.y * s, b.x * s, -b.y * s)
+                            pb.cubic_to(
+                                c1.x * s,
+                                -c1.y * s,
+                                c2.x * s,
+                                -c2.y * s,
+                                b.x * s,
+                                -b.y * s,
+                            );
                         }
                     }
                     last = Some(end);

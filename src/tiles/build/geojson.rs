@@ -224,13 +224,12 @@ pub fn load(
         let shape = match parse_geometry(geom) {
             Ok(s) => s,
             Err(m) => {
-                issue(format!("{m}，已跳过 / {m}; skipped", m = m));
+                issue(format!("{m}，已跳过 / {m}; skipped"));
                 continue;
             }
         };
-        let shape = match check_shape(shape, layer, &mut issue) {
-            Some(s) => s,
-            None => continue,
+        let Some(shape) = check_shape(shape, layer, &mut issue) else {
+            continue;
         };
         let bbox = shape_bbox(&shape);
         out.push(Feature {
@@ -553,7 +552,7 @@ mod tests {
         );
         let (r, issues) = load_str(&text, LayerKind::Roads);
         assert!(r.unwrap().is_empty());
-        assert!(issues[0].message.contains("out of range"), "{:?}", issues);
+        assert!(issues[0].message.contains("out of range"), "{issues:?}");
     }
 
     #[test]

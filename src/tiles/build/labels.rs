@@ -444,12 +444,11 @@ fn road_label(
             line.at(d)
         }
     };
-    let (start, end_shift) = if reverse {
-        (len - (start + total), 0.0)
+    let start = if reverse {
+        len - (start + total)
     } else {
-        (start, 0.0)
+        start
     };
-    let _ = end_shift;
     let mut glyphs = Vec::with_capacity(chars.len());
     let mut boxes = Vec::with_capacity(chars.len());
     let mut d = start;

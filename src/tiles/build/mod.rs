@@ -304,11 +304,32 @@ impl Basemap {
         ZoomLabels { labels, by_tile }
     }
 
+    /// Renders a `tile_px` square at any global pixel position of zoom `z` (see
+    /// [`render::render_window`]).
+    #[must_use]
+    pub fn render_window(
+        &self,
+        z: u8,
+        origin: (f64, f64),
+        tile_px: u32,
+        labels: &ZoomLabels,
+    ) -> RgbaTile {
+        let t = f64::from(tile_px);
+        let window = [origin.0, origin.1, origin.0 + t, origin.1 + t];
+        let touching: Vec<&Label> = labels
+            .labels
+            .iter()
+            .filter(|l| labels::overlaps(&l.bbox, &window))
+            .collect();
+        render::render_window(&self.scene, &touching, &self.font, z, origin, tile_px)
+            .map_or_else(|| RgbaTile::placeholder(tile_px), |pm| to_rgba_tile(&pm))
+    }
+
     /// Renders one tile with the labels of its zoom.
     #[must_use]
     pub fn render(&self, id: TileId, tile_px: u32, labels: &ZoomLabels) -> RgbaTile {
-        let pm = render::render_tile(&self.scene, &labels.for_tile(id), &self.font, id, tile_px);
-        to_rgba_tile(&pm)
+        render::render_tile(&self.scene, &labels.for_tile(id), &self.font, id, tile_px)
+            .map_or_else(|| RgbaTile::placeholder(tile_px), |pm| to_rgba_tile(&pm))
     }
 }
 
@@ -544,3 +565,6 @@ pub fn default_options(roads: &Path, out: &Path) -> BuildOptions {
         attribution: "© OpenStreetMap contributors".to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests;

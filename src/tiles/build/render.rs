@@ -76,13 +76,10 @@ struct View {
 }
 
 impl View {
-    fn new(id: TileId, tile_px: u32, margin_px: f64) -> Self {
-        let world = f64::from(tile_px) * f64::from(1u32 << id.z);
-        let (ox, oy) = (
-            f64::from(id.x) * f64::from(tile_px),
-            f64::from(id.y) * f64::from(tile_px),
-        );
-        let t = f64::from(tile_px);
+    fn new(z: u8, origin: (f64, f64), tile_px: u32, size_px: u32, margin_px: f64) -> Self {
+        let world = f64::from(tile_px) * f64::from(1u32 << z);
+        let (ox, oy) = origin;
+        let t = f64::from(size_px);
         Self {
             world,
             ox,
@@ -154,7 +151,7 @@ fn stroke(width: f32) -> Stroke {
     }
 }
 
-/// Renders one tile (or any `tile_px` square at that position) to RGBA pixels.
+/// Renders one tile to RGBA pixels; `None` only for a zero tile size.
 #[must_use]
 pub fn render_tile(
     scene: &Scene,
@@ -162,20 +159,42 @@ pub fn render_tile(
     font: &LabelFont,
     id: TileId,
     tile_px: u32,
-) -> Pixmap {
+) -> Option<Pixmap> {
+    let origin = (
+        f64::from(id.x) * f64::from(tile_px),
+        f64::from(id.y) * f64::from(tile_px),
+    );
+    render_window(scene, labels, font, id.z, origin, tile_px)
+}
+
+/// Renders a `tile_px` square whose top-left corner is at `origin` in global pixels of zoom `z`
+/// (a tile when the origin is a multiple of the tile size; tests use other windows to check
+/// that neighbouring tiles agree).
+///
+/// The square is drawn as the middle of a larger picture, with a buffer of 32 px (×scale) all
+/// round, then cut out: lines and labels are then clipped far from the visible pixels, so a tile
+/// and its neighbour agree exactly where they meet.
+#[must_use]
+pub fn render_window(
+    scene: &Scene,
+    labels: &[&Label],
+    font: &LabelFont,
+    z: u8,
+    origin: (f64, f64),
+    tile_px: u32,
+) -> Option<Pixmap> {
     let scale = tile_px as f32 / 256.0;
-    let z = id.z;
-    let Some(mut pm) = Pixmap::new(tile_px, tile_px) else {
-        // tile_px is 256 or 512, never zero.
-        return Pixmap::new(1, 1).unwrap_or_else(|| unreachable!());
-    };
+    let buffer = 32 * tile_px / 256;
+    let size = tile_px + 2 * buffer;
+    let mut pm = Pixmap::new(size, size)?;
+    let origin = (origin.0 - f64::from(buffer), origin.1 - f64::from(buffer));
     pm.fill(tiny_skia::Color::from_rgba8(
         style::LAND.0,
         style::LAND.1,
         style::LAND.2,
         style::LAND.3,
     ));
-    let view = View::new(id, tile_px, 40.0 * f64::from(scale));
+    let view = View::new(z, origin, tile_px, size, 40.0 * f64::from(scale));
     let id_tf = Transform::identity();
 
     // Land use and water.
@@ -186,14 +205,11 @@ pub fn render_tile(
     }
     for w in scene.water.iter().filter(|w| view.sees(&w.bbox)) {
         if let Some(p) = view.shape_path(&w.shape) {
-            match w.shape {
-                Shape::Polygons(_) => {
-                    pm.fill_path(&p, &paint(style::WATER), FillRule::EvenOdd, id_tf, None);
-                }
-                _ => {
-                    let s = stroke(2.0 * scale);
-                    pm.stroke_path(&p, &paint(style::WATER), &s, id_tf, None);
-                }
+            if let Shape::Polygons(_) = w.shape {
+                pm.fill_path(&p, &paint(style::WATER), FillRule::EvenOdd, id_tf, None);
+            } else {
+                let s = stroke(2.0 * scale);
+                pm.stroke_path(&p, &paint(style::WATER), &s, id_tf, None);
             }
         }
     }
@@ -238,7 +254,8 @@ pub fn render_tile(
     }
     draw_roads(&mut pm, scene, &view, z, scale);
     draw_labels(&mut pm, labels, font, &view, scale);
-    pm
+    let b = i32::try_from(buffer).ok()?;
+    pm.clone_rect(tiny_skia::IntRect::from_xywh(b, b, tile_px, tile_px)?)
 }
 
 fn draw_roads(pm: &mut Pixmap, scene: &Scene, view: &View, z: u8, scale: f32) {
