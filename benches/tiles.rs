@@ -95,21 +95,26 @@ fn main() {
         let basemap = Basemap::load(&opts).unwrap();
         let mut g = c.benchmark_group(format!("build-{cores}-cores"));
         g.sample_size(10);
-        for z in [14u8, 16] {
+        let (zooms, per_batch): (&[u8], usize) = if full { (&[14, 16], 24) } else { (&[14], 4) };
+        for &z in zooms {
             let labels = basemap.labels(z, 256);
             let tiles: Vec<TileId> = build::tiles_in(&basemap.extent(), z)
                 .into_iter()
-                .take(24)
+                .take(per_batch)
                 .collect();
             g.throughput(Throughput::Elements(tiles.len() as u64));
-            g.bench_with_input(BenchmarkId::new("render+encode 256px", z), &tiles, |b, tiles| {
-                b.iter(|| {
-                    tiles.par_iter().for_each(|&t| {
-                        let img = basemap.render(t, 256, &labels);
-                        black_box(build::encode_palette_png(&img).unwrap());
+            g.bench_with_input(
+                BenchmarkId::new("render+encode 256px", z),
+                &tiles,
+                |b, tiles| {
+                    b.iter(|| {
+                        tiles.par_iter().for_each(|&t| {
+                            let img = basemap.render(t, 256, &labels);
+                            black_box(build::encode_palette_png(&img).unwrap());
+                        });
                     });
-                });
-            });
+                },
+            );
             g.bench_function(BenchmarkId::new("place labels", z), |b| {
                 b.iter(|| black_box(basemap.labels(z, 256)));
             });
