@@ -340,13 +340,26 @@ fn resolve(
             }
             match layer.read(src) {
                 Ok(Some(bytes)) => {
-                    let image = decode_tile(&bytes).unwrap_or_else(|e| {
+                    let mut image = decode_tile(&bytes).unwrap_or_else(|e| {
                         warnings.push(format!(
                             "瓦片 {src} 无法解码，以占位图代替 / tile {src} cannot be decoded and is drawn as a placeholder ({e}): {}",
                             layer.location().display()
                         ));
                         RgbaTile::placeholder(meta.tile_size_px)
                     });
+                    // Transparent parts (outside a city's data) show the layers beneath.
+                    if li > 0 && image.pixels.chunks_exact(4).any(|p| p[3] < 255) {
+                        let (below, below_image) =
+                            resolve(shared, &mut layers[..li], src, warnings);
+                        let below_image =
+                            below_image.or_else(|| below.and_then(|k| shared.lock().cache.get(&k)));
+                        if let (Some(bk), Some(under)) = (below, below_image) {
+                            if let Some((_, uv)) = src.ancestor(bk.1.z) {
+                                image = composite(&image, &under, uv);
+                            }
+                            shared.lock().cache.insert(bk, under);
+                        }
+                    }
                     return (Some(key), Some(Arc::new(image)));
                 }
                 Ok(None) => {}
@@ -358,6 +371,54 @@ fn resolve(
         }
     }
     (None, None)
+}
+
+/// Draws `top` over the part `uv` of `under`, scaled to `top`'s size (bilinear).
+fn composite(top: &RgbaTile, under: &RgbaTile, uv: SubRect) -> RgbaTile {
+    let (w, h) = (top.width, top.height);
+    let mut out = Vec::with_capacity(top.pixels.len());
+    let (uw, uh) = (under.width.max(1), under.height.max(1));
+    let sample = |fx: f32, fy: f32| -> [f32; 4] {
+        let x = (fx * uw as f32 - 0.5).clamp(0.0, (uw - 1) as f32);
+        let y = (fy * uh as f32 - 0.5).clamp(0.0, (uh - 1) as f32);
+        let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+        let (x1, y1) = ((x0 + 1).min(uw - 1), (y0 + 1).min(uh - 1));
+        let (tx, ty) = (x - x0 as f32, y - y0 as f32);
+        let p = |xx: u32, yy: u32| under.pixel(xx, yy).unwrap_or([0, 0, 0, 0]);
+        let (a, b, c, d) = (p(x0, y0), p(x1, y0), p(x0, y1), p(x1, y1));
+        let mut v = [0f32; 4];
+        for i in 0..4 {
+            let top_row = f32::from(a[i]) * (1.0 - tx) + f32::from(b[i]) * tx;
+            let bottom_row = f32::from(c[i]) * (1.0 - tx) + f32::from(d[i]) * tx;
+            v[i] = top_row * (1.0 - ty) + bottom_row * ty;
+        }
+        v
+    };
+    for y in 0..h {
+        for x in 0..w {
+            let t = top.pixel(x, y).unwrap_or([0, 0, 0, 0]);
+            if t[3] == 255 {
+                out.extend_from_slice(&t);
+                continue;
+            }
+            let fx = uv.min_u + (x as f32 + 0.5) / w as f32 * (uv.max_u - uv.min_u);
+            let fy = uv.min_v + (y as f32 + 0.5) / h as f32 * (uv.max_v - uv.min_v);
+            let u = sample(fx, fy);
+            let a = f32::from(t[3]) / 255.0;
+            let ua = u[3] / 255.0;
+            let out_a = a + ua * (1.0 - a);
+            for i in 0..3 {
+                let c = if out_a > 0.0 {
+                    (f32::from(t[i]) * a + u[i] * ua * (1.0 - a)) / out_a
+                } else {
+                    0.0
+                };
+                out.push(c.round().clamp(0.0, 255.0) as u8);
+            }
+            out.push((out_a * 255.0).round() as u8);
+        }
+    }
+    RgbaTile::from_rgba(w, h, out).unwrap_or_else(|| top.clone())
 }
 
 #[cfg(test)]
@@ -504,6 +565,31 @@ mod tests {
         assert!(
             w[0].contains("0/0/0") && w[0].contains("placeholder"),
             "{w:?}"
+        );
+    }
+
+    #[test]
+    fn transparent_parts_of_the_city_show_the_world_beneath() {
+        let mut px = Vec::new();
+        for _ in 0..8 * 8 {
+            px.extend_from_slice(&[0, 0, 0, 0]);
+        }
+        px[0..4].copy_from_slice(&[200, 0, 0, 255]);
+        let city_png = encode_png_rgba(8, 8, &px).unwrap();
+        let world = mem(0, 0, vec![(t(0, 0, 0), png(90))]);
+        let city = mem(2, 2, vec![(t(2, 1, 1), city_png)]);
+        let l = loader(vec![world, city]);
+        let v = get_loaded(&l, t(2, 1, 1)).unwrap();
+        assert_eq!(v.layer, 1);
+        assert_eq!(
+            v.image.pixel(0, 0),
+            Some([200, 0, 0, 255]),
+            "city pixel kept"
+        );
+        assert_eq!(
+            v.image.pixel(5, 5),
+            Some([90, 90, 90, 255]),
+            "world shows through"
         );
     }
 

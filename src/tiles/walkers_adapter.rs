@@ -14,8 +14,8 @@ use lru::LruCache;
 use walkers::sources::Attribution;
 use walkers::{Tile, TilePiece};
 
-use super::{RgbaTile, TileId, TileLoader, TileSource};
 use super::loader::LoaderConfig;
+use super::{RgbaTile, TileId, TileLoader, TileSource};
 
 /// Most textures kept on the GPU (a few screens' worth at every zoom).
 const MAX_TEXTURES: usize = 512;
@@ -69,9 +69,9 @@ impl LoaderTiles {
             [image.width as usize, image.height as usize],
             &image.pixels,
         );
-        let tex = self
-            .ctx
-            .load_texture(format!("tile-{layer}-{id}"), color, TextureOptions::LINEAR);
+        let tex =
+            self.ctx
+                .load_texture(format!("tile-{layer}-{id}"), color, TextureOptions::LINEAR);
         self.textures
             .put((layer, id), (Arc::clone(image), tex.clone()));
         tex
@@ -107,5 +107,37 @@ impl walkers::Tiles for LoaderTiles {
         walkers::Stats {
             in_progress: self.loader.stats().pending,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use walkers::Tiles as _;
+
+    use super::*;
+    use crate::tiles::MbTiles;
+
+    #[test]
+    fn the_world_overview_serves_walkers_with_parent_tiles_beyond_its_zoom() {
+        let ctx = Context::default();
+        let world =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/basemap/world.mbtiles");
+        let layers: Vec<Box<dyn TileSource>> = vec![Box::new(MbTiles::open(&world).unwrap())];
+        let mut tiles = LoaderTiles::new(&ctx, layers, LoaderConfig::default());
+        assert_eq!(tiles.tile_size(), 256);
+        assert!(tiles.attribution().text.contains("OpenStreetMap"));
+        let id = walkers::TileId {
+            x: 13 * 4 + 1,
+            y: 6 * 4 + 2,
+            zoom: 6,
+        };
+        let _ = tiles.at(id);
+        assert!(tiles.loader().wait_idle(Duration::from_secs(10)));
+        let piece = tiles.at(id).unwrap();
+        // Zoom 6 is beyond the overview's zoom 4: a quarter of a quarter of tile 4/13/6.
+        assert!((piece.uv.width() - 0.25).abs() < 1e-6);
+        assert!((piece.uv.min.x - 0.25).abs() < 1e-6 && (piece.uv.min.y - 0.5).abs() < 1e-6);
     }
 }

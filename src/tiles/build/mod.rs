@@ -170,6 +170,17 @@ impl Basemap {
         let transit = opt(&opts.transit, LayerKind::Transit)?;
         let font = font::LabelFont::bundled().map_err(BuildError::Font)?;
         let extent = merc_extent(&roads);
+        let land = [&roads, &water, &landuse, &buildings, &pois, &transit]
+            .iter()
+            .flat_map(|l| l.iter())
+            .fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, f| {
+                [
+                    b[0].min(f.bbox[0]),
+                    b[1].min(f.bbox[1]),
+                    b[2].max(f.bbox[2]),
+                    b[3].max(f.bbox[3]),
+                ]
+            });
         let mut basemap = Self {
             scene: Scene::default(),
             label_input: LabelInput::default(),
@@ -177,6 +188,7 @@ impl Basemap {
             extent,
             issues,
         };
+        basemap.scene.land = land;
         basemap.add_roads(roads);
         basemap.add_areas(landuse, water);
         basemap.scene.buildings = buildings;
@@ -383,14 +395,14 @@ pub fn tiles_in(bounds: &Bounds, z: u8) -> Vec<TileId> {
     out
 }
 
-/// Encodes an opaque tile as a palette PNG (exact when it has ≤ 256 colours, otherwise
-/// quantised with `NeuQuant`), falling back to true colour if that is smaller.
+/// Encodes a tile as a palette PNG: exact when it has ≤ 256 colours, otherwise quantised with
+/// `NeuQuant`; transparency (outside the data) is kept with a `tRNS` chunk.
 pub fn encode_palette_png(tile: &RgbaTile) -> Result<Vec<u8>, String> {
     let px = &tile.pixels;
-    let mut exact: HashMap<[u8; 3], u8> = HashMap::new();
+    let mut exact: HashMap<[u8; 4], u8> = HashMap::new();
     let mut overflow = false;
     for p in px.chunks_exact(4) {
-        let k = [p[0], p[1], p[2]];
+        let k = [p[0], p[1], p[2], p[3]];
         if !exact.contains_key(&k) {
             if exact.len() == 256 {
                 overflow = true;
@@ -400,27 +412,36 @@ pub fn encode_palette_png(tile: &RgbaTile) -> Result<Vec<u8>, String> {
             exact.insert(k, i);
         }
     }
-    let (palette, indices): (Vec<u8>, Vec<u8>) = if overflow {
+    let (rgba_palette, indices): (Vec<u8>, Vec<u8>) = if overflow {
         let nq = color_quant::NeuQuant::new(10, 256, px);
-        let pal = nq.color_map_rgb();
+        let pal = nq.color_map_rgba();
         let idx = px.chunks_exact(4).map(|p| nq.index_of(p) as u8).collect();
         (pal, idx)
     } else {
-        let mut pal = vec![0u8; exact.len() * 3];
+        let mut pal = vec![0u8; exact.len() * 4];
         for (k, &i) in &exact {
-            pal[usize::from(i) * 3..usize::from(i) * 3 + 3].copy_from_slice(k);
+            pal[usize::from(i) * 4..usize::from(i) * 4 + 4].copy_from_slice(k);
         }
         let idx = px
             .chunks_exact(4)
-            .map(|p| exact[&[p[0], p[1], p[2]]])
+            .map(|p| exact[&[p[0], p[1], p[2], p[3]]])
             .collect();
         (pal, idx)
     };
+    let palette: Vec<u8> = rgba_palette
+        .chunks_exact(4)
+        .flat_map(|c| [c[0], c[1], c[2]])
+        .collect();
+    let alphas: Vec<u8> = rgba_palette.chunks_exact(4).map(|c| c[3]).collect();
+    let opaque = alphas.iter().all(|&a| a == 255);
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, tile.width, tile.height);
     enc.set_color(png::ColorType::Indexed);
     enc.set_depth(png::BitDepth::Eight);
     enc.set_palette(palette);
+    if !opaque {
+        enc.set_trns(alphas);
+    }
     enc.set_compression(png::Compression::High);
     let mut w = enc.write_header().map_err(|e| e.to_string())?;
     w.write_image_data(&indices).map_err(|e| e.to_string())?;

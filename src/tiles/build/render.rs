@@ -55,6 +55,9 @@ pub struct Scene {
     pub rail: Vec<Rail>,
     /// Roads, sorted by layer then by class (least important first).
     pub roads: Vec<Road>,
+    /// Where the data is (normalised Mercator box): land is drawn there and the rest of a tile
+    /// stays transparent, so the map beneath (the world overview) shows through.
+    pub land: [f64; 4],
 }
 
 fn paint(c: Rgba) -> Paint<'static> {
@@ -188,13 +191,19 @@ pub fn render_window(
     let size = tile_px + 2 * buffer;
     let mut pm = Pixmap::new(size, size)?;
     let origin = (origin.0 - f64::from(buffer), origin.1 - f64::from(buffer));
-    pm.fill(tiny_skia::Color::from_rgba8(
-        style::LAND.0,
-        style::LAND.1,
-        style::LAND.2,
-        style::LAND.3,
-    ));
     let view = View::new(z, origin, tile_px, size, 40.0 * f64::from(scale));
+    let (x0, y0) = view.px([scene.land[0], scene.land[1]]);
+    let (x1, y1) = view.px([scene.land[2], scene.land[3]]);
+    let (x0, y0) = (x0.floor().max(-1.0), y0.floor().max(-1.0));
+    let (x1, y1) = (
+        x1.ceil().min(size as f32 + 1.0),
+        y1.ceil().min(size as f32 + 1.0),
+    );
+    if let Some(r) = tiny_skia::Rect::from_ltrb(x0, y0, x1, y1) {
+        let mut land = paint(style::LAND);
+        land.anti_alias = false;
+        pm.fill_rect(r, &land, Transform::identity(), None);
+    }
     let id_tf = Transform::identity();
 
     // Land use and water.
