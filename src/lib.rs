@@ -15,5 +15,6 @@ pub mod search;
 pub mod store;
 pub mod synth;
 pub mod text;
+pub mod tiles;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -1,5 +1,7 @@
 //! The command line: the same binary for scripting, tests and headless servers.
 
+pub mod tiles;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -79,6 +81,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Offline basemap tiles: build a basemap from GeoJSON, pack an XYZ folder.
+    Tiles {
+        #[command(subcommand)]
+        cmd: tiles::TilesCommand,
+    },
 }
 
 /// The default database: `lamppost.sqlite` in the per-user data folder.
@@ -115,6 +122,7 @@ pub fn operator() -> String {
 /// Runs a subcommand.
 pub fn run(db: Option<&Path>, command: Command) -> Result<ExitCode> {
     match command {
+        Command::Tiles { cmd } => tiles::run(cmd),
         Command::Init { empty } => init(db, empty),
         Command::Stats { json } => stats(&open_index(db)?, json),
         Command::Lookup { code, json } => lookup(&open_index(db)?, &code, json),

@@ -21,6 +21,10 @@ use crate::estimate::Position;
 use crate::geo::format_latlon_dms;
 use crate::readback::Lang;
 use crate::search::{IndexHandle, PoleId, Reason, SearchIndex, SearchResults, Target};
+use crate::tiles::TileSource;
+use crate::tiles::loader::LoaderConfig;
+use crate::tiles::mbtiles::MbTiles;
+use crate::tiles::walkers_adapter::LoaderTiles;
 use i18n::{Strings, strings};
 
 /// Results shown in the list.
@@ -73,6 +77,10 @@ pub struct App {
     highlighted: usize,
     selected: Option<PoleId>,
     map: MapMemory,
+    /// The offline basemap (world overview under the city), when its files are there.
+    tiles: Option<LoaderTiles>,
+    /// Why part of the basemap is missing, shown in the status bar.
+    tile_warnings: Vec<String>,
     map_rect: Option<egui::Rect>,
     /// The language the window title was last set in (setting it each frame would repaint
     /// forever).
@@ -111,6 +119,7 @@ impl App {
             }
             Err(e) => Data::Failed(e),
         };
+        let (tiles, tile_warnings) = open_basemap(&cc.egui_ctx, &fonts::assets_dir());
         let mut map = MapMemory::default();
         if let Some((lat, lon, zoom)) = settings.map_view {
             map.center_at(walkers::lat_lon(lat, lon));
@@ -125,6 +134,8 @@ impl App {
             highlighted: 0,
             selected: None,
             map,
+            tiles,
+            tile_warnings,
             map_rect: None,
             titled: None,
             flash: None,
@@ -487,8 +498,20 @@ impl App {
                     c.estimated,
                     t.estimated
                 ));
+                // Data and basemap usually credit the same source: say it once.
+                let mut credits: Vec<String> = vec![info.attribution.clone()];
+                if let Some(t) = &self.tiles {
+                    credits.extend(t.loader().attribution().split(" | ").map(str::to_owned));
+                }
+                credits.retain(|c| !c.trim().is_empty());
+                credits.sort();
+                credits.dedup();
                 ui.separator();
-                ui.label(&info.attribution);
+                ui.label(credits.join(" | "));
+            }
+            for w in &self.tile_warnings {
+                ui.separator();
+                ui.colored_label(theme::palette(self.settings.dark).warning, w);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button(t.language).clicked() {
@@ -526,9 +549,10 @@ impl App {
             .iter()
             .find_map(|s| s.anchor)
             .map_or(walkers::lat_lon(0.0, 0.0), map::to_walkers);
-        let shown = Map::new(None, &mut self.map, home).with_plugin(layer).show(
-            ui,
-            |_ui, response, projector, _memory| {
+        let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
+        let shown = Map::new(tiles, &mut self.map, home)
+            .with_plugin(layer)
+            .show(ui, |_ui, response, projector, _memory| {
                 if response.clicked()
                     && let Some(pos) = response.interact_pointer_pos()
                 {
@@ -536,8 +560,7 @@ impl App {
                 } else {
                     None
                 }
-            },
-        );
+            });
         self.map_rect = Some(shown.response.rect);
         if let Some(at) = shown.inner
             && let Some((id, _)) = index.nearest(at)
@@ -614,6 +637,25 @@ pub fn run(db: Result<PathBuf, String>) -> eframe::Result<()> {
         options,
         Box::new(move |cc| Ok(Box::new(App::new(cc, db)))),
     )
+}
+
+/// Opens the bundled basemap layers (`assets/basemap/world.mbtiles` under `taipei.mbtiles`).
+/// A missing or broken file costs its layer, not the window: the reason is returned to show.
+fn open_basemap(
+    ctx: &egui::Context,
+    assets: &std::path::Path,
+) -> (Option<LoaderTiles>, Vec<String>) {
+    let mut layers: Vec<Box<dyn TileSource>> = Vec::new();
+    let mut warnings = Vec::new();
+    for name in ["world.mbtiles", "taipei.mbtiles"] {
+        match MbTiles::open(&assets.join("basemap").join(name)) {
+            Ok(m) => layers.push(Box::new(m)),
+            Err(e) => warnings.push(e.to_string()),
+        }
+    }
+    let tiles =
+        (!layers.is_empty()).then(|| LoaderTiles::new(ctx, layers, LoaderConfig::default()));
+    (tiles, warnings)
 }
 
 /// Says on stderr that no bundled font was found: Chinese then relies on the system's fonts.
