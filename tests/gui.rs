@@ -27,6 +27,8 @@ fn open() -> Fixture {
     lamppost::demo::create_demo_database(&db, "test").unwrap();
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
+        // Basemap tiles arrive from the loader's worker and each asks for a repaint.
+        .with_max_steps(500)
         .build_eframe(move |cc| App::new(cc, Ok(db)));
     let started = Instant::now();
     while !harness.state().is_ready() {
