@@ -238,3 +238,25 @@ fn the_index_is_rebuilt_in_the_background_and_swapped_in_whole() {
     // Whoever held the old index still has it, whole.
     assert_eq!(before.len(), 8);
 }
+
+#[test]
+fn the_index_read_on_two_threads_holds_every_pole_once() {
+    let (_d, path) = tmp();
+    let store = load(&path, &poles_csv(2000)).unwrap();
+    let mid = store
+        .code_midpoint()
+        .unwrap()
+        .expect("2000 codes can be split");
+    assert!(
+        mid.as_str() > "2010001" && mid.as_str() <= "2012000",
+        "{mid}"
+    );
+    let idx = SearchIndex::from_store(&store).unwrap();
+    assert_eq!(idx.len(), 2000);
+    for n in [1, 999, 1000, 1001, 2000] {
+        let id = idx.lookup(&format!("2-01-{n:04}")).unwrap();
+        assert_eq!(idx.pole(id).pole_no(), Some(n));
+        assert_eq!(idx.pole(id).cross_street(), "南京西路");
+    }
+    assert_eq!(idx.position_counts().surveyed, 500);
+}

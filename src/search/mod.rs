@@ -424,6 +424,49 @@ impl IndexBuilder {
         self.poles.push(entry);
     }
 
+    /// Appends the poles another builder (made with the same streets) collected.
+    pub fn absorb(&mut self, other: IndexBuilder) {
+        let text_shift = self.arena.len() as u32;
+        self.arena.push_str(&other.arena);
+        // Interned strings of the other builder, re-interned here.
+        let remap: Vec<u32> = other
+            .strs
+            .iter()
+            .map(|&(a, l)| {
+                let s = &other.arena[a as usize..(a + l) as usize];
+                self.intern(s)
+            })
+            .collect();
+        let streets: Vec<u32> = other
+            .streets
+            .iter()
+            .map(|st| match self.street_by_code.get(&st.code) {
+                Some(id) => *id,
+                None => self.add_street(StreetRecord {
+                    street_code: st.code.clone(),
+                    name: st.name.clone(),
+                    name_en: st.name_en.clone(),
+                    district: st.district.clone(),
+                    jurisdiction: st.jurisdiction.clone(),
+                    geometry: st.geometry.clone(),
+                }),
+            })
+            .collect();
+        let id_shift = self.poles.len() as u32;
+        for (id, note) in other.notes {
+            self.notes.insert(id + id_shift, note);
+        }
+        self.poles.extend(other.poles.into_iter().map(|mut p| {
+            p.text += text_shift;
+            p.street = streets[p.street as usize];
+            p.landmark = remap[p.landmark as usize];
+            p.cross = remap[p.cross as usize];
+            p.jurisdiction = remap[p.jurisdiction as usize];
+            p.status = remap[p.status as usize];
+            p
+        }));
+    }
+
     /// Estimates the positions of unsurveyed poles and builds the lookup structures.
     #[must_use]
     pub fn finish(self) -> SearchIndex {
@@ -731,9 +774,38 @@ impl SearchIndex {
             attribution: get("attribution"),
             data_version: store.data_version()?,
         };
-        let mut b = IndexBuilder::new(info, store.streets()?);
-        store.for_each_pole_raw(|p| b.push_raw(p, ""))?;
-        Ok(b.finish())
+        let streets = store.streets()?;
+        let mut a = IndexBuilder::new(info, streets.clone());
+        // Reading rows is most of the build: read the two halves of the table on two threads
+        // (each with its own connection), then join the halves.
+        let second = match store.code_midpoint()? {
+            Some(mid) => std::thread::scope(|scope| {
+                let path = store.path().to_owned();
+                let from = mid.clone();
+                let worker = scope.spawn(move || -> Result<IndexBuilder, StoreError> {
+                    let other = Store::open(&path, crate::store::Access::ReadOnly)?;
+                    let mut b = IndexBuilder::new(DatasetInfo::default(), streets);
+                    other.for_each_pole_raw_in(&from, None, |p| b.push_raw(p, ""))?;
+                    Ok(b)
+                });
+                store.for_each_pole_raw_in("", Some(&mid), |p| a.push_raw(p, ""))?;
+                worker.join().unwrap_or_else(|_| {
+                    Err(StoreError::Corrupt {
+                        path: store.path().to_owned(),
+                        detail: "index reader stopped".into(),
+                    })
+                })
+            })
+            .map(Some)?,
+            None => {
+                store.for_each_pole_raw(|p| a.push_raw(p, ""))?;
+                None
+            }
+        };
+        if let Some(b) = second {
+            a.absorb(b);
+        }
+        Ok(a.finish())
     }
 
     /// Opens the database read-only and builds the index.

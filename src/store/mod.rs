@@ -418,15 +418,27 @@ impl Store {
     }
 
     /// Streams every pole without copying its text: the fast path for index builds.
-    pub fn for_each_pole_raw(&self, mut f: impl FnMut(&RawPole<'_>)) -> Result<(), StoreError> {
+    pub fn for_each_pole_raw(&self, f: impl FnMut(&RawPole<'_>)) -> Result<(), StoreError> {
+        self.for_each_pole_raw_in("", None, f)
+    }
+
+    /// Like [`Store::for_each_pole_raw`], for the codes `from <= code < to` (`to = None`: no
+    /// upper bound), so that two threads can read the halves of a large table.
+    pub fn for_each_pole_raw_in(
+        &self,
+        from: &str,
+        to: Option<&str>,
+        mut f: impl FnMut(&RawPole<'_>),
+    ) -> Result<(), StoreError> {
         let mut st = self
             .conn
             .prepare(
                 "SELECT code, code_display, street_code, pole_no, side, lat_deg, lon_deg, address,
-                        landmark, cross_street, jurisdiction, status, note FROM poles",
+                        landmark, cross_street, jurisdiction, status, note FROM poles
+                 WHERE code >= ?1 AND (?2 IS NULL OR code < ?2)",
             )
             .map_err(|e| self.err(e))?;
-        let mut rows = st.query([]).map_err(|e| self.err(e))?;
+        let mut rows = st.query(params![from, to]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| classify(&self.path, e))? {
             let text =
                 |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str().unwrap_or("")) };
@@ -451,6 +463,43 @@ impl Store {
             f(&raw);
         }
         Ok(())
+    }
+
+    /// A code that splits the table into two parts of roughly equal size when codes are spread
+    /// evenly (the midpoint between the smallest and largest code, byte-wise); `None` when the
+    /// table has fewer than two codes. Needs no scan: both ends come from the primary key.
+    pub fn code_midpoint(&self) -> Result<Option<String>, StoreError> {
+        let (lo, hi): (Option<String>, Option<String>) = self
+            .conn
+            .query_row("SELECT min(code), max(code) FROM poles", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return Ok(None);
+        };
+        if lo >= hi {
+            return Ok(None);
+        }
+        // Keys are upper-case ASCII letters and digits: average the two as base-256 numbers
+        // over their first eight bytes, then keep only characters keys can hold.
+        let num = |s: &str| -> u128 {
+            let mut v: u128 = 0;
+            for i in 0..8 {
+                v = v * 256 + u128::from(s.as_bytes().get(i).copied().unwrap_or(0));
+            }
+            v
+        };
+        let mid = u128::midpoint(num(&lo), num(&hi));
+        let mut out = String::new();
+        for i in (0..8).rev() {
+            let b = ((mid >> (8 * i)) & 0xFF) as u8;
+            if b == 0 {
+                break;
+            }
+            out.push(char::from(b.clamp(b'0', b'Z')));
+        }
+        Ok((out.as_str() > lo.as_str() && out.as_str() <= hi.as_str()).then_some(out))
     }
 
     /// Loads the canonical CSV files into this (empty) database as data version 1, in one
