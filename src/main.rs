@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(command) => cli::run(args.db.as_deref(), command),
-        None => open_window(args.db.as_deref()),
+        None => open_window(args.db.as_deref(), args.basemap),
     };
     match result {
         Ok(code) => code,
@@ -22,15 +22,21 @@ fn main() -> ExitCode {
 }
 
 #[cfg(feature = "gui")]
-fn open_window(db: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+fn open_window(
+    db: Option<&std::path::Path>,
+    basemap: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let path = cli::resolve_db(db);
-    lamppost::ui::run(path.map_err(|e| format!("{e:#}")))
+    lamppost::ui::run(path.map_err(|e| format!("{e:#}")), basemap)
         .map_err(|e| anyhow::anyhow!("无法打开窗口 / cannot open the window: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_window(_db: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+fn open_window(
+    _db: Option<&std::path::Path>,
+    _basemap: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
     use clap::CommandFactory as _;
     eprintln!(
         "此版本未包含图形界面（编译时未启用 gui 功能）/ this build has no window (built without the `gui` feature); use a subcommand:\n"

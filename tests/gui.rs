@@ -22,6 +22,10 @@ struct Fixture {
 }
 
 fn open() -> Fixture {
+    open_with(None)
+}
+
+fn open_with(basemap: Option<PathBuf>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let db: PathBuf = dir.path().join("demo.sqlite");
     lamppost::demo::create_demo_database(&db, "test").unwrap();
@@ -29,7 +33,7 @@ fn open() -> Fixture {
         .with_size(egui::vec2(1280.0, 800.0))
         // Basemap tiles arrive from the loader's worker and each asks for a repaint.
         .with_max_steps(500)
-        .build_eframe(move |cc| App::new(cc, Ok(db)));
+        .build_eframe(move |cc| App::with_basemap(cc, Ok(db), basemap));
     let started = Instant::now();
     while !harness.state().is_ready() {
         assert!(
@@ -190,6 +194,18 @@ fn clicking_the_map_selects_the_nearest_pole() {
         f.harness.step();
     }
     f.harness.run();
+    assert_eq!(
+        f.harness.state().selected_code().as_deref(),
+        Some("2-45-0034")
+    );
+}
+
+#[test]
+fn a_missing_basemap_is_named_and_lookups_still_work() {
+    let mut f = open_with(Some(PathBuf::from("/nonexistent/city.mbtiles")));
+    assert!(f.harness.query_by_label_contains("city.mbtiles").is_some());
+    type_query(&mut f.harness, "2450034");
+    press(&mut f.harness, Key::Enter);
     assert_eq!(
         f.harness.state().selected_code().as_deref(),
         Some("2-45-0034")

@@ -32,6 +32,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "LAMPPOST_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// City basemap for the window: an MBTiles file or an XYZ tile folder (default: the bundled
+    /// demo basemap). Drawn over the bundled world overview.
+    #[arg(long, global = true, env = "LAMPPOST_BASEMAP", value_name = "PATH")]
+    pub basemap: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

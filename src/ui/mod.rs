@@ -21,10 +21,10 @@ use crate::estimate::Position;
 use crate::geo::format_latlon_dms;
 use crate::readback::Lang;
 use crate::search::{IndexHandle, PoleId, Reason, SearchIndex, SearchResults, Target};
-use crate::tiles::TileSource;
 use crate::tiles::loader::LoaderConfig;
 use crate::tiles::mbtiles::MbTiles;
 use crate::tiles::walkers_adapter::LoaderTiles;
+use crate::tiles::{TileSource, XyzDir};
 use i18n::{Strings, strings};
 
 /// Results shown in the list.
@@ -92,6 +92,17 @@ impl App {
     /// Creates the window's state and starts loading the database at `db` on a worker thread.
     #[must_use]
     pub fn new(cc: &eframe::CreationContext<'_>, db: Result<PathBuf, String>) -> Self {
+        Self::with_basemap(cc, db, None)
+    }
+
+    /// Like [`App::new`], with a city basemap (MBTiles file or XYZ folder) instead of the
+    /// bundled one.
+    #[must_use]
+    pub fn with_basemap(
+        cc: &eframe::CreationContext<'_>,
+        db: Result<PathBuf, String>,
+        basemap: Option<PathBuf>,
+    ) -> Self {
         if fonts::install(&cc.egui_ctx, &fonts::assets_dir()) == 0 {
             log_missing_font();
         }
@@ -119,7 +130,8 @@ impl App {
             }
             Err(e) => Data::Failed(e),
         };
-        let (tiles, tile_warnings) = open_basemap(&cc.egui_ctx, &fonts::assets_dir());
+        let (tiles, tile_warnings) =
+            open_basemap(&cc.egui_ctx, &fonts::assets_dir(), basemap.as_deref());
         let mut map = MapMemory::default();
         if let Some((lat, lon, zoom)) = settings.map_view {
             map.center_at(walkers::lat_lon(lat, lon));
@@ -623,8 +635,9 @@ impl eframe::App for App {
     }
 }
 
-/// Opens the window on the database at `db` (or a screen saying why it cannot be opened).
-pub fn run(db: Result<PathBuf, String>) -> eframe::Result<()> {
+/// Opens the window on the database at `db` (or a screen saying why it cannot be opened),
+/// with the city basemap `basemap` (default: the bundled one).
+pub fn run(db: Result<PathBuf, String>, basemap: Option<PathBuf>) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("灯杆报警定位 · Lamppost")
@@ -635,21 +648,30 @@ pub fn run(db: Result<PathBuf, String>) -> eframe::Result<()> {
     eframe::run_native(
         "lamppost",
         options,
-        Box::new(move |cc| Ok(Box::new(App::new(cc, db)))),
+        Box::new(move |cc| Ok(Box::new(App::with_basemap(cc, db, basemap)))),
     )
 }
 
-/// Opens the bundled basemap layers (`assets/basemap/world.mbtiles` under `taipei.mbtiles`).
-/// A missing or broken file costs its layer, not the window: the reason is returned to show.
+/// Opens the basemap layers: the bundled world overview under the city basemap (`city`, an
+/// MBTiles file or an XYZ folder, or the bundled `taipei.mbtiles`). A missing or broken file
+/// costs its layer, not the window: the reason is returned to show.
 fn open_basemap(
     ctx: &egui::Context,
     assets: &std::path::Path,
+    city: Option<&std::path::Path>,
 ) -> (Option<LoaderTiles>, Vec<String>) {
+    let dir = assets.join("basemap");
+    let city = city.map_or_else(|| dir.join("taipei.mbtiles"), std::path::Path::to_owned);
     let mut layers: Vec<Box<dyn TileSource>> = Vec::new();
     let mut warnings = Vec::new();
-    for name in ["world.mbtiles", "taipei.mbtiles"] {
-        match MbTiles::open(&assets.join("basemap").join(name)) {
-            Ok(m) => layers.push(Box::new(m)),
+    for path in [dir.join("world.mbtiles"), city] {
+        let opened: Result<Box<dyn TileSource>, _> = if path.is_dir() {
+            XyzDir::open(&path).map(|x| Box::new(x) as Box<dyn TileSource>)
+        } else {
+            MbTiles::open(&path).map(|m| Box::new(m) as Box<dyn TileSource>)
+        };
+        match opened {
+            Ok(layer) => layers.push(layer),
             Err(e) => warnings.push(e.to_string()),
         }
     }
