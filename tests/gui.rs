@@ -33,7 +33,7 @@ fn open_with(basemap: Option<PathBuf>) -> Fixture {
         .with_size(egui::vec2(1280.0, 800.0))
         // Basemap tiles arrive from the loader's worker and each asks for a repaint.
         .with_max_steps(500)
-        .build_eframe(move |cc| App::with_basemap(cc, Ok(db), basemap));
+        .build_eframe(move |cc| App::with_basemap(cc, Ok(db), basemap.as_deref()));
     let started = Instant::now();
     while !harness.state().is_ready() {
         assert!(

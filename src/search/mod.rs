@@ -778,8 +778,8 @@ impl SearchIndex {
         let mut a = IndexBuilder::new(info, streets.clone());
         // Reading rows is most of the build: read the two halves of the table on two threads
         // (each with its own connection), then join the halves.
-        let second = match store.code_midpoint()? {
-            Some(mid) => std::thread::scope(|scope| {
+        let second = if let Some(mid) = store.code_midpoint()? {
+            Some(std::thread::scope(|scope| {
                 let path = store.path().to_owned();
                 let from = mid.clone();
                 let worker = scope.spawn(move || -> Result<IndexBuilder, StoreError> {
@@ -795,12 +795,10 @@ impl SearchIndex {
                         detail: "index reader stopped".into(),
                     })
                 })
-            })
-            .map(Some)?,
-            None => {
-                store.for_each_pole_raw(|p| a.push_raw(p, ""))?;
-                None
-            }
+            })?)
+        } else {
+            store.for_each_pole_raw(|p| a.push_raw(p, ""))?;
+            None
         };
         if let Some(b) = second {
             a.absorb(b);

@@ -101,7 +101,7 @@ impl App {
     pub fn with_basemap(
         cc: &eframe::CreationContext<'_>,
         db: Result<PathBuf, String>,
-        basemap: Option<PathBuf>,
+        basemap: Option<&std::path::Path>,
     ) -> Self {
         if fonts::install(&cc.egui_ctx, &fonts::assets_dir()) == 0 {
             log_missing_font();
@@ -130,8 +130,7 @@ impl App {
             }
             Err(e) => Data::Failed(e),
         };
-        let (tiles, tile_warnings) =
-            open_basemap(&cc.egui_ctx, &fonts::assets_dir(), basemap.as_deref());
+        let (tiles, tile_warnings) = open_basemap(&cc.egui_ctx, &fonts::assets_dir(), basemap);
         let mut map = MapMemory::default();
         if let Some((lat, lon, zoom)) = settings.map_view {
             map.center_at(walkers::lat_lon(lat, lon));
@@ -648,7 +647,7 @@ pub fn run(db: Result<PathBuf, String>, basemap: Option<PathBuf>) -> eframe::Res
     eframe::run_native(
         "lamppost",
         options,
-        Box::new(move |cc| Ok(Box::new(App::with_basemap(cc, db, basemap)))),
+        Box::new(move |cc| Ok(Box::new(App::with_basemap(cc, db, basemap.as_deref())))),
     )
 }
 
