@@ -197,14 +197,7 @@ impl SideOffsets {
             }
         }
         let mut by_side = Vec::new();
-        for side in [
-            Side::East,
-            Side::West,
-            Side::South,
-            Side::North,
-            Side::Left,
-            Side::Right,
-        ] {
+        for side in Side::ALL {
             let mut v: Vec<f64> = samples
                 .iter()
                 .filter(|(s, _)| *s == side)

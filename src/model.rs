@@ -38,6 +38,16 @@ pub enum Side {
 }
 
 impl Side {
+    /// Every side, in a fixed order.
+    pub const ALL: [Side; 6] = [
+        Side::East,
+        Side::West,
+        Side::South,
+        Side::North,
+        Side::Left,
+        Side::Right,
+    ];
+
     /// Reads the spellings found in real data: `东`, `東侧`, `E`, `east`, `左`, `L` …
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
@@ -166,14 +176,7 @@ mod tests {
 
     #[test]
     fn every_side_reads_back_from_its_chinese_name() {
-        for s in [
-            Side::East,
-            Side::West,
-            Side::South,
-            Side::North,
-            Side::Left,
-            Side::Right,
-        ] {
+        for s in Side::ALL {
             assert_eq!(Side::parse(s.zh()), Some(s));
             assert_eq!(Side::parse(s.en()), Some(s));
         }

@@ -104,14 +104,7 @@ struct PoleEntry {
     status: u32,
 }
 
-const SIDES: [Side; 6] = [
-    Side::East,
-    Side::West,
-    Side::South,
-    Side::North,
-    Side::Left,
-    Side::Right,
-];
+const SIDES: [Side; 6] = Side::ALL;
 
 fn e7(deg: f64) -> i32 {
     (deg * 1e7).round() as i32

@@ -753,7 +753,8 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
 }
 
 /// Percent-encodes a path for an SQLite `file:` URI.
-fn uri_path(path: &Path) -> String {
+#[must_use]
+pub fn uri_path(path: &Path) -> String {
     let s = path.to_string_lossy().replace('\\', "/");
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

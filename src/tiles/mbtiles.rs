@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, params};
 
 use super::{Bounds, Center, Datum, TileError, TileFormat, TileId, TileMeta, TileSource};
+use crate::store::uri_path;
 
 /// An MBTiles file open for reading.
 pub struct MbTiles {
@@ -245,21 +246,6 @@ fn classify(path: &Path, e: rusqlite::Error) -> TileError {
         path: path.to_owned(),
         source: e,
     }
-}
-
-/// Percent-encodes a path for an SQLite `file:` URI.
-fn uri_path(path: &Path) -> String {
-    use std::fmt::Write as _;
-    let s = path.to_string_lossy().replace('\\', "/");
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-_.~:".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 /// Metadata to write into a new MBTiles file.
