@@ -35,6 +35,9 @@ pub const MAX_QUERY_CHARS: usize = 100;
 /// characters, and a bound on what a one-character query costs in a province.
 const NAME_SCAN: usize = 1024;
 
+/// One-edit typo candidates that make a two-edit search unnecessary.
+const TYPO_ENOUGH: usize = 5;
+
 /// Poles listed for one landmark or cross street.
 const PER_PLACE: usize = 3;
 
@@ -238,6 +241,8 @@ pub struct SearchIndex {
     /// in order instead of jumping through the pole table.
     sorted_keys: Vec<u8>,
     sorted_off: Vec<u32>,
+    /// Every byte that occurs in a key: what a typo can be replaced with.
+    alphabet: Vec<u8>,
     min_key_len: usize,
     street_names: NameIndex,
     place_names: NameIndex,
@@ -562,6 +567,13 @@ impl IndexBuilder {
             sorted_keys.extend_from_slice(key_of(&poles[id as usize]).as_bytes());
         }
         sorted_off.push(sorted_keys.len() as u32);
+        let mut seen_bytes = [false; 256];
+        for &b in &sorted_keys {
+            seen_bytes[usize::from(b)] = true;
+        }
+        let alphabet: Vec<u8> = (0..=255u8)
+            .filter(|&b| seen_bytes[usize::from(b)])
+            .collect();
 
         // Names.
         let mut sb = NameIndexBuilder::new(true);
@@ -632,6 +644,7 @@ impl IndexBuilder {
             sorted,
             sorted_keys,
             sorted_off,
+            alphabet,
             min_key_len,
             street_names,
             place_names,
@@ -1002,14 +1015,70 @@ impl SearchIndex {
         }
     }
 
+    /// Codes one edit away, found by trying every edit of `key` against the hash table
+    /// (a few hundred lookups, microseconds even for a province).
+    fn one_edit_away(&self, key: &[u8]) -> Vec<PoleId> {
+        let mut out: Vec<PoleId> = Vec::new();
+        let mut buf: Vec<u8> = Vec::with_capacity(key.len() + 1);
+        let mut try_key = |buf: &[u8], out: &mut Vec<PoleId>| {
+            if let Some(id) = std::str::from_utf8(buf)
+                .ok()
+                .and_then(|k| self.lookup_key(k))
+                && !out.contains(&id)
+            {
+                out.push(id);
+            }
+        };
+        for i in 0..key.len() {
+            buf.clear();
+            buf.extend_from_slice(&key[..i]);
+            buf.extend_from_slice(&key[i + 1..]);
+            try_key(&buf, &mut out);
+            if i + 1 < key.len() && key[i] != key[i + 1] {
+                buf.clear();
+                buf.extend_from_slice(key);
+                buf.swap(i, i + 1);
+                try_key(&buf, &mut out);
+            }
+            for &c in &self.alphabet {
+                if c != key[i] {
+                    buf.clear();
+                    buf.extend_from_slice(key);
+                    buf[i] = c;
+                    try_key(&buf, &mut out);
+                }
+            }
+        }
+        for i in 0..=key.len() {
+            for &c in &self.alphabet {
+                buf.clear();
+                buf.extend_from_slice(&key[..i]);
+                buf.push(c);
+                buf.extend_from_slice(&key[i..]);
+                try_key(&buf, &mut out);
+            }
+        }
+        out
+    }
+
     fn typos(&self, key: &str, limit: usize) -> Vec<(PoleId, Reason)> {
-        let max_d = if key.len() >= 5 { 2 } else { 1 };
-        let found = typo::within(&SortedView(self), key.as_bytes(), max_d, 512);
+        // One edit first, straight from the hash table. Only when that finds almost nothing
+        // (a sparse code space) is the trie walked for two edits: in a dense province the
+        // one-edit candidates are what the call-taker needs, and the walk would cost a
+        // millisecond.
+        let near = self.one_edit_away(key.as_bytes());
+        let found: Vec<(PoleId, u8)> = if near.len() >= TYPO_ENOUGH || key.len() < 5 {
+            near.into_iter().map(|id| (id, 1)).collect()
+        } else {
+            typo::within(&SortedView(self), key.as_bytes(), 2, 512)
+                .into_iter()
+                .filter(|&(_, d)| d > 0)
+                .map(|(i, d)| (self.sorted[i], d))
+                .collect()
+        };
         let mut ranked: Vec<(f32, u8, PoleId)> = found
             .into_iter()
-            .filter(|&(_, d)| d > 0)
-            .map(|(i, d)| {
-                let id = self.sorted[i];
+            .map(|(id, d)| {
                 (
                     typo::weighted_distance(key.as_bytes(), self.key(id).as_bytes()),
                     d,

@@ -69,9 +69,9 @@ fn index() -> SearchIndex {
         let side = if n % 2 == 1 { Side::North } else { Side::South };
         b.push(&pole(&format!("1-02-{n:04}"), "02", n, side, None));
     }
-    // A code one swap away from 2010034, on the other street, and far away.
+    // A code one digit away from 2010043 (a swap of 2010034), on the other street, far away.
     b.push(&pole(
-        "1-02-0043",
+        "2-01-0143",
         "02",
         43,
         Side::North,
@@ -203,11 +203,11 @@ fn landmarks_and_cross_streets_find_poles() {
 fn results_carry_their_distance_from_the_first() {
     let idx = index();
     let r = idx.search("2010043", 10);
-    // 1-02-0043 is on the other street, about 750 m south-east of 2-01-0034's estimate.
+    // 2-01-0143 is on the other street, about 750 m south-east of 2-01-0034's estimate.
     let far = r
         .hits
         .iter()
-        .find(|h| matches!(h.target, Target::Pole(id) if idx.pole(id).code() == "1-02-0043"))
+        .find(|h| matches!(h.target, Target::Pole(id) if idx.pole(id).code() == "2-01-0143"))
         .expect("the far candidate is listed");
     let d = far.dist_m.unwrap();
     assert!((400.0..900.0).contains(&d), "{d}");
@@ -242,7 +242,7 @@ fn the_nearest_pole_to_a_point_is_found() {
             inside.push(idx.pole(id).code().to_owned());
         },
     );
-    assert!(inside.contains(&"1-02-0043".to_owned()), "{inside:?}");
+    assert!(inside.contains(&"2-01-0143".to_owned()), "{inside:?}");
 }
 
 #[test]
@@ -276,4 +276,21 @@ fn hostile_queries_find_nothing_and_do_not_panic() {
         let r = idx.search(q, 10);
         assert!(r.hits.is_empty(), "{q:?} found {:?}", codes(&idx, &r));
     }
+}
+
+#[test]
+fn two_mistyped_digits_are_still_found_when_nothing_is_one_edit_away() {
+    let idx = index();
+    let r = idx.search("9910034", 10);
+    assert_eq!(
+        codes(&idx, &r).first().map(String::as_str),
+        Some("2-01-0034")
+    );
+    assert_eq!(
+        r.hits[0].reason,
+        Reason::Typo {
+            edits: 2,
+            likely: false
+        }
+    );
 }
