@@ -1020,7 +1020,7 @@ impl SearchIndex {
     fn one_edit_away(&self, key: &[u8]) -> Vec<PoleId> {
         let mut out: Vec<PoleId> = Vec::new();
         let mut buf: Vec<u8> = Vec::with_capacity(key.len() + 1);
-        let mut try_key = |buf: &[u8], out: &mut Vec<PoleId>| {
+        let try_key = |buf: &[u8], out: &mut Vec<PoleId>| {
             if let Some(id) = std::str::from_utf8(buf)
                 .ok()
                 .and_then(|k| self.lookup_key(k))
