@@ -35,8 +35,9 @@ pub const MAX_QUERY_CHARS: usize = 100;
 /// characters, and a bound on what a one-character query costs in a province.
 const NAME_SCAN: usize = 1024;
 
-/// One-edit typo candidates that make a two-edit search unnecessary.
-const TYPO_ENOUGH: usize = 5;
+/// One-edit typo candidates that make a two-edit search unnecessary: a single slip always
+/// leaves the true code one edit away.
+const TYPO_ENOUGH: usize = 1;
 
 /// Poles listed for one landmark or cross street.
 const PER_PLACE: usize = 3;
