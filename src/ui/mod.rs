@@ -82,6 +82,8 @@ pub struct App {
     /// Why part of the basemap is missing, shown in the status bar.
     tile_warnings: Vec<String>,
     map_rect: Option<egui::Rect>,
+    /// The map has a starting view (saved, or the basemap's centre).
+    centred: bool,
     /// The language the window title was last set in (setting it each frame would repaint
     /// forever).
     titled: Option<Lang>,
@@ -132,10 +134,17 @@ impl App {
         };
         let (tiles, tile_warnings) = open_basemap(&cc.egui_ctx, &fonts::assets_dir(), basemap);
         let mut map = MapMemory::default();
-        if let Some((lat, lon, zoom)) = settings.map_view {
+        // Where the map starts: the last view, else the basemap's declared centre, else (once
+        // the index is loaded) the dataset.
+        let start = settings.map_view.or_else(|| {
+            let c = tiles.as_ref()?.loader().start_center()?;
+            Some((c.lat_deg, c.lon_deg, f64::from(c.zoom)))
+        });
+        if let Some((lat, lon, zoom)) = start {
             map.center_at(walkers::lat_lon(lat, lon));
             let _ = map.set_zoom(zoom);
         }
+        let centred = start.is_some();
         Self {
             data,
             settings,
@@ -148,6 +157,7 @@ impl App {
             tiles,
             tile_warnings,
             map_rect: None,
+            centred,
             titled: None,
             flash: None,
         }
@@ -204,7 +214,7 @@ impl App {
         if let Data::Loading(rx) = &self.data {
             match rx.try_recv() {
                 Ok(Ok(index)) => {
-                    if self.settings.map_view.is_none()
+                    if !self.centred
                         && let Some(at) = index.streets().iter().find_map(|s| s.anchor)
                     {
                         self.map.center_at(map::to_walkers(at));
