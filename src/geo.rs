@@ -327,6 +327,77 @@ pub fn parse_wkt_linestring(text: &str) -> Result<Vec<LatLon>, WktError> {
     Ok(out)
 }
 
+/// True outside the rectangle where the GCJ-02 offset is applied (it is not applied abroad).
+#[must_use]
+pub fn outside_gcj02_area(p: LatLon) -> bool {
+    !(72.004..=137.8347).contains(&p.lon_deg) || !(0.8293..=55.8271).contains(&p.lat_deg)
+}
+
+/// The GCJ-02 offset (degrees of latitude, longitude) at a WGS-84 position: the published
+/// algorithm on the Krasovsky ellipsoid.
+fn gcj02_delta(p: LatLon) -> (f64, f64) {
+    const A: f64 = 6_378_245.0;
+    const EE: f64 = 0.006_693_421_622_965_943;
+    let (x, y) = (p.lon_deg - 105.0, p.lat_deg - 35.0);
+    let pi = std::f64::consts::PI;
+    let common = (20.0 * (6.0 * x * pi).sin() + 20.0 * (2.0 * x * pi).sin()) * 2.0 / 3.0;
+    let d_lat = -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * x.abs().sqrt()
+        + common
+        + (20.0 * (y * pi).sin() + 40.0 * (y / 3.0 * pi).sin()) * 2.0 / 3.0
+        + (160.0 * (y / 12.0 * pi).sin() + 320.0 * (y * pi / 30.0).sin()) * 2.0 / 3.0;
+    let d_lon = 300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * x.abs().sqrt()
+        + common
+        + (20.0 * (x * pi).sin() + 40.0 * (x / 3.0 * pi).sin()) * 2.0 / 3.0
+        + (150.0 * (x / 12.0 * pi).sin() + 300.0 * (x / 30.0 * pi).sin()) * 2.0 / 3.0;
+    let rad_lat = p.lat_deg.to_radians();
+    let magic = 1.0 - EE * rad_lat.sin().powi(2);
+    let sqrt_magic = magic.sqrt();
+    (
+        d_lat * 180.0 / ((A * (1.0 - EE)) / (magic * sqrt_magic) * pi),
+        d_lon * 180.0 / (A / sqrt_magic * rad_lat.cos() * pi),
+    )
+}
+
+/// WGS-84 to GCJ-02 (the datum of Amap, Tencent and most Chinese basemaps). Positions outside
+/// China are returned unchanged.
+#[must_use]
+pub fn wgs84_to_gcj02(p: LatLon) -> LatLon {
+    if outside_gcj02_area(p) {
+        return p;
+    }
+    let (d_lat, d_lon) = gcj02_delta(p);
+    LatLon::new(p.lat_deg + d_lat, p.lon_deg + d_lon)
+}
+
+/// GCJ-02 to WGS-84: the forward offset inverted by fixed-point iteration until the round trip
+/// is within 1e-8 degrees (about 1 mm).
+#[must_use]
+pub fn gcj02_to_wgs84(g: LatLon) -> LatLon {
+    if outside_gcj02_area(g) {
+        return g;
+    }
+    let mut w = g;
+    for _ in 0..30 {
+        let f = wgs84_to_gcj02(w);
+        let (e_lat, e_lon) = (f.lat_deg - g.lat_deg, f.lon_deg - g.lon_deg);
+        w = LatLon::new(w.lat_deg - e_lat, w.lon_deg - e_lon);
+        if e_lat.abs().max(e_lon.abs()) < 1e-8 {
+            break;
+        }
+    }
+    w
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,6 +483,57 @@ mod tests {
         assert_eq!(format_dms(25.053_587, 'N', 'S'), "25°03'12.91\"N");
         assert_eq!(format_dms(-0.5, 'N', 'S'), "0°30'00.00\"S");
         assert_eq!(format_dms(121.999_999_9, 'E', 'W'), "122°00'00.00\"E");
+    }
+
+    #[test]
+    fn wgs84_to_gcj02_matches_published_reference_pairs() {
+        // (wgs lat, wgs lon, gcj lat, gcj lon): the test pairs of the eviltransform and
+        // coordtransform libraries (Shanghai, Shenzhen, Beijing ×2).
+        let pairs = [
+            (
+                31.177_427_6,
+                121.527_210_6,
+                31.175_303_983_645_97,
+                121.531_541_859_215,
+            ),
+            (
+                22.543_847,
+                113.912_316,
+                22.540_796_131_694_766,
+                113.917_176_480_836_3,
+            ),
+            (
+                39.911_954,
+                116.377_817,
+                39.913_345_455_360_69,
+                116.384_047_224_556_57,
+            ),
+            (
+                39.915,
+                116.404,
+                39.916_404_281_501_64,
+                116.410_244_499_169_38,
+            ),
+        ];
+        for (wl, wo, gl, go) in pairs {
+            let g = wgs84_to_gcj02(LatLon::new(wl, wo));
+            assert!(
+                g.distance_m(LatLon::new(gl, go)) < 0.05,
+                "{g:?} vs {gl} {go}"
+            );
+            let back = gcj02_to_wgs84(LatLon::new(gl, go));
+            assert!(
+                back.distance_m(LatLon::new(wl, wo)) < 0.05,
+                "{back:?} vs {wl} {wo}"
+            );
+        }
+    }
+
+    #[test]
+    fn gcj02_leaves_positions_abroad_alone() {
+        let paris = LatLon::new(48.8566, 2.3522);
+        assert_eq!(wgs84_to_gcj02(paris), paris);
+        assert_eq!(gcj02_to_wgs84(paris), paris);
     }
 
     #[test]

@@ -6,19 +6,31 @@ use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
 use super::theme::{self, Palette};
 use crate::estimate::Position;
-use crate::geo::LatLon;
+use crate::geo::{LatLon, gcj02_to_wgs84, wgs84_to_gcj02};
 use crate::search::{PoleId, SearchIndex};
 
-/// The one place where our positions become walkers positions (latitude first).
-#[must_use]
-pub fn to_walkers(p: LatLon) -> walkers::Position {
-    lat_lon(p.lat_deg, p.lon_deg)
+/// The datum of the basemap. Our positions are WGS-84; a Chinese basemap may be drawn in
+/// GCJ-02, and then markers are shifted for drawing only (and clicks shifted back).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MapDatum {
+    /// The basemap is GCJ-02.
+    pub gcj02: bool,
 }
 
-/// And back.
-#[must_use]
-pub fn from_walkers(p: walkers::Position) -> LatLon {
-    LatLon::new(p.y(), p.x())
+impl MapDatum {
+    /// The one place where our positions become walkers positions (latitude first).
+    #[must_use]
+    pub fn to_map(self, p: LatLon) -> walkers::Position {
+        let p = if self.gcj02 { wgs84_to_gcj02(p) } else { p };
+        lat_lon(p.lat_deg, p.lon_deg)
+    }
+
+    /// And back, from a point on the map to WGS-84.
+    #[must_use]
+    pub fn from_map(self, p: walkers::Position) -> LatLon {
+        let q = LatLon::new(p.y(), p.x());
+        if self.gcj02 { gcj02_to_wgs84(q) } else { q }
+    }
 }
 
 /// The pole layer for one frame.
@@ -33,11 +45,13 @@ pub struct PoleLayer<'a> {
     pub palette: Palette,
     /// The word for an estimate (估算 / estimated).
     pub estimated_word: &'static str,
+    /// The basemap's datum.
+    pub datum: MapDatum,
 }
 
 impl PoleLayer<'_> {
-    fn screen(projector: &Projector, p: LatLon) -> Pos2 {
-        projector.project(to_walkers(p)).to_pos2()
+    fn screen(&self, projector: &Projector, p: LatLon) -> Pos2 {
+        projector.project(self.datum.to_map(p)).to_pos2()
     }
 }
 
@@ -54,8 +68,12 @@ impl Plugin for PoleLayer<'_> {
         let pal = self.palette;
 
         if self.show_poles {
-            let sw = from_walkers(projector.unproject(rect.left_bottom().to_vec2()));
-            let ne = from_walkers(projector.unproject(rect.right_top().to_vec2()));
+            let sw = self
+                .datum
+                .from_map(projector.unproject(rect.left_bottom().to_vec2()));
+            let ne = self
+                .datum
+                .from_map(projector.unproject(rect.right_top().to_vec2()));
             let mut ids: Vec<PoleId> = Vec::new();
             self.index.within(sw, ne, |id| ids.push(id));
             // Thin evenly when zoomed out over a large dataset, so a frame stays cheap.
@@ -67,7 +85,7 @@ impl Plugin for PoleLayer<'_> {
                     Position::Surveyed(_) => pal.surveyed,
                     _ => pal.estimated,
                 };
-                painter.circle_filled(Self::screen(projector, at), theme::POLE_DOT, colour);
+                painter.circle_filled(self.screen(projector, at), theme::POLE_DOT, colour);
             }
         }
 
@@ -85,7 +103,7 @@ impl Plugin for PoleLayer<'_> {
                 if id == sel || m.abs_diff(n) > 8 {
                     continue;
                 }
-                let s = Self::screen(projector, at);
+                let s = self.screen(projector, at);
                 painter.circle(
                     s,
                     theme::NEIGHBOUR_DOT,
@@ -103,9 +121,9 @@ impl Plugin for PoleLayer<'_> {
         }
 
         let Some(at) = pole.point() else { return };
-        let s = Self::screen(projector, at);
+        let s = self.screen(projector, at);
         if let Position::Estimated { radius_m, .. } = pole.position() {
-            let r_px = (radius_m as f32 * projector.scale_pixel_per_meter(to_walkers(at)))
+            let r_px = (radius_m as f32 * projector.scale_pixel_per_meter(self.datum.to_map(at)))
                 .max(theme::MARKER * 1.5);
             let pts: Vec<Pos2> = (0..=72)
                 .map(|i| {

@@ -82,6 +82,8 @@ pub struct App {
     /// Why part of the basemap is missing, shown in the status bar.
     tile_warnings: Vec<String>,
     map_rect: Option<egui::Rect>,
+    /// The basemap's datum: markers are shifted when it is GCJ-02.
+    datum: map::MapDatum,
     /// The map has a starting view (saved, or the basemap's centre).
     centred: bool,
     /// The language the window title was last set in (setting it each frame would repaint
@@ -136,12 +138,23 @@ impl App {
         let mut map = MapMemory::default();
         // Where the map starts: the last view, else the basemap's declared centre, else (once
         // the index is loaded) the dataset.
-        let start = settings.map_view.or_else(|| {
+        let datum = map::MapDatum {
+            gcj02: tiles.as_ref().is_some_and(|t| {
+                t.loader()
+                    .layers()
+                    .last()
+                    .is_some_and(|m| m.datum == crate::tiles::Datum::Gcj02)
+            }),
+        };
+        let saved = settings
+            .map_view
+            .map(|(lat, lon, zoom)| (datum.to_map(crate::geo::LatLon::new(lat, lon)), zoom));
+        let start = saved.or_else(|| {
             let c = tiles.as_ref()?.loader().start_center()?;
-            Some((c.lat_deg, c.lon_deg, f64::from(c.zoom)))
+            Some((walkers::lat_lon(c.lat_deg, c.lon_deg), f64::from(c.zoom)))
         });
-        if let Some((lat, lon, zoom)) = start {
-            map.center_at(walkers::lat_lon(lat, lon));
+        if let Some((at, zoom)) = start {
+            map.center_at(at);
             let _ = map.set_zoom(zoom);
         }
         let centred = start.is_some();
@@ -157,6 +170,7 @@ impl App {
             tiles,
             tile_warnings,
             map_rect: None,
+            datum,
             centred,
             titled: None,
             flash: None,
@@ -217,7 +231,7 @@ impl App {
                     if !self.centred
                         && let Some(at) = index.streets().iter().find_map(|s| s.anchor)
                     {
-                        self.map.center_at(map::to_walkers(at));
+                        self.map.center_at(self.datum.to_map(at));
                         let _ = self.map.set_zoom(14.0);
                     }
                     self.data = Data::Ready(IndexHandle::new(index));
@@ -256,7 +270,7 @@ impl App {
             Target::Pole(id) => {
                 self.selected = Some(id);
                 if let Some(at) = index.pole(id).point() {
-                    self.map.center_at(map::to_walkers(at));
+                    self.map.center_at(self.datum.to_map(at));
                     let _ = self.map.set_zoom(theme::STREET_ZOOM);
                 }
             }
@@ -264,7 +278,7 @@ impl App {
                 let street = &index.streets()[s as usize];
                 self.query = format!("{} ", street.name);
                 if let Some(at) = street.anchor {
-                    self.map.center_at(map::to_walkers(at));
+                    self.map.center_at(self.datum.to_map(at));
                     let _ = self.map.set_zoom(15.0);
                 }
             }
@@ -564,12 +578,14 @@ impl App {
             show_poles: self.settings.show_poles,
             palette: theme::palette(self.settings.dark),
             estimated_word: t.estimated,
+            datum: self.datum,
         };
+        let datum = self.datum;
         let home = index
             .streets()
             .iter()
             .find_map(|s| s.anchor)
-            .map_or(walkers::lat_lon(0.0, 0.0), map::to_walkers);
+            .map_or(walkers::lat_lon(0.0, 0.0), |a| datum.to_map(a));
         let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
         let shown = Map::new(tiles, &mut self.map, home)
             .with_plugin(layer)
@@ -577,7 +593,7 @@ impl App {
                 if response.clicked()
                     && let Some(pos) = response.interact_pointer_pos()
                 {
-                    Some(map::from_walkers(projector.unproject(pos.to_vec2())))
+                    Some(datum.from_map(projector.unproject(pos.to_vec2())))
                 } else {
                     None
                 }
@@ -588,7 +604,7 @@ impl App {
         {
             self.select_pole(index, id);
         }
-        let centre = map::from_walkers(self.map.detached().unwrap_or(home));
+        let centre = datum.from_map(self.map.detached().unwrap_or(home));
         self.settings.map_view = Some((centre.lat_deg, centre.lon_deg, self.map.zoom()));
     }
 }
