@@ -169,3 +169,28 @@ impl Plugin for PoleLayer<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_a_gcj02_basemap_markers_move_and_clicks_come_back() {
+        let p = LatLon::new(39.915, 116.404);
+        let plain = MapDatum::default();
+        assert_eq!(plain.from_map(plain.to_map(p)), p);
+        let mars = MapDatum { gcj02: true };
+        let shown = mars.to_map(p);
+        // About 570 m east and 160 m north in Beijing (the published pair).
+        assert!(
+            (shown.y() - 39.916_404_281_501_64).abs() < 1e-6,
+            "{shown:?}"
+        );
+        assert!(
+            (shown.x() - 116.410_244_499_169_38).abs() < 1e-6,
+            "{shown:?}"
+        );
+        let back = mars.from_map(shown);
+        assert!(back.distance_m(p) < 0.01, "{back:?}");
+    }
+}
