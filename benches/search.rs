@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use lamppost::geo::LatLon;
-use lamppost::search::{IndexBuilder, SearchIndex};
+use lamppost::search::SearchIndex;
 use lamppost::store::{Access, Source, Store};
 use lamppost::synth::{Rng, Synth};
 
@@ -304,7 +304,6 @@ fn main() {
             });
             g.finish();
         }
-        let _ = IndexBuilder::new(lamppost::search::DatasetInfo::default(), Vec::new());
     }
     c.final_summary();
 

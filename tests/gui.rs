@@ -211,3 +211,18 @@ fn a_missing_basemap_is_named_and_lookups_still_work() {
         Some("2-45-0034")
     );
 }
+
+#[test]
+fn ctrl_shift_c_copies_the_read_back_sentence() {
+    let mut f = open();
+    type_query(&mut f.harness, "2450034");
+    press(&mut f.harness, Key::Enter);
+    f.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, Key::C);
+    f.harness.step();
+    f.harness.step();
+    assert!(
+        f.harness.query_by_label("已复制").is_some(),
+        "no copy confirmation"
+    );
+}
