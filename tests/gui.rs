@@ -226,3 +226,17 @@ fn ctrl_shift_c_copies_the_read_back_sentence() {
         "no copy confirmation"
     );
 }
+
+#[test]
+fn the_last_digit_and_enter_in_one_frame_confirm_the_whole_code() {
+    let mut f = open();
+    type_query(&mut f.harness, "101000");
+    // "2" and Enter arrive together, as from a fast typist or a scanner.
+    f.harness.event(egui::Event::Text("2".into()));
+    f.harness.key_press(Key::Enter);
+    f.harness.run();
+    assert_eq!(
+        f.harness.state().selected_code().as_deref(),
+        Some("1-01-0002")
+    );
+}

@@ -90,27 +90,46 @@ impl KdTree {
     }
 
     /// Calls `f` for every point inside the box (edges included).
-    pub fn within(
+    pub fn within(&self, min_x: f32, min_y: f32, max_x: f32, max_y: f32, f: impl FnMut(KdPoint)) {
+        self.within_to_depth(min_x, min_y, max_x, max_y, u32::MAX, f);
+    }
+
+    /// Like [`KdTree::within`], but descends at most `max_depth` levels: the medians of the
+    /// upper levels are an evenly spread sample, so a zoomed-out map can draw a thinned set
+    /// while visiting a number of points bounded by `max_depth` (under `16 · 2^(max_depth+1)`),
+    /// whatever the size of the tree.
+    pub fn within_to_depth(
         &self,
         min_x: f32,
         min_y: f32,
         max_x: f32,
         max_y: f32,
+        max_depth: u32,
         mut f: impl FnMut(KdPoint),
     ) {
-        let mut stack: Vec<(usize, usize, u8)> = vec![(0, self.pts.len(), 0)];
-        while let Some((lo, hi, axis)) = stack.pop() {
+        let inside = |p: &KdPoint| p.x >= min_x && p.x <= max_x && p.y >= min_y && p.y <= max_y;
+        let mut stack: Vec<(usize, usize, u8, u32)> = vec![(0, self.pts.len(), 0, 0)];
+        while let Some((lo, hi, axis, depth)) = stack.pop() {
+            if hi <= lo {
+                continue;
+            }
+            let m = lo + (hi - lo) / 2;
+            if depth >= max_depth {
+                if inside(&self.pts[m]) {
+                    f(self.pts[m]);
+                }
+                continue;
+            }
             if hi - lo <= LEAF {
                 for p in &self.pts[lo..hi] {
-                    if p.x >= min_x && p.x <= max_x && p.y >= min_y && p.y <= max_y {
+                    if inside(p) {
                         f(*p);
                     }
                 }
                 continue;
             }
-            let m = lo + (hi - lo) / 2;
             let p = self.pts[m];
-            if p.x >= min_x && p.x <= max_x && p.y >= min_y && p.y <= max_y {
+            if inside(&p) {
                 f(p);
             }
             let v = if axis == 0 { p.x } else { p.y };
@@ -120,10 +139,10 @@ impl KdTree {
                 (min_y, max_y)
             };
             if min_v <= v {
-                stack.push((lo, m, 1 - axis));
+                stack.push((lo, m, 1 - axis, depth + 1));
             }
             if max_v >= v {
-                stack.push((m + 1, hi, 1 - axis));
+                stack.push((m + 1, hi, 1 - axis, depth + 1));
             }
         }
     }
@@ -191,6 +210,22 @@ mod tests {
                 .filter(|p| p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1)
                 .map(|p| p.id).collect();
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn a_depth_limited_search_is_a_bounded_subset_of_the_full_one(
+            raw in prop::collection::vec((-100.0f32..100.0, -100.0f32..100.0), 0..600),
+            depth in 0u32..8,
+        ) {
+            let pts: Vec<KdPoint> = raw.iter().enumerate()
+                .map(|(i, (x, y))| KdPoint { x: *x, y: *y, id: i as u32 }).collect();
+            let tree = KdTree::new(pts);
+            let mut all = Vec::new();
+            tree.within(-50.0, -50.0, 50.0, 50.0, |p| all.push(p.id));
+            let mut some = Vec::new();
+            tree.within_to_depth(-50.0, -50.0, 50.0, 50.0, depth, |p| some.push(p.id));
+            prop_assert!(some.len() < LEAF << (depth + 1));
+            prop_assert!(some.iter().all(|id| all.contains(id)));
         }
     }
 }

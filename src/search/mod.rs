@@ -1138,6 +1138,27 @@ impl SearchIndex {
         );
     }
 
+    /// Like [`SearchIndex::within`], visiting a number of poles bounded by `max_depth`: an evenly spread
+    /// sample for drawing a zoomed-out map of a large dataset.
+    pub fn within_sample(
+        &self,
+        south_west: LatLon,
+        north_east: LatLon,
+        max_depth: u32,
+        mut f: impl FnMut(PoleId),
+    ) {
+        let a = self.plane.to_xy(south_west);
+        let b = self.plane.to_xy(north_east);
+        self.tree.within_to_depth(
+            a.x_m.min(b.x_m) as f32,
+            a.y_m.min(b.y_m) as f32,
+            a.x_m.max(b.x_m) as f32,
+            a.y_m.max(b.y_m) as f32,
+            max_depth,
+            |p| f(p.id),
+        );
+    }
+
     /// Approximate heap bytes held by the index (for the memory report).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {

@@ -74,11 +74,19 @@ impl Plugin for PoleLayer<'_> {
             let ne = self
                 .datum
                 .from_map(projector.unproject(rect.right_top().to_vec2()));
+            // Thin evenly when zoomed out over a large dataset, and without visiting every
+            // pole in view: go deeper into the k-d tree only while the view holds few dots.
             let mut ids: Vec<PoleId> = Vec::new();
-            self.index.within(sw, ne, |id| ids.push(id));
-            // Thin evenly when zoomed out over a large dataset, so a frame stays cheap.
-            let step = ids.len() / theme::MAX_DOTS + 1;
-            for id in ids.iter().step_by(step) {
+            let mut depth = 12;
+            loop {
+                ids.clear();
+                self.index.within_sample(sw, ne, depth, |id| ids.push(id));
+                if ids.len() >= theme::MAX_DOTS / 4 || (1usize << depth) > self.index.len() {
+                    break;
+                }
+                depth += 2;
+            }
+            for id in &ids {
                 let p = self.index.pole(*id);
                 let Some(at) = p.point() else { continue };
                 let colour = match p.position() {

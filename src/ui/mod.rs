@@ -291,7 +291,11 @@ impl App {
         self.refresh_results();
     }
 
-    fn handle_keys(&mut self, ui: &Ui, index: &SearchIndex) {
+    /// Handles the keys the code box must not see; returns whether Enter was pressed. Enter is
+    /// applied by the caller after the code box has taken this frame's typing, so that a fast
+    /// typist's last digit and Enter in one frame confirm the result for the whole code, never
+    /// the stale result of the code without its last digit.
+    fn handle_keys(&mut self, ui: &Ui, index: &SearchIndex) -> bool {
         let (down, up, enter, esc, copy) = ui.input_mut(|i| {
             (
                 i.consume_key(Modifiers::NONE, Key::ArrowDown),
@@ -308,9 +312,7 @@ impl App {
         if up {
             self.highlighted = self.highlighted.saturating_sub(1);
         }
-        if enter {
-            self.confirm(index, self.highlighted);
-        }
+
         if esc {
             self.query.clear();
             self.selected = None;
@@ -320,6 +322,7 @@ impl App {
                 .copy_text(index.pole(id).readback(self.settings.lang));
             self.flash(ui, strings(self.settings.lang).copied);
         }
+        enter
     }
 
     fn flash(&mut self, ui: &Ui, text: &str) {
@@ -629,10 +632,14 @@ impl eframe::App for App {
         let index = self.index();
         match (&self.data, index) {
             (Data::Ready(_), Some(index)) => {
-                self.handle_keys(ui, &index);
+                let enter = self.handle_keys(ui, &index);
                 egui::Panel::left("search")
                     .exact_size(theme::SIDE_PANEL_WIDTH)
                     .show(ui, |ui| self.side_panel(ui, &index));
+                if enter {
+                    self.refresh_results();
+                    self.confirm(&index, self.highlighted);
+                }
                 egui::CentralPanel::default().show(ui, |ui| self.map_view(ui, &index));
             }
             (Data::Failed(e), _) => {
