@@ -8,6 +8,7 @@ pub mod canonical;
 pub mod code;
 pub mod demo;
 pub mod estimate;
+pub mod export;
 pub mod geo;
 pub mod model;
 pub mod readback;
