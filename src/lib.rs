@@ -4,6 +4,7 @@
 //! in-memory search index, imports and exports. It never names egui; the `gui` feature adds the
 //! `ui` module on top.
 
+pub mod calllog;
 pub mod canonical;
 pub mod code;
 pub mod demo;

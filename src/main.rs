@@ -9,8 +9,8 @@ use clap::Parser as _;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let result = match args.command {
-        Some(command) => cli::run(args.db.as_deref(), command),
-        None => open_window(args.db.as_deref(), args.basemap),
+        Some(command) => cli::run(args.db.as_deref(), args.calls.as_deref(), command),
+        None => open_window(args.db.as_deref(), args.calls.as_deref(), args.basemap),
     };
     match result {
         Ok(code) => code,
@@ -24,10 +24,15 @@ fn main() -> ExitCode {
 #[cfg(feature = "gui")]
 fn open_window(
     db: Option<&std::path::Path>,
+    calls: Option<&std::path::Path>,
     basemap: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    let path = cli::resolve_db(db);
-    lamppost::ui::run(path.map_err(|e| format!("{e:#}")), basemap)
+    let options = lamppost::ui::Options {
+        db: cli::resolve_db(db).map_err(|e| format!("{e:#}")),
+        calls: cli::calls::resolve_calls(calls).map_err(|e| format!("{e:#}")),
+        basemap,
+    };
+    lamppost::ui::run(options)
         .map_err(|e| anyhow::anyhow!("无法打开窗口 / cannot open the window: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -35,6 +40,7 @@ fn open_window(
 #[cfg(not(feature = "gui"))]
 fn open_window(
     _db: Option<&std::path::Path>,
+    _calls: Option<&std::path::Path>,
     _basemap: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     use clap::CommandFactory as _;

@@ -12,6 +12,7 @@ fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lamppost"));
     // Never touch the real per-user database from a test.
     c.env_remove("LAMPPOST_DB");
+    c.env_remove("LAMPPOST_CALLS");
     c
 }
 
@@ -244,4 +245,101 @@ fn without_a_db_option_the_default_database_is_created_from_the_demo() {
     assert_eq!(json(&out)["streets"], 52);
     let created = home.path().join("data/lamppost/lamppost.sqlite");
     assert!(created.is_file(), "expected {}", created.display());
+}
+
+fn call(code: &str, note_like_query: &str) -> lamppost::calllog::NewCall {
+    lamppost::calllog::NewCall {
+        operator: "张三".into(),
+        query: note_like_query.into(),
+        code: code.into(),
+        street: "重慶北路一段".into(),
+        pole_no: Some(34),
+        address: "臺北市大同區重慶北路一段".into(),
+        readback: "重慶北路一段 第34号灯杆（东侧）".into(),
+        lat_lon_deg: Some((25.051_087, 121.513_898)),
+        position: lamppost::calllog::PositionKind::Estimated,
+        radius_m: Some(38.0),
+        dataset: "台北市中心示范数据".into(),
+        data_version: 1,
+    }
+}
+
+#[test]
+fn calls_export_writes_an_excel_ready_shift_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = dir.path().join("calls.sqlite");
+    let mut log = lamppost::calllog::CallLog::open(&calls).unwrap();
+    let first = log.append(&call("2-45-0034", "2450034")).unwrap();
+    log.annotate(first.id, "张三", "交通事故", "=HYPERLINK(\"http://x\")")
+        .unwrap();
+    log.append(&call("1-01-0002", "+1010002")).unwrap();
+    drop(log);
+
+    let out = dir.path().join("班次 报告.csv");
+    let o = bin()
+        .arg("--calls")
+        .arg(&calls)
+        .args(["calls", "export"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exported 2 calls"));
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    let mut r = csv::Reader::from_reader(&bytes[3..]);
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][5], "2-45-0034", "oldest first, as a report reads");
+    assert_eq!(&rows[0][16], "交通事故");
+    assert_eq!(&rows[0][17], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(&rows[1][4], "'+1010002");
+    assert_eq!(&rows[1][12], "estimated");
+
+    // The same calls as JSON, newest first.
+    let v = json(
+        &bin()
+            .arg("--calls")
+            .arg(&calls)
+            .args(["calls", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v[0]["code"], "1-01-0002");
+    assert_eq!(
+        v[1]["note"], "=HYPERLINK(\"http://x\")",
+        "JSON keeps the text as typed"
+    );
+}
+
+#[test]
+fn calls_export_without_a_call_log_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = bin()
+        .arg("--calls")
+        .arg(dir.path().join("none.sqlite"))
+        .args(["calls", "export", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot open the call log"), "{err}");
+    assert!(
+        !dir.path().join("none.sqlite").exists(),
+        "export never creates a log"
+    );
+}
+
+#[test]
+fn calls_list_for_a_day_without_calls_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = dir.path().join("calls.sqlite");
+    lamppost::calllog::CallLog::open(&calls).unwrap();
+    let o = bin()
+        .arg("--calls")
+        .arg(&calls)
+        .args(["calls", "list", "--date", "2020-01-01"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
 }

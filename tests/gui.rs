@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use lamppost::calllog::CallLog;
 use lamppost::readback::Lang;
-use lamppost::ui::App;
+use lamppost::ui::{App, Options};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -29,11 +30,29 @@ fn open_with(basemap: Option<PathBuf>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let db: PathBuf = dir.path().join("demo.sqlite");
     lamppost::demo::create_demo_database(&db, "test").unwrap();
+    let harness = launch(
+        Options {
+            db: Ok(db),
+            calls: Ok(dir.path().join("calls.sqlite")),
+            basemap,
+        },
+        None,
+    );
+    Fixture { _dir: dir, harness }
+}
+
+/// Opens the window with `options` (and saved settings, if any) and waits for the index.
+fn launch(options: Options, storage: Option<&'static MemStorage>) -> Harness<'static, App> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         // Basemap tiles arrive from the loader's worker and each asks for a repaint.
         .with_max_steps(500)
-        .build_eframe(move |cc| App::with_basemap(cc, Ok(db), basemap.as_deref()));
+        .build_eframe(move |cc| {
+            if let Some(s) = storage {
+                cc.storage = Some(s);
+            }
+            App::new(cc, options)
+        });
     let started = Instant::now();
     while !harness.state().is_ready() {
         assert!(
@@ -49,7 +68,49 @@ fn open_with(basemap: Option<PathBuf>) -> Fixture {
         harness.step();
     }
     harness.run();
-    Fixture { _dir: dir, harness }
+    harness
+}
+
+/// eframe's settings storage, in memory.
+#[derive(Default)]
+struct MemStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// Steps the window until the call log has written what was sent.
+fn wait_for_log(h: &mut Harness<'static, App>, calls: usize) {
+    let started = Instant::now();
+    while h.state().call_pending() || h.state().calls_today().len() < calls {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the call was never saved"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.run();
+}
+
+fn copied_text(h: &Harness<'static, App>) -> Option<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
 }
 
 fn type_query(h: &mut Harness<'static, App>, text: &str) {
@@ -239,4 +300,244 @@ fn the_last_digit_and_enter_in_one_frame_confirm_the_whole_code() {
         f.harness.state().selected_code().as_deref(),
         Some("1-01-0002")
     );
+}
+
+#[test]
+fn enter_writes_a_call_log_entry_that_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    let calls = dir.path().join("calls.sqlite");
+    lamppost::demo::create_demo_database(&db, "test").unwrap();
+    let options = Options {
+        db: Ok(db),
+        calls: Ok(calls.clone()),
+        basemap: None,
+    };
+    let mut h = launch(options.clone(), None);
+    h.get_by_label("接警员").click();
+    h.run();
+    h.get_by_label("接警员").type_text("李四");
+    h.run();
+    h.key_press(Key::Escape); // back to the code box
+    h.run();
+    type_query(&mut h, "2450034");
+    press(&mut h, Key::Enter);
+    wait_for_log(&mut h, 1);
+    assert!(h.query_by_label_contains("√ 已记录").is_some());
+    // Enter again on the same result does not log the call twice.
+    press(&mut h, Key::Enter);
+    h.run();
+    assert!(!h.state().call_pending());
+    drop(h);
+
+    let log = CallLog::open_read_only(&calls).unwrap();
+    let today = log.today().unwrap();
+    assert_eq!(today.len(), 1);
+    let c = &today[0].call;
+    assert_eq!(c.code, "2-45-0034");
+    assert_eq!(c.query, "2450034");
+    assert_eq!(c.operator, "李四");
+    assert!(
+        c.readback.starts_with("重慶北路一段 第34号灯杆"),
+        "{}",
+        c.readback
+    );
+    assert_eq!(c.data_version, 1);
+
+    // The next shift opens the window and sees it in today's calls.
+    let h = launch(options, None);
+    let started = Instant::now();
+    let mut h = h;
+    while h.state().calls_today().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.run();
+    assert!(
+        h.query_by_label_contains("2-45-0034  重慶北路一段 #34")
+            .is_some()
+    );
+}
+
+#[test]
+fn a_note_and_incident_type_are_added_to_the_saved_call() {
+    let mut f = open();
+    type_query(&mut f.harness, "2450034");
+    press(&mut f.harness, Key::Enter);
+    wait_for_log(&mut f.harness, 1);
+    f.harness.get_by_label("备注").click();
+    f.harness.run();
+    f.harness
+        .get_by_label("备注")
+        .type_text("两车相撞，无人受伤");
+    f.harness.run();
+    f.harness.get_by_label("保存备注").click();
+    let started = Instant::now();
+    while f.harness.state().calls_today()[0].note.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(5));
+        f.harness.step();
+    }
+    assert_eq!(
+        f.harness.state().calls_today()[0].note,
+        "两车相撞，无人受伤"
+    );
+}
+
+#[test]
+fn clicking_a_call_in_todays_list_shows_it_on_the_map() {
+    let mut f = open();
+    type_query(&mut f.harness, "2450034");
+    press(&mut f.harness, Key::Enter);
+    wait_for_log(&mut f.harness, 1);
+    press(&mut f.harness, Key::Escape);
+    assert_eq!(f.harness.state().selected_code(), None);
+    f.harness
+        .get_by_label_contains("2-45-0034  重慶北路一段 #34")
+        .click();
+    f.harness.run();
+    assert_eq!(
+        f.harness.state().selected_code().as_deref(),
+        Some("2-45-0034")
+    );
+    assert_eq!(
+        f.harness.state().calls_today().len(),
+        1,
+        "viewing is not a new call"
+    );
+}
+
+#[test]
+fn ctrl_c_copies_code_address_and_coordinates_from_the_card() {
+    let mut f = open();
+    type_query(&mut f.harness, "2450034");
+    press(&mut f.harness, Key::Enter);
+    // One frame with the key press alone, so that its output holds the copy command.
+    f.harness.event(egui::Event::Key {
+        key: Key::C,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::COMMAND,
+    });
+    f.harness.step();
+    let text = copied_text(&f.harness).expect("nothing copied");
+    assert!(text.contains("编码: 2-45-0034"), "{text}");
+    assert!(text.contains("25.0"), "{text}");
+    assert!(text.contains("121.5"), "{text}");
+    assert!(
+        text.contains("°03'03.91\"N"),
+        "degrees-minutes-seconds too: {text}"
+    );
+    f.harness.step();
+    assert!(f.harness.query_by_label("已复制编码、地址和坐标").is_some());
+}
+
+#[test]
+fn candidates_far_apart_are_called_out_in_words() {
+    let mut f = open();
+    // A misread district digit: the candidates lie on different streets, over a km apart.
+    type_query(&mut f.harness, "3450034");
+    assert!(
+        f.harness
+            .query_by_label_contains("注意：前几个候选相距")
+            .is_some(),
+        "no far-apart warning"
+    );
+    // One typo of a code whose candidates are all on one spot gives no warning.
+    type_query(&mut f.harness, "");
+    press(&mut f.harness, Key::Escape);
+    type_query(&mut f.harness, "2459034");
+    assert!(
+        f.harness
+            .query_by_label_contains("注意：前几个候选相距")
+            .is_none()
+    );
+}
+
+#[test]
+fn operator_language_and_layers_persist_between_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    lamppost::demo::create_demo_database(&db, "test").unwrap();
+    let options = Options {
+        db: Ok(db),
+        calls: Ok(dir.path().join("calls.sqlite")),
+        basemap: None,
+    };
+    let mut h = launch(options.clone(), None);
+    h.get_by_label("接警员").click();
+    h.run();
+    h.get_by_label("接警员").type_text("王五");
+    h.run();
+    h.get_by_label("English").click();
+    h.run();
+    h.get_by_label("Show poles").click();
+    h.run();
+    let mut storage = MemStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+    drop(h);
+
+    let storage: &'static MemStorage = Box::leak(Box::new(storage));
+    let h = launch(options, Some(storage));
+    assert_eq!(h.state().operator(), "王五");
+    assert_eq!(h.state().lang(), Lang::En);
+    assert!(h.query_by_label("Pole code").is_some());
+}
+
+/// The child half of `a_call_survives_kill_9_right_after_enter`: confirms a code in the
+/// window, prints SAVED once the window says so, then waits to be killed.
+#[test]
+#[ignore = "run as a child process by a_call_survives_kill_9_right_after_enter"]
+fn child_confirms_a_call_and_waits_to_be_killed() {
+    let dir = PathBuf::from(std::env::var("LAMPPOST_TEST_DIR").unwrap());
+    let mut h = launch(
+        Options {
+            db: Ok(dir.join("demo.sqlite")),
+            calls: Ok(dir.join("calls.sqlite")),
+            basemap: None,
+        },
+        None,
+    );
+    type_query(&mut h, "2450034");
+    press(&mut h, Key::Enter);
+    wait_for_log(&mut h, 1);
+    println!("SAVED {}", h.state().calls_today()[0].id);
+    std::io::Write::flush(&mut std::io::stdout()).unwrap();
+    std::thread::sleep(Duration::from_mins(2));
+}
+
+#[test]
+fn a_call_survives_kill_9_right_after_enter() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    lamppost::demo::create_demo_database(&dir.path().join("demo.sqlite"), "test").unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_confirms_a_call_and_waits_to_be_killed",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("LAMPPOST_TEST_DIR", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut saved = None;
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if let Some(id) = line.strip_prefix("SAVED ") {
+            saved = Some(id.trim().parse::<i64>().unwrap());
+            break;
+        }
+    }
+    // SIGKILL: no destructor, no flush, no clean SQLite close.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let id = saved.expect("the child never said SAVED");
+    let log = CallLog::open_read_only(&dir.path().join("calls.sqlite")).unwrap();
+    let call = log.get(id).unwrap().expect("the saved call is gone");
+    assert_eq!(call.call.code, "2-45-0034");
 }

@@ -1,5 +1,6 @@
 //! The command line: the same binary for scripting, tests and headless servers.
 
+pub mod calls;
 pub mod tiles;
 
 use std::io::Write as _;
@@ -36,6 +37,10 @@ pub struct Cli {
     /// demo basemap). Drawn over the bundled world overview.
     #[arg(long, global = true, env = "LAMPPOST_BASEMAP", value_name = "PATH")]
     pub basemap: Option<PathBuf>,
+
+    /// This workstation's call log (default: calls.sqlite in the per-user data folder).
+    #[arg(long, global = true, env = "LAMPPOST_CALLS", value_name = "PATH")]
+    pub calls: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -86,6 +91,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// This workstation's call log (接警记录): list, export for the shift report.
+    Calls {
+        #[command(subcommand)]
+        cmd: calls::CallsCommand,
+    },
     /// Offline basemap tiles: build a basemap from GeoJSON, pack an XYZ folder.
     Tiles {
         #[command(subcommand)]
@@ -125,8 +135,9 @@ pub fn operator() -> String {
 }
 
 /// Runs a subcommand.
-pub fn run(db: Option<&Path>, command: Command) -> Result<ExitCode> {
+pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<ExitCode> {
     match command {
+        Command::Calls { cmd } => calls::run(calls, cmd),
         Command::Tiles { cmd } => tiles::run(cmd),
         Command::Init { empty } => init(db, empty),
         Command::Stats { json } => stats(&open_index(db)?, json),

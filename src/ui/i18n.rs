@@ -81,6 +81,42 @@ pub struct Strings {
     pub nothing_selected: &'static str,
     /// Layer toggle.
     pub show_poles: &'static str,
+    /// Heading of the call log panel.
+    pub calls_today: &'static str,
+    /// Before the reason the call log is unavailable.
+    pub calls_error: &'static str,
+    /// Before the reason a call was not saved.
+    pub not_saved: &'static str,
+    /// Retry saving a call.
+    pub retry: &'static str,
+    /// Hint of the call filter box.
+    pub calls_filter_hint: &'static str,
+    /// No call yet today.
+    pub no_calls: &'static str,
+    /// Incident type label.
+    pub incident_type: &'static str,
+    /// The incident types offered ('' first: none).
+    pub incident_types: &'static [&'static str],
+    /// Note label.
+    pub note: &'static str,
+    /// Hint of the note box.
+    pub note_hint: &'static str,
+    /// Save the note.
+    pub save_note: &'static str,
+    /// The note is saved.
+    pub note_saved: &'static str,
+    /// A call is being written.
+    pub saving: &'static str,
+    /// A call is on disk.
+    pub saved: &'static str,
+    /// Operator label.
+    pub operator: &'static str,
+    /// Hint of the operator box.
+    pub operator_hint: &'static str,
+    /// Call log panel toggle.
+    pub show_calls: &'static str,
+    /// Shown after Ctrl+C on the card.
+    pub card_copied: &'static str,
 }
 
 /// Simplified Chinese.
@@ -119,10 +155,38 @@ pub const ZH: Strings = Strings {
     language: "English",
     dark_theme: "深色",
     add_pole_number: "请补充杆号",
-    keys_help: "↑↓ 选择　Enter 确认　Esc 清空　Ctrl+Shift+C 复制复述",
+    keys_help: "↑↓ 选择　Enter 确认并记录　Esc 清空　Ctrl+Shift+C 复制复述　Ctrl+C 复制详情",
     metres: "米",
     nothing_selected: "输入编码后按 Enter 确认",
     show_poles: "显示灯杆",
+    calls_today: "今日接警",
+    calls_error: "接警记录不可用：",
+    not_saved: "未保存：",
+    retry: "重试保存",
+    calls_filter_hint: "筛选：编码、街路、类型、备注…",
+    no_calls: "今天还没有接警记录",
+    incident_type: "事件类型",
+    incident_types: &[
+        "",
+        "交通事故",
+        "治安警情",
+        "刑事案件",
+        "火警",
+        "医疗急救",
+        "求助",
+        "纠纷",
+        "其他",
+    ],
+    note: "备注",
+    note_hint: "Ctrl+Enter 保存",
+    save_note: "保存备注",
+    note_saved: "已保存",
+    saving: "正在记录…",
+    saved: "已记录",
+    operator: "接警员",
+    operator_hint: "姓名",
+    show_calls: "接警记录",
+    card_copied: "已复制编码、地址和坐标",
 };
 
 /// English.
@@ -161,10 +225,38 @@ pub const EN: Strings = Strings {
     language: "中文",
     dark_theme: "Dark",
     add_pole_number: "add a pole number",
-    keys_help: "↑↓ choose   Enter confirm   Esc clear   Ctrl+Shift+C copy read-back",
+    keys_help: "↑↓ choose   Enter confirm & log   Esc clear   Ctrl+Shift+C copy read-back   Ctrl+C copy details",
     metres: "m",
     nothing_selected: "Type a code and press Enter",
     show_poles: "Show poles",
+    calls_today: "Today's calls",
+    calls_error: "Call log unavailable: ",
+    not_saved: "not saved: ",
+    retry: "Retry saving",
+    calls_filter_hint: "Filter: code, street, type, note…",
+    no_calls: "No calls yet today",
+    incident_type: "Incident type",
+    incident_types: &[
+        "",
+        "Traffic accident",
+        "Public order",
+        "Crime",
+        "Fire",
+        "Medical",
+        "Assistance",
+        "Dispute",
+        "Other",
+    ],
+    note: "Note",
+    note_hint: "Ctrl+Enter saves",
+    save_note: "Save note",
+    note_saved: "Saved",
+    saving: "Logging…",
+    saved: "Logged",
+    operator: "Operator",
+    operator_hint: "name",
+    show_calls: "Call log",
+    card_copied: "Copied code, address and coordinates",
 };
 
 /// The strings for a language.

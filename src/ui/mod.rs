@@ -5,6 +5,7 @@
 //! State, then draw: the frame reads the in-memory index (microseconds); the index is built on
 //! a worker thread at start and swapped in when ready, so the first frame never waits on disk.
 
+pub mod calls;
 pub mod fonts;
 pub mod i18n;
 pub mod map;
@@ -17,6 +18,7 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use egui::{Key, Modifiers, RichText, Ui};
 use walkers::{Map, MapMemory};
 
+use crate::calllog::{Call, NewCall, PositionKind};
 use crate::estimate::Position;
 use crate::geo::format_latlon_dms;
 use crate::readback::Lang;
@@ -45,6 +47,8 @@ pub struct Settings {
     pub operator: String,
     /// Last map centre (latitude, longitude) and zoom.
     pub map_view: Option<(f64, f64, f64)>,
+    /// Show the call log panel.
+    pub show_calls: bool,
 }
 
 impl Default for Settings {
@@ -55,11 +59,24 @@ impl Default for Settings {
             show_poles: true,
             operator: String::new(),
             map_view: None,
+            show_calls: true,
         }
     }
 }
 
 const SETTINGS_KEY: &str = "lamppost-settings";
+
+/// What the window opens: the reference database, the call log, the city basemap. A path that
+/// could not be resolved carries the reason, shown in the window.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The reference database.
+    pub db: Result<PathBuf, String>,
+    /// This workstation's call log.
+    pub calls: Result<PathBuf, String>,
+    /// A city basemap (MBTiles file or XYZ folder) instead of the bundled one.
+    pub basemap: Option<PathBuf>,
+}
 
 enum Data {
     Loading(Receiver<Result<SearchIndex, String>>),
@@ -90,23 +107,21 @@ pub struct App {
     /// forever).
     titled: Option<Lang>,
     flash: Option<(String, f64)>,
+    calls: calls::CallsPanel,
+    /// The last call recorded: its ticket, pole and the query it was confirmed from (Enter
+    /// again on the same result does not log it twice).
+    logged: Option<(u64, PoleId, String)>,
+    /// The code box's id, to tell whether the keyboard is in it.
+    code_box: Option<egui::Id>,
 }
 
 impl App {
-    /// Creates the window's state and starts loading the database at `db` on a worker thread.
+    /// Creates the window's state and starts loading the database and the call log on worker
+    /// threads.
     #[must_use]
-    pub fn new(cc: &eframe::CreationContext<'_>, db: Result<PathBuf, String>) -> Self {
-        Self::with_basemap(cc, db, None)
-    }
-
-    /// Like [`App::new`], with a city basemap (MBTiles file or XYZ folder) instead of the
-    /// bundled one.
-    #[must_use]
-    pub fn with_basemap(
-        cc: &eframe::CreationContext<'_>,
-        db: Result<PathBuf, String>,
-        basemap: Option<&std::path::Path>,
-    ) -> Self {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: Options) -> Self {
+        let Options { db, calls, basemap } = options;
+        let basemap = basemap.as_deref();
         if fonts::install(&cc.egui_ctx, &fonts::assets_dir()) == 0 {
             log_missing_font();
         }
@@ -158,6 +173,8 @@ impl App {
             let _ = map.set_zoom(zoom);
         }
         let centred = start.is_some();
+        let ctx = cc.egui_ctx.clone();
+        let calls = calls::CallsPanel::new(calls, move || ctx.request_repaint());
         Self {
             data,
             settings,
@@ -174,6 +191,9 @@ impl App {
             centred,
             titled: None,
             flash: None,
+            calls,
+            logged: None,
+            code_box: None,
         }
     }
 
@@ -209,6 +229,24 @@ impl App {
     #[must_use]
     pub fn map_rect(&self) -> Option<egui::Rect> {
         self.map_rect
+    }
+
+    /// Today's saved calls, newest first (as the panel shows them).
+    #[must_use]
+    pub fn calls_today(&self) -> &[Call] {
+        self.calls.today()
+    }
+
+    /// True while a confirmed call is sent to the log and not yet on disk.
+    #[must_use]
+    pub fn call_pending(&self) -> bool {
+        self.calls.has_pending()
+    }
+
+    /// The operator name in the settings.
+    #[must_use]
+    pub fn operator(&self) -> &str {
+        &self.settings.operator
     }
 
     /// The language in use.
@@ -273,6 +311,7 @@ impl App {
                     self.map.center_at(self.datum.to_map(at));
                     let _ = self.map.set_zoom(theme::STREET_ZOOM);
                 }
+                self.log_call(index, id);
             }
             Target::Street(s) => {
                 let street = &index.streets()[s as usize];
@@ -283,6 +322,79 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Sends the confirmed call to the log worker, unless this very result was just logged.
+    fn log_call(&mut self, index: &SearchIndex, id: PoleId) {
+        if self
+            .logged
+            .as_ref()
+            .is_some_and(|(_, p, q)| *p == id && *q == self.query)
+        {
+            return;
+        }
+        let p = index.pole(id);
+        let pos = p.position();
+        let (position, radius_m) = match pos {
+            Position::Surveyed(_) => (PositionKind::Surveyed, None),
+            Position::Estimated { radius_m, .. } => (PositionKind::Estimated, Some(radius_m)),
+            Position::Unknown => (PositionKind::Unknown, None),
+        };
+        let call = NewCall {
+            operator: self.settings.operator.trim().to_owned(),
+            query: self.query.clone(),
+            code: p.code().to_owned(),
+            street: p.street().name.clone(),
+            pole_no: p.pole_no().map(i64::from),
+            address: p.address().to_owned(),
+            readback: p.readback(self.settings.lang),
+            lat_lon_deg: pos.point().map(|a| (a.lat_deg, a.lon_deg)),
+            position,
+            radius_m,
+            dataset: index.info().name.clone(),
+            data_version: index.info().data_version,
+        };
+        let ticket = self.calls.record(call);
+        self.logged = Some((ticket, id, self.query.clone()));
+    }
+
+    /// Code, address and coordinates of a pole as plain text (Ctrl+C on the card).
+    fn card_text(&self, index: &SearchIndex, id: PoleId) -> String {
+        let p = index.pole(id);
+        let t = strings(self.settings.lang);
+        let pos = p.position();
+        let coords = pos.point().map_or_else(
+            || t.unknown.to_owned(),
+            |at| {
+                format!(
+                    "{:.6}, {:.6} ({})",
+                    at.lat_deg,
+                    at.lon_deg,
+                    format_latlon_dms(at)
+                )
+            },
+        );
+        let kind = match pos {
+            Position::Surveyed(_) => t.surveyed.to_owned(),
+            Position::Estimated { radius_m, .. } => {
+                format!("{} ±{radius_m:.0} {}", t.estimated, t.metres)
+            }
+            Position::Unknown => t.unknown.to_owned(),
+        };
+        format!(
+            "{}: {}\n{}: {}\n{}: {} [{kind}]\n{}",
+            t.code,
+            p.code(),
+            t.address,
+            if p.address().is_empty() {
+                p.street().name.as_str()
+            } else {
+                p.address()
+            },
+            t.coordinates,
+            coords,
+            p.readback(self.settings.lang)
+        )
     }
 
     fn select_pole(&mut self, index: &SearchIndex, id: PoleId) {
@@ -296,13 +408,41 @@ impl App {
     /// typist's last digit and Enter in one frame confirm the result for the whole code, never
     /// the stale result of the code without its last digit.
     fn handle_keys(&mut self, ui: &Ui, index: &SearchIndex) -> bool {
-        let (down, up, enter, esc, copy) = ui.input_mut(|i| {
+        // Another text box (operator, note, call filter) has the keyboard: leave its keys
+        // alone, except Esc, which brings the keyboard back to the code box.
+        let focus = ui.memory(egui::Memory::focused);
+        if focus.is_some() && focus != self.code_box {
+            if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
+                && let Some(id) = self.code_box
+            {
+                ui.memory_mut(|m| m.request_focus(id));
+            }
+            return false;
+        }
+        let has_selection = self.code_box.is_some_and(|id| {
+            egui::TextEdit::load_state(ui.ctx(), id)
+                .and_then(|s| s.cursor.char_range())
+                .is_some_and(|r| !r.is_empty())
+        });
+        let (down, up, enter, esc, copy, copy_card) = ui.input_mut(|i| {
+            let copy = i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::C);
+            // Ctrl+C with no text selected in the code box copies the card. Platforms send
+            // it as a Copy event (or as the key, in tests); take it so the box does not
+            // copy nothing over it.
+            let mut copy_card = false;
+            if !has_selection && self.selected.is_some() {
+                copy_card = i.consume_key(Modifiers::COMMAND, Key::C);
+                let before = i.events.len();
+                i.events.retain(|e| !matches!(e, egui::Event::Copy));
+                copy_card |= i.events.len() != before;
+            }
             (
                 i.consume_key(Modifiers::NONE, Key::ArrowDown),
                 i.consume_key(Modifiers::NONE, Key::ArrowUp),
                 i.consume_key(Modifiers::NONE, Key::Enter),
                 i.consume_key(Modifiers::NONE, Key::Escape),
-                i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::C),
+                copy,
+                copy_card,
             )
         });
         let n = self.results.hits.len();
@@ -322,6 +462,10 @@ impl App {
                 .copy_text(index.pole(id).readback(self.settings.lang));
             self.flash(ui, strings(self.settings.lang).copied);
         }
+        if copy_card && let Some(id) = self.selected {
+            ui.ctx().copy_text(self.card_text(index, id));
+            self.flash(ui, strings(self.settings.lang).card_copied);
+        }
         enter
     }
 
@@ -339,6 +483,7 @@ impl App {
             .desired_width(f32::INFINITY)
             .id_salt("code-box");
         let response = ui.add(edit).labelled_by(label.id);
+        self.code_box = Some(response.id);
         // Typing anywhere goes into the code box.
         if ui.memory(|m| m.focused().is_none()) {
             response.request_focus();
@@ -451,10 +596,31 @@ impl App {
                 .strong()
                 .color(pal.readback),
         ));
-        if ui.button(t.copy).clicked() {
-            ui.ctx().copy_text(sentence);
-            self.flash(ui, t.copied);
-        }
+        ui.horizontal(|ui| {
+            if ui.button(t.copy).clicked() {
+                ui.ctx().copy_text(sentence);
+                self.flash(ui, t.copied);
+            }
+            if let Some((ticket, pole, _)) = &self.logged
+                && *pole == id
+            {
+                match self.calls.status(*ticket) {
+                    Some(calls::Saving::Pending) => {
+                        ui.label(RichText::new(format!("… {}", t.saving)).weak());
+                    }
+                    Some(calls::Saving::Saved(c)) => {
+                        ui.label(
+                            RichText::new(format!("√ {} {}", t.saved, c.local_time()))
+                                .color(pal.ok),
+                        );
+                    }
+                    Some(calls::Saving::Failed(e)) => {
+                        ui.colored_label(pal.warning, format!("× {}{e}", t.not_saved));
+                    }
+                    None => {}
+                }
+            }
+        });
         ui.add_space(6.0);
         let street = p.street();
         let pos = p.position();
@@ -510,64 +676,79 @@ impl App {
 
     fn status_bar(&mut self, ui: &mut Ui) {
         let t = strings(self.settings.lang);
-        ui.horizontal(|ui| {
-            ui.label(
-                RichText::new(format!("● {}", t.offline))
-                    .color(egui::Color32::from_rgb(30, 150, 60)),
-            );
-            ui.separator();
-            if let Some(index) = self.index() {
-                let c = index.position_counts();
-                let info = index.info();
-                ui.label(format!(
-                    "{}: {}  ·  {} {}  ·  {}: {} ({} {} / {} {})",
-                    t.dataset,
-                    if self.settings.lang == Lang::En && !info.name_en.is_empty() {
-                        &info.name_en
-                    } else {
-                        &info.name
-                    },
-                    t.data_version,
-                    info.data_version,
-                    t.poles,
-                    index.len(),
-                    c.surveyed,
-                    t.surveyed,
-                    c.estimated,
-                    t.estimated
-                ));
-                // Data and basemap usually credit the same source: say it once.
-                let mut credits: Vec<String> = vec![info.attribution.clone()];
-                if let Some(t) = &self.tiles {
-                    credits.extend(t.loader().attribution().split(" | ").map(str::to_owned));
-                }
-                credits.retain(|c| !c.trim().is_empty());
-                credits.sort();
-                credits.dedup();
-                ui.separator();
-                ui.label(credits.join(" | "));
+        let pal = theme::palette(self.settings.dark);
+        // The controls on the right come first, so that a long dataset name or warning is
+        // cut short instead of pushing them out of the window.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button(t.language).clicked() {
+                self.settings.lang = match self.settings.lang {
+                    Lang::Zh => Lang::En,
+                    Lang::En => Lang::Zh,
+                };
             }
-            for w in &self.tile_warnings {
-                ui.separator();
-                ui.colored_label(theme::palette(self.settings.dark).warning, w);
+            if ui.checkbox(&mut self.settings.dark, t.dark_theme).changed() {
+                ui.ctx().set_visuals(theme::visuals(self.settings.dark));
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button(t.language).clicked() {
-                    self.settings.lang = match self.settings.lang {
-                        Lang::Zh => Lang::En,
-                        Lang::En => Lang::Zh,
-                    };
+            ui.checkbox(&mut self.settings.show_poles, t.show_poles);
+            ui.checkbox(&mut self.settings.show_calls, t.show_calls);
+            if let Some((text, until)) = &self.flash {
+                if ui.input(|i| i.time) < *until {
+                    ui.label(RichText::new(text).strong().color(pal.ok));
+                } else {
+                    self.flash = None;
                 }
-                if ui.checkbox(&mut self.settings.dark, t.dark_theme).changed() {
-                    ui.ctx().set_visuals(theme::visuals(self.settings.dark));
-                }
-                ui.checkbox(&mut self.settings.show_poles, t.show_poles);
-                if let Some((text, until)) = &self.flash {
-                    if ui.input(|i| i.time) < *until {
-                        ui.label(RichText::new(text).strong());
-                    } else {
-                        self.flash = None;
+            }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                ui.label(
+                    RichText::new(format!("● {}", t.offline))
+                        .color(egui::Color32::from_rgb(30, 150, 60)),
+                );
+                ui.separator();
+                let label = ui.label(t.operator);
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.settings.operator)
+                        .hint_text(t.operator_hint)
+                        .desired_width(90.0)
+                        .char_limit(40)
+                        .id_salt("operator"),
+                )
+                .labelled_by(label.id);
+                ui.separator();
+                let mut parts = Vec::new();
+                if let Some(index) = self.index() {
+                    let c = index.position_counts();
+                    let info = index.info();
+                    parts.push(format!(
+                        "{}: {}  ·  {} {}  ·  {}: {} ({} {} / {} {})",
+                        t.dataset,
+                        if self.settings.lang == Lang::En && !info.name_en.is_empty() {
+                            &info.name_en
+                        } else {
+                            &info.name
+                        },
+                        t.data_version,
+                        info.data_version,
+                        t.poles,
+                        index.len(),
+                        c.surveyed,
+                        t.surveyed,
+                        c.estimated,
+                        t.estimated
+                    ));
+                    // Data and basemap usually credit the same source: say it once.
+                    let mut credits: Vec<String> = vec![info.attribution.clone()];
+                    if let Some(t) = &self.tiles {
+                        credits.extend(t.loader().attribution().split(" | ").map(str::to_owned));
                     }
+                    credits.retain(|c| !c.trim().is_empty());
+                    credits.sort();
+                    credits.dedup();
+                    parts.push(credits.join(" | "));
+                }
+                ui.add(egui::Label::new(parts.join("  |  ")).truncate());
+                for w in &self.tile_warnings {
+                    ui.separator();
+                    ui.add(egui::Label::new(RichText::new(w).color(pal.warning)).truncate());
                 }
             });
         });
@@ -615,10 +796,12 @@ impl App {
 impl eframe::App for App {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_loading();
+        self.calls.poll();
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.poll_loading();
+        self.calls.poll();
         let t = strings(self.settings.lang);
         if self.titled != Some(self.settings.lang) {
             self.titled = Some(self.settings.lang);
@@ -630,6 +813,24 @@ impl eframe::App for App {
         }
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         let index = self.index();
+        if self.settings.show_calls {
+            let pal = theme::palette(self.settings.dark);
+            let operator = self.settings.operator.clone();
+            let action = egui::Panel::right("calls")
+                .exact_size(theme::CALLS_PANEL_WIDTH)
+                .show(ui, |ui| self.calls.show(ui, t, pal, &operator))
+                .inner;
+            if let (Some(calls::PanelAction::ShowCode(code)), Some(index)) = (action, &index)
+                && let Some(id) = index.lookup(&code)
+            {
+                self.select_pole(index, id);
+                self.logged = None;
+                if let Some(at) = index.pole(id).point() {
+                    self.map.center_at(self.datum.to_map(at));
+                    let _ = self.map.set_zoom(theme::STREET_ZOOM);
+                }
+            }
+        }
         match (&self.data, index) {
             (Data::Ready(_), Some(index)) => {
                 let enter = self.handle_keys(ui, &index);
@@ -667,10 +868,9 @@ impl eframe::App for App {
     }
 }
 
-/// Opens the window on the database at `db` (or a screen saying why it cannot be opened),
-/// with the city basemap `basemap` (default: the bundled one).
-pub fn run(db: Result<PathBuf, String>, basemap: Option<PathBuf>) -> eframe::Result<()> {
-    let options = eframe::NativeOptions {
+/// Opens the window (or, for a database that cannot be opened, a screen saying why).
+pub fn run(options: Options) -> eframe::Result<()> {
+    let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("灯杆报警定位 · Lamppost")
             .with_inner_size([1280.0, 800.0])
@@ -679,8 +879,8 @@ pub fn run(db: Result<PathBuf, String>, basemap: Option<PathBuf>) -> eframe::Res
     };
     eframe::run_native(
         "lamppost",
-        options,
-        Box::new(move |cc| Ok(Box::new(App::with_basemap(cc, db, basemap.as_deref())))),
+        native,
+        Box::new(move |cc| Ok(Box::new(App::new(cc, options)))),
     )
 }
 

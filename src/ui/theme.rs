@@ -12,6 +12,8 @@ pub const CARD_SIZE: f32 = 16.0;
 pub const RESULT_SIZE: f32 = 16.0;
 /// Width of the left panel (search, results, card).
 pub const SIDE_PANEL_WIDTH: f32 = 470.0;
+/// Width of the right panel (today's calls).
+pub const CALLS_PANEL_WIDTH: f32 = 300.0;
 /// Radius of a pole dot on the map, in points.
 pub const POLE_DOT: f32 = 2.5;
 /// Radius of a neighbouring pole of the selected street.
@@ -42,6 +44,8 @@ pub struct Palette {
     pub readback: Color32,
     /// Highlighted result row.
     pub highlight: Color32,
+    /// Confirmations (a call saved).
+    pub ok: Color32,
 }
 
 /// The palette for light or dark mode.
@@ -56,6 +60,7 @@ pub fn palette(dark: bool) -> Palette {
             warning: Color32::from_rgb(255, 120, 90),
             readback: Color32::from_rgb(255, 255, 255),
             highlight: Color32::from_rgb(40, 80, 140),
+            ok: Color32::from_rgb(110, 210, 120),
         }
     } else {
         Palette {
@@ -66,6 +71,7 @@ pub fn palette(dark: bool) -> Palette {
             warning: Color32::from_rgb(190, 30, 20),
             readback: Color32::from_rgb(10, 10, 10),
             highlight: Color32::from_rgb(200, 225, 255),
+            ok: Color32::from_rgb(20, 120, 40),
         }
     }
 }
