@@ -541,3 +541,18 @@ fn a_call_survives_kill_9_right_after_enter() {
     let call = log.get(id).unwrap().expect("the saved call is gone");
     assert_eq!(call.call.code, "2-45-0034");
 }
+
+#[test]
+fn after_a_confirm_the_next_code_typed_replaces_the_last_one() {
+    let mut f = open();
+    type_query(&mut f.harness, "2450034");
+    press(&mut f.harness, Key::Enter);
+    type_query(&mut f.harness, "1010002");
+    assert_eq!(f.harness.state().query(), "1010002");
+    press(&mut f.harness, Key::Enter);
+    assert_eq!(
+        f.harness.state().selected_code().as_deref(),
+        Some("1-01-0002")
+    );
+    wait_for_log(&mut f.harness, 2);
+}

@@ -113,6 +113,9 @@ pub struct App {
     logged: Option<(u64, PoleId, String)>,
     /// The code box's id, to tell whether the keyboard is in it.
     code_box: Option<egui::Id>,
+    /// Select the code box's text in the next frame (after a confirm: the next call's first
+    /// keystroke replaces it).
+    select_query: bool,
 }
 
 impl App {
@@ -194,6 +197,7 @@ impl App {
             calls,
             logged: None,
             code_box: None,
+            select_query: false,
         }
     }
 
@@ -312,6 +316,7 @@ impl App {
                     let _ = self.map.set_zoom(theme::STREET_ZOOM);
                 }
                 self.log_call(index, id);
+                self.select_query = true;
             }
             Target::Street(s) => {
                 let street = &index.streets()[s as usize];
@@ -419,10 +424,16 @@ impl App {
             }
             return false;
         }
+        // A part of the code box selected by hand is what Ctrl+C copies; the whole text,
+        // selected after a confirm so that the next call's typing replaces it, is not.
+        let chars = self.query.chars().count();
         let has_selection = self.code_box.is_some_and(|id| {
             egui::TextEdit::load_state(ui.ctx(), id)
                 .and_then(|s| s.cursor.char_range())
-                .is_some_and(|r| !r.is_empty())
+                .is_some_and(|r| {
+                    let [a, b] = r.sorted_cursors();
+                    !r.is_empty() && !(a.index.0 == 0 && b.index.0 == chars)
+                })
         });
         let (down, up, enter, esc, copy, copy_card) = ui.input_mut(|i| {
             let copy = i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::C);
@@ -484,6 +495,16 @@ impl App {
             .id_salt("code-box");
         let response = ui.add(edit).labelled_by(label.id);
         self.code_box = Some(response.id);
+        if std::mem::take(&mut self.select_query)
+            && let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), response.id)
+        {
+            let all = egui::text::CCursorRange::two(
+                egui::text::CCursor::new(0),
+                egui::text::CCursor::new(self.query.chars().count()),
+            );
+            state.cursor.set_char_range(Some(all));
+            state.store(ui.ctx(), response.id);
+        }
         // Typing anywhere goes into the code box.
         if ui.memory(|m| m.focused().is_none()) {
             response.request_focus();
