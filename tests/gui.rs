@@ -556,3 +556,32 @@ fn after_a_confirm_the_next_code_typed_replaces_the_last_one() {
     );
     wait_for_log(&mut f.harness, 2);
 }
+
+#[test]
+fn the_map_has_zoom_buttons_a_scale_bar_and_zooms_back_to_the_selection() {
+    let mut f = open();
+    type_query(&mut f.harness, "2450034");
+    press(&mut f.harness, Key::Enter);
+    let street = f.harness.state().map_zoom();
+    f.harness.get_by_label("-").click();
+    f.harness.run();
+    f.harness.get_by_label("-").click();
+    f.harness.run();
+    assert!((f.harness.state().map_zoom() - (street - 2.0)).abs() < 1e-9);
+    f.harness.get_by_label("◎").click();
+    f.harness.run();
+    assert!((f.harness.state().map_zoom() - street).abs() < 1e-9);
+    // The same from the keyboard: Ctrl+- then Ctrl+L.
+    f.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, Key::Minus);
+    f.harness.run();
+    assert!((f.harness.state().map_zoom() - (street - 1.0)).abs() < 1e-9);
+    f.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, Key::L);
+    f.harness.run();
+    assert!((f.harness.state().map_zoom() - street).abs() < 1e-9);
+    assert_eq!(
+        f.harness.state().selected_code().as_deref(),
+        Some("2-45-0034")
+    );
+}

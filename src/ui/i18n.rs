@@ -115,6 +115,14 @@ pub struct Strings {
     pub operator_hint: &'static str,
     /// Call log panel toggle.
     pub show_calls: &'static str,
+    /// Kilometres.
+    pub kilometres: &'static str,
+    /// Map button: zoom in.
+    pub zoom_in: &'static str,
+    /// Map button: zoom out.
+    pub zoom_out: &'static str,
+    /// Map button: back to the selected pole.
+    pub zoom_to_selection: &'static str,
     /// Shown after Ctrl+C on the card.
     pub card_copied: &'static str,
 }
@@ -186,6 +194,10 @@ pub const ZH: Strings = Strings {
     operator: "接警员",
     operator_hint: "姓名",
     show_calls: "接警记录",
+    kilometres: "公里",
+    zoom_in: "放大 (Ctrl+=)",
+    zoom_out: "缩小 (Ctrl+-)",
+    zoom_to_selection: "回到所选灯杆 (Ctrl+L)",
     card_copied: "已复制编码、地址和坐标",
 };
 
@@ -256,6 +268,10 @@ pub const EN: Strings = Strings {
     operator: "Operator",
     operator_hint: "name",
     show_calls: "Call log",
+    kilometres: "km",
+    zoom_in: "Zoom in (Ctrl+=)",
+    zoom_out: "Zoom out (Ctrl+-)",
+    zoom_to_selection: "Back to the selected pole (Ctrl+L)",
     card_copied: "Copied code, address and coordinates",
 };
 

@@ -202,3 +202,132 @@ mod tests {
         assert!(back.distance_m(p) < 0.01, "{back:?}");
     }
 }
+
+/// What the call-taker did on the map this frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MapAction {
+    /// Clicked a point (WGS-84): select the nearest pole.
+    Click(LatLon),
+    /// Zoom in one step.
+    ZoomIn,
+    /// Zoom out one step.
+    ZoomOut,
+    /// Fly back to the selected pole.
+    ZoomToSelection,
+}
+
+/// The zoom and zoom-to-selection buttons in the map's top-right corner.
+pub fn controls(
+    ui: &mut Ui,
+    rect: egui::Rect,
+    t: &super::i18n::Strings,
+    has_selection: bool,
+) -> Option<MapAction> {
+    let size = egui::vec2(34.0, 30.0);
+    let mut at = rect.right_top() + egui::vec2(-size.x - 8.0, 8.0);
+    let mut action = None;
+    for (text, hover, what, enabled) in [
+        ("+", t.zoom_in, MapAction::ZoomIn, true),
+        ("-", t.zoom_out, MapAction::ZoomOut, true),
+        (
+            "◎",
+            t.zoom_to_selection,
+            MapAction::ZoomToSelection,
+            has_selection,
+        ),
+    ] {
+        let button = egui::Button::new(egui::RichText::new(text).size(18.0).strong());
+        let r = ui
+            .put(egui::Rect::from_min_size(at, size), |ui: &mut Ui| {
+                ui.add_enabled(enabled, button)
+            })
+            .on_hover_text(hover);
+        if r.clicked() {
+            action = Some(what);
+        }
+        at.y += size.y + 4.0;
+    }
+    action
+}
+
+/// A length that reads well on a scale bar, at most `max_m`: 1, 2 or 5 times a power of ten.
+#[must_use]
+pub fn nice_length_m(max_m: f64) -> f64 {
+    if !(max_m.is_finite() && max_m > 0.0) {
+        return 0.0;
+    }
+    let p = 10f64.powf(max_m.log10().floor());
+    [5.0, 2.0, 1.0]
+        .into_iter()
+        .map(|k| k * p)
+        .find(|&l| l <= max_m)
+        .unwrap_or(p)
+}
+
+/// The scale bar in the map's bottom-left corner.
+pub fn scale_bar(ui: &Ui, rect: egui::Rect, px_per_m: f64, metres: &str, kilometres: &str) {
+    if !(px_per_m.is_finite() && px_per_m > 0.0) {
+        return;
+    }
+    let len_m = nice_length_m(120.0 / px_per_m);
+    let len_px = (len_m * px_per_m) as f32;
+    let painter = ui.painter_at(rect);
+    let left = rect.left_bottom() + egui::vec2(12.0, -14.0);
+    let right = left + egui::vec2(len_px, 0.0);
+    let label = if len_m >= 1000.0 {
+        format!("{} {kilometres}", len_m / 1000.0)
+    } else {
+        format!("{len_m} {metres}")
+    };
+    let back =
+        egui::Rect::from_min_max(left + egui::vec2(-6.0, -24.0), right + egui::vec2(6.0, 6.0));
+    painter.rect_filled(back, 3.0, Color32::from_white_alpha(200));
+    let ink = Stroke::new(2.0, Color32::from_gray(30));
+    painter.line_segment([left, right], ink);
+    for x in [left, right] {
+        painter.line_segment([x, x + egui::vec2(0.0, -6.0)], ink);
+    }
+    painter.text(
+        left + egui::vec2(len_px / 2.0, -8.0),
+        Align2::CENTER_BOTTOM,
+        label,
+        egui::FontId::proportional(12.0),
+        Color32::from_gray(20),
+    );
+}
+
+/// The data and basemap credits in the map's bottom-right corner, as map licences ask.
+pub fn attribution(ui: &Ui, rect: egui::Rect, credits: &str) {
+    if credits.is_empty() {
+        return;
+    }
+    let painter = ui.painter_at(rect);
+    let galley = painter.layout_no_wrap(
+        credits.to_owned(),
+        egui::FontId::proportional(11.0),
+        Color32::from_gray(30),
+    );
+    let pos = rect.right_bottom() - galley.size() - egui::vec2(4.0, 2.0);
+    painter.rect_filled(
+        egui::Rect::from_min_size(pos, galley.size()).expand(2.0),
+        2.0,
+        Color32::from_white_alpha(200),
+    );
+    painter.galley(pos, galley, Color32::from_gray(30));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nice_length_m;
+
+    #[test]
+    fn scale_bar_lengths_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(nice_length_m(120.0), 100.0);
+        assert_eq!(nice_length_m(260.0), 200.0);
+        assert_eq!(nice_length_m(4999.0), 2000.0);
+        assert_eq!(nice_length_m(5000.0), 5000.0);
+        assert_eq!(nice_length_m(0.7), 0.5);
+        assert_eq!(nice_length_m(f64::NAN), 0.0);
+        assert_eq!(nice_length_m(0.0), 0.0);
+    }
+}

@@ -253,6 +253,12 @@ impl App {
         &self.settings.operator
     }
 
+    /// The map's zoom level.
+    #[must_use]
+    pub fn map_zoom(&self) -> f64 {
+        self.map.zoom()
+    }
+
     /// The language in use.
     #[must_use]
     pub fn lang(&self) -> Lang {
@@ -756,15 +762,6 @@ impl App {
                         c.estimated,
                         t.estimated
                     ));
-                    // Data and basemap usually credit the same source: say it once.
-                    let mut credits: Vec<String> = vec![info.attribution.clone()];
-                    if let Some(t) = &self.tiles {
-                        credits.extend(t.loader().attribution().split(" | ").map(str::to_owned));
-                    }
-                    credits.retain(|c| !c.trim().is_empty());
-                    credits.sort();
-                    credits.dedup();
-                    parts.push(credits.join(" | "));
                 }
                 ui.add(egui::Label::new(parts.join("  |  ")).truncate());
                 for w in &self.tile_warnings {
@@ -773,6 +770,18 @@ impl App {
                 }
             });
         });
+    }
+
+    /// The data's and the basemap's credits, each once (they often name the same source).
+    fn credits(&self, index: &SearchIndex) -> String {
+        let mut credits: Vec<String> = vec![index.info().attribution.clone()];
+        if let Some(t) = &self.tiles {
+            credits.extend(t.loader().attribution().split(" | ").map(str::to_owned));
+        }
+        credits.retain(|c| !c.trim().is_empty());
+        credits.sort();
+        credits.dedup();
+        credits.join(" | ")
     }
 
     fn map_view(&mut self, ui: &mut Ui, index: &SearchIndex) {
@@ -791,23 +800,69 @@ impl App {
             .iter()
             .find_map(|s| s.anchor)
             .map_or(walkers::lat_lon(0.0, 0.0), |a| datum.to_map(a));
+        let credits = self.credits(index);
+        let has_selection = self.selected.is_some();
         let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
         let shown = Map::new(tiles, &mut self.map, home)
             .with_plugin(layer)
-            .show(ui, |_ui, response, projector, _memory| {
+            .show(ui, |ui, response, projector, _memory| {
+                let rect = response.rect;
+                let centre = projector.unproject(rect.center().to_vec2());
+                map::scale_bar(
+                    ui,
+                    rect,
+                    f64::from(projector.scale_pixel_per_meter(centre)),
+                    t.metres,
+                    t.kilometres,
+                );
+                map::attribution(ui, rect, &credits);
+                if let Some(action) = map::controls(ui, rect, t, has_selection) {
+                    return Some(action);
+                }
                 if response.clicked()
                     && let Some(pos) = response.interact_pointer_pos()
                 {
-                    Some(datum.from_map(projector.unproject(pos.to_vec2())))
+                    Some(map::MapAction::Click(
+                        datum.from_map(projector.unproject(pos.to_vec2())),
+                    ))
                 } else {
                     None
                 }
             });
         self.map_rect = Some(shown.response.rect);
-        if let Some(at) = shown.inner
-            && let Some((id, _)) = index.nearest(at)
-        {
-            self.select_pole(index, id);
+        let zoom_keys = ui.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::COMMAND, Key::Plus)
+                    | i.consume_key(Modifiers::COMMAND, Key::Equals),
+                i.consume_key(Modifiers::COMMAND, Key::Minus),
+                i.consume_key(Modifiers::COMMAND, Key::L),
+            )
+        });
+        let action = shown.inner.or(match zoom_keys {
+            (true, _, _) => Some(map::MapAction::ZoomIn),
+            (_, true, _) => Some(map::MapAction::ZoomOut),
+            (_, _, true) => Some(map::MapAction::ZoomToSelection),
+            _ => None,
+        });
+        match action {
+            Some(map::MapAction::Click(at)) => {
+                if let Some((id, _)) = index.nearest(at) {
+                    self.select_pole(index, id);
+                }
+            }
+            Some(map::MapAction::ZoomIn) => {
+                let _ = self.map.zoom_in();
+            }
+            Some(map::MapAction::ZoomOut) => {
+                let _ = self.map.zoom_out();
+            }
+            Some(map::MapAction::ZoomToSelection) => {
+                if let Some(at) = self.selected.and_then(|id| index.pole(id).point()) {
+                    self.map.center_at(datum.to_map(at));
+                    let _ = self.map.set_zoom(theme::STREET_ZOOM);
+                }
+            }
+            None => {}
         }
         let centre = datum.from_map(self.map.detached().unwrap_or(home));
         self.settings.map_view = Some((centre.lat_deg, centre.lon_deg, self.map.zoom()));
