@@ -178,31 +178,6 @@ impl Plugin for PoleLayer<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn on_a_gcj02_basemap_markers_move_and_clicks_come_back() {
-        let p = LatLon::new(39.915, 116.404);
-        let plain = MapDatum::default();
-        assert_eq!(plain.from_map(plain.to_map(p)), p);
-        let mars = MapDatum { gcj02: true };
-        let shown = mars.to_map(p);
-        // About 570 m east and 160 m north in Beijing (the published pair).
-        assert!(
-            (shown.y() - 39.916_404_281_501_64).abs() < 1e-6,
-            "{shown:?}"
-        );
-        assert!(
-            (shown.x() - 116.410_244_499_169_38).abs() < 1e-6,
-            "{shown:?}"
-        );
-        let back = mars.from_map(shown);
-        assert!(back.distance_m(p) < 0.01, "{back:?}");
-    }
-}
-
 /// What the call-taker did on the map this frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MapAction {
@@ -318,16 +293,40 @@ pub fn attribution(ui: &Ui, rect: egui::Rect, credits: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::nice_length_m;
+    use super::*;
+
+    #[test]
+    fn on_a_gcj02_basemap_markers_move_and_clicks_come_back() {
+        let p = LatLon::new(39.915, 116.404);
+        let plain = MapDatum::default();
+        assert_eq!(plain.from_map(plain.to_map(p)), p);
+        let mars = MapDatum { gcj02: true };
+        let shown = mars.to_map(p);
+        // About 570 m east and 160 m north in Beijing (the published pair).
+        assert!(
+            (shown.y() - 39.916_404_281_501_64).abs() < 1e-6,
+            "{shown:?}"
+        );
+        assert!(
+            (shown.x() - 116.410_244_499_169_38).abs() < 1e-6,
+            "{shown:?}"
+        );
+        let back = mars.from_map(shown);
+        assert!(back.distance_m(p) < 0.01, "{back:?}");
+    }
 
     #[test]
     fn scale_bar_lengths_are_one_two_or_five_times_a_power_of_ten() {
-        assert_eq!(nice_length_m(120.0), 100.0);
-        assert_eq!(nice_length_m(260.0), 200.0);
-        assert_eq!(nice_length_m(4999.0), 2000.0);
-        assert_eq!(nice_length_m(5000.0), 5000.0);
-        assert_eq!(nice_length_m(0.7), 0.5);
-        assert_eq!(nice_length_m(f64::NAN), 0.0);
-        assert_eq!(nice_length_m(0.0), 0.0);
+        for (max, nice) in [
+            (120.0, 100.0),
+            (260.0, 200.0),
+            (4999.0, 2000.0),
+            (5000.0, 5000.0),
+            (0.7, 0.5),
+            (f64::NAN, 0.0),
+            (0.0, 0.0),
+        ] {
+            assert!((nice_length_m(max) - nice).abs() < 1e-9, "{max} → {nice}");
+        }
     }
 }

@@ -438,7 +438,7 @@ impl App {
                 .and_then(|s| s.cursor.char_range())
                 .is_some_and(|r| {
                     let [a, b] = r.sorted_cursors();
-                    !r.is_empty() && !(a.index.0 == 0 && b.index.0 == chars)
+                    !r.is_empty() && (a.index.0 != 0 || b.index.0 != chars)
                 })
         });
         let (down, up, enter, esc, copy, copy_card) = ui.input_mut(|i| {
