@@ -7,10 +7,16 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(command) => cli::run(args.db.as_deref(), args.calls.as_deref(), command),
-        None => open_window(args.db.as_deref(), args.calls.as_deref(), args.basemap),
+        None => open_window(
+            args.db.as_deref(),
+            args.calls.as_deref(),
+            args.basemap,
+            started,
+        ),
     };
     match result {
         Ok(code) => code,
@@ -26,11 +32,14 @@ fn open_window(
     db: Option<&std::path::Path>,
     calls: Option<&std::path::Path>,
     basemap: Option<std::path::PathBuf>,
+    started: std::time::Instant,
 ) -> anyhow::Result<ExitCode> {
     let options = lamppost::ui::Options {
         db: cli::resolve_db(db).map_err(|e| format!("{e:#}")),
         calls: cli::calls::resolve_calls(calls).map_err(|e| format!("{e:#}")),
         basemap,
+        // Set by scripts/startup.sh to measure the time to the first ready frame.
+        startup_probe: std::env::var_os("LAMPPOST_STARTUP_PROBE").map(|_| started),
     };
     lamppost::ui::run(options)
         .map_err(|e| anyhow::anyhow!("无法打开窗口 / cannot open the window: {e}"))?;
@@ -42,6 +51,7 @@ fn open_window(
     _db: Option<&std::path::Path>,
     _calls: Option<&std::path::Path>,
     _basemap: Option<std::path::PathBuf>,
+    _started: std::time::Instant,
 ) -> anyhow::Result<ExitCode> {
     use clap::CommandFactory as _;
     eprintln!(

@@ -35,6 +35,7 @@ fn open_with(basemap: Option<PathBuf>) -> Fixture {
             db: Ok(db),
             calls: Ok(dir.path().join("calls.sqlite")),
             basemap,
+            startup_probe: None,
         },
         None,
     );
@@ -312,6 +313,7 @@ fn enter_writes_a_call_log_entry_that_survives_reopening() {
         db: Ok(db),
         calls: Ok(calls.clone()),
         basemap: None,
+        startup_probe: None,
     };
     let mut h = launch(options.clone(), None);
     h.get_by_label("接警员").click();
@@ -465,6 +467,7 @@ fn operator_language_and_layers_persist_between_runs() {
         db: Ok(db),
         calls: Ok(dir.path().join("calls.sqlite")),
         basemap: None,
+        startup_probe: None,
     };
     let mut h = launch(options.clone(), None);
     h.get_by_label("接警员").click();
@@ -497,6 +500,7 @@ fn child_confirms_a_call_and_waits_to_be_killed() {
             db: Ok(dir.join("demo.sqlite")),
             calls: Ok(dir.join("calls.sqlite")),
             basemap: None,
+            startup_probe: None,
         },
         None,
     );

@@ -76,6 +76,9 @@ pub struct Options {
     pub calls: Result<PathBuf, String>,
     /// A city basemap (MBTiles file or XYZ folder) instead of the bundled one.
     pub basemap: Option<PathBuf>,
+    /// Measure start-up: when set (to the moment the process started), the first frame that
+    /// is ready for typing prints `startup_ms=N` to standard output and closes the window.
+    pub startup_probe: Option<std::time::Instant>,
 }
 
 enum Data {
@@ -116,6 +119,7 @@ pub struct App {
     /// Select the code box's text in the next frame (after a confirm: the next call's first
     /// keystroke replaces it).
     select_query: bool,
+    startup_probe: Option<std::time::Instant>,
 }
 
 impl App {
@@ -123,7 +127,12 @@ impl App {
     /// threads.
     #[must_use]
     pub fn new(cc: &eframe::CreationContext<'_>, options: Options) -> Self {
-        let Options { db, calls, basemap } = options;
+        let Options {
+            db,
+            calls,
+            basemap,
+            startup_probe,
+        } = options;
         let basemap = basemap.as_deref();
         if fonts::install(&cc.egui_ctx, &fonts::assets_dir()) == 0 {
             log_missing_font();
@@ -198,6 +207,7 @@ impl App {
             logged: None,
             code_box: None,
             select_query: false,
+            startup_probe,
         }
     }
 
@@ -781,6 +791,9 @@ impl App {
         credits.retain(|c| !c.trim().is_empty());
         credits.sort();
         credits.dedup();
+        // "© OpenStreetMap contributors" is said by "© OpenStreetMap contributors (data ODbL…)".
+        let all = credits.clone();
+        credits.retain(|c| !all.iter().any(|o| o != c && o.contains(c.as_str())));
         credits.join(" | ")
     }
 
@@ -918,6 +931,11 @@ impl eframe::App for App {
                     self.confirm(&index, self.highlighted);
                 }
                 egui::CentralPanel::default().show(ui, |ui| self.map_view(ui, &index));
+                if let Some(started) = self.startup_probe.take() {
+                    // The code box has the keyboard and the index answers: ready for a call.
+                    println!("startup_ms={:.1}", started.elapsed().as_secs_f64() * 1e3);
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
             }
             (Data::Failed(e), _) => {
                 let e = e.clone();

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Time from process start to the first frame ready for typing (index loaded, code box
+# focused), on the demo data, in a real window. Runs the release build N times (default 20)
+# under the current $DISPLAY, or under a private Xvfb when there is none, and prints each run
+# and the median.
+#
+#   scripts/startup.sh [N]
+#
+# The time is measured inside the process from the first line of main() (LAMPPOST_STARTUP_PROBE);
+# the loader and dynamic linking before main() are measured from outside, as the whole run's
+# wall time, and shown beside it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-20}"
+cargo build --release --quiet
+bin=target/release/lamppost
+work="$(mktemp -d)"
+trap 'rm -rf "$work"; [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null || true' EXIT
+if [ -z "${DISPLAY:-}" ]; then
+  command -v Xvfb >/dev/null || { echo "needs Xvfb (apt-get install xvfb) or a DISPLAY" >&2; exit 2; }
+  Xvfb :77 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb_pid=$!
+  export DISPLAY=:77
+  sleep 1
+fi
+export HOME="$work/home"   # fresh settings: the first run of a new operator
+"$bin" --db "$work/demo.sqlite" init >/dev/null
+inside=()
+outside=()
+for i in $(seq "$n"); do
+  t0=$(date +%s%N)
+  out=$(LAMPPOST_STARTUP_PROBE=1 "$bin" --db "$work/demo.sqlite" --calls "$work/calls.sqlite" 2>/dev/null)
+  t1=$(date +%s%N)
+  ms=$(sed -n 's/^startup_ms=//p' <<<"$out")
+  [ -n "$ms" ] || { echo "run $i: no startup_ms printed" >&2; exit 1; }
+  inside+=("$ms")
+  outside+=("$(( (t1 - t0) / 1000000 ))")
+  echo "run $i: first ready frame ${ms} ms after main(); whole run (exec to exit) ${outside[-1]} ms"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+echo "median over $n runs: first ready frame $(median "${inside[@]}") ms after main(); whole run $(median "${outside[@]}") ms"
