@@ -250,10 +250,15 @@ impl CallsPanel {
         if self.today.is_empty() {
             ui.label(RichText::new(t.no_calls).weak());
         }
+        // Only the rows in view are laid out: a busy shift's hundreds of calls cost nothing.
+        let row_height = ui
+            .text_style_height(&egui::TextStyle::Body)
+            .max(theme::RESULT_SIZE * 1.25)
+            + ui.spacing().button_padding.y * 2.0;
         egui::ScrollArea::vertical()
             .id_salt("calls-list")
-            .show(ui, |ui| {
-                for &i in &self.shown {
+            .show_rows(ui, row_height, self.shown.len(), |ui, rows| {
+                for &i in &self.shown[rows] {
                     let c = &self.today[i];
                     let kind = if c.incident_type.is_empty() {
                         String::new()
@@ -269,7 +274,13 @@ impl CallsPanel {
                     );
                     let selected = self.editing == Some(c.id);
                     let r = ui
-                        .selectable_label(selected, RichText::new(line).size(theme::RESULT_SIZE))
+                        .add(
+                            egui::Button::selectable(
+                                selected,
+                                RichText::new(line).size(theme::RESULT_SIZE),
+                            )
+                            .truncate(),
+                        )
                         .on_hover_text(&c.call.readback);
                     if r.clicked() {
                         action = Some((PanelAction::ShowCode(c.call.code.clone()), i));
