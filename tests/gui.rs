@@ -589,3 +589,52 @@ fn the_map_has_zoom_buttons_a_scale_bar_and_zooms_back_to_the_selection() {
         Some("2-45-0034")
     );
 }
+
+#[test]
+fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("broken.sqlite");
+    std::fs::write(&db, b"SQLite format 3\0 but then garbage, a torn copy").unwrap();
+    let calls = dir.path().join("calls.sqlite");
+    let mut log = CallLog::open(&calls).unwrap();
+    log.append(&lamppost::calllog::NewCall {
+        operator: "张三".into(),
+        query: "2450034".into(),
+        code: "2-45-0034".into(),
+        street: "重慶北路一段".into(),
+        pole_no: Some(34),
+        address: String::new(),
+        readback: "重慶北路一段 第34号灯杆".into(),
+        lat_lon_deg: None,
+        position: lamppost::calllog::PositionKind::Unknown,
+        radius_m: None,
+        dataset: "示范".into(),
+        data_version: 1,
+    })
+    .unwrap();
+    drop(log);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(500)
+        .build_eframe(move |cc| {
+            App::new(
+                cc,
+                Options {
+                    db: Ok(db),
+                    calls: Ok(calls),
+                    basemap: None,
+                    startup_probe: None,
+                },
+            )
+        });
+    let started = Instant::now();
+    while h.state().error().is_none() || h.state().calls_today().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.run();
+    assert!(h.query_by_label("无法打开灯杆数据库").is_some());
+    assert!(h.query_by_label_contains("broken.sqlite").is_some());
+    assert!(h.query_by_label("今日接警 (1)").is_some());
+}
