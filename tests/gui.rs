@@ -374,6 +374,10 @@ fn a_note_and_incident_type_are_added_to_the_saved_call() {
         .get_by_label("备注")
         .type_text("两车相撞，无人受伤");
     f.harness.run();
+    f.harness.get_by_label("事件类型").click();
+    f.harness.run();
+    f.harness.get_by_label("交通事故").click();
+    f.harness.run();
     f.harness.get_by_label("保存备注").click();
     let started = Instant::now();
     while f.harness.state().calls_today()[0].note.is_empty() {

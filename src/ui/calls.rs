@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 
-use super::i18n::Strings;
+use super::i18n::{Strings, ZH};
 use super::theme;
 use crate::calllog::worker::{Event, LogWorker, Request};
 use crate::calllog::{Call, NewCall};
@@ -263,7 +263,7 @@ impl CallsPanel {
                     let kind = if c.incident_type.is_empty() {
                         String::new()
                     } else {
-                        format!(" [{}]", c.incident_type)
+                        format!(" [{}]", incident_label(t, &c.incident_type))
                     };
                     let line = format!(
                         "{}  {}  {} {}{kind}",
@@ -315,11 +315,17 @@ impl CallsPanel {
                 .selected_text(if self.incident_type.is_empty() {
                     "-"
                 } else {
-                    &self.incident_type
+                    incident_label(t, &self.incident_type)
                 })
                 .show_ui(ui, |ui| {
-                    for kind in t.incident_types {
-                        ui.selectable_value(&mut self.incident_type, (*kind).to_owned(), *kind);
+                    // The log stores the Chinese name whatever the window's language, so
+                    // that one shift report never mixes languages.
+                    // The first entry is "none", stored as ''.
+                    for (i, (stored, shown)) in
+                        ZH.incident_types.iter().zip(t.incident_types).enumerate()
+                    {
+                        let stored = if i == 0 { "" } else { *stored };
+                        ui.selectable_value(&mut self.incident_type, stored.to_owned(), *shown);
                     }
                 });
         });
@@ -355,4 +361,14 @@ impl CallsPanel {
             }
         });
     }
+}
+
+/// The name of a stored incident type (Chinese) in the window's language; text from elsewhere
+/// (an older log) is shown as it is.
+fn incident_label<'a>(t: &'a Strings, stored: &'a str) -> &'a str {
+    ZH.incident_types
+        .iter()
+        .position(|k| *k == stored)
+        .and_then(|i| t.incident_types.get(i).copied())
+        .unwrap_or(stored)
 }

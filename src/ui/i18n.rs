@@ -95,7 +95,7 @@ pub struct Strings {
     pub no_calls: &'static str,
     /// Incident type label.
     pub incident_type: &'static str,
-    /// The incident types offered ('' first: none).
+    /// The incident types offered, "none" first (stored as '').
     pub incident_types: &'static [&'static str],
     /// Note label.
     pub note: &'static str,
@@ -175,7 +175,7 @@ pub const ZH: Strings = Strings {
     no_calls: "今天还没有接警记录",
     incident_type: "事件类型",
     incident_types: &[
-        "",
+        "（无）",
         "交通事故",
         "治安警情",
         "刑事案件",
@@ -249,7 +249,7 @@ pub const EN: Strings = Strings {
     no_calls: "No calls yet today",
     incident_type: "Incident type",
     incident_types: &[
-        "",
+        "(none)",
         "Traffic accident",
         "Public order",
         "Crime",
