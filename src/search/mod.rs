@@ -235,7 +235,7 @@ pub struct SearchIndex {
     /// Pole ids grouped by street, each group in pole-number order.
     street_poles: Vec<u32>,
     street_start: Vec<u32>,
-    by_key: HashTable<u32>,
+    by_key: HashTable<KeySlot>,
     hasher: foldhash::fast::FixedState,
     sorted: Vec<u32>,
     /// The keys again, back to back in sorted order: prefix and typo walks then read memory
@@ -495,24 +495,36 @@ impl IndexBuilder {
             street_start[s + 1] += street_start[s];
         }
 
-        // Estimates, street by street.
+        // Estimates, street by street: computed on every core, then written back.
+        let estimates: Vec<Vec<Position>> = {
+            use rayon::prelude::*;
+            let poles = &poles;
+            let (street_poles, street_start) = (&street_poles, &street_start);
+            streets
+                .par_iter()
+                .enumerate()
+                .map(|(s, street)| {
+                    let ids = &street_poles[street_start[s] as usize..street_start[s + 1] as usize];
+                    let line = Polyline::new(&street.geometry);
+                    let inputs: Vec<PoleInput> = ids
+                        .iter()
+                        .map(|&i| {
+                            let p = &poles[i as usize];
+                            PoleInput {
+                                pole_no: (p.pole_no != NO_NUMBER).then_some(p.pole_no),
+                                side: side_of(p.side),
+                                surveyed: (p.kind == 0).then(|| latlon_of(p)),
+                            }
+                        })
+                        .collect();
+                    estimate_street(line.as_ref(), &inputs)
+                })
+                .collect()
+        };
         let mut counts = PositionCounts::default();
-        for (s, street) in streets.iter_mut().enumerate() {
+        for ((s, street), positions) in streets.iter_mut().enumerate().zip(estimates) {
             let ids = &street_poles[street_start[s] as usize..street_start[s + 1] as usize];
             street.poles = ids.len() as u32;
-            let line = Polyline::new(&street.geometry);
-            let inputs: Vec<PoleInput> = ids
-                .iter()
-                .map(|&i| {
-                    let p = &poles[i as usize];
-                    PoleInput {
-                        pole_no: (p.pole_no != NO_NUMBER).then_some(p.pole_no),
-                        side: side_of(p.side),
-                        surveyed: (p.kind == 0).then(|| latlon_of(p)),
-                    }
-                })
-                .collect();
-            let positions = estimate_street(line.as_ref(), &inputs);
             let mut sum = (0.0, 0.0, 0u32);
             for (&i, pos) in ids.iter().zip(positions) {
                 let p = &mut poles[i as usize];
@@ -540,96 +552,121 @@ impl IndexBuilder {
                 street.anchor = Some(LatLon::new(sum.0 / n / 1e7, sum.1 / n / 1e7));
             }
         }
-
-        // Codes: a hash table for exact lookups, sorted for prefixes and typos.
+        // The code tables and the k-d tree on one core, the name indexes (pinyin of every
+        // street, landmark and cross street) on the other.
         let hasher = foldhash::fast::FixedState::with_seed(0x1a3b_9057);
-        let key_of = |p: &PoleEntry| -> &str {
-            &arena[p.text as usize..p.text as usize + usize::from(p.key_len)]
-        };
-        let mut by_key: HashTable<u32> = HashTable::with_capacity(poles.len());
-        for (i, p) in poles.iter().enumerate() {
-            let h = hash_key(&hasher, key_of(p));
-            by_key.insert_unique(h, i as u32, |&j| {
-                hash_key(&hasher, key_of(&poles[j as usize]))
-            });
-        }
-        let mut sorted: Vec<u32> = (0..poles.len() as u32).collect();
-        sorted
-            .sort_unstable_by(|&a, &b| key_of(&poles[a as usize]).cmp(key_of(&poles[b as usize])));
-        let min_key_len = poles
-            .iter()
-            .map(|p| usize::from(p.key_len))
-            .min()
-            .unwrap_or(0);
-        let mut sorted_keys: Vec<u8> = Vec::with_capacity(sorted.len() * 8);
-        let mut sorted_off: Vec<u32> = Vec::with_capacity(sorted.len() + 1);
-        for &id in &sorted {
-            sorted_off.push(sorted_keys.len() as u32);
-            sorted_keys.extend_from_slice(key_of(&poles[id as usize]).as_bytes());
-        }
-        sorted_off.push(sorted_keys.len() as u32);
-        let mut seen_bytes = [false; 256];
-        for &b in &sorted_keys {
-            seen_bytes[usize::from(b)] = true;
-        }
-        let alphabet: Vec<u8> = (0..=255u8)
-            .filter(|&b| seen_bytes[usize::from(b)])
-            .collect();
-
-        // Names.
-        let mut sb = NameIndexBuilder::new(true);
-        for (i, s) in streets.iter().enumerate() {
-            sb.add(&s.name, i as u32);
-        }
-        let street_names = sb.finish();
-
-        let mut place_pairs: Vec<(u32, u32, bool)> = Vec::new();
-        for (i, p) in poles.iter().enumerate() {
-            if p.landmark != 0 {
-                place_pairs.push((p.landmark, i as u32, false));
-            }
-            if p.cross != 0 {
-                place_pairs.push((p.cross, i as u32, true));
-            }
-        }
-        place_pairs.sort_unstable();
-        let mut place_start: hashbrown::HashMap<u32, (u32, u32)> = hashbrown::HashMap::new();
-        let mut pb = NameIndexBuilder::new(true);
-        let mut k = 0;
-        while k < place_pairs.len() {
-            let s = place_pairs[k].0;
-            let mut e = k;
-            while e < place_pairs.len() && place_pairs[e].0 == s {
-                e += 1;
-            }
-            place_start.insert(s, (k as u32, e as u32));
-            let (a, l) = strs[s as usize];
-            pb.add(&arena[a as usize..(a + l) as usize], s);
-            k = e;
-        }
-        let place_names = pb.finish();
-        let place_poles: Vec<(u32, bool)> = place_pairs.iter().map(|&(_, p, c)| (p, c)).collect();
-
-        // Space.
-        let origin = poles
-            .iter()
-            .find(|p| p.kind != 2)
-            .map_or(LatLon::new(0.0, 0.0), latlon_of);
-        let plane = LocalPlane::new(origin);
-        let pts: Vec<KdPoint> = poles
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.kind != 2)
-            .map(|(i, p)| {
-                let xy = plane.to_xy(latlon_of(p));
-                KdPoint {
-                    x: xy.x_m as f32,
-                    y: xy.y_m as f32,
-                    id: i as u32,
+        let (codes, names) = rayon::join(
+            || {
+                // Codes: a hash table for exact lookups, sorted for prefixes and typos.
+                let key_of = |p: &PoleEntry| -> &str {
+                    &arena[p.text as usize..p.text as usize + usize::from(p.key_len)]
+                };
+                let mut by_key: HashTable<KeySlot> = HashTable::with_capacity(poles.len());
+                for (i, p) in poles.iter().enumerate() {
+                    let h = hash_key(&hasher, key_of(p));
+                    let slot = KeySlot {
+                        text: p.text,
+                        id: i as u32,
+                        len: p.key_len,
+                    };
+                    by_key.insert_unique(h, slot, |k| hash_key(&hasher, k.key(&arena)));
                 }
-            })
-            .collect();
-        let tree = KdTree::new(pts);
+                let mut sorted: Vec<u32> = (0..poles.len() as u32).collect();
+                sorted.sort_unstable_by(|&a, &b| {
+                    key_of(&poles[a as usize]).cmp(key_of(&poles[b as usize]))
+                });
+                let min_key_len = poles
+                    .iter()
+                    .map(|p| usize::from(p.key_len))
+                    .min()
+                    .unwrap_or(0);
+                let mut sorted_keys: Vec<u8> = Vec::with_capacity(sorted.len() * 8);
+                let mut sorted_off: Vec<u32> = Vec::with_capacity(sorted.len() + 1);
+                for &id in &sorted {
+                    sorted_off.push(sorted_keys.len() as u32);
+                    sorted_keys.extend_from_slice(key_of(&poles[id as usize]).as_bytes());
+                }
+                sorted_off.push(sorted_keys.len() as u32);
+                let mut seen_bytes = [false; 256];
+                for &b in &sorted_keys {
+                    seen_bytes[usize::from(b)] = true;
+                }
+                let alphabet: Vec<u8> = (0..=255u8)
+                    .filter(|&b| seen_bytes[usize::from(b)])
+                    .collect();
+                // Space.
+                let origin = poles
+                    .iter()
+                    .find(|p| p.kind != 2)
+                    .map_or(LatLon::new(0.0, 0.0), latlon_of);
+                let plane = LocalPlane::new(origin);
+                let pts: Vec<KdPoint> = poles
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.kind != 2)
+                    .map(|(i, p)| {
+                        let xy = plane.to_xy(latlon_of(p));
+                        KdPoint {
+                            x: xy.x_m as f32,
+                            y: xy.y_m as f32,
+                            id: i as u32,
+                        }
+                    })
+                    .collect();
+                let tree = KdTree::new(pts);
+
+                (
+                    by_key,
+                    sorted,
+                    sorted_keys,
+                    sorted_off,
+                    alphabet,
+                    min_key_len,
+                    plane,
+                    tree,
+                )
+            },
+            || {
+                // Names.
+                let mut sb = NameIndexBuilder::new(true);
+                for (i, s) in streets.iter().enumerate() {
+                    sb.add(&s.name, i as u32);
+                }
+                let street_names = sb.finish();
+
+                let mut place_pairs: Vec<(u32, u32, bool)> = Vec::new();
+                for (i, p) in poles.iter().enumerate() {
+                    if p.landmark != 0 {
+                        place_pairs.push((p.landmark, i as u32, false));
+                    }
+                    if p.cross != 0 {
+                        place_pairs.push((p.cross, i as u32, true));
+                    }
+                }
+                place_pairs.sort_unstable();
+                let mut place_start: hashbrown::HashMap<u32, (u32, u32)> =
+                    hashbrown::HashMap::new();
+                let mut pb = NameIndexBuilder::new(true);
+                let mut k = 0;
+                while k < place_pairs.len() {
+                    let s = place_pairs[k].0;
+                    let mut e = k;
+                    while e < place_pairs.len() && place_pairs[e].0 == s {
+                        e += 1;
+                    }
+                    place_start.insert(s, (k as u32, e as u32));
+                    let (a, l) = strs[s as usize];
+                    pb.add(&arena[a as usize..(a + l) as usize], s);
+                    k = e;
+                }
+                let place_names = pb.finish();
+                let place_poles: Vec<(u32, bool)> =
+                    place_pairs.iter().map(|&(_, p, c)| (p, c)).collect();
+                (street_names, place_names, place_poles, place_start)
+            },
+        );
+        let (by_key, sorted, sorted_keys, sorted_off, alphabet, min_key_len, plane, tree) = codes;
+        let (street_names, place_names, place_poles, place_start) = names;
 
         SearchIndex {
             info,
@@ -655,6 +692,24 @@ impl IndexBuilder {
             tree,
             counts,
         }
+    }
+}
+
+/// An entry of the exact-lookup table. It holds where its key is in the text arena, so that a
+/// lookup reads the table and the arena and nothing else (one memory access fewer than going
+/// through the pole).
+#[derive(Debug, Clone, Copy)]
+struct KeySlot {
+    text: u32,
+    id: u32,
+    len: u8,
+}
+
+impl KeySlot {
+    fn key<'a>(&self, arena: &'a str) -> &'a str {
+        arena
+            .get(self.text as usize..self.text as usize + usize::from(self.len))
+            .unwrap_or("")
     }
 }
 
@@ -874,7 +929,9 @@ impl SearchIndex {
 
     fn lookup_key(&self, key: &str) -> Option<PoleId> {
         let h = hash_key(&self.hasher, key);
-        self.by_key.find(h, |&id| self.key(id) == key).copied()
+        self.by_key
+            .find(h, |k| k.key(&self.arena) == key)
+            .map(|k| k.id)
     }
 
     /// The key at sorted position `i`.
@@ -1169,7 +1226,7 @@ impl SearchIndex {
             + self.sorted.capacity() * 4
             + self.sorted_keys.capacity()
             + self.sorted_off.capacity() * 4
-            + self.by_key.capacity() * 5
+            + self.by_key.capacity() * (std::mem::size_of::<KeySlot>() + 1)
             + self.place_poles.capacity() * 8
             + self.tree.len() * std::mem::size_of::<KdPoint>()
     }
