@@ -286,6 +286,10 @@ pub struct IndexBuilder {
     strs: Vec<(u32, u32)>,
     intern: hashbrown::HashMap<Box<str>, u32, foldhash::fast::FixedState>,
     notes: hashbrown::HashMap<u32, String>,
+    /// The last string interned for each text field of a pole, and its id. Rows arrive in
+    /// code order, so neighbours usually share a jurisdiction or a cross street; comparing
+    /// with the last one (hot in cache) saves a hash-table probe into cold memory.
+    last: [(u32, String); 4],
 }
 
 impl IndexBuilder {
@@ -301,6 +305,7 @@ impl IndexBuilder {
             strs: vec![(0, 0)],
             intern: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(7)),
             notes: hashbrown::HashMap::new(),
+            last: Default::default(),
         };
         b.intern.insert("".into(), 0);
         for s in streets {
@@ -324,6 +329,22 @@ impl IndexBuilder {
             geometry: s.geometry,
             poles: 0,
         });
+        id
+    }
+
+    /// Interns the value of text field `field` (0–3) of a pole.
+    fn intern_field(&mut self, field: usize, s: &str) -> u32 {
+        if s.is_empty() {
+            return 0;
+        }
+        if self.last[field].1 == s {
+            return self.last[field].0;
+        }
+        let id = self.intern(s);
+        let last = &mut self.last[field];
+        last.0 = id;
+        last.1.clear();
+        last.1.push_str(s);
         id
     }
 
@@ -415,10 +436,10 @@ impl IndexBuilder {
             radius_m: 0.0,
             kind,
             side,
-            landmark: self.intern(p.landmark),
-            cross: self.intern(p.cross_street),
-            jurisdiction: self.intern(p.jurisdiction),
-            status: self.intern(p.status),
+            landmark: self.intern_field(0, p.landmark),
+            cross: self.intern_field(1, p.cross_street),
+            jurisdiction: self.intern_field(2, p.jurisdiction),
+            status: self.intern_field(3, p.status),
         };
         self.poles.push(entry);
     }
