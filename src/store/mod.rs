@@ -4,6 +4,7 @@
 //! transaction, schema creation and upgrades in one transaction, `PRAGMA user_version`, and a
 //! clear error for a file that is newer than this program, not SQLite, corrupt, or not ours.
 
+pub mod auth;
 pub mod package;
 pub mod schema;
 
