@@ -18,7 +18,7 @@ use lamppost::readback::Lang;
 use lamppost::ui::{App, Options};
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     harness: Harness<'static, App>,
 }
 
@@ -39,7 +39,7 @@ fn open_with(basemap: Option<PathBuf>) -> Fixture {
         },
         None,
     );
-    Fixture { _dir: dir, harness }
+    Fixture { dir, harness }
 }
 
 /// Opens the window with `options` (and saved settings, if any) and waits for the index.
@@ -641,4 +641,100 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
     assert!(h.query_by_label("无法打开灯杆数据库").is_some());
     assert!(h.query_by_label_contains("broken.sqlite").is_some());
     assert!(h.query_by_label("今日接警 (1)").is_some());
+}
+
+/// Makes data version 2 in the database at `db`: a new landmark for 1-01-0002, and 2-45-0034
+/// gone.
+fn make_version_2(db: &std::path::Path) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch(
+        "INSERT INTO versions(version, applied_at, applied_by, source_name, source_sha256,
+             added, changed, removed)
+         VALUES (2, '2026-11-28T00:00:00Z', 'test', 'survey.csv', '', 0, 1, 1);
+         UPDATE poles SET landmark = '新测试地标', version = 2 WHERE code = '1010002';
+         DELETE FROM poles WHERE code = '2450034';",
+    )
+    .unwrap();
+}
+
+fn step_until(
+    h: &mut Harness<'static, App>,
+    what: &str,
+    mut done: impl FnMut(&Harness<'static, App>) -> bool,
+) {
+    let started = Instant::now();
+    while !done(h) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run();
+}
+
+#[test]
+fn the_window_picks_up_new_data_without_a_restart_and_keeps_the_selection() {
+    let mut f = open();
+    type_query(&mut f.harness, "1010002");
+    press(&mut f.harness, Key::Enter);
+    let db = f.dir.path().join("demo.sqlite");
+    make_version_2(&db);
+    step_until(&mut f.harness, "the reload", |h| {
+        h.query_by_label_contains("数据已更新到版本 2").is_some()
+    });
+    assert_eq!(
+        f.harness.state().selected_code().as_deref(),
+        Some("1-01-0002"),
+        "the selection is found again in the new data"
+    );
+    assert!(
+        f.harness.query_by_label("新测试地标").is_some(),
+        "the card shows the new data"
+    );
+    press(&mut f.harness, Key::Escape);
+    type_query(&mut f.harness, "2450034");
+    assert!(
+        f.harness
+            .query_by_label_contains("2-45-0034  重慶北路一段")
+            .is_none(),
+        "the removed code is gone"
+    );
+}
+
+#[test]
+fn a_newer_package_in_the_watched_folder_is_offered_and_installed() {
+    let mut f = open();
+    let dir = f.dir.path().to_owned();
+    let sup = dir.join("supervisor.sqlite");
+    lamppost::demo::create_demo_database(&sup, "test").unwrap();
+    make_version_2(&sup);
+    let share = dir.join("共享 目录");
+    lamppost::store::Store::open(&sup, lamppost::store::Access::ReadOnly)
+        .unwrap()
+        .export_package(&share.join("台北 v2.sqlite"), "王主任")
+        .unwrap();
+
+    f.harness.get_by_label("设置").click();
+    f.harness.run();
+    f.harness.get_by_label("数据包文件夹（共享目录）").click();
+    f.harness.run();
+    f.harness
+        .get_by_label("数据包文件夹（共享目录）")
+        .type_text(share.to_str().unwrap());
+    f.harness.run();
+    f.harness.get_by_label("应用").click();
+    step_until(&mut f.harness, "the offer", |h| {
+        h.query_by_label_contains("有新的数据包：台北市中心示范数据 版本 2")
+            .is_some()
+    });
+    f.harness.get_by_label("安装").click();
+    step_until(&mut f.harness, "the install", |h| {
+        h.query_by_label_contains("数据已更新到版本 2").is_some()
+    });
+    assert!(
+        dir.join("demo.sqlite.previous").is_file(),
+        "the old data is kept"
+    );
 }

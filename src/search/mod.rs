@@ -10,6 +10,7 @@ pub mod handle;
 pub mod kdtree;
 pub mod names;
 pub mod typo;
+pub mod watch;
 
 use std::path::Path;
 

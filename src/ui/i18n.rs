@@ -123,6 +123,22 @@ pub struct Strings {
     pub zoom_out: &'static str,
     /// Map button: back to the selected pole.
     pub zoom_to_selection: &'static str,
+    /// The data was reloaded: `{v}` is the new data version.
+    pub data_updated: &'static str,
+    /// A newer data package is offered: `{v}` version, `{d}` dataset.
+    pub package_offered: &'static str,
+    /// Install button.
+    pub install: &'static str,
+    /// Dismiss button.
+    pub dismiss: &'static str,
+    /// Settings button and window title.
+    pub settings: &'static str,
+    /// Label of the watched folder.
+    pub package_folder: &'static str,
+    /// Hint of the watched folder box.
+    pub package_folder_hint: &'static str,
+    /// Apply button.
+    pub apply: &'static str,
     /// Shown after Ctrl+C on the card.
     pub card_copied: &'static str,
 }
@@ -198,6 +214,14 @@ pub const ZH: Strings = Strings {
     zoom_in: "放大 (Ctrl+=)",
     zoom_out: "缩小 (Ctrl+-)",
     zoom_to_selection: "回到所选灯杆 (Ctrl+L)",
+    data_updated: "数据已更新到版本 {v}",
+    package_offered: "有新的数据包：{d} 版本 {v}",
+    install: "安装",
+    dismiss: "关闭",
+    settings: "设置",
+    package_folder: "数据包文件夹（共享目录）",
+    package_folder_hint: "例如 \\\\server\\lamppost 或 /mnt/share",
+    apply: "应用",
     card_copied: "已复制编码、地址和坐标",
 };
 
@@ -272,6 +296,14 @@ pub const EN: Strings = Strings {
     zoom_in: "Zoom in (Ctrl+=)",
     zoom_out: "Zoom out (Ctrl+-)",
     zoom_to_selection: "Back to the selected pole (Ctrl+L)",
+    data_updated: "Data updated to version {v}",
+    package_offered: "A newer data package: {d} version {v}",
+    install: "Install",
+    dismiss: "Dismiss",
+    settings: "Settings",
+    package_folder: "Data package folder (a share)",
+    package_folder_hint: "e.g. \\\\server\\lamppost or /mnt/share",
+    apply: "Apply",
     card_copied: "Copied code, address and coordinates",
 };
 

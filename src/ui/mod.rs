@@ -22,6 +22,7 @@ use crate::calllog::{Call, NewCall, PositionKind};
 use crate::estimate::Position;
 use crate::geo::format_latlon_dms;
 use crate::readback::Lang;
+use crate::search::watch::{DataWatcher, WatchEvent, WatchRequest};
 use crate::search::{IndexHandle, PoleId, Reason, SearchIndex, SearchResults, Target};
 use crate::tiles::loader::LoaderConfig;
 use crate::tiles::mbtiles::MbTiles;
@@ -49,6 +50,8 @@ pub struct Settings {
     pub map_view: Option<(f64, f64, f64)>,
     /// Show the call log panel.
     pub show_calls: bool,
+    /// A folder (a network share) watched for newer data packages; empty: none.
+    pub package_folder: String,
 }
 
 impl Default for Settings {
@@ -60,11 +63,15 @@ impl Default for Settings {
             operator: String::new(),
             map_view: None,
             show_calls: true,
+            package_folder: String::new(),
         }
     }
 }
 
 const SETTINGS_KEY: &str = "lamppost-settings";
+
+/// How often the window checks whether the database changed or a package arrived.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What the window opens: the reference database, the call log, the city basemap. A path that
 /// could not be resolved carries the reason, shown in the window.
@@ -92,7 +99,8 @@ pub struct App {
     data: Data,
     settings: Settings,
     query: String,
-    searched: Option<(String, u64)>,
+    /// The query the results are for (reset when new data is swapped in).
+    searched: Option<String>,
     results: SearchResults,
     highlighted: usize,
     selected: Option<PoleId>,
@@ -114,6 +122,23 @@ pub struct App {
     /// The last call recorded: its ticket, pole and the query it was confirmed from (Enter
     /// again on the same result does not log it twice).
     logged: Option<(u64, PoleId, String)>,
+    /// Wakes the window from worker threads.
+    repaint: egui::Context,
+    /// The reference database, when it could be resolved.
+    db_path: Option<PathBuf>,
+    /// Reloads the index when the database changes; offers packages from a watched folder.
+    watcher: Option<DataWatcher>,
+    /// The index the selection and results refer to; replaced (and the selection found again
+    /// by code) once per frame when new data was swapped in.
+    pinned: Option<Arc<SearchIndex>>,
+    /// What changed in the data (shown in the status bar).
+    data_note: Option<String>,
+    /// A newer data package waiting for the call-taker's "install".
+    offer: Option<(PathBuf, crate::store::package::Manifest)>,
+    /// A data problem to show until dismissed (a failed reload or install).
+    data_warning: Option<String>,
+    /// The settings window is open.
+    settings_open: bool,
     /// The code box's id, to tell whether the keyboard is in it.
     code_box: Option<egui::Id>,
     /// Select the code box's text in the next frame (after a confirm: the next call's first
@@ -142,6 +167,7 @@ impl App {
             .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
             .unwrap_or_default();
         cc.egui_ctx.set_visuals(theme::visuals(settings.dark));
+        let db_path = db.as_ref().ok().cloned();
         let data = match db {
             Ok(path) => {
                 let (tx, rx) = std::sync::mpsc::channel();
@@ -205,6 +231,14 @@ impl App {
             flash: None,
             calls,
             logged: None,
+            db_path,
+            repaint: cc.egui_ctx.clone(),
+            watcher: None,
+            pinned: None,
+            data_note: None,
+            offer: None,
+            data_warning: None,
+            settings_open: false,
             code_box: None,
             select_query: false,
             startup_probe,
@@ -277,7 +311,7 @@ impl App {
 
     fn index(&self) -> Option<Arc<SearchIndex>> {
         match &self.data {
-            Data::Ready(h) => Some(h.load()),
+            Data::Ready(_) => self.pinned.clone(),
             _ => None,
         }
     }
@@ -292,7 +326,19 @@ impl App {
                         self.map.center_at(self.datum.to_map(at));
                         let _ = self.map.set_zoom(14.0);
                     }
-                    self.data = Data::Ready(IndexHandle::new(index));
+                    let handle = IndexHandle::new(index);
+                    if let Some(db) = self.db_path.clone() {
+                        let ctx = self.repaint.clone();
+                        self.watcher = DataWatcher::spawn(
+                            db,
+                            Arc::clone(&handle),
+                            self.package_folder(),
+                            WATCH_EVERY,
+                            move || ctx.request_repaint(),
+                        )
+                        .ok();
+                    }
+                    self.data = Data::Ready(handle);
                 }
                 Ok(Err(e)) => self.data = Data::Failed(e),
                 Err(TryRecvError::Empty) => {}
@@ -303,21 +349,68 @@ impl App {
         }
     }
 
-    fn refresh_results(&mut self) {
+    fn package_folder(&self) -> Option<PathBuf> {
+        let f = self.settings.package_folder.trim();
+        (!f.is_empty()).then(|| PathBuf::from(f))
+    }
+
+    /// Drains the data watcher's news.
+    fn poll_watcher(&mut self) {
+        let t = strings(self.settings.lang);
+        while let Some(e) = self.watcher.as_ref().and_then(DataWatcher::try_event) {
+            match e {
+                WatchEvent::Reloaded { to, .. } => {
+                    self.data_note = Some(t.data_updated.replace("{v}", &to.to_string()));
+                    self.offer = None;
+                }
+                WatchEvent::ReloadFailed(e) | WatchEvent::InstallFailed(e) => {
+                    self.data_warning = Some(e);
+                }
+                WatchEvent::PackageOffered { path, manifest } => {
+                    self.offer = Some((path, manifest));
+                }
+                WatchEvent::Installed(_) => self.offer = None,
+            }
+        }
+    }
+
+    /// After the index was swapped (new data), pole ids of the old index mean nothing: find
+    /// the selected pole again by its code, and search again.
+    fn follow_index_swap(&mut self) {
         let Data::Ready(handle) = &self.data else {
             return;
         };
-        let generation = handle.generation();
+        let latest = handle.load();
         if self
-            .searched
+            .pinned
             .as_ref()
-            .is_some_and(|(q, g)| *q == self.query && *g == generation)
+            .is_some_and(|p| Arc::ptr_eq(p, &latest))
         {
             return;
         }
-        self.results = handle.load().search(&self.query, RESULT_LIMIT);
+        let old = self.pinned.replace(Arc::clone(&latest));
+        let code = old
+            .as_ref()
+            .zip(self.selected)
+            .map(|(o, id)| o.pole(id).code().to_owned());
+        self.selected = code.and_then(|c| latest.lookup(&c));
+        self.logged = None;
+        self.results = SearchResults::default();
+        self.searched = None;
         self.highlighted = 0;
-        self.searched = Some((self.query.clone(), generation));
+        self.refresh_results();
+    }
+
+    fn refresh_results(&mut self) {
+        let Some(index) = &self.pinned else {
+            return;
+        };
+        if self.searched.as_ref() == Some(&self.query) {
+            return;
+        }
+        self.results = index.search(&self.query, RESULT_LIMIT);
+        self.highlighted = 0;
+        self.searched = Some(self.query.clone());
     }
 
     fn confirm(&mut self, index: &SearchIndex, k: usize) {
@@ -503,6 +596,7 @@ impl App {
     fn side_panel(&mut self, ui: &mut Ui, index: &SearchIndex) {
         let t = strings(self.settings.lang);
         let pal = theme::palette(self.settings.dark);
+        self.data_banners(ui, t, pal);
         let label = ui.label(RichText::new(t.code_label).size(theme::CARD_SIZE).strong());
         let edit = egui::TextEdit::singleline(&mut self.query)
             .font(theme::font(theme::CODE_BOX_SIZE))
@@ -711,12 +805,82 @@ impl App {
             });
     }
 
+    /// A newer data package on offer, or a data problem, above the code box.
+    fn data_banners(&mut self, ui: &mut Ui, t: &Strings, pal: theme::Palette) {
+        let mut install = None;
+        let mut dismiss = false;
+        if let Some((path, m)) = &self.offer {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(
+                        t.package_offered
+                            .replace("{d}", &m.dataset)
+                            .replace("{v}", &m.data_version.to_string()),
+                    )
+                    .strong(),
+                );
+                if ui.button(t.install).clicked() {
+                    install = Some(path.clone());
+                }
+                dismiss = ui.button(t.dismiss).clicked();
+            });
+        }
+        if let Some(path) = install {
+            if let Some(w) = &self.watcher {
+                w.send(WatchRequest::Install(path));
+            }
+            self.offer = None;
+        }
+        if dismiss {
+            self.offer = None;
+        }
+        let mut clear = false;
+        if let Some(w) = &self.data_warning {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(pal.warning, w);
+                clear = ui.button(t.dismiss).clicked();
+            });
+        }
+        if clear {
+            self.data_warning = None;
+        }
+    }
+
+    /// The settings window: the data package folder.
+    fn settings_window(&mut self, ctx: &egui::Context) {
+        let t = strings(self.settings.lang);
+        let mut open = self.settings_open;
+        let mut apply = false;
+        egui::Window::new(t.settings)
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                let label = ui.label(t.package_folder);
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.settings.package_folder)
+                        .hint_text(t.package_folder_hint)
+                        .desired_width(360.0)
+                        .id_salt("package-folder"),
+                )
+                .labelled_by(label.id);
+                apply = ui.button(t.apply).clicked();
+            });
+        if apply && let Some(w) = &self.watcher {
+            w.send(WatchRequest::SetFolder(self.package_folder()));
+        }
+        self.settings_open = open;
+    }
+
     fn status_bar(&mut self, ui: &mut Ui) {
         let t = strings(self.settings.lang);
         let pal = theme::palette(self.settings.dark);
         // The controls on the right come first, so that a long dataset name or warning is
         // cut short instead of pushing them out of the window.
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button(t.settings).clicked() {
+                self.settings_open = !self.settings_open;
+            }
             if ui.button(t.language).clicked() {
                 self.settings.lang = match self.settings.lang {
                     Lang::Zh => Lang::En,
@@ -772,6 +936,9 @@ impl App {
                         c.estimated,
                         t.estimated
                     ));
+                }
+                if let Some(note) = &self.data_note {
+                    parts.push(note.clone());
                 }
                 ui.add(egui::Label::new(parts.join("  |  ")).truncate());
                 for w in &self.tile_warnings {
@@ -891,6 +1058,8 @@ impl eframe::App for App {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.poll_loading();
         self.calls.poll();
+        self.poll_watcher();
+        self.follow_index_swap();
         let t = strings(self.settings.lang);
         if self.titled != Some(self.settings.lang) {
             self.titled = Some(self.settings.lang);
@@ -901,6 +1070,9 @@ impl eframe::App for App {
                 )));
         }
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        if self.settings_open {
+            self.settings_window(&ui.ctx().clone());
+        }
         let index = self.index();
         if self.settings.show_calls {
             let pal = theme::palette(self.settings.dark);
