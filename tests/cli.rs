@@ -343,3 +343,75 @@ fn calls_list_for_a_day_without_calls_exits_1() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn a_data_package_goes_from_the_supervisor_to_a_workstation() {
+    let (dir, db) = demo();
+    let pkg = dir.path().join("数据 包").join("台北 v1.sqlite");
+    let o = run(&db, &["package", "export", pkg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(pkg.with_extension("sqlite.json").is_file());
+    let o = run(&db, &["package", "verify", pkg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // A new workstation: no database yet.
+    let ws = dir.path().join("ws").join("lamppost.sqlite");
+    let o = run(&ws, &["package", "install", pkg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&run(&ws, &["lookup", "2450034", "--json"]));
+    assert_eq!(v["code"], "2-45-0034");
+    // The same version again is refused, and says why.
+    let o = run(&ws, &["package", "install", pkg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not newer"));
+}
+
+#[test]
+fn with_a_supervisor_password_a_package_install_needs_it() {
+    let (dir, db) = demo();
+    let pkg = dir.path().join("v1.sqlite");
+    assert!(
+        run(&db, &["package", "export", pkg.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["password", "set"])
+        .env("LAMPPOST_NEW_SUPERVISOR_PASSWORD", "zhibanzhang")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // No password given, no terminal: refused with what to do.
+    let o = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["package", "install", "--force", pkg.to_str().unwrap()])
+        .env_remove("LAMPPOST_SUPERVISOR_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("LAMPPOST_SUPERVISOR_PASSWORD"));
+    // A wrong one is refused.
+    let o = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["package", "install", "--force", pkg.to_str().unwrap()])
+        .env("LAMPPOST_SUPERVISOR_PASSWORD", "guess")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrong supervisor password"));
+    // The right one works.
+    let o = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["package", "install", "--force", pkg.to_str().unwrap()])
+        .env("LAMPPOST_SUPERVISOR_PASSWORD", "zhibanzhang")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -1,6 +1,7 @@
 //! The command line: the same binary for scripting, tests and headless servers.
 
 pub mod calls;
+pub mod package;
 pub mod tiles;
 
 use std::io::Write as _;
@@ -96,6 +97,16 @@ pub enum Command {
         #[command(subcommand)]
         cmd: calls::CallsCommand,
     },
+    /// Data packages for the other workstations: export, verify, install.
+    Package {
+        #[command(subcommand)]
+        cmd: package::PackageCommand,
+    },
+    /// The supervisor password that guards imports, undo and package installs.
+    Password {
+        #[command(subcommand)]
+        cmd: package::PasswordCommand,
+    },
     /// Offline basemap tiles: build a basemap from GeoJSON, pack an XYZ folder.
     Tiles {
         #[command(subcommand)]
@@ -138,6 +149,12 @@ pub fn operator() -> String {
 pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<ExitCode> {
     match command {
         Command::Calls { cmd } => calls::run(calls, cmd),
+        // Installing on a new workstation must not first create the demo database.
+        Command::Package {
+            cmd: cmd @ package::PackageCommand::Install { .. },
+        } => package::run(&db.map_or_else(default_db_path, |p| Ok(p.to_owned()))?, cmd),
+        Command::Package { cmd } => package::run(&resolve_db(db)?, cmd),
+        Command::Password { cmd } => package::run_password(&resolve_db(db)?, cmd),
         Command::Tiles { cmd } => tiles::run(cmd),
         Command::Init { empty } => init(db, empty),
         Command::Stats { json } => stats(&open_index(db)?, json),
