@@ -36,10 +36,10 @@ pub enum PackageCommand {
 }
 
 /// Supervisor password subcommands.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Copy, Subcommand)]
 pub enum PasswordCommand {
     /// Set (or change) the supervisor password. Asks on the terminal, or reads
-    /// LAMPPOST_NEW_SUPERVISOR_PASSWORD (and, to change it, LAMPPOST_SUPERVISOR_PASSWORD).
+    /// `LAMPPOST_NEW_SUPERVISOR_PASSWORD` (and, to change it, `LAMPPOST_SUPERVISOR_PASSWORD`).
     Set,
 }
 
