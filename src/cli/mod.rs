@@ -1,5 +1,6 @@
 //! The command line: the same binary for scripting, tests and headless servers.
 
+pub mod import;
 pub mod tiles;
 
 use std::io::Write as _;
@@ -86,6 +87,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import poles from a CSV or GeoJSON file (any encoding, delimiter or datum) as a new
+    /// data version; `--dry-run` shows what would change.
+    Import(import::ImportArgs),
+    /// List the data versions (imports and undos) with their audit records.
+    Versions {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo a data version (recorded as a new version).
+    Undo {
+        /// The version to undo.
+        version: i64,
+        /// A note for the audit record.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the reference data: csv (canonical) or geojson.
+    Export {
+        #[command(subcommand)]
+        what: import::ExportCommand,
+    },
     /// Offline basemap tiles: build a basemap from GeoJSON, pack an XYZ folder.
     Tiles {
         #[command(subcommand)]
@@ -128,6 +154,14 @@ pub fn operator() -> String {
 pub fn run(db: Option<&Path>, command: Command) -> Result<ExitCode> {
     match command {
         Command::Tiles { cmd } => tiles::run(cmd),
+        Command::Import(args) => import::run_import(db, args),
+        Command::Versions { json } => import::run_versions(db, json),
+        Command::Undo {
+            version,
+            note,
+            json,
+        } => import::run_undo(db, version, &note, json),
+        Command::Export { what } => import::run_export(db, what),
         Command::Init { empty } => init(db, empty),
         Command::Stats { json } => stats(&open_index(db)?, json),
         Command::Lookup { code, json } => lookup(&open_index(db)?, &code, json),
