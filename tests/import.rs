@@ -139,7 +139,7 @@ fn every_hostile_file_is_refused_with_a_line_and_leaves_the_database_unchanged()
         (
             fixture("hostile/bom_in_middle.csv"),
             vec![],
-            4,
+            3,
             "code",
             "byte-order mark",
         ),
@@ -307,7 +307,7 @@ fn every_hostile_file_is_refused_with_a_line_and_leaves_the_database_unchanged()
         (
             fixture("hostile/geojson_truncated.geojson"),
             vec![],
-            8,
+            14,
             "-",
             "not valid JSON",
         ),
