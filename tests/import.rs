@@ -2,7 +2,7 @@
 //! corpus, dry runs, undo, exports, and a process killed in the middle of an apply.
 
 // Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};

@@ -18,6 +18,8 @@ use serde_json::json;
 use super::{operator, print_json, resolve_db};
 
 /// `lamppost import FILE …`
+// Command-line switches are independent flags by nature.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The CSV (`,` `;` tab `|`) or GeoJSON file.

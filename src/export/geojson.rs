@@ -34,7 +34,7 @@ pub struct GeoPole<'a> {
     pub text: [(&'static str, &'a str); 6],
 }
 
-/// Writes a FeatureCollection, one feature per line, streaming.
+/// Writes a `FeatureCollection`, one feature per line, streaming.
 pub struct GeoJsonWriter<W: Write> {
     out: std::io::BufWriter<W>,
     first: bool,

@@ -180,6 +180,8 @@ pub struct Change {
 }
 
 /// What an import found and did.
+// Each flag is an independent fact the JSON report states; an enum would hide that.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
     /// The source's name.
@@ -683,15 +685,15 @@ impl Planner<'_, '_> {
         field: Field,
         cells: &dyn read::Cells,
         f: &mut RowFindings,
-    ) -> Option<Option<f64>> {
+    ) -> Option<f64> {
         let raw = self.mapping.as_ref()?.value(field, cells)?;
         let v = raw.trim();
         if v.is_empty() {
-            return Some(None);
+            return None;
         }
         let limit = if field == Field::Lat { 90.0 } else { 180.0 };
         match v.parse::<f64>() {
-            Ok(x) if x.is_finite() && x.abs() <= limit => Some(Some(x)),
+            Ok(x) if x.is_finite() && x.abs() <= limit => Some(x),
             Ok(x) if x.is_finite() => {
                 let hint = if field == Field::Lat && x.abs() <= 180.0 {
                     (
@@ -707,7 +709,7 @@ impl Planner<'_, '_> {
                     format!("坐标 {v} 超出范围（±{limit}）{}", hint.0),
                     format!("coordinate {v} is out of range (±{limit}){}", hint.1),
                 ));
-                Some(None)
+                None
             }
             Ok(_) => {
                 f.errors.push(Finding::new(
@@ -716,7 +718,7 @@ impl Planner<'_, '_> {
                     format!("坐标 {v} 不是有限的数"),
                     format!("coordinate {v} is not a finite number"),
                 ));
-                Some(None)
+                None
             }
             Err(_) => {
                 let shown: String = v.chars().take(40).collect();
@@ -726,7 +728,7 @@ impl Planner<'_, '_> {
                     format!("无法识别的坐标 {shown:?}"),
                     format!("not a number: {shown:?}"),
                 ));
-                Some(None)
+                None
             }
         }
     }
@@ -742,7 +744,8 @@ impl Planner<'_, '_> {
                 format!("这一行有 {n} 列，表头有 {c} 列（可能有未闭合的引号或多余的分隔符）"),
                 format!("this row has {n} columns, the header {c} (an unbalanced quote or a stray delimiter?)"),
             ));
-            return Ok(self.reject(line, f));
+            self.reject(line, f);
+            return Ok(());
         }
         let code_text = self
             .text(line, Field::Code, cells, &mut f)
@@ -828,10 +831,12 @@ impl Planner<'_, '_> {
             others.push((field, self.text(line, field, cells, &mut f)));
         }
         // Coordinates: both or neither.
+        let has_position = self.mapping.as_ref().is_some_and(|m| m.has(Field::Lat));
         let position = match (lat, lon) {
-            (Some(Some(a)), Some(Some(o))) => Some(Some(LatLon::new(a, o))),
-            (Some(None), Some(None)) => Some(None),
-            (Some(a), Some(_)) => {
+            _ if !has_position => None, // no coordinate columns: keep what is stored
+            (Some(a), Some(o)) => Some(Some(LatLon::new(a, o))),
+            (None, None) => Some(None),
+            (a, _) => {
                 if f.errors
                     .iter()
                     .all(|e| e.field != "lat_deg" && e.field != "lon_deg")
@@ -845,15 +850,16 @@ impl Planner<'_, '_> {
                 }
                 None
             }
-            _ => None, // the file has no coordinate columns: keep what is stored
         };
         // A position the exporter marked as an estimate is not a survey: never import it as one.
         let position = if estimated { None } else { position };
         let Some(code) = code else {
-            return Ok(self.reject(line, f));
+            self.reject(line, f);
+            return Ok(());
         };
         if !f.errors.is_empty() {
-            return Ok(self.reject(line, f));
+            self.reject(line, f);
+            return Ok(());
         }
         let key = code.key().to_owned();
         let before = PoleRow::load(self.tx, &key)?;
@@ -909,14 +915,15 @@ impl Planner<'_, '_> {
             None
         };
         let Some(street_code) = resolved_street else {
-            return Ok(self.reject(line, f));
+            self.reject(line, f);
+            return Ok(());
         };
 
         let mut after = before.clone().unwrap_or_else(|| PoleRow {
             code: key.clone(),
             ..PoleRow::default()
         });
-        after.code_display = code.display().to_owned();
+        code.display().clone_into(&mut after.code_display);
         after.street_code.clone_from(&street_code);
         if let Some(n) = pole_no {
             after.pole_no = n;

@@ -426,7 +426,7 @@ pub trait TableSink {
 pub enum Format {
     /// Delimited text, with its delimiter.
     Csv(u8),
-    /// A GeoJSON FeatureCollection of points.
+    /// A GeoJSON `FeatureCollection` of points.
     GeoJson,
 }
 
@@ -643,20 +643,17 @@ fn read_geojson(input: Input<'_>, det: &Detected, sink: &mut dyn TableSink) -> i
         }
     };
     drop(text);
-    let features = match (
+    let (Some("FeatureCollection"), Some(features)) = (
         doc.get("type").and_then(|t| t.as_str()),
         doc.get("features").and_then(|f| f.as_array()),
-    ) {
-        (Some("FeatureCollection"), Some(f)) => f,
-        _ => {
-            sink.fatal(Finding::new(
-                1,
-                "type",
-                "GeoJSON 顶层应为含 features 数组的 FeatureCollection",
-                "the GeoJSON top level must be a FeatureCollection with a features array",
-            ));
-            return Ok(());
-        }
+    ) else {
+        sink.fatal(Finding::new(
+            1,
+            "type",
+            "GeoJSON 顶层应为含 features 数组的 FeatureCollection",
+            "the GeoJSON top level must be a FeatureCollection with a features array",
+        ));
+        return Ok(());
     };
     // Columns: every property name, in order of first appearance, then the geometry.
     let mut columns: Vec<String> = Vec::new();

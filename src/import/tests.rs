@@ -353,3 +353,56 @@ fn an_import_that_changes_nothing_creates_no_version() {
     assert_eq!((r.unchanged, r.version), (5, None));
     assert_eq!(s.data_version().unwrap(), 1);
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn dry(bytes: &[u8]) -> Report {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(&dir.path().join("p.sqlite")).unwrap();
+        let r = import(
+            &mut s,
+            Input::Bytes(bytes),
+            &Options {
+                dry_run: true,
+                ..opts()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.data_version().unwrap(), 0);
+        r
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn random_bytes_never_panic_and_never_write(bytes in proptest::collection::vec(any::<u8>(), 0..4000)) {
+            let r = dry(&bytes);
+            prop_assert!(r.version.is_none());
+        }
+
+        #[test]
+        fn random_rows_under_a_real_header_are_each_accepted_or_refused_with_a_line(
+            body in proptest::collection::vec(any::<u8>(), 0..3000),
+            header in prop::sample::select(vec![
+                "code,street,lat,lon\n",
+                "\u{FEFF}code;street;纬度;经度\r\n",
+                "{\"type\":\"FeatureCollection\",\"features\":[",
+            ]),
+        ) {
+            let bytes = [header.as_bytes(), &body].concat();
+            let r = dry(&bytes);
+            prop_assert!(r.rejected.iter().all(|f| !f.reason_zh.is_empty() && !f.reason_en.is_empty()));
+            prop_assert!(r.added + r.rejected_rows <= r.rows.max(1) + 1);
+        }
+
+        #[test]
+        fn random_text_rows_never_panic(rows in proptest::collection::vec("\\PC{0,40}(,\\PC{0,20}){0,5}", 0..30)) {
+            let text = format!("code,street,lat,lon,note\n{}", rows.join("\n"));
+            let r = dry(text.as_bytes());
+            prop_assert!(r.version.is_none());
+        }
+    }
+}
