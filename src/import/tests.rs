@@ -270,6 +270,26 @@ fn a_gcj02_shifted_position_swapped_coordinates_and_far_poles_are_warned_about()
 }
 
 #[test]
+fn a_pole_numbered_out_of_sequence_along_its_street_is_warned_about() {
+    let (_d, mut s) = store();
+    let r = run(
+        &mut s,
+        "code,lat,lon\n1-01-0002,39.9030,116.4000\n",
+        &Options {
+            dry_run: true,
+            ..opts()
+        },
+    );
+    assert!(
+        r.warnings.iter().any(|w| w.line == 2
+            && w.field == "pole_no"
+            && w.reason_en.contains("out of sequence")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
 fn formula_text_is_a_warning_and_a_neutralised_cell_comes_back_unchanged() {
     let (_d, mut s) = store();
     let text = "code,street,note\n1-01-0001,中山路,=cmd|' /C calc'!A0\n";
