@@ -458,36 +458,62 @@ fn utf16_semicolon_and_geojson_files_are_read() {
     );
 }
 
+fn position_of(db: &Path, code: &str) -> lamppost::geo::LatLon {
+    let p = json_of(&run(db, &["lookup", code, "--json"]));
+    assert_eq!(p["position"], "surveyed");
+    lamppost::geo::LatLon::new(
+        p["lat_deg"].as_f64().unwrap(),
+        p["lon_deg"].as_f64().unwrap(),
+    )
+}
+
 #[test]
-fn gcj02_coordinates_come_back_to_the_surveyed_wgs84_position() {
-    let (_d, db) = demo();
-    let v = import_json(
-        &db,
-        &[&fixture("import/gcj02.csv"), "--crs", "gcj02", "--dry-run"],
-    );
-    // Pole 1-01-0001 was surveyed at 25.0336938, 121.5104916; its GCJ-02 spelling converts back
-    // to within half a metre, which is below the change threshold of a tenth of a millimetre
-    // only if exact, so accept either "unchanged" or a sub-metre change.
-    let changes = v["changes"].as_array().unwrap();
-    for c in changes {
-        for f in c["fields"].as_array().unwrap() {
-            let (b, a) = (
-                f["before"].as_str().unwrap().parse::<f64>().unwrap(),
-                f["after"].as_str().unwrap().parse::<f64>().unwrap(),
-            );
-            assert!((a - b).abs() < 5e-6, "{f}");
-        }
-    }
-    // Read as WGS-84, the same file is the GCJ-02 shift, and says so.
+fn gcj02_and_bd09_coordinates_come_back_to_the_surveyed_wgs84_position() {
+    use lamppost::geo::{LatLon, wgs84_to_gcj02};
+    use lamppost::import::datum::gcj02_to_bd09;
+    let (d, db) = demo();
+    // Read as WGS-84, the GCJ-02 file is the GCJ-02 shift of pole 1-01-0001, and says so.
     let v = import_json(&db, &[&fixture("import/gcj02.csv"), "--dry-run"]);
     assert!(
         v["warnings"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|w| w["reason_en"].as_str().unwrap().contains("GCJ-02")),
+            .any(|w| w["line"] == 2 && w["reason_en"].as_str().unwrap().contains("GCJ-02")),
         "{v}"
     );
+    // Pole 1-01-0001 was surveyed at 25.0336938, 121.5104916 (WGS-84).
+    let surveyed = LatLon::new(25.033_693_8, 121.510_491_6);
+    let v = import_json(&db, &[&fixture("import/gcj02.csv"), "--crs", "gcj02"]);
+    // It converts back to the stored survey within 1e-9° (0.1 mm): nothing to change.
+    assert_eq!(
+        (v["unchanged"].as_u64(), v["version"].clone()),
+        (Some(1), Value::Null),
+        "{v}"
+    );
+    assert!(position_of(&db, "1-01-0001").distance_m(surveyed) < 0.5);
+
+    // Pole 1-01-0003, surveyed at 25.0339534, 121.5104997, given in Baidu's BD-09 and moved 20 m
+    // north first so that the import is a change.
+    let moved = LatLon::new(25.033_953_4 + 0.000_18, 121.510_499_7);
+    let bd = gcj02_to_bd09(wgs84_to_gcj02(moved));
+    let file = d.path().join("baidu.csv");
+    std::fs::write(
+        &file,
+        format!("code,lat,lon\n1-01-0003,{},{}\n", bd.lat_deg, bd.lon_deg),
+    )
+    .unwrap();
+    let v = import_json(&db, &[file.to_str().unwrap(), "--crs", "bd09"]);
+    assert_eq!(v["changed"], 1, "{v}");
+    assert!(position_of(&db, "1-01-0003").distance_m(moved) < 0.5);
+    let vs = json_of(&run(&db, &["versions", "--json"]));
+    let datums: Vec<&str> = vs["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["datum"].as_str().unwrap())
+        .collect();
+    assert_eq!(datums, ["wgs84", "bd09"]);
 }
 
 #[test]

@@ -291,6 +291,8 @@ pub struct PoleRow {
 
 const SELECT_ROW: &str = "SELECT code, code_display, street_code, pole_no, side, lat_deg, lon_deg,
     address, landmark, cross_street, jurisdiction, status, note FROM poles";
+const SELECT_BY_CODE: &str = "SELECT code, code_display, street_code, pole_no, side, lat_deg,
+    lon_deg, address, landmark, cross_street, jurisdiction, status, note FROM poles WHERE code = ?1";
 
 impl PoleRow {
     pub(crate) fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
@@ -312,7 +314,7 @@ impl PoleRow {
     }
 
     pub(crate) fn load(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<Self>> {
-        tx.prepare_cached(&format!("{SELECT_ROW} WHERE code = ?1"))?
+        tx.prepare_cached(SELECT_BY_CODE)?
             .query_row([key], Self::from_sql)
             .optional()
     }
