@@ -137,6 +137,8 @@ fn print_summary(r: &Report) {
         if r.encoding_detected { " auto" } else { "" },
         r.crs
     );
+    let mapping: Vec<String> = r.mapping.iter().map(|(f, c)| format!("{f}←{c}")).collect();
+    println!("映射 mapping: {}", mapping.join(", "));
     println!(
         "行 rows {} | 新增 added {} | 修改 changed {} | 不变 unchanged {} | 删除 removed {} | 拒绝 rejected {} | 警告 warnings {}",
         r.rows, r.added, r.changed, r.unchanged, r.removed, r.rejected_rows, r.warnings_total

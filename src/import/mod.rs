@@ -697,7 +697,14 @@ impl Planner<'_, '_> {
         match v.parse::<f64>() {
             Ok(x) if x.is_finite() && x.abs() <= limit => Some(x),
             Ok(x) if x.is_finite() => {
-                let hint = if field == Field::Lat && x.abs() <= 180.0 {
+                // Swapped when the "longitude" would make a valid latitude.
+                let other_fits = self
+                    .mapping
+                    .as_ref()
+                    .and_then(|m| m.value(Field::Lon, cells))
+                    .and_then(|o| o.trim().parse::<f64>().ok())
+                    .is_some_and(|o| o.abs() <= 90.0);
+                let hint = if field == Field::Lat && x.abs() <= 180.0 && other_fits {
                     (
                         "（纬度与经度可能对调）",
                         " (latitude and longitude may be swapped)",
