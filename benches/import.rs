@@ -39,7 +39,7 @@ fn csv_file(dir: &Path, n: usize, changed: bool) -> PathBuf {
         let (lat, lon) = p.surveyed.map_or((String::new(), String::new()), |s| {
             (s.lat_deg.to_string(), s.lon_deg.to_string())
         });
-        let status = if changed && i % 100 == 0 {
+        let status = if changed && i.is_multiple_of(100) {
             "damaged"
         } else {
             p.status.as_str()
