@@ -355,6 +355,54 @@ impl<R: Read> Read for DecodeReader<R> {
     }
 }
 
+/// Hashes the bytes as they are read, to check that the file parsed is the file hashed.
+struct Hashing<R> {
+    inner: R,
+    hasher: Rc<std::cell::RefCell<Sha256>>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.borrow_mut().update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn hashing<'a>(
+    input: Input<'a>,
+) -> io::Result<(Hashing<Box<dyn Read + 'a>>, Rc<std::cell::RefCell<Sha256>>)> {
+    let hasher = Rc::new(std::cell::RefCell::new(Sha256::new()));
+    Ok((
+        Hashing {
+            inner: input.open()?,
+            hasher: Rc::clone(&hasher),
+        },
+        hasher,
+    ))
+}
+
+/// After a complete read: refuses the file when its bytes are not the ones detection hashed
+/// (it was replaced or written to meanwhile), so the audit record's SHA-256 is the content
+/// applied.
+fn check_unchanged(
+    hasher: &Rc<std::cell::RefCell<Sha256>>,
+    det: &Detected,
+    sink: &mut dyn TableSink,
+) -> bool {
+    let got = crate::store::hex(&hasher.borrow().clone().finalize());
+    let same = got == det.sha256;
+    if !same {
+        sink.fatal(Finding::new(
+            1,
+            "-",
+            "读取期间文件被修改了，请在文件不再变化时重新导入",
+            "the file changed while it was being read; import it again once it is complete",
+        ));
+    }
+    same
+}
+
 /// Stops a stream whose physical line grows past [`MAX_LINE_BYTES`], remembering which line.
 struct LineLimit<R> {
     inner: R,
@@ -515,8 +563,9 @@ fn read_csv(
     sink: &mut dyn TableSink,
 ) -> io::Result<()> {
     let tripped = Rc::new(Cell::new(None));
+    let (raw, hasher) = hashing(input)?;
     let limited = LineLimit {
-        inner: DecodeReader::new(input.open()?, det.encoding),
+        inner: DecodeReader::new(raw, det.encoding),
         line: 1,
         since_newline: 0,
         tripped: Rc::clone(&tripped),
@@ -598,6 +647,7 @@ fn read_csv(
     if first {
         sink.fatal(Finding::new(1, "-", "文件是空的", "the file is empty"));
     }
+    let _ = check_unchanged(&hasher, det, sink);
     Ok(())
 }
 
@@ -629,7 +679,11 @@ fn read_geojson(input: Input<'_>, det: &Detected, sink: &mut dyn TableSink) -> i
         return Ok(());
     }
     let mut text = String::new();
-    DecodeReader::new(input.open()?, det.encoding).read_to_string(&mut text)?;
+    let (raw, hasher) = hashing(input)?;
+    DecodeReader::new(raw, det.encoding).read_to_string(&mut text)?;
+    if !check_unchanged(&hasher, det, sink) {
+        return Ok(());
+    }
     let doc: serde_json::Value = match serde_json::from_str(text.trim_start_matches('\u{FEFF}')) {
         Ok(v) => v,
         Err(e) => {
@@ -899,6 +953,20 @@ mod tests {
         let (_, _, c) = read(g);
         assert_eq!(c.fatal[0].line, 2);
         assert_eq!(c.fatal[0].field, "geometry");
+    }
+
+    #[test]
+    fn a_file_that_changed_after_it_was_hashed_is_refused() {
+        let bytes = b"code,note\n1,x\n";
+        let mut det = detect(Input::Bytes(bytes), None).unwrap();
+        det.sha256 = "0".repeat(64);
+        let mut c = Collect::default();
+        read_table(Input::Bytes(bytes), &det, Format::Csv(b','), &mut c).unwrap();
+        assert!(
+            c.fatal[0].reason_en.contains("changed while"),
+            "{:?}",
+            c.fatal
+        );
     }
 
     #[test]
