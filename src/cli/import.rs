@@ -34,12 +34,14 @@ pub struct ImportArgs {
     /// Save the mapping used under this name (in the database) for next time.
     #[arg(long, value_name = "NAME")]
     pub save_mapping: Option<String>,
-    /// The coordinates' datum: wgs84, cgcs2000, gcj02 (Amap, Tencent) or bd09 (Baidu).
-    #[arg(long, default_value = "wgs84")]
-    pub crs: String,
-    /// The file's encoding: auto, utf-8, gbk, gb18030, utf-16le, utf-16be, latin1.
-    #[arg(long, default_value = "auto")]
-    pub encoding: String,
+    /// The coordinates' datum: wgs84, cgcs2000, gcj02 (Amap, Tencent) or bd09 (Baidu)
+    /// [default: the saved mapping's, else wgs84].
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// The file's encoding: auto, utf-8, gbk, gb18030, utf-16le, utf-16be, latin1
+    /// [default: the saved mapping's, else auto].
+    #[arg(long)]
+    pub encoding: Option<String>,
     /// Report what would change; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -80,13 +82,18 @@ const REFUSED: u8 = 1;
 
 /// Runs `lamppost import`.
 pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
-    let crs = Crs::parse(&a.crs).with_context(|| {
-        format!(
-            "无法识别的坐标系（可用 wgs84、cgcs2000、gcj02、bd09）/ unknown datum (use wgs84, cgcs2000, gcj02, bd09): {}",
-            a.crs
-        )
-    })?;
-    let encoding = import::read::parse_encoding(&a.encoding).map_err(anyhow::Error::msg)?;
+    let crs = match &a.crs {
+        None => None,
+        Some(c) => Some(Crs::parse(c).with_context(|| {
+            format!(
+                "无法识别的坐标系（可用 wgs84、cgcs2000、gcj02、bd09）/ unknown datum (use wgs84, cgcs2000, gcj02, bd09): {c}"
+            )
+        })?),
+    };
+    let encoding = match &a.encoding {
+        None => None,
+        Some(e) => import::read::parse_encoding(e).map_err(anyhow::Error::msg)?,
+    };
     let map = import::parse_map_specs(&a.map).map_err(anyhow::Error::msg)?;
     if !a.file.is_file() {
         anyhow::bail!("找不到文件 / no such file: {}", a.file.display());

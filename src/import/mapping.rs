@@ -348,6 +348,12 @@ impl Mapping {
 pub struct SavedMapping {
     /// `field` → column name or template.
     pub map: Vec<(String, String)>,
+    /// The datum (`gcj02`…), when the mapping was saved with one other than WGS-84.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crs: Option<String>,
+    /// The encoding label, when the mapping was saved with `--encoding`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
 }
 
 impl SavedMapping {
@@ -359,6 +365,8 @@ impl SavedMapping {
                 .iter()
                 .map(|(f, r)| (f.name().to_owned(), r.clone()))
                 .collect(),
+            crs: None,
+            encoding: None,
         }
     }
 

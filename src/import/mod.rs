@@ -138,8 +138,8 @@ pub struct Options {
     pub save_mapping: Option<String>,
     /// `--encoding`; `None` to detect.
     pub encoding: Option<&'static encoding_rs::Encoding>,
-    /// The coordinates' datum.
-    pub crs: Crs,
+    /// The coordinates' datum; `None` for the saved mapping's, else WGS-84.
+    pub crs: Option<Crs>,
     /// Remove the stored poles of the file's streets that the file does not list.
     pub replace_streets: bool,
     /// Apply the good rows of a file that has bad rows.
@@ -1198,9 +1198,15 @@ fn swapped_warning(line: u64) -> Finding {
     )
 }
 
-/// Loads the mapping specs: a saved mapping (if named), overridden field by field by `--map`.
-fn specs_for(store: &Store, opts: &Options) -> Result<Vec<MapSpec>, ImportError> {
+/// The mapping specs, datum and encoding to use: a saved mapping (if named), overridden field by
+/// field by `--map`, and by `--crs` and `--encoding` when given.
+fn settings_for(
+    store: &Store,
+    opts: &Options,
+) -> Result<(Vec<MapSpec>, Crs, Option<&'static encoding_rs::Encoding>), ImportError> {
     let mut specs: Vec<MapSpec> = Vec::new();
+    let mut crs = None;
+    let mut encoding = None;
     if let Some(name) = &opts.mapping_name {
         let json = store
             .meta(&format!("mapping:{name}"))?
@@ -1208,12 +1214,21 @@ fn specs_for(store: &Store, opts: &Options) -> Result<Vec<MapSpec>, ImportError>
         let saved: SavedMapping = serde_json::from_str(&json)
             .map_err(|e| ImportError::BadMapping(format!("mapping:{name}: {e}")))?;
         specs = saved.to_specs().map_err(ImportError::BadMapping)?;
+        crs = saved.crs.as_deref().and_then(Crs::parse);
+        encoding = saved
+            .encoding
+            .as_deref()
+            .and_then(|e| read::parse_encoding(e).ok().flatten());
     }
     for (f, r) in &opts.map {
         specs.retain(|(g, _)| g != f);
         specs.push((*f, r.clone()));
     }
-    Ok(specs)
+    Ok((
+        specs,
+        opts.crs.or(crs).unwrap_or_default(),
+        opts.encoding.or(encoding),
+    ))
 }
 
 /// Saved mappings, sorted by name: (name, mapping).
@@ -1242,8 +1257,8 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         path: name.clone(),
         source,
     };
-    let specs = specs_for(store, opts)?;
-    let det = read::detect(input, opts.encoding).map_err(io_err)?;
+    let (specs, crs, encoding) = settings_for(store, opts)?;
+    let det = read::detect(input, encoding).map_err(io_err)?;
     let format = read::sniff_format(input, &det).map_err(io_err)?;
     let source = opts.source_name.clone().unwrap_or_else(|| input.name());
     let mut report = Report {
@@ -1253,7 +1268,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         encoding: read::encoding_name(det.encoding),
         encoding_detected: !det.forced,
         delimiter: format.delimiter(),
-        crs: opts.crs.word(),
+        crs: crs.word(),
         mapping: std::collections::BTreeMap::new(),
         rows: 0,
         added: 0,
@@ -1297,7 +1312,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
             opts.applied_by,
             source,
             det.sha256,
-            opts.crs.word(),
+            crs.word(),
             opts.note
         ],
     )
@@ -1327,7 +1342,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         mapping: None,
         position_col: None,
         columns: 0,
-        crs: opts.crs,
+        crs,
         region,
         encoding: report.encoding,
         report,
@@ -1409,8 +1424,11 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
     }
     report_out(&mut report);
     if let (Some(name), true) = (&opts.save_mapping, mapping_resolved) {
-        let json = serde_json::to_string(&SavedMapping::from_specs(&specs_for(store, opts)?))
-            .map_err(|e| ImportError::BadMapping(e.to_string()))?;
+        let mut saved = SavedMapping::from_specs(&settings_for(store, opts)?.0);
+        saved.crs = (crs != Crs::Wgs84).then(|| crs.word().to_owned());
+        saved.encoding = encoding.map(|e| e.name().to_owned());
+        let json =
+            serde_json::to_string(&saved).map_err(|e| ImportError::BadMapping(e.to_string()))?;
         store
             .conn()
             .execute(

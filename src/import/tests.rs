@@ -213,7 +213,7 @@ fn gcj02_input_is_stored_as_wgs84_and_the_datum_is_recorded() {
         &mut s,
         &text,
         &Options {
-            crs: Crs::Gcj02,
+            crs: Some(Crs::Gcj02),
             ..opts()
         },
     );
@@ -354,6 +354,32 @@ fn saved_mappings_are_reused_by_name() {
         },
     );
     assert_eq!(r.added, 1);
+    assert_eq!(r.crs, "wgs84");
+    // The datum and encoding are saved with the mapping and reused unless given again.
+    let o = Options {
+        mapping_name: Some("city".into()),
+        save_mapping: Some("city-amap".into()),
+        crs: Some(Crs::Gcj02),
+        encoding: Some(encoding_rs::UTF_8),
+        dry_run: true,
+        ..opts()
+    };
+    run(&mut s, text, &o);
+    let o = Options {
+        mapping_name: Some("city-amap".into()),
+        dry_run: true,
+        ..opts()
+    };
+    let r = run(&mut s, text, &o);
+    assert_eq!(
+        (r.crs, r.encoding, r.encoding_detected),
+        ("gcj02", "UTF-8", false)
+    );
+    assert_eq!(
+        r.unchanged, 1,
+        "the mapping still applies: {:?}",
+        r.rejected
+    );
     assert_eq!(saved_mappings(&s).unwrap()[0].0, "city");
     let e = import(
         &mut s,
