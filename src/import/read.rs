@@ -355,10 +355,13 @@ impl<R: Read> Read for DecodeReader<R> {
     }
 }
 
+/// A hasher shared between the reader that feeds it and the code that checks it.
+type SharedHasher = Rc<std::cell::RefCell<Sha256>>;
+
 /// Hashes the bytes as they are read, to check that the file parsed is the file hashed.
 struct Hashing<R> {
     inner: R,
-    hasher: Rc<std::cell::RefCell<Sha256>>,
+    hasher: SharedHasher,
 }
 
 impl<R: Read> Read for Hashing<R> {
@@ -369,9 +372,7 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-fn hashing<'a>(
-    input: Input<'a>,
-) -> io::Result<(Hashing<Box<dyn Read + 'a>>, Rc<std::cell::RefCell<Sha256>>)> {
+fn hashing<'a>(input: Input<'a>) -> io::Result<(Hashing<Box<dyn Read + 'a>>, SharedHasher)> {
     let hasher = Rc::new(std::cell::RefCell::new(Sha256::new()));
     Ok((
         Hashing {
@@ -385,11 +386,7 @@ fn hashing<'a>(
 /// After a complete read: refuses the file when its bytes are not the ones detection hashed
 /// (it was replaced or written to meanwhile), so the audit record's SHA-256 is the content
 /// applied.
-fn check_unchanged(
-    hasher: &Rc<std::cell::RefCell<Sha256>>,
-    det: &Detected,
-    sink: &mut dyn TableSink,
-) -> bool {
+fn check_unchanged(hasher: &SharedHasher, det: &Detected, sink: &mut dyn TableSink) -> bool {
     let got = crate::store::hex(&hasher.borrow().clone().finalize());
     let same = got == det.sha256;
     if !same {
