@@ -162,6 +162,11 @@ fn replace_streets_removes_the_poles_the_file_no_longer_lists_and_undo_restores_
         undo(&mut s, 2, "t", ""),
         Err(ImportError::UndoConflict { .. })
     ));
+    // An undo is a version like any other: undoing it removes the poles again.
+    let u = undo(&mut s, 3, "tester", "").unwrap();
+    assert_eq!((u.removed, u.version), (3, 4));
+    assert_eq!(s.counts().unwrap().codes, 2);
+    assert_eq!(s.meta("data_version").unwrap().as_deref(), Some("4"));
     // The initial load has no history.
     assert!(matches!(
         undo(&mut s, 1, "t", ""),
