@@ -517,6 +517,7 @@ struct Planner<'t, 'c> {
     mapping: Option<Mapping>,
     position_col: Option<usize>,
     columns: usize,
+    was_empty: bool,
     crs: Crs,
     region: Option<Bbox>,
     encoding: &'static str,
@@ -871,7 +872,13 @@ impl Planner<'_, '_> {
             return Ok(());
         }
         let key = code.key().to_owned();
-        let before = PoleRow::load(self.tx, &key)?;
+        // Into an empty table (a new city's first import) the only stored rows are this file's,
+        // and a code seen twice was refused above: no need to look.
+        let before = if self.was_empty {
+            None
+        } else {
+            PoleRow::load(self.tx, &key)?
+        };
 
         // The street.
         let sc = street_code.as_deref().unwrap_or("").trim().to_owned();
@@ -1335,6 +1342,11 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         }
     }
     let region = region(&tx).map_err(sql)?;
+    let was_empty = tx
+        .query_row("SELECT NOT EXISTS (SELECT 1 FROM poles)", [], |r| {
+            r.get::<_, bool>(0)
+        })
+        .map_err(sql)?;
     let mut planner = Planner {
         tx: &tx,
         version,
@@ -1342,6 +1354,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         mapping: None,
         position_col: None,
         columns: 0,
+        was_empty,
         crs,
         region,
         encoding: report.encoding,
