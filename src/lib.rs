@@ -11,6 +11,7 @@ pub mod demo;
 pub mod estimate;
 pub mod export;
 pub mod geo;
+pub mod import;
 pub mod model;
 pub mod readback;
 pub mod search;

@@ -415,3 +415,57 @@ fn with_a_supervisor_password_a_package_install_needs_it() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn with_a_supervisor_password_import_and_undo_need_it_but_a_dry_run_does_not() {
+    let (dir, db) = demo();
+    let o = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["password", "set"])
+        .env("LAMPPOST_NEW_SUPERVISOR_PASSWORD", "zhibanzhang")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = dir.path().join("new.csv");
+    std::fs::write(
+        &csv,
+        "编码,街路,杆号,纬度,经度\n9-99-0001,测试路,1,25.05,121.51\n",
+    )
+    .unwrap();
+    let dry = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", csv.to_str().unwrap(), "--dry-run", "--json"])
+        .env_remove("LAMPPOST_SUPERVISOR_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(json(&dry)["added"], 1, "a dry run needs no password");
+    let refused = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", csv.to_str().unwrap()])
+        .env("LAMPPOST_SUPERVISOR_PASSWORD", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("wrong supervisor password"));
+    let applied = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", csv.to_str().unwrap(), "--json"])
+        .env("LAMPPOST_SUPERVISOR_PASSWORD", "zhibanzhang")
+        .output()
+        .unwrap();
+    assert_eq!(json(&applied)["version"], 2);
+    let undo = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["undo", "2"])
+        .env_remove("LAMPPOST_SUPERVISOR_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(undo.status.code(), Some(2), "undo needs the password too");
+}

@@ -1,6 +1,7 @@
 //! The command line: the same binary for scripting, tests and headless servers.
 
 pub mod calls;
+pub mod import;
 pub mod package;
 pub mod tiles;
 
@@ -107,6 +108,31 @@ pub enum Command {
         #[command(subcommand)]
         cmd: package::PasswordCommand,
     },
+    /// Import poles from a CSV or GeoJSON file (any encoding, delimiter or datum) as a new
+    /// data version; `--dry-run` shows what would change.
+    Import(import::ImportArgs),
+    /// List the data versions (imports and undos) with their audit records.
+    Versions {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo a data version (recorded as a new version).
+    Undo {
+        /// The version to undo.
+        version: i64,
+        /// A note for the audit record.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the reference data: csv (canonical) or geojson.
+    Export {
+        #[command(subcommand)]
+        what: import::ExportCommand,
+    },
     /// Offline basemap tiles: build a basemap from GeoJSON, pack an XYZ folder.
     Tiles {
         #[command(subcommand)]
@@ -156,6 +182,14 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
         Command::Package { cmd } => package::run(&resolve_db(db)?, cmd),
         Command::Password { cmd } => package::run_password(&resolve_db(db)?, cmd),
         Command::Tiles { cmd } => tiles::run(cmd),
+        Command::Import(args) => import::run_import(db, args),
+        Command::Versions { json } => import::run_versions(db, json),
+        Command::Undo {
+            version,
+            note,
+            json,
+        } => import::run_undo(db, version, &note, json),
+        Command::Export { what } => import::run_export(db, what),
         Command::Init { empty } => init(db, empty),
         Command::Stats { json } => stats(&open_index(db)?, json),
         Command::Lookup { code, json } => lookup(&open_index(db)?, &code, json),

@@ -3,6 +3,9 @@
 //! Everything written here may be opened in Excel or WPS by someone at a workstation, so text
 //! cells are neutralised against formula injection.
 
+pub mod csv_file;
+pub mod geojson;
+
 use std::borrow::Cow;
 
 /// The UTF-8 byte-order mark. Excel on a Chinese Windows reads a CSV without it as GBK and

@@ -264,6 +264,21 @@ impl Store {
         classify(&self.path, e)
     }
 
+    /// The connection, for the importer's own transactions.
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The connection, for the importer's reads.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Turns an SQLite error on this file into a [`StoreError`].
+    pub(crate) fn sql_error(&self, e: rusqlite::Error) -> StoreError {
+        classify(&self.path, e)
+    }
+
     fn prepare(&mut self, access: Access) -> Result<(), StoreError> {
         let c = &self.conn;
         c.busy_timeout(std::time::Duration::from_secs(5))
@@ -730,7 +745,7 @@ fn row_to_pole(r: &rusqlite::Row<'_>) -> rusqlite::Result<PoleRecord> {
 }
 
 /// Turns SQLite's error codes into the errors a person can act on.
-fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, ref msg) = e {
         match f.code {
             ErrorCode::NotADatabase => return StoreError::NotSqlite(path.to_owned()),

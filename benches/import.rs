@@ -1,0 +1,244 @@
+//! Import speed, beside a baseline in the same run.
+//!
+//! `cargo bench --no-default-features --bench import` imports N synthetic poles
+//! (`LAMPPOST_BENCH_ROWS`, default 100,000; set 1000000 for a million) from a canonical CSV:
+//! 1. `empty/lamppost`: `import` end to end into an empty database (detection pass, decode,
+//!    mapping, validation, diff, writes with `pole_history`, street checks, commit);
+//! 2. `empty/baseline`: a minimal loop, csv `ByteRecord` → `INSERT` into the same schema (the
+//!    same primary key and index), in one transaction, no history;
+//! 3. `dry_run/lamppost`: a dry run of the same file with 1% of the rows changed against the
+//!    database holding all N (every row is looked up and compared, writes rolled back).
+//!
+//! Criterion reports each; a table of medians (5 runs each) and the ratio is printed at the
+//! end. Without `--bench` (as under `cargo test`) a 2,000-row smoke run is made.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion};
+use lamppost::import::{Options, import_path};
+use lamppost::model::Side;
+use lamppost::store::Store;
+use lamppost::synth::Synth;
+
+const SEED: u64 = 20_261_128;
+
+/// Writes the canonical CSV of `n` synthetic poles; with `changed`, every hundredth pole has a
+/// different status.
+fn csv_file(dir: &Path, n: usize, changed: bool) -> PathBuf {
+    let synth = Synth::new(n, SEED);
+    let mut s = String::with_capacity(n * 160);
+    s.push_str(&lamppost::model::CANONICAL_HEADER.join(","));
+    s.push('\n');
+    let mut i = 0usize;
+    synth.for_each_pole(|p| {
+        let (lat, lon) = p.surveyed.map_or((String::new(), String::new()), |s| {
+            (s.lat_deg.to_string(), s.lon_deg.to_string())
+        });
+        let status = if changed && i.is_multiple_of(100) {
+            "damaged"
+        } else {
+            p.status.as_str()
+        };
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{lat},{lon},{},{},{},,{status},",
+            p.code,
+            p.street_code,
+            p.street,
+            p.pole_no.unwrap_or(0),
+            p.side.map_or("", Side::zh),
+            p.address,
+            p.landmark,
+            p.cross_street,
+        );
+        i += 1;
+    });
+    let path = dir.join(format!("poles-{n}-{changed}.csv"));
+    std::fs::write(&path, s).unwrap();
+    path
+}
+
+fn opts(dry_run: bool) -> Options {
+    Options {
+        applied_by: "bench".into(),
+        dry_run,
+        ..Options::default()
+    }
+}
+
+fn fresh_db(dir: &Path) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!("empty-{k}.sqlite"));
+    Store::create(&path).unwrap();
+    path
+}
+
+fn drop_db(path: &Path) {
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+    }
+}
+
+fn lamppost_import(db: &Path, file: &Path) -> u64 {
+    let mut store = Store::open(db, lamppost::store::Access::ReadWrite).unwrap();
+    let r = import_path(&mut store, file, &opts(false)).unwrap();
+    assert!(
+        r.applied && r.rejected_total == 0,
+        "{:?}",
+        r.rejected.first()
+    );
+    r.added
+}
+
+/// The minimal loop: parse each record and insert it, streets as they appear, one
+/// transaction, into the same schema (so the same primary key and `poles_by_street` index).
+fn baseline_import(db: &Path, file: &Path) -> u64 {
+    let mut conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        .unwrap();
+    let tx = conn.transaction().unwrap();
+    let mut n = 0;
+    {
+        let mut ins = tx
+            .prepare(
+                "INSERT INTO poles(code, code_display, street_code, pole_no, side, lat_deg,
+                 lon_deg, address, landmark, cross_street, jurisdiction, status, note, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1)",
+            )
+            .unwrap();
+        let mut street = tx
+            .prepare("INSERT OR IGNORE INTO streets(street_code, name) VALUES (?1, ?2)")
+            .unwrap();
+        let mut rdr = csv::Reader::from_path(file).unwrap();
+        let mut rec = csv::ByteRecord::new();
+        let mut last_street = Vec::new();
+        while rdr.read_byte_record(&mut rec).unwrap() {
+            let f = |i: usize| std::str::from_utf8(&rec[i]).unwrap();
+            if rec[1] != last_street[..] {
+                street.execute([f(1), f(2)]).unwrap();
+                last_street = rec[1].to_vec();
+            }
+            let key = lamppost::code::normalize_strict(f(0)).unwrap();
+            let num = |i: usize| f(i).parse::<f64>().ok();
+            ins.execute(rusqlite::params![
+                key,
+                f(0),
+                f(1),
+                f(3).parse::<u32>().ok(),
+                f(4),
+                num(5),
+                num(6),
+                f(7),
+                f(8),
+                f(9),
+                f(10),
+                f(11),
+                f(12)
+            ])
+            .unwrap();
+            n += 1;
+        }
+    }
+    tx.commit().unwrap();
+    n
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let n: usize = if full {
+        std::env::var("LAMPPOST_BENCH_ROWS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000)
+    } else {
+        2_000
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = csv_file(dir.path(), n, false);
+    let edited = csv_file(dir.path(), n, true);
+    let existing = fresh_db(dir.path());
+    assert_eq!(lamppost_import(&existing, &file), n as u64);
+
+    let mut c = Criterion::default()
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(if full { 20 } else { 1 }))
+        .warm_up_time(Duration::from_millis(if full { 500 } else { 10 }))
+        .configure_from_args();
+    let mut g = c.benchmark_group(format!("import_{n}"));
+    g.bench_function("empty/lamppost", |b| {
+        b.iter_batched(
+            || fresh_db(dir.path()),
+            |db| {
+                lamppost_import(&db, &file);
+                drop_db(&db);
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("empty/baseline", |b| {
+        b.iter_batched(
+            || fresh_db(dir.path()),
+            |db| {
+                baseline_import(&db, &file);
+                drop_db(&db);
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("dry_run/lamppost", |b| {
+        let mut store = Store::open(&existing, lamppost::store::Access::ReadWrite).unwrap();
+        b.iter(|| {
+            let r = import_path(&mut store, &edited, &opts(true)).unwrap();
+            assert_eq!(r.changed as usize, n.div_ceil(100));
+        });
+    });
+    g.finish();
+
+    // Medians of 5 runs each, and the ratio, in one table.
+    let runs = if full { 5 } else { 1 };
+    let mut ours = Vec::new();
+    let mut base = Vec::new();
+    let mut dry = Vec::new();
+    for _ in 0..runs {
+        let db = fresh_db(dir.path());
+        let t = Instant::now();
+        lamppost_import(&db, &file);
+        ours.push(t.elapsed().as_secs_f64());
+        drop_db(&db);
+        let db = fresh_db(dir.path());
+        let t = Instant::now();
+        baseline_import(&db, &file);
+        base.push(t.elapsed().as_secs_f64());
+        drop_db(&db);
+        let mut store = Store::open(&existing, lamppost::store::Access::ReadWrite).unwrap();
+        let t = Instant::now();
+        import_path(&mut store, &edited, &opts(true)).unwrap();
+        dry.push(t.elapsed().as_secs_f64());
+    }
+    let (o, b, d) = (median(ours), median(base), median(dry));
+    println!("\nimport of {n} rows, median of {runs} runs:");
+    println!(
+        "  lamppost import into an empty database   {o:8.3} s  ({:.0} rows/s)",
+        n as f64 / o
+    );
+    println!(
+        "  baseline parse-and-insert loop            {b:8.3} s  ({:.0} rows/s)",
+        n as f64 / b
+    );
+    println!("  ratio lamppost / baseline                 {:8.2}", o / b);
+    println!(
+        "  dry run against {n} stored poles       {d:8.3} s  ({:.0} rows/s)",
+        n as f64 / d
+    );
+}

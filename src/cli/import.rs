@@ -1,0 +1,369 @@
+//! `lamppost import`, `versions`, `undo` and `export csv|geojson`: the supervisor's data
+//! commands.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Subcommand};
+use lamppost::export::csv_file::write_canonical_csv;
+use lamppost::export::geojson::{GeoJsonWriter, GeoPole};
+use lamppost::export::{UTF8_BOM, neutralise_formula};
+use lamppost::import::{self, Crs, Options, Report};
+use lamppost::search::SearchIndex;
+use lamppost::store::{Access, Store};
+use serde_json::json;
+
+use super::{operator, print_json, resolve_db};
+
+/// `lamppost import FILE …`
+// Command-line switches are independent flags by nature.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV (`,` `;` tab `|`) or GeoJSON file.
+    pub file: PathBuf,
+    /// Column for a field, or a template: `code=灯杆编号`, `street=Road Name`,
+    /// `code={RD_CD}-{LAMPPOST_N}`. Repeat or separate with commas.
+    #[arg(long, value_name = "FIELD=COLUMN,...")]
+    pub map: Vec<String>,
+    /// Start from a mapping saved with --save-mapping.
+    #[arg(long, value_name = "NAME")]
+    pub mapping: Option<String>,
+    /// Save the mapping used under this name (in the database) for next time.
+    #[arg(long, value_name = "NAME")]
+    pub save_mapping: Option<String>,
+    /// The coordinates' datum: wgs84, cgcs2000, gcj02 (Amap, Tencent) or bd09 (Baidu)
+    /// [default: the saved mapping's, else wgs84].
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// The file's encoding: auto, utf-8, gbk, gb18030, utf-16le, utf-16be, latin1
+    /// [default: the saved mapping's, else auto].
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Report what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply the good rows even when some rows are refused.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Remove the stored poles of the file's streets that the file does not list.
+    #[arg(long)]
+    pub replace_streets: bool,
+    /// Write the full report to this file (`.json` or `.csv`).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// A note for the audit record.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lamppost export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The canonical CSV (UTF-8 with BOM; `import` reads it back unchanged).
+    Csv {
+        /// Output file.
+        out: PathBuf,
+    },
+    /// GeoJSON points: surveyed poles, and estimated ones marked `"position":"estimated"`.
+    Geojson {
+        /// Output file.
+        out: PathBuf,
+    },
+    /// A data package for the other workstations (same as `lamppost package export`).
+    Package {
+        /// The package file (its manifest is written beside it as FILE.json).
+        out: PathBuf,
+    },
+}
+
+/// Exit status when the file has errors and was not (or would not be) applied.
+const REFUSED: u8 = 1;
+
+/// Runs `lamppost import`.
+pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
+    let crs = match &a.crs {
+        None => None,
+        Some(c) => Some(Crs::parse(c).with_context(|| {
+            format!(
+                "无法识别的坐标系（可用 wgs84、cgcs2000、gcj02、bd09）/ unknown datum (use wgs84, cgcs2000, gcj02, bd09): {c}"
+            )
+        })?),
+    };
+    let encoding = match &a.encoding {
+        None => None,
+        Some(e) => import::read::parse_encoding(e).map_err(anyhow::Error::msg)?,
+    };
+    let map = import::parse_map_specs(&a.map).map_err(anyhow::Error::msg)?;
+    if !a.file.is_file() {
+        anyhow::bail!("找不到文件 / no such file: {}", a.file.display());
+    }
+    let path = resolve_db(db)?;
+    let mut store = Store::open(&path, Access::ReadWrite)?;
+    // A dry run changes nothing (unless it saves a mapping): no password needed.
+    if !a.dry_run || a.save_mapping.is_some() {
+        super::package::require_supervisor(&mut store)?;
+    }
+    let opts = Options {
+        map,
+        mapping_name: a.mapping,
+        save_mapping: a.save_mapping,
+        encoding,
+        crs,
+        replace_streets: a.replace_streets,
+        allow_partial: a.allow_partial,
+        dry_run: a.dry_run,
+        note: a.note,
+        applied_by: operator(),
+        source_name: None,
+    };
+    let report = import::import_path(&mut store, &a.file, &opts)?;
+    if let Some(out) = &a.report {
+        write_report(out, &report)?;
+    }
+    if a.json {
+        print_json(&serde_json::to_value(&report)?)?;
+    } else {
+        print_summary(&report);
+    }
+    let refused = report.rejected_total > 0 && !(report.applied || (a.dry_run && a.allow_partial));
+    Ok(if refused {
+        ExitCode::from(REFUSED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_summary(r: &Report) {
+    let delim = match r.delimiter {
+        Some("\t") => "tab".to_owned(),
+        Some(d) => format!("{d:?}"),
+        None => "-".to_owned(),
+    };
+    println!(
+        "文件 file: {}（{}，编码 encoding {}{}，分隔符 delimiter {delim}，坐标系 datum {}）",
+        r.source,
+        r.format,
+        r.encoding,
+        if r.encoding_detected { " auto" } else { "" },
+        r.crs
+    );
+    let mapping: Vec<String> = r.mapping.iter().map(|(f, c)| format!("{f}←{c}")).collect();
+    println!("映射 mapping: {}", mapping.join(", "));
+    println!(
+        "行 rows {} | 新增 added {} | 修改 changed {} | 不变 unchanged {} | 删除 removed {} | 拒绝 rejected {} | 警告 warnings {}",
+        r.rows, r.added, r.changed, r.unchanged, r.removed, r.rejected_rows, r.warnings_total
+    );
+    for f in r.rejected.iter().take(50) {
+        eprintln!("错误 error: {f}");
+    }
+    for f in r.warnings.iter().take(50) {
+        eprintln!("警告 warning: {f}");
+    }
+    if r.rejected.len() + r.warnings.len() > 100 {
+        eprintln!("……更多见 --report / more in --report");
+    }
+    for c in r.changes.iter().filter(|c| c.op == "change").take(20) {
+        let fields: Vec<String> = c
+            .fields
+            .iter()
+            .map(|f| format!("{}: {:?} → {:?}", f.field, f.before, f.after))
+            .collect();
+        println!("  修改 change {}: {}", c.code, fields.join("; "));
+    }
+    match (r.version, &r.not_applied_reason) {
+        (Some(v), _) => println!("已写入数据版本 / applied as data version {v}"),
+        (None, Some(why)) => println!("{why}"),
+        (None, None) => {}
+    }
+}
+
+/// Writes the report: JSON, or for `.csv` one row per finding and change (UTF-8 with BOM,
+/// neutralised).
+fn write_report(out: &Path, r: &Report) -> Result<()> {
+    let is_csv = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let file = std::fs::File::create(out)
+        .with_context(|| format!("无法写入报告 / cannot write the report: {}", out.display()))?;
+    let mut file = std::io::BufWriter::new(file);
+    if !is_csv {
+        serde_json::to_writer_pretty(&mut file, r)?;
+        writeln!(file)?;
+        file.flush()?;
+        return Ok(());
+    }
+    file.write_all(UTF8_BOM)?;
+    let mut w = csv::Writer::from_writer(file);
+    w.write_record(["kind", "line", "code", "field", "before", "after", "reason"])?;
+    let t = |s: &str| neutralise_formula(s).into_owned();
+    for (kind, list) in [("error", &r.rejected), ("warning", &r.warnings)] {
+        for f in list {
+            w.write_record([
+                kind.to_owned(),
+                f.line.to_string(),
+                String::new(),
+                f.field.clone(),
+                String::new(),
+                String::new(),
+                t(&f.reason),
+            ])?;
+        }
+    }
+    for c in &r.changes {
+        let line = c.line.map(|l| l.to_string()).unwrap_or_default();
+        if c.fields.is_empty() {
+            w.write_record([c.op, &line, &t(&c.code), "", "", "", ""])?;
+        }
+        for f in &c.fields {
+            w.write_record([
+                c.op,
+                &line,
+                &t(&c.code),
+                f.field,
+                &t(&f.before),
+                &t(&f.after),
+                "",
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Runs `lamppost versions`.
+pub fn run_versions(db: Option<&Path>, json_out: bool) -> Result<ExitCode> {
+    let store = Store::open(&resolve_db(db)?, Access::ReadOnly)?;
+    let list = import::versions(&store)?;
+    if json_out {
+        print_json(&json!({ "versions": list }))?;
+    } else {
+        println!(
+            "版本 version | 时间 applied at | 操作员 by | 来源 source | 坐标系 datum | +added ~changed -removed | 备注 note"
+        );
+        for v in &list {
+            println!(
+                "{:>4} | {} | {} | {} | {} | +{} ~{} -{} | {}",
+                v.version,
+                v.applied_at,
+                v.applied_by,
+                v.source_name,
+                v.datum,
+                v.added,
+                v.changed,
+                v.removed,
+                v.note
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `lamppost undo VERSION`.
+pub fn run_undo(db: Option<&Path>, version: i64, note: &str, json_out: bool) -> Result<ExitCode> {
+    let mut store = Store::open(&resolve_db(db)?, Access::ReadWrite)?;
+    super::package::require_supervisor(&mut store)?;
+    let r = import::undo(&mut store, version, &operator(), note)?;
+    if json_out {
+        print_json(&serde_json::to_value(&r)?)?;
+    } else {
+        println!(
+            "已撤销版本 {}，记为新版本 {}：恢复 {}，还原 {}，移除 {} / undid version {} as new version {}: {} put back, {} restored, {} removed",
+            r.undone,
+            r.version,
+            r.added,
+            r.changed,
+            r.removed,
+            r.undone,
+            r.version,
+            r.added,
+            r.changed,
+            r.removed
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `lamppost export csv|geojson`.
+pub fn run_export(db: Option<&Path>, cmd: ExportCommand) -> Result<ExitCode> {
+    let path = resolve_db(db)?;
+    match cmd {
+        ExportCommand::Csv { out } => {
+            let store = Store::open(&path, Access::ReadOnly)?;
+            let n = write_to(&out, |f| Ok(write_canonical_csv(&store, f)?))?;
+            println!("已导出 {n} 个编码 / exported {n} codes: {}", out.display());
+        }
+        ExportCommand::Package { out } => {
+            return super::package::run(&path, super::package::PackageCommand::Export { out });
+        }
+        ExportCommand::Geojson { out } => {
+            let index = SearchIndex::open(&path)?;
+            let (n, skipped) = write_to(&out, |f| write_geojson(&index, f))?;
+            println!(
+                "已导出 {n} 个点（{skipped} 个无位置的编码未导出）/ exported {n} points ({skipped} codes with no position left out): {}",
+                out.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to a temporary file beside `out` and renames it, so a failed export leaves no half
+/// file.
+fn write_to<T>(out: &Path, f: impl FnOnce(std::fs::File) -> Result<T>) -> Result<T> {
+    let tmp = out.with_extension("partial");
+    let file = std::fs::File::create(&tmp)
+        .with_context(|| format!("无法写入 / cannot write: {}", out.display()))?;
+    match f(file) {
+        Ok(v) => {
+            std::fs::rename(&tmp, out)
+                .with_context(|| format!("无法写入 / cannot write: {}", out.display()))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn write_geojson(index: &SearchIndex, file: std::fs::File) -> Result<(u64, u64)> {
+    let mut w = GeoJsonWriter::new(file)?;
+    let mut skipped = 0;
+    for s in 0..index.streets().len() {
+        for &id in index.street_pole_ids(s as u32) {
+            let p = index.pole(id);
+            let pos = p.position();
+            let Some(at) = pos.point() else {
+                skipped += 1;
+                continue;
+            };
+            let street = p.street();
+            w.pole(&GeoPole {
+                code: p.code(),
+                street_code: &street.code,
+                street: &street.name,
+                pole_no: p.pole_no(),
+                side: p.side().map_or("", lamppost::model::Side::zh),
+                lat_deg: at.lat_deg,
+                lon_deg: at.lon_deg,
+                position: pos.kind(),
+                error_radius_m: pos.radius_m(),
+                text: [
+                    ("address", p.address()),
+                    ("landmark", p.landmark()),
+                    ("cross_street", p.cross_street()),
+                    ("jurisdiction", p.jurisdiction()),
+                    ("status", p.status()),
+                    ("note", p.note()),
+                ],
+            })?;
+        }
+    }
+    Ok((w.finish()?, skipped))
+}

@@ -1,0 +1,708 @@
+//! The supervisor import, through the real binary: formats, encodings, datums, the hostile
+//! corpus, dry runs, undo, exports, and a process killed in the middle of an apply.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lamppost"));
+    c.env_remove("LAMPPOST_DB");
+    c.env_remove("LAMPPOST_TEST_PAUSE_BEFORE_COMMIT_MS");
+    c.env("LAMPPOST_OPERATOR", "test-supervisor");
+    c
+}
+
+fn run(db: &Path, args: &[&str]) -> Output {
+    bin().arg("--db").arg(db).args(args).output().unwrap()
+}
+
+fn demo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    let out = run(&db, &["init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, db)
+}
+
+fn fixture(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): status {:?}\nstdout {}\nstderr {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn import_json(db: &Path, args: &[&str]) -> Value {
+    let mut a = vec!["import"];
+    a.extend_from_slice(args);
+    a.push("--json");
+    json_of(&run(db, &a))
+}
+
+/// A hash of every table's content, to prove that a refused import wrote nothing.
+fn db_hash(db: &Path) -> String {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut h = Sha256::new();
+    for (table, order) in [
+        ("poles", "code"),
+        ("streets", "street_code"),
+        ("versions", "version"),
+        ("pole_history", "rowid"),
+        ("meta", "key"),
+    ] {
+        let mut st = c
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
+            .unwrap();
+        let n = st.column_count();
+        let mut rows = st.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            for i in 0..n {
+                let v: rusqlite::types::Value = r.get(i).unwrap();
+                h.update(format!("{v:?}\u{1}").as_bytes());
+            }
+            h.update(b"\n");
+        }
+    }
+    format!("{:x}", h.finalize())
+}
+
+fn data_version(db: &Path) -> i64 {
+    json_of(&run(db, &["stats", "--json"]))["data_version"]
+        .as_i64()
+        .unwrap()
+}
+
+#[test]
+fn every_hostile_file_is_refused_with_a_line_and_leaves_the_database_unchanged() {
+    let (dir, db) = demo();
+    // Generated at run time rather than committed: a 50 MB line and 10,000 columns.
+    let long_line = dir.path().join("single_line_50mb.csv");
+    let mut big = b"code,street,note\n9-90-0001,x,".to_vec();
+    big.resize(50 * 1024 * 1024, b'a');
+    std::fs::write(&long_line, &big).unwrap();
+    drop(big);
+    let wide = dir.path().join("columns_10000.csv");
+    let header: Vec<String> = (0..10_000).map(|i| format!("c{i}")).collect();
+    std::fs::write(
+        &wide,
+        format!("code,{}\n1,{}\n", header.join(","), "x,".repeat(9_999)),
+    )
+    .unwrap();
+
+    // (file, extra arguments, expected line, expected field, a word of the English reason)
+    let cases: Vec<(String, Vec<&str>, u64, &str, &str)> = vec![
+        (fixture("hostile/empty.csv"), vec![], 1, "-", "empty"),
+        (
+            fixture("hostile/header_only.csv"),
+            vec![],
+            1,
+            "-",
+            "no data rows",
+        ),
+        (fixture("hostile/binary_junk.csv"), vec![], 1, "-", "binary"),
+        (
+            fixture("hostile/nul_bytes.csv"),
+            vec![],
+            3,
+            "address",
+            "U+0000",
+        ),
+        (
+            fixture("hostile/unbalanced_quote.csv"),
+            vec![],
+            3,
+            "-",
+            "unbalanced quote",
+        ),
+        (
+            fixture("hostile/bom_in_middle.csv"),
+            vec![],
+            3,
+            "code",
+            "byte-order mark",
+        ),
+        (
+            fixture("hostile/mixed_encodings.csv"),
+            vec![],
+            3,
+            "-",
+            "mixes encodings",
+        ),
+        (
+            fixture("hostile/gbk_file.csv"),
+            vec!["--encoding", "utf-8"],
+            1,
+            "-",
+            "encoding is wrong",
+        ),
+        (
+            fixture("hostile/formula_injection.csv"),
+            vec![],
+            4,
+            "note",
+            "control character",
+        ),
+        (
+            fixture("hostile/nan_inf.csv"),
+            vec![],
+            2,
+            "lat_deg",
+            "not a finite number",
+        ),
+        (
+            fixture("hostile/lat_91.csv"),
+            vec![],
+            3,
+            "lat_deg",
+            "out of range",
+        ),
+        (
+            fixture("hostile/swapped_lat_lon.csv"),
+            vec![],
+            2,
+            "lat_deg",
+            "swapped",
+        ),
+        (
+            fixture("hostile/duplicate_codes.csv"),
+            vec![],
+            3,
+            "code",
+            "duplicates line 2",
+        ),
+        (
+            fixture("hostile/normalised_duplicates.csv"),
+            vec![],
+            3,
+            "code",
+            "duplicates line 2",
+        ),
+        (
+            fixture("hostile/missing_code.csv"),
+            vec![],
+            3,
+            "code",
+            "missing code",
+        ),
+        (
+            fixture("hostile/only_latitude.csv"),
+            vec![],
+            2,
+            "lon_deg",
+            "only one of",
+        ),
+        (
+            fixture("hostile/long_text.csv"),
+            vec![],
+            2,
+            "address",
+            "longer than 500",
+        ),
+        (
+            fixture("hostile/control_chars.csv"),
+            vec![],
+            3,
+            "address",
+            "U+001B",
+        ),
+        (
+            fixture("hostile/no_code_column.csv"),
+            vec![],
+            1,
+            "code",
+            "no code column",
+        ),
+        (
+            fixture("hostile/bad_side.csv"),
+            vec![],
+            2,
+            "side",
+            "unknown side",
+        ),
+        (
+            fixture("hostile/bad_pole_no.csv"),
+            vec![],
+            2,
+            "pole_no",
+            "not a whole number",
+        ),
+        (
+            fixture("hostile/bad_code_chars.csv"),
+            vec![],
+            2,
+            "code",
+            "not a letter or digit",
+        ),
+        (
+            fixture("hostile/new_street_without_name.csv"),
+            vec![],
+            2,
+            "street",
+            "needs a street name",
+        ),
+        (
+            fixture("hostile/extra_columns.csv"),
+            vec![],
+            3,
+            "-",
+            "15 columns",
+        ),
+        (
+            fixture("hostile/not_a_number.csv"),
+            vec![],
+            2,
+            "lat_deg",
+            "not a number",
+        ),
+        (
+            fixture("hostile/utf16_no_code.csv"),
+            vec![],
+            1,
+            "code",
+            "no code column",
+        ),
+        (
+            fixture("hostile/geojson_line_geometry.geojson"),
+            vec![],
+            2,
+            "geometry",
+            "not Point",
+        ),
+        (
+            fixture("hostile/geojson_string_coordinates.geojson"),
+            vec![],
+            1,
+            "lon_deg",
+            "not a number",
+        ),
+        (
+            fixture("hostile/geojson_not_a_collection.geojson"),
+            vec![],
+            1,
+            "type",
+            "FeatureCollection",
+        ),
+        (
+            fixture("hostile/geojson_truncated.geojson"),
+            vec![],
+            14,
+            "-",
+            "not valid JSON",
+        ),
+        (
+            fixture("hostile/geojson_properties_array.geojson"),
+            vec![],
+            2,
+            "properties",
+            "object",
+        ),
+        (
+            fixture("hostile/geojson_nan_latitude.geojson"),
+            vec![],
+            1,
+            "lat_deg",
+            "out of range",
+        ),
+        (
+            long_line.display().to_string(),
+            vec![],
+            2,
+            "-",
+            "longer than 1 MB",
+        ),
+        (wide.display().to_string(), vec![], 1, "-", "10001 columns"),
+    ];
+    let before = db_hash(&db);
+    for (file, extra, line, field, word) in cases {
+        let mut args = vec!["import", file.as_str(), "--json"];
+        args.extend(extra);
+        let out = run(&db, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = json_of(&out);
+        assert_eq!(v["version"], Value::Null, "{file}");
+        let rejected = v["rejected"].as_array().unwrap();
+        let hit = rejected.iter().any(|f| {
+            f["line"] == line
+                && f["field"] == field
+                && f["reason_en"].as_str().unwrap().contains(word)
+                && f["reason_zh"].as_str().is_some_and(|z| !z.is_empty())
+        });
+        assert!(
+            hit,
+            "{file}: expected line {line} field {field} {word:?}, got {rejected:#?}"
+        );
+        assert_eq!(db_hash(&db), before, "{file} changed the database");
+    }
+    // Formula-like text alone is only a warning, with its line.
+    let v = import_json(
+        &db,
+        &[&fixture("hostile/formula_injection.csv"), "--dry-run"],
+    );
+    let warned: Vec<(u64, &str)> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["reason_en"].as_str().unwrap().contains("formula"))
+        .map(|w| (w["line"].as_u64().unwrap(), w["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(warned, [(2, "address"), (3, "landmark")]);
+    assert_eq!(db_hash(&db), before);
+}
+
+#[test]
+fn a_gbk_file_with_chinese_headers_is_detected_and_applied_with_an_audit_record() {
+    let (_d, db) = demo();
+    let v = import_json(
+        &db,
+        &[
+            &fixture("import/gbk_chinese_headers.csv"),
+            "--note",
+            "月度复核",
+        ],
+    );
+    assert_eq!(v["encoding"], "gb18030");
+    assert_eq!(v["delimiter"], ",");
+    assert_eq!(
+        (
+            v["rows"].as_u64(),
+            v["added"].as_u64(),
+            v["changed"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(v["version"], 2);
+    let changed = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["op"] == "change")
+        .unwrap();
+    assert_eq!(changed["fields"][0]["field"], "note");
+    assert_eq!(changed["fields"][0]["after"], "已复核");
+    let vs = json_of(&run(&db, &["versions", "--json"]));
+    let last = &vs["versions"][1];
+    assert_eq!(last["applied_by"], "test-supervisor");
+    assert_eq!(last["note"], "月度复核");
+    assert_eq!(last["source_name"], "gbk_chinese_headers.csv");
+    let bytes = std::fs::read(fixture("import/gbk_chinese_headers.csv")).unwrap();
+    assert_eq!(
+        last["source_sha256"],
+        format!("{:x}", Sha256::digest(&bytes))
+    );
+    let p = json_of(&run(&db, &["lookup", "9-91-0001", "--json"]));
+    assert_eq!(p["street"], "测试大街");
+    assert_eq!(p["position"], "surveyed");
+}
+
+#[test]
+fn utf16_semicolon_and_geojson_files_are_read() {
+    let (_d, db) = demo();
+    let v = import_json(&db, &[&fixture("import/utf16le_tabs.csv"), "--dry-run"]);
+    assert_eq!(
+        (
+            v["encoding"].as_str(),
+            v["delimiter"].as_str(),
+            v["added"].as_u64()
+        ),
+        (Some("UTF-16LE"), Some("\t"), Some(1))
+    );
+    let v = import_json(&db, &[&fixture("import/semicolons.csv"), "--dry-run"]);
+    assert_eq!(
+        (v["delimiter"].as_str(), v["added"].as_u64()),
+        (Some(";"), Some(1))
+    );
+    let v = import_json(&db, &[&fixture("import/points.geojson")]);
+    assert_eq!(
+        (
+            v["format"].as_str(),
+            v["delimiter"].clone(),
+            v["added"].as_u64()
+        ),
+        (Some("geojson"), Value::Null, Some(2))
+    );
+    let p = json_of(&run(&db, &["lookup", "9-91-0005", "--json"]));
+    assert_eq!(
+        (
+            p["lat_deg"].as_f64(),
+            p["lon_deg"].as_f64(),
+            p["pole_no"].as_u64()
+        ),
+        (Some(25.0405), Some(121.5105), Some(5))
+    );
+}
+
+fn position_of(db: &Path, code: &str) -> lamppost::geo::LatLon {
+    let p = json_of(&run(db, &["lookup", code, "--json"]));
+    assert_eq!(p["position"], "surveyed");
+    lamppost::geo::LatLon::new(
+        p["lat_deg"].as_f64().unwrap(),
+        p["lon_deg"].as_f64().unwrap(),
+    )
+}
+
+#[test]
+fn gcj02_and_bd09_coordinates_come_back_to_the_surveyed_wgs84_position() {
+    use lamppost::geo::{LatLon, wgs84_to_gcj02};
+    use lamppost::import::datum::gcj02_to_bd09;
+    let (d, db) = demo();
+    // Read as WGS-84, the GCJ-02 file is the GCJ-02 shift of pole 1-01-0001, and says so.
+    let v = import_json(&db, &[&fixture("import/gcj02.csv"), "--dry-run"]);
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["line"] == 2 && w["reason_en"].as_str().unwrap().contains("GCJ-02")),
+        "{v}"
+    );
+    // Pole 1-01-0001 was surveyed at 25.0336938, 121.5104916 (WGS-84).
+    let surveyed = LatLon::new(25.033_693_8, 121.510_491_6);
+    let v = import_json(&db, &[&fixture("import/gcj02.csv"), "--crs", "gcj02"]);
+    // It converts back to the stored survey within 1e-9° (0.1 mm): nothing to change.
+    assert_eq!(
+        (v["unchanged"].as_u64(), v["version"].clone()),
+        (Some(1), Value::Null),
+        "{v}"
+    );
+    assert!(position_of(&db, "1-01-0001").distance_m(surveyed) < 0.5);
+
+    // Pole 1-01-0003, surveyed at 25.0339534, 121.5104997, given in Baidu's BD-09 and moved 20 m
+    // north first so that the import is a change.
+    let moved = LatLon::new(25.033_953_4 + 0.000_18, 121.510_499_7);
+    let bd = gcj02_to_bd09(wgs84_to_gcj02(moved));
+    let file = d.path().join("baidu.csv");
+    std::fs::write(
+        &file,
+        format!("code,lat,lon\n1-01-0003,{},{}\n", bd.lat_deg, bd.lon_deg),
+    )
+    .unwrap();
+    let v = import_json(&db, &[file.to_str().unwrap(), "--crs", "bd09"]);
+    assert_eq!(v["changed"], 1, "{v}");
+    assert!(position_of(&db, "1-01-0003").distance_m(moved) < 0.5);
+    let vs = json_of(&run(&db, &["versions", "--json"]));
+    let datums: Vec<&str> = vs["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["datum"].as_str().unwrap())
+        .collect();
+    assert_eq!(datums, ["wgs84", "bd09"]);
+}
+
+#[test]
+fn an_exported_csv_and_geojson_import_back_with_nothing_to_change() {
+    let (d, db) = demo();
+    let csv = d.path().join("out.csv");
+    assert!(
+        run(&db, &["export", "csv", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(std::fs::read(&csv).unwrap().starts_with(b"\xEF\xBB\xBF"));
+    let v = import_json(
+        &db,
+        &[csv.to_str().unwrap(), "--dry-run", "--replace-streets"],
+    );
+    assert_eq!(
+        v["rejected"].as_array().unwrap().len(),
+        0,
+        "{}",
+        v["rejected"]
+    );
+    assert_eq!(
+        (
+            v["added"].as_u64(),
+            v["changed"].as_u64(),
+            v["removed"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0)),
+        "{}",
+        v["changes"]
+    );
+    assert_eq!(v["unchanged"], v["rows"]);
+
+    let gj = d.path().join("out.geojson");
+    let out = run(&db, &["export", "geojson", gj.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&std::fs::read(&gj).unwrap()).unwrap();
+    let feats = doc["features"].as_array().unwrap();
+    let surveyed = feats
+        .iter()
+        .filter(|f| f["properties"]["position"] == "surveyed")
+        .count();
+    assert_eq!(surveyed, 1026);
+    assert!(
+        feats
+            .iter()
+            .any(|f| f["properties"]["position"] == "estimated"
+                && f["properties"]["error_radius_m"].is_number())
+    );
+    let v = import_json(&db, &[gj.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(
+        (v["added"].as_u64(), v["changed"].as_u64()),
+        (Some(0), Some(0)),
+        "{}",
+        v["changes"]
+    );
+}
+
+#[test]
+fn dry_run_reports_and_writes_nothing_then_apply_and_undo_round_trip() {
+    let (d, db) = demo();
+    let before = db_hash(&db);
+    let file = d.path().join("edit.csv");
+    std::fs::write(&file, "code,status\n1-01-0001,damaged\n1-01-0003,damaged\n").unwrap();
+    let report = d.path().join("report.csv");
+    let v = import_json(
+        &db,
+        &[
+            file.to_str().unwrap(),
+            "--dry-run",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        (v["changed"].as_u64(), v["version"].clone()),
+        (Some(2), Value::Null)
+    );
+    let r = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        r.contains("change,2,1-01-0001,status,active,damaged"),
+        "{r}"
+    );
+    assert_eq!(db_hash(&db), before);
+    let v = import_json(&db, &[file.to_str().unwrap()]);
+    assert_eq!(v["version"], 2);
+    assert_eq!(
+        json_of(&run(&db, &["lookup", "1-01-0001", "--json"]))["status"],
+        "damaged"
+    );
+    let u = json_of(&run(&db, &["undo", "2", "--json"]));
+    assert_eq!(
+        (u["version"].as_i64(), u["changed"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(
+        json_of(&run(&db, &["lookup", "1-01-0001", "--json"]))["status"],
+        "active"
+    );
+    assert_eq!(data_version(&db), 3);
+    let again = run(&db, &["undo", "2"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("undo the later versions first"));
+    let v = json_of(&run(&db, &["versions", "--json"]));
+    assert_eq!(v["versions"].as_array().unwrap().len(), 3);
+}
+
+/// A file of `n` new poles on new streets near the demo data.
+fn big_file(dir: &Path, n: usize) -> PathBuf {
+    let path = dir.join("big.csv");
+    let mut s = String::from("code,street_code,street,pole_no,lat_deg,lon_deg\n");
+    for i in 0..n {
+        let street = i / 100;
+        s.push_str(&format!(
+            "8{street:03}{:04},8{street:03},新区第{street}路,{},{:.7},{:.7}\n",
+            i % 100,
+            i % 100 + 1,
+            25.03 + (street as f64) * 0.0003,
+            121.50 + ((i % 100) as f64) * 0.0001
+        ));
+    }
+    std::fs::write(&path, s).unwrap();
+    path
+}
+
+fn assert_old_or_new(db: &Path, old_codes: u64, added: u64) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    drop(c);
+    let v = json_of(&run(db, &["stats", "--json"]));
+    let codes = v["codes"].as_u64().unwrap();
+    match v["data_version"].as_i64().unwrap() {
+        1 => assert_eq!(codes, old_codes),
+        2 => assert_eq!(codes, old_codes + added),
+        other => panic!("version {other}"),
+    }
+}
+
+#[test]
+fn a_process_killed_inside_the_apply_leaves_the_old_version_intact() {
+    let (d, db) = demo();
+    let old = json_of(&run(&db, &["stats", "--json"]))["codes"]
+        .as_u64()
+        .unwrap();
+    let file = big_file(d.path(), 5_000);
+    let mut child = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", file.to_str().unwrap()])
+        .env("LAMPPOST_TEST_PAUSE_BEFORE_COMMIT_MS", "60000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap() > 0 && !line.contains("paused before commit") {
+        line.clear();
+    }
+    assert!(line.contains("paused"), "the hook never ran");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_old_or_new(&db, old, 5_000);
+    assert_eq!(data_version(&db), 1);
+
+    // And killed at arbitrary moments, without the hook: the old version or the new one.
+    for delay_ms in [20, 80, 200, 400] {
+        let mut child = bin()
+            .arg("--db")
+            .arg(&db)
+            .args(["import", file.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        child.wait().unwrap();
+        assert_old_or_new(&db, old, 5_000);
+        if data_version(&db) == 2 {
+            break;
+        }
+    }
+}
