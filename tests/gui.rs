@@ -738,3 +738,72 @@ fn a_newer_package_in_the_watched_folder_is_offered_and_installed() {
         "the old data is kept"
     );
 }
+
+#[test]
+fn a_supervisor_sets_the_password_checks_applies_and_undoes_an_import() {
+    let mut f = open();
+    let csv = f.dir.path().join("新 街路.csv");
+    std::fs::write(
+        &csv,
+        "编码,街路,杆号,纬度,经度\n9-99-0001,测试新路,1,25.0500,121.5100\n9-99-0002,测试新路,2,25.0502,121.5102\n",
+    )
+    .unwrap();
+    let h = &mut f.harness;
+    h.get_by_label("值班长").click();
+    step_until(h, "the password form", |h| {
+        h.query_by_label("设置密码").is_some()
+    });
+    h.get_by_label("新密码").click();
+    h.run();
+    h.get_by_label("新密码").type_text("zhibanzhang");
+    h.get_by_label("再输入一次").click();
+    h.run();
+    h.get_by_label("再输入一次").type_text("zhibanzhang");
+    h.run();
+    h.get_by_label("设置密码").click();
+    step_until(h, "supervisor mode", |h| {
+        h.query_by_label("版本历史").is_some()
+    });
+
+    h.get_by_label("文件").click();
+    h.run();
+    h.get_by_label("文件").type_text(csv.to_str().unwrap());
+    h.run();
+    h.get_by_label("检查（不写入）").click();
+    step_until(h, "the check", |h| {
+        h.query_by_label_contains("新增 2，修改 0").is_some()
+    });
+    assert!(
+        h.query_by_label_contains("9-99-0001").is_some(),
+        "the review lists the codes"
+    );
+    h.get_by_label("应用").click();
+    step_until(h, "the apply", |h| {
+        h.query_by_label_contains("已应用，数据版本 2").is_some()
+    });
+    // The call-taker side picks up the new street by itself.
+    step_until(h, "the reload", |h| {
+        h.query_by_label_contains("数据已更新到版本 2").is_some()
+    });
+    h.get_by_label("灯杆编码").click();
+    h.run();
+    type_query(h, "9990001");
+    press(h, Key::Enter);
+    assert_eq!(h.state().selected_code().as_deref(), Some("9-99-0001"));
+
+    h.get_by_label("版本历史").click();
+    step_until(h, "the versions", |h| h.query_by_label("撤销").is_some());
+    h.get_by_label("撤销").click();
+    step_until(h, "the undo", |h| {
+        h.query_by_label_contains("已撤销版本 2，记为新版本 3")
+            .is_some()
+    });
+    step_until(h, "the reload after undo", |h| {
+        h.query_by_label_contains("数据已更新到版本 3").is_some()
+    });
+    assert_eq!(
+        h.state().selected_code(),
+        None,
+        "the undone pole is gone from the card"
+    );
+}

@@ -141,7 +141,206 @@ pub struct Strings {
     pub apply: &'static str,
     /// Shown after Ctrl+C on the card.
     pub card_copied: &'static str,
+    /// The supervisor screen.
+    pub sup: &'static SupervisorStrings,
 }
+
+/// The supervisor screen's words in one language.
+#[derive(Debug)]
+pub struct SupervisorStrings {
+    /// Window title.
+    pub title: &'static str,
+    /// Status bar button.
+    pub open: &'static str,
+    /// Shown while a job runs.
+    pub working: &'static str,
+    /// First time: set a password.
+    pub first_time: &'static str,
+    /// New password label.
+    pub new_password: &'static str,
+    /// Repeat label.
+    pub again: &'static str,
+    /// Set button.
+    pub set_password: &'static str,
+    /// The two entries differ.
+    pub passwords_differ: &'static str,
+    /// Password label.
+    pub password: &'static str,
+    /// Unlock button.
+    pub unlock: &'static str,
+    /// Tab: import.
+    pub import_tab: &'static str,
+    /// Tab: versions.
+    pub history_tab: &'static str,
+    /// File label.
+    pub file: &'static str,
+    /// File hint.
+    pub file_hint: &'static str,
+    /// Encoding label.
+    pub encoding: &'static str,
+    /// Automatic encoding.
+    pub auto: &'static str,
+    /// Datum label.
+    pub datum: &'static str,
+    /// Column mapping label.
+    pub mapping: &'static str,
+    /// Audit note label.
+    pub note: &'static str,
+    /// Replace mode.
+    pub replace_streets: &'static str,
+    /// Partial apply.
+    pub allow_partial: &'static str,
+    /// Dry run button.
+    pub check: &'static str,
+    /// Apply button.
+    pub apply: &'static str,
+    /// Why Apply is disabled.
+    pub apply_needs_check: &'static str,
+    /// Cancel button.
+    pub cancel: &'static str,
+    /// Counts: placeholders {rows} {added} {changed} {unchanged} {removed} {rejected} {warnings}.
+    pub summary: &'static str,
+    /// Format label.
+    pub detected_format: &'static str,
+    /// Delimiter label.
+    pub delimiter: &'static str,
+    /// Changes list.
+    pub changes: &'static str,
+    /// Errors list.
+    pub rejected: &'static str,
+    /// Warnings list.
+    pub warnings: &'static str,
+    /// Filter hint.
+    pub filter_hint: &'static str,
+    /// Sort toggle.
+    pub sort_by_code: &'static str,
+    /// Added.
+    pub op_add: &'static str,
+    /// Changed.
+    pub op_change: &'static str,
+    /// Removed.
+    pub op_remove: &'static str,
+    /// Applied: {v} version.
+    pub applied: &'static str,
+    /// Nothing written.
+    pub not_applied: &'static str,
+    /// Undone: {u} undone version, {v} new version.
+    pub undone: &'static str,
+    /// Refresh button.
+    pub refresh: &'static str,
+    /// Undo button.
+    pub undo: &'static str,
+    /// Column.
+    pub version: &'static str,
+    /// Column.
+    pub when: &'static str,
+    /// Column.
+    pub who: &'static str,
+    /// Column.
+    pub source: &'static str,
+    /// Column.
+    pub counts: &'static str,
+}
+
+/// Supervisor screen, Simplified Chinese.
+pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
+    title: "值班长 · 数据导入与版本",
+    open: "值班长",
+    working: "正在处理…",
+    first_time: "首次使用值班长模式，请设置值班长密码（至少 6 个字符）。",
+    new_password: "新密码",
+    again: "再输入一次",
+    set_password: "设置密码",
+    passwords_differ: "两次输入的密码不一致",
+    password: "值班长密码",
+    unlock: "进入值班长模式",
+    import_tab: "导入",
+    history_tab: "版本历史",
+    file: "文件",
+    file_hint: "CSV 或 GeoJSON 文件的完整路径",
+    encoding: "编码",
+    auto: "自动识别",
+    datum: "坐标系",
+    mapping: "列映射",
+    note: "备注",
+    replace_streets: "替换文件中的街路（删除文件未列出的灯杆）",
+    allow_partial: "有错误行时导入其余正确的行",
+    check: "检查（不写入）",
+    apply: "应用",
+    apply_needs_check: "先检查当前文件和设置；有错误时需勾选“导入其余正确的行”",
+    cancel: "取消",
+    summary: "共 {rows} 行：新增 {added}，修改 {changed}，不变 {unchanged}，删除 {removed}，错误 {rejected}，警告 {warnings}",
+    detected_format: "格式",
+    delimiter: "分隔符",
+    changes: "变更",
+    rejected: "错误",
+    warnings: "警告",
+    filter_hint: "筛选",
+    sort_by_code: "按编码排序",
+    op_add: "新增",
+    op_change: "修改",
+    op_remove: "删除",
+    applied: "已应用，数据版本 {v}；各工作站将自动更新",
+    not_applied: "未写入任何内容",
+    undone: "已撤销版本 {u}，记为新版本 {v}",
+    refresh: "刷新",
+    undo: "撤销",
+    version: "版本",
+    when: "时间",
+    who: "操作人",
+    source: "来源",
+    counts: "增/改/删",
+};
+
+/// Supervisor screen, English.
+pub const SUP_EN: SupervisorStrings = SupervisorStrings {
+    title: "Supervisor · import and versions",
+    open: "Supervisor",
+    working: "Working…",
+    first_time: "First use of supervisor mode: set the supervisor password (at least 6 characters).",
+    new_password: "New password",
+    again: "Again",
+    set_password: "Set password",
+    passwords_differ: "The two passwords differ",
+    password: "Supervisor password",
+    unlock: "Enter supervisor mode",
+    import_tab: "Import",
+    history_tab: "Versions",
+    file: "File",
+    file_hint: "Full path of a CSV or GeoJSON file",
+    encoding: "Encoding",
+    auto: "detect",
+    datum: "Datum",
+    mapping: "Column mapping",
+    note: "Note",
+    replace_streets: "Replace the file's streets (remove poles the file does not list)",
+    allow_partial: "Apply the good rows when some rows are bad",
+    check: "Check (writes nothing)",
+    apply: "Apply",
+    apply_needs_check: "Check the current file and settings first; with errors, tick “apply the good rows”",
+    cancel: "Cancel",
+    summary: "{rows} rows: {added} added, {changed} changed, {unchanged} unchanged, {removed} removed, {rejected} errors, {warnings} warnings",
+    detected_format: "Format",
+    delimiter: "Delimiter",
+    changes: "Changes",
+    rejected: "Errors",
+    warnings: "Warnings",
+    filter_hint: "Filter",
+    sort_by_code: "Sort by code",
+    op_add: "add",
+    op_change: "change",
+    op_remove: "remove",
+    applied: "Applied as data version {v}; windows pick it up by themselves",
+    not_applied: "Nothing was written",
+    undone: "Undid version {u} as new version {v}",
+    refresh: "Refresh",
+    undo: "Undo",
+    version: "Version",
+    when: "When",
+    who: "Who",
+    source: "Source",
+    counts: "Added/changed/removed",
+};
 
 /// Simplified Chinese.
 pub const ZH: Strings = Strings {
@@ -223,6 +422,7 @@ pub const ZH: Strings = Strings {
     package_folder_hint: "例如 \\\\server\\lamppost 或 /mnt/share",
     apply: "应用",
     card_copied: "已复制编码、地址和坐标",
+    sup: &SUP_ZH,
 };
 
 /// English.
@@ -305,6 +505,7 @@ pub const EN: Strings = Strings {
     package_folder_hint: "e.g. \\\\server\\lamppost or /mnt/share",
     apply: "Apply",
     card_copied: "Copied code, address and coordinates",
+    sup: &SUP_EN,
 };
 
 /// The strings for a language.

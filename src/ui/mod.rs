@@ -9,6 +9,7 @@ pub mod calls;
 pub mod fonts;
 pub mod i18n;
 pub mod map;
+pub mod supervisor;
 pub mod theme;
 
 use std::path::PathBuf;
@@ -139,6 +140,8 @@ pub struct App {
     data_warning: Option<String>,
     /// The settings window is open.
     settings_open: bool,
+    /// Supervisor mode, while its window is open.
+    supervisor: Option<supervisor::Supervisor>,
     /// The code box's id, to tell whether the keyboard is in it.
     code_box: Option<egui::Id>,
     /// Select the code box's text in the next frame (after a confirm: the next call's first
@@ -239,6 +242,7 @@ impl App {
             offer: None,
             data_warning: None,
             settings_open: false,
+            supervisor: None,
             code_box: None,
             select_query: false,
             startup_probe,
@@ -881,6 +885,12 @@ impl App {
             if ui.button(t.settings).clicked() {
                 self.settings_open = !self.settings_open;
             }
+            if let Some(db) = &self.db_path
+                && ui.button(t.sup.open).clicked()
+                && self.supervisor.is_none()
+            {
+                self.supervisor = Some(supervisor::Supervisor::new(db.clone(), ui.ctx()));
+            }
             if ui.button(t.language).clicked() {
                 self.settings.lang = match self.settings.lang {
                     Lang::Zh => Lang::En,
@@ -1072,6 +1082,16 @@ impl eframe::App for App {
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         if self.settings_open {
             self.settings_window(&ui.ctx().clone());
+        }
+        if let Some(sup) = &mut self.supervisor
+            && !sup.show(
+                &ui.ctx().clone(),
+                t,
+                self.settings.lang,
+                &self.settings.operator,
+            )
+        {
+            self.supervisor = None;
         }
         let index = self.index();
         if self.settings.show_calls {
