@@ -1299,6 +1299,13 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
     }
     let path = store.path().to_owned();
     let sql = |e| ImportError::Store(classify(&path, e));
+    // A big import touches many pages: with SQLite's default 2 MB cache the transaction spills
+    // pages to the WAL half-way and re-reads them. 256 MB (a limit, not an allocation) keeps a
+    // million-row import in memory until the commit.
+    store
+        .conn_mut()
+        .pragma_update(None, "cache_size", -262_144)
+        .map_err(sql)?;
     let tx = store
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
