@@ -47,6 +47,8 @@ pub struct PoleLayer<'a> {
     pub estimated_word: &'static str,
     /// The basemap's datum.
     pub datum: MapDatum,
+    /// Poles an import under review would move: where they are, where they would be.
+    pub moves: &'a [(LatLon, LatLon)],
 }
 
 impl PoleLayer<'_> {
@@ -95,6 +97,17 @@ impl Plugin for PoleLayer<'_> {
                 };
                 painter.circle_filled(self.screen(projector, at), theme::POLE_DOT, colour);
             }
+        }
+
+        // An import under review: old position (hollow), the move, new position (filled).
+        for &(old, new) in self.moves {
+            let (a, b) = (self.screen(projector, old), self.screen(projector, new));
+            if !rect.expand(20.0).contains(a) && !rect.expand(20.0).contains(b) {
+                continue;
+            }
+            painter.circle_stroke(a, theme::NEIGHBOUR_DOT + 1.0, Stroke::new(2.0, pal.warning));
+            painter.arrow(a, b - a, Stroke::new(2.0, pal.warning));
+            painter.circle_filled(b, theme::NEIGHBOUR_DOT + 1.0, pal.warning);
         }
 
         let Some(sel) = self.selected else { return };

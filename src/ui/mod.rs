@@ -71,6 +71,9 @@ impl Default for Settings {
 
 const SETTINGS_KEY: &str = "lamppost-settings";
 
+/// Most moved poles of an import under review drawn on the map.
+const MAX_MOVES_DRAWN: usize = 5000;
+
 /// How often the window checks whether the database changed or a package arrived.
 const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -142,6 +145,10 @@ pub struct App {
     settings_open: bool,
     /// Supervisor mode, while its window is open.
     supervisor: Option<supervisor::Supervisor>,
+    /// Poles the import under review moves (old, new), for the map.
+    moves: Vec<(crate::geo::LatLon, crate::geo::LatLon)>,
+    /// The report generation `moves` was made for.
+    moves_for: Option<u64>,
     /// The code box's id, to tell whether the keyboard is in it.
     code_box: Option<egui::Id>,
     /// Select the code box's text in the next frame (after a confirm: the next call's first
@@ -243,6 +250,8 @@ impl App {
             data_warning: None,
             settings_open: false,
             supervisor: None,
+            moves: Vec::new(),
+            moves_for: None,
             code_box: None,
             select_query: false,
             startup_probe,
@@ -293,6 +302,12 @@ impl App {
     #[must_use]
     pub fn call_pending(&self) -> bool {
         self.calls.has_pending()
+    }
+
+    /// How many poles the import under review would move, as drawn on the map.
+    #[must_use]
+    pub fn moves_drawn(&self) -> usize {
+        self.moves.len()
     }
 
     /// The operator name in the settings.
@@ -974,8 +989,41 @@ impl App {
         credits.join(" | ")
     }
 
+    /// The moves of the import under review, resolved against the current data (once per
+    /// report, not per frame).
+    fn refresh_moves(&mut self, index: &SearchIndex) {
+        let key = self
+            .supervisor
+            .as_ref()
+            .and_then(|s| s.report().map(|_| s.report_generation()));
+        if key == self.moves_for {
+            return;
+        }
+        self.moves_for = key;
+        self.moves.clear();
+        let Some(r) = self
+            .supervisor
+            .as_ref()
+            .and_then(supervisor::Supervisor::report)
+        else {
+            return;
+        };
+        for m in supervisor::moved_poles(r, MAX_MOVES_DRAWN) {
+            let old = index.lookup(&m.code).and_then(|id| index.pole(id).point());
+            let Some(old) = old else { continue };
+            let new = crate::geo::LatLon::new(
+                m.lat_deg.unwrap_or(old.lat_deg),
+                m.lon_deg.unwrap_or(old.lon_deg),
+            );
+            if new.is_valid() {
+                self.moves.push((old, new));
+            }
+        }
+    }
+
     fn map_view(&mut self, ui: &mut Ui, index: &SearchIndex) {
         let t = strings(self.settings.lang);
+        self.refresh_moves(index);
         let layer = map::PoleLayer {
             index,
             selected: self.selected,
@@ -983,6 +1031,7 @@ impl App {
             palette: theme::palette(self.settings.dark),
             estimated_word: t.estimated,
             datum: self.datum,
+            moves: &self.moves,
         };
         let datum = self.datum;
         let home = index

@@ -98,6 +98,42 @@ pub struct Supervisor {
     lines_for: Option<(u64, Show, String, bool, Lang)>,
 }
 
+/// A pole whose position the report under review changes: its code and the new latitude and
+/// longitude where the file gives them (the other one stays as stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moved {
+    /// The code.
+    pub code: String,
+    /// New latitude, if it changes.
+    pub lat_deg: Option<f64>,
+    /// New longitude, if it changes.
+    pub lon_deg: Option<f64>,
+}
+
+/// The poles of a report that move (at most a few thousand are drawn).
+#[must_use]
+pub fn moved_poles(r: &Report, limit: usize) -> Vec<Moved> {
+    r.changes
+        .iter()
+        .filter(|c| c.op == "change")
+        .filter_map(|c| {
+            let get = |f: &str| {
+                c.fields
+                    .iter()
+                    .find(|x| x.field == f)
+                    .and_then(|x| x.after.trim().parse::<f64>().ok())
+            };
+            let (lat_deg, lon_deg) = (get("lat_deg"), get("lon_deg"));
+            (lat_deg.is_some() || lon_deg.is_some()).then(|| Moved {
+                code: c.code.clone(),
+                lat_deg,
+                lon_deg,
+            })
+        })
+        .take(limit)
+        .collect()
+}
+
 impl Supervisor {
     /// Opens supervisor mode on the database at `db`; asks it (on a worker) whether a
     /// password is set.
@@ -136,6 +172,18 @@ impl Supervisor {
             }
         });
         s
+    }
+
+    /// The report under review, if any.
+    #[must_use]
+    pub fn report(&self) -> Option<&Report> {
+        self.report.as_ref().filter(|r| r.dry_run)
+    }
+
+    /// Bumped whenever the report changes.
+    #[must_use]
+    pub fn report_generation(&self) -> u64 {
+        self.report_gen
     }
 
     /// True once the password was given.
