@@ -375,97 +375,66 @@ fn with_a_supervisor_password_a_package_install_needs_it() {
             .status
             .success()
     );
-    let o = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["password", "set"])
-        .env("LAMPPOST_NEW_SUPERVISOR_PASSWORD", "zhibanzhang")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    set_password(&db, "zhibanzhang");
 
+    let install = ["package", "install", "--force", pkg.to_str().unwrap()];
     // No password given, no terminal: refused with what to do.
-    let o = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["package", "install", "--force", pkg.to_str().unwrap()])
-        .env_remove("LAMPPOST_SUPERVISOR_PASSWORD")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = with_password(&db, None, &install);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("LAMPPOST_SUPERVISOR_PASSWORD"));
     // A wrong one is refused.
-    let o = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["package", "install", "--force", pkg.to_str().unwrap()])
-        .env("LAMPPOST_SUPERVISOR_PASSWORD", "guess")
-        .output()
-        .unwrap();
+    let o = with_password(&db, Some("guess"), &install);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("wrong supervisor password"));
     // The right one works.
-    let o = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["package", "install", "--force", pkg.to_str().unwrap()])
-        .env("LAMPPOST_SUPERVISOR_PASSWORD", "zhibanzhang")
-        .output()
-        .unwrap();
+    let o = with_password(&db, Some("zhibanzhang"), &install);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 #[test]
 fn with_a_supervisor_password_import_and_undo_need_it_but_a_dry_run_does_not() {
     let (dir, db) = demo();
-    let o = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["password", "set"])
-        .env("LAMPPOST_NEW_SUPERVISOR_PASSWORD", "zhibanzhang")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    set_password(&db, "zhibanzhang");
     let csv = dir.path().join("new.csv");
     std::fs::write(
         &csv,
         "编码,街路,杆号,纬度,经度\n9-99-0001,测试路,1,25.05,121.51\n",
     )
     .unwrap();
-    let dry = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["import", csv.to_str().unwrap(), "--dry-run", "--json"])
-        .env_remove("LAMPPOST_SUPERVISOR_PASSWORD")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let file = csv.to_str().unwrap();
+    let dry = with_password(&db, None, &["import", file, "--dry-run", "--json"]);
     assert_eq!(json(&dry)["added"], 1, "a dry run needs no password");
-    let refused = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["import", csv.to_str().unwrap()])
-        .env("LAMPPOST_SUPERVISOR_PASSWORD", "wrong")
-        .output()
-        .unwrap();
+    let refused = with_password(&db, Some("wrong"), &["import", file]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("wrong supervisor password"));
-    let applied = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["import", csv.to_str().unwrap(), "--json"])
-        .env("LAMPPOST_SUPERVISOR_PASSWORD", "zhibanzhang")
-        .output()
-        .unwrap();
+    let applied = with_password(&db, Some("zhibanzhang"), &["import", file, "--json"]);
     assert_eq!(json(&applied)["version"], 2);
-    let undo = bin()
+    let undo = with_password(&db, None, &["undo", "2"]);
+    assert_eq!(undo.status.code(), Some(2), "undo needs the password too");
+}
+
+/// Sets the supervisor password of the database at `db`.
+fn set_password(db: &Path, password: &str) {
+    let o = bin()
         .arg("--db")
-        .arg(&db)
-        .args(["undo", "2"])
-        .env_remove("LAMPPOST_SUPERVISOR_PASSWORD")
-        .stdin(std::process::Stdio::null())
+        .arg(db)
+        .args(["password", "set"])
+        .env("LAMPPOST_NEW_SUPERVISOR_PASSWORD", password)
         .output()
         .unwrap();
-    assert_eq!(undo.status.code(), Some(2), "undo needs the password too");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Runs a command with the supervisor password in the environment, or with none and no
+/// terminal to ask on.
+fn with_password(db: &Path, password: Option<&str>, args: &[&str]) -> Output {
+    let mut c = bin();
+    c.arg("--db").arg(db).args(args);
+    match password {
+        Some(p) => c.env("LAMPPOST_SUPERVISOR_PASSWORD", p),
+        None => c
+            .env_remove("LAMPPOST_SUPERVISOR_PASSWORD")
+            .stdin(std::process::Stdio::null()),
+    };
+    c.output().unwrap()
 }

@@ -749,30 +749,7 @@ fn a_supervisor_sets_the_password_checks_applies_and_undoes_an_import() {
     )
     .unwrap();
     let h = &mut f.harness;
-    h.get_by_label("值班长").click();
-    step_until(h, "the password form", |h| {
-        h.query_by_label("设置密码").is_some()
-    });
-    h.get_by_label("新密码").click();
-    h.run();
-    h.get_by_label("新密码").type_text("zhibanzhang");
-    h.get_by_label("再输入一次").click();
-    h.run();
-    h.get_by_label("再输入一次").type_text("zhibanzhang");
-    h.run();
-    h.get_by_label("设置密码").click();
-    step_until(h, "supervisor mode", |h| {
-        h.query_by_label("版本历史").is_some()
-    });
-
-    h.get_by_label("文件").click();
-    h.run();
-    h.get_by_label("文件").type_text(csv.to_str().unwrap());
-    h.run();
-    h.get_by_label("检查（不写入）").click();
-    step_until(h, "the check", |h| {
-        h.query_by_label_contains("新增 2，修改 0").is_some()
-    });
+    supervisor_check(h, &csv, "新增 2，修改 0");
     assert!(
         h.query_by_label_contains("9-99-0001").is_some(),
         "the review lists the codes"
@@ -814,6 +791,16 @@ fn an_import_under_review_shows_the_poles_it_moves_on_the_map() {
     let csv = f.dir.path().join("moved.csv");
     std::fs::write(&csv, "编码,纬度,经度\n1-01-0002,25.0345,121.5112\n").unwrap();
     let h = &mut f.harness;
+    supervisor_check(h, &csv, "修改 1");
+    assert_eq!(h.state().moves_drawn(), 1, "the moved pole is drawn");
+    h.get_by_label("取消").click();
+    h.run();
+    assert_eq!(h.state().moves_drawn(), 0);
+}
+
+/// Opens supervisor mode, sets the password on first use, and checks `csv` (a dry run);
+/// returns once the review shows `expect`.
+fn supervisor_check(h: &mut Harness<'static, App>, csv: &std::path::Path, expect: &str) {
     h.get_by_label("值班长").click();
     step_until(h, "the password form", |h| {
         h.query_by_label("设置密码").is_some()
@@ -834,10 +821,6 @@ fn an_import_under_review_shows_the_poles_it_moves_on_the_map() {
     h.run();
     h.get_by_label("检查（不写入）").click();
     step_until(h, "the check", |h| {
-        h.query_by_label_contains("修改 1").is_some()
+        h.query_by_label_contains(expect).is_some()
     });
-    assert_eq!(h.state().moves_drawn(), 1, "the moved pole is drawn");
-    h.get_by_label("取消").click();
-    h.run();
-    assert_eq!(h.state().moves_drawn(), 0);
 }
