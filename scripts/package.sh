@@ -5,9 +5,11 @@
 #   linux-arm64  lamppost_VER_arm64.deb + lamppost-VER-linux-arm64.tar.gz
 # and dist/SHA256SUMS for everything in dist/.
 #
-#   scripts/package.sh [--deps] [--test] [windows|linux-amd64|linux-arm64 ...]   (default: all)
+#   scripts/package.sh [--deps] [--test] [--no-build] [windows|linux-amd64|linux-arm64 ...]
+#   (default: all three)
 #
 # --deps installs what the cross builds need (apt-get, rustup targets; root, idempotent).
+# --no-build packages the executables already built, without calling cargo.
 # --test runs the smoke tests on what was built: scripts/wine-smoke.sh for Windows (Wine, Xvfb),
 #        scripts/smoke-cli.sh under qemu-user for arm64, natively for amd64.
 # Times of each step go to stdout and to dist/TIMES.txt.
@@ -17,14 +19,16 @@ ROOT=$PWD
 
 DEPS=0
 TEST=0
+NOBUILD=0
 PLATFORMS=()
 for a in "$@"; do
     case "$a" in
         --deps) DEPS=1 ;;
         --test) TEST=1 ;;
+        --no-build) NOBUILD=1 ;;
         windows | linux-amd64 | linux-arm64) PLATFORMS+=("$a") ;;
         -h | --help)
-            sed -n '2,14p' "$0"
+            sed -n '2,17p' "$0"
             exit 0
             ;;
         *)
@@ -69,7 +73,7 @@ rust_target() {
 }
 
 deps() {
-    local pkgs=(zip dpkg-dev file)
+    local pkgs=(zip binutils)
     for p in "${PLATFORMS[@]}"; do
         case $p in
             windows)
@@ -83,6 +87,12 @@ deps() {
         esac
     done
     install_deps "${pkgs[@]}"
+    # Linux builds link against glibc 2.28 (UOS 20, Kylin V10, Debian 10) through zig, whatever
+    # this machine's glibc is: both come as PyPI wheels.
+    case " ${PLATFORMS[*]} " in
+        *linux*) command -v cargo-zigbuild >/dev/null && python3 -m ziglang version >/dev/null 2>&1 ||
+            python3 -m pip install -q --root-user-action=ignore cargo-zigbuild ziglang ;;
+    esac
     for p in "${PLATFORMS[@]}"; do
         case $p in
             windows) rust_target x86_64-pc-windows-gnu ;;
@@ -107,34 +117,30 @@ stage_folder() {
 
 # The crates compiled into the program for one target, with their licences.
 third_party() {
-    cargo metadata --locked --format-version 1 --filter-platform "$1" 2>/dev/null | python3 -c '
-import json, sys
-m = json.load(sys.stdin)
-pk = {p["id"]: p for p in m["packages"]}
-nodes = {n["id"]: n for n in m["resolve"]["nodes"]}
-root = m["resolve"]["root"]
-seen, todo = set(), [root]
-while todo:
-    i = todo.pop()
-    if i in seen:
-        continue
-    seen.add(i)
-    for d in nodes[i]["deps"]:
-        if any(k["kind"] in (None, "normal") for k in d["dep_kinds"]):
-            todo.append(d["pkg"])
-print("Lamppost is built from these Rust crates (name version: licence). Their licence texts are")
-print("in each crate'"'"'s source on crates.io; SQLite (in rusqlite'"'"'s libsqlite3-sys) is public domain.")
-print("Lamppost 使用了以下 Rust 组件（名称 版本：许可证）。")
-print()
-for p in sorted((pk[i] for i in seen if i != root), key=lambda p: (p["name"], p["version"])):
-    print(f"{p[\"name\"]} {p[\"version\"]}: {p.get(\"license\") or p.get(\"license_file\") or \"see source\"}")
-'
+    cargo metadata --locked --format-version 1 --filter-platform "$1" | python3 scripts/third_party.py
 }
 
 build() {
     local target=$1
     shift
+    [ $NOBUILD = 0 ] || return 0
     cargo build --locked --profile "$PROFILE" --target "$target" "$@"
+}
+
+# The oldest glibc the Linux packages run on: UOS 20 and Kylin V10 have 2.28.
+GLIBC_FLOOR=2.28
+
+# Linux: with cargo-zigbuild, link against glibc $GLIBC_FLOOR; without it, against this machine's
+# glibc (Debian 12: 2.36, too new for UOS 20 and Kylin V10), with a warning.
+build_linux() {
+    local target=$1
+    [ $NOBUILD = 0 ] || return 0
+    if command -v cargo-zigbuild >/dev/null; then
+        cargo zigbuild --locked --profile "$PROFILE" --target "$target.$GLIBC_FLOOR"
+    else
+        echo "warning: no cargo-zigbuild (scripts/package.sh --deps): the package needs this machine's glibc" >&2
+        build "$target"
+    fi
 }
 
 package_windows() {
@@ -176,8 +182,8 @@ make_deb() {
     } >"$root/usr/share/doc/lamppost/copyright"
     # The newest glibc symbol version the program needs: the real floor for libc6.
     local glibc
-    glibc=$(objdump -T "$folder/$exe_name" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' |
-        sort -V | tail -1)
+    glibc=$(readelf -W --dyn-syms "$folder/$exe_name" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' |
+        sort -V | tail -1) || true
     [ -n "$glibc" ] || glibc=2.17
     local size
     size=$(du -sk "$root" | cut -f1)
@@ -205,7 +211,7 @@ EOF
 
 package_linux() {
     local arch=$1 t=$2 tarch=$3
-    step "build linux-$arch (cargo --profile dist)" build "$t"
+    step "build linux-$arch (cargo --profile dist)" build_linux "$t"
     local exe=$TARGET_DIR/$t/$PROFILE/lamppost
     local name=lamppost-$VERSION-linux-$tarch
     local stage=$DIST/stage/$name
