@@ -23,11 +23,11 @@ fn main() {
     }
 }
 
-fn windows_resources() -> Result<(), String> {
-    let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
-    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
+fn windows_resources() -> Result<(), Box<dyn std::error::Error>> {
+    let out = PathBuf::from(env::var("OUT_DIR")?);
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
     let icon = manifest.join("assets/icon/lamppost.ico");
-    let version = env::var("CARGO_PKG_VERSION").map_err(|e| e.to_string())?;
+    let version = env::var("CARGO_PKG_VERSION")?;
     let mut nums: Vec<u16> = version
         .split(['.', '-', '+'])
         .take(3)
@@ -77,7 +77,7 @@ fn windows_resources() -> Result<(), String> {
     let _ = writeln!(rc, "END");
 
     let rc_path = out.join("lamppost.rc");
-    std::fs::write(&rc_path, rc).map_err(|e| e.to_string())?;
+    std::fs::write(&rc_path, rc)?;
     let obj = out.join("lamppost-resources.o");
     let windres = env::var("WINDRES").unwrap_or_else(|_| {
         if cfg!(windows) {
@@ -98,7 +98,7 @@ fn windows_resources() -> Result<(), String> {
         .status()
         .map_err(|e| format!("cannot run {windres}: {e}"))?;
     if !status.success() {
-        return Err(format!("{windres} failed: {status}"));
+        return Err(format!("{windres} failed: {status}").into());
     }
     println!("cargo:rustc-link-arg-bins={}", obj.display());
     Ok(())

@@ -65,6 +65,14 @@ before=$(cd "$APP" && find . | sort | md5sum)
 x86_64-w64-mingw32-gcc -shared -O2 -s -o "$APP/bcryptprimitives.dll" scripts/wine/bcryptprimitives.c -ladvapi32
 EXE="$APP/lamppost.exe"
 
+echo "== lamppost.exe =="
+sub=$(x86_64-w64-mingw32-objdump -p "$EXE" | grep Subsystem || true)
+if grep -q '(Windows GUI)' <<<"$sub"; then ok "GUI subsystem: no console window"; else bad "not a GUI-subsystem exe"; fi
+res=$(x86_64-w64-mingw32-windres -i "$EXE" -O rc 2>/dev/null | grep -aE 'RT_GROUP_ICON|VERSIONINFO|"ProductName"' || true)
+if grep -q RT_GROUP_ICON <<<"$res" && grep -q VERSIONINFO <<<"$res" && grep -q ProductName <<<"$res"
+then ok "version information (zh-CN) and icon resource"; else bad "no version information in the exe"; fi
+if [ -e "$PKG/bcryptprimitives.dll" ]; then bad "the Wine shim is in the package"; else ok "the package has no Wine shim"; fi
+
 echo "== Windows CLI under Wine =="
 SMOKE_WINPATH=1 SMOKE_WORK="$WINEPREFIX/drive_c" scripts/smoke-cli.sh "$EXE" wine || FAIL=$((FAIL + 1))
 
