@@ -21,7 +21,12 @@ ROOT=$PWD
 EXE=$1
 shift
 RUNNER=("$@")
-WORK=${SMOKE_WORK:-$(mktemp -d)}
+if [ -n "${SMOKE_WORK:-}" ]; then
+    WORK=$SMOKE_WORK
+else
+    WORK=$(mktemp -d)
+    trap 'rm -rf "$WORK"' EXIT
+fi
 WINPATH=${SMOKE_WINPATH:-0}
 TD=${CARGO_TARGET_DIR:-$ROOT/target}
 REF=${SMOKE_REF:-$TD/debug/lamppost}
@@ -135,6 +140,20 @@ if grep -qE '^  import ' "$WORK/out"; then
     fi
 else
     echo "  skip  import --dry-run: this build has no import subcommand"
+fi
+
+# Linux: with no --db, the database goes to the per-user data folder (Wine: wine-smoke.sh).
+if [ "$WINPATH" != 1 ]; then
+    mkdir -p "$WORK/home"
+    set +e
+    HOME="$WORK/home" XDG_DATA_HOME='' "${RUNNER[@]}" "$EXE" lookup 2450034 >"$WORK/out" 2>"$WORK/err" </dev/null
+    st=$?
+    set -e
+    if [ "$st" = 0 ] && [ -s "$WORK/home/.local/share/lamppost/lamppost.sqlite" ]; then
+        ok "first lookup created ~/.local/share/lamppost/lamppost.sqlite"
+    else
+        bad "default database (exit $st): $(head -c 300 "$WORK/err")"
+    fi
 fi
 
 echo "smoke: $PASS passed, $FAIL failed"
