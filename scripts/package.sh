@@ -91,7 +91,8 @@ deps() {
     # this machine's glibc is: both come as PyPI wheels.
     case " ${PLATFORMS[*]} " in
         *linux*) command -v cargo-zigbuild >/dev/null && python3 -m ziglang version >/dev/null 2>&1 ||
-            python3 -m pip install -q --root-user-action=ignore cargo-zigbuild ziglang ;;
+            python3 -m pip install -q --root-user-action=ignore cargo-zigbuild ziglang ||
+            echo "warning: cannot install cargo-zigbuild; the Linux packages will need this machine's glibc" >&2 ;;
     esac
     for p in "${PLATFORMS[@]}"; do
         case $p in
