@@ -1,5 +1,9 @@
 //! `lamppost`: the call-taker window by default, and the command line.
 
+// On Windows the GUI must not open a console window beside it; subcommands started from a
+// terminal attach to that terminal instead (`attach_parent_console`).
+#![cfg_attr(all(windows, feature = "gui"), windows_subsystem = "windows")]
+
 mod cli;
 
 use std::process::ExitCode;
@@ -8,6 +12,8 @@ use clap::Parser as _;
 
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
+    #[cfg(all(windows, feature = "gui"))]
+    attach_parent_console();
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(command) => cli::run(args.db.as_deref(), args.calls.as_deref(), command),
@@ -59,4 +65,27 @@ fn open_window(
     );
     cli::Cli::command().print_help()?;
     Ok(ExitCode::from(2))
+}
+
+/// A Windows GUI-subsystem program starts with no console: started from `cmd` or PowerShell, its
+/// subcommands (and `--help`, and errors) would print nothing. When the standard output is not
+/// already redirected (a pipe or a file, which works as it is), attach to the console of the
+/// parent process, if it has one; double-clicked from the Explorer there is none and nothing
+/// changes.
+///
+/// `unsafe` because these are raw Win32 calls (windows-sys). Both take plain integers and no
+/// pointers; this is the only unsafe code in the project (`unsafe_code = "deny"` in Cargo.toml).
+#[cfg(all(windows, feature = "gui"))]
+#[allow(unsafe_code)]
+fn attach_parent_console() {
+    use windows_sys::Win32::System::Console::{
+        ATTACH_PARENT_PROCESS, AttachConsole, GetStdHandle, STD_OUTPUT_HANDLE,
+    };
+    // SAFETY: GetStdHandle takes a constant and returns a handle value (or null); AttachConsole
+    // takes a constant process id. Neither reads or writes memory of ours.
+    unsafe {
+        if GetStdHandle(STD_OUTPUT_HANDLE).is_null() {
+            AttachConsole(ATTACH_PARENT_PROCESS);
+        }
+    }
 }

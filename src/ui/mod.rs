@@ -1209,7 +1209,8 @@ pub fn run(options: Options) -> eframe::Result<()> {
         viewport: egui::ViewportBuilder::default()
             .with_title("灯杆报警定位 · Lamppost")
             .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([900.0, 600.0]),
+            .with_min_inner_size([900.0, 600.0])
+            .with_icon(window_icon()),
         ..Default::default()
     };
     eframe::run_native(
@@ -1217,6 +1218,14 @@ pub fn run(options: Options) -> eframe::Result<()> {
         native,
         Box::new(move |cc| Ok(Box::new(App::new(cc, options)))),
     )
+}
+
+/// The window's icon (title bar, task bar), built into the binary so it never goes missing.
+fn window_icon() -> Arc<egui::IconData> {
+    let png = include_bytes!("../../assets/icon/lamppost.png");
+    // An undecodable PNG would only cost the icon, not the window.
+    let icon = eframe::icon_data::from_png_bytes(png).unwrap_or_default();
+    Arc::new(icon)
 }
 
 /// Opens the basemap layers: the bundled world overview under the city basemap (`city`, an
