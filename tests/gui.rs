@@ -490,6 +490,7 @@ fn operator_language_and_layers_persist_between_runs() {
     let h = launch(options, Some(storage));
     assert_eq!(h.state().operator(), "王五");
     assert_eq!(h.state().lang(), Lang::En);
+    assert!(!h.state().settings().show_poles, "the pole layer stays off");
     assert!(h.query_by_label("Pole code").is_some());
 }
 

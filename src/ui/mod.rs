@@ -135,6 +135,8 @@ pub struct App {
     /// The index the selection and results refer to; replaced (and the selection found again
     /// by code) once per frame when new data was swapped in.
     pinned: Option<Arc<SearchIndex>>,
+    /// The credits for the pinned index and the basemap.
+    credits_text: String,
     /// What changed in the data (shown in the status bar).
     data_note: Option<String>,
     /// A newer data package waiting for the call-taker's "install".
@@ -246,6 +248,7 @@ impl App {
             watcher: None,
             pinned: None,
             data_note: None,
+            credits_text: String::new(),
             offer: None,
             data_warning: None,
             settings_open: false,
@@ -308,6 +311,12 @@ impl App {
     #[must_use]
     pub fn moves_drawn(&self) -> usize {
         self.moves.len()
+    }
+
+    /// The preferences kept between runs.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The operator name in the settings.
@@ -407,6 +416,7 @@ impl App {
         {
             return;
         }
+        self.credits_text = self.credits(&latest);
         let old = self.pinned.replace(Arc::clone(&latest));
         let code = old
             .as_ref()
@@ -975,6 +985,7 @@ impl App {
     }
 
     /// The data's and the basemap's credits, each once (they often name the same source).
+    /// Made when an index is pinned, not every frame.
     fn credits(&self, index: &SearchIndex) -> String {
         let mut credits: Vec<String> = vec![index.info().attribution.clone()];
         if let Some(t) = &self.tiles {
@@ -1039,7 +1050,7 @@ impl App {
             .iter()
             .find_map(|s| s.anchor)
             .map_or(walkers::lat_lon(0.0, 0.0), |a| datum.to_map(a));
-        let credits = self.credits(index);
+        let credits = self.credits_text.as_str();
         let has_selection = self.selected.is_some();
         let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
         let shown = Map::new(tiles, &mut self.map, home)
@@ -1054,7 +1065,7 @@ impl App {
                     t.metres,
                     t.kilometres,
                 );
-                map::attribution(ui, rect, &credits);
+                map::attribution(ui, rect, credits);
                 if let Some(action) = map::controls(ui, rect, t, has_selection) {
                     return Some(action);
                 }
