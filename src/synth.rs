@@ -194,6 +194,45 @@ impl Synth {
     pub fn pole_count(&self) -> usize {
         self.poles_per_street.iter().map(|&n| n as usize).sum()
     }
+
+    /// Writes every pole as the canonical CSV (what `lamppost import` reads with no mapping);
+    /// with `changed_every = Some(k)`, every k-th pole has the status `damaged` instead.
+    pub fn write_canonical_csv(
+        &self,
+        mut w: impl std::io::Write,
+        changed_every: Option<usize>,
+    ) -> std::io::Result<()> {
+        writeln!(w, "{}", crate::model::CANONICAL_HEADER.join(","))?;
+        let mut i = 0usize;
+        let mut result = Ok(());
+        self.for_each_pole(|p| {
+            if result.is_err() {
+                return;
+            }
+            let (lat, lon) = p.surveyed.map_or((String::new(), String::new()), |s| {
+                (s.lat_deg.to_string(), s.lon_deg.to_string())
+            });
+            let status = if changed_every.is_some_and(|k| i.is_multiple_of(k)) {
+                "damaged"
+            } else {
+                p.status.as_str()
+            };
+            result = writeln!(
+                w,
+                "{},{},{},{},{},{lat},{lon},{},{},{},,{status},",
+                p.code,
+                p.street_code,
+                p.street,
+                p.pole_no.unwrap_or(0),
+                p.side.map_or("", Side::zh),
+                p.address,
+                p.landmark,
+                p.cross_street,
+            );
+            i += 1;
+        });
+        result
+    }
 }
 
 /// The 4-digit street code of street `i`: district digit and 3-digit street number.

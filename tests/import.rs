@@ -706,3 +706,104 @@ fn a_process_killed_inside_the_apply_leaves_the_old_version_intact() {
         }
     }
 }
+
+fn lib_import(
+    db: &Path,
+    file: &Path,
+    control: &std::sync::Arc<lamppost::import::ImportControl>,
+    save_mapping: Option<&str>,
+) -> Result<lamppost::import::Report, lamppost::import::ImportError> {
+    let mut store = lamppost::store::Store::open(db, lamppost::store::Access::ReadWrite).unwrap();
+    let opts = lamppost::import::Options {
+        applied_by: "test".into(),
+        save_mapping: save_mapping.map(str::to_owned),
+        control: Some(std::sync::Arc::clone(control)),
+        ..lamppost::import::Options::default()
+    };
+    lamppost::import::import_path(&mut store, file, &opts)
+}
+
+#[test]
+fn progress_reaches_done_with_every_byte_and_every_row_counted() {
+    use lamppost::import::{ImportControl, Stage};
+    let (d, db) = demo();
+    let file = big_file(d.path(), 10_000);
+    let control = std::sync::Arc::new(ImportControl::new());
+    let r = lib_import(&db, &file, &control, None).unwrap();
+    assert!(r.applied);
+    let p = control.progress();
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert_eq!(p.stage, Stage::Done);
+    assert_eq!((p.bytes_done, p.bytes_total), (size, size));
+    assert_eq!(p.rows, 10_000);
+    assert!((p.fraction() - 1.0).abs() < f32::EPSILON);
+}
+
+#[test]
+fn the_progress_fraction_seen_from_another_thread_only_grows_and_stays_within_zero_and_one() {
+    use lamppost::import::{ImportControl, Stage};
+    let (d, db) = demo();
+    let file = big_file(d.path(), 20_000);
+    let control = std::sync::Arc::new(ImportControl::new());
+    let seen = std::thread::scope(|s| {
+        let watcher = s.spawn(|| {
+            let mut seen = Vec::new();
+            loop {
+                let p = control.progress();
+                seen.push(p);
+                if p.stage == Stage::Done {
+                    return seen;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        });
+        lib_import(&db, &file, &control, None).unwrap();
+        watcher.join().unwrap()
+    });
+    let mut last = 0.0f32;
+    for p in &seen {
+        let f = p.fraction();
+        assert!((0.0..=1.0).contains(&f), "{p:?}");
+        assert!(f >= last, "{f} after {last}: {p:?}");
+        assert!(p.bytes_done <= p.bytes_total || p.bytes_total == 0, "{p:?}");
+        last = f;
+    }
+    assert!(
+        seen.iter().any(|p| p.stage == Stage::Reading),
+        "the watcher never saw the reading pass"
+    );
+}
+
+#[test]
+fn an_import_cancelled_before_it_starts_or_from_another_thread_writes_nothing() {
+    use lamppost::import::{ImportControl, ImportError, Stage};
+    let (d, db) = demo();
+    let file = big_file(d.path(), 20_000);
+    let before = db_hash(&db);
+
+    let control = std::sync::Arc::new(ImportControl::new());
+    control.cancel();
+    let r = lib_import(&db, &file, &control, Some("cancelled"));
+    assert!(matches!(r, Err(ImportError::Cancelled)), "{r:?}");
+    assert_eq!(db_hash(&db), before);
+
+    // Cancelled while the rows stream by (or, on a very fast machine, just after).
+    let control = std::sync::Arc::new(ImportControl::new());
+    let r = std::thread::scope(|s| {
+        s.spawn(|| {
+            loop {
+                let p = control.progress();
+                if p.rows >= 4096 || !matches!(p.stage, Stage::Starting | Stage::Detecting) {
+                    control.cancel();
+                    return;
+                }
+                std::thread::yield_now();
+            }
+        });
+        lib_import(&db, &file, &control, Some("cancelled"))
+    });
+    assert!(matches!(r, Err(ImportError::Cancelled)), "{r:?}");
+    assert!(r.unwrap_err().to_string().contains("cancelled"));
+    assert_eq!(db_hash(&db), before);
+    assert_eq!(data_version(&db), 1);
+}

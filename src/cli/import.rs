@@ -121,6 +121,7 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
         note: a.note,
         applied_by: operator(),
         source_name: None,
+        control: None,
     };
     let report = import::import_path(&mut store, &a.file, &opts)?;
     if let Some(out) = &a.report {

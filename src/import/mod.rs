@@ -14,6 +14,7 @@
 pub mod datum;
 pub mod history;
 pub mod mapping;
+pub mod progress;
 pub mod read;
 
 use std::path::Path;
@@ -30,6 +31,7 @@ use crate::store::{Store, StoreError, classify};
 pub use datum::Crs;
 pub use history::{UndoReport, VersionInfo, undo, versions};
 pub use mapping::{Field, MapSpec, Mapping, SavedMapping, parse_map_specs};
+pub use progress::{ImportControl, Progress, Stage};
 pub use read::{Detected, Format, Input};
 
 /// Longest text accepted in a field (characters); real addresses are under 100.
@@ -125,6 +127,9 @@ pub enum ImportError {
         /// A few of them.
         examples: String,
     },
+    /// The watcher cancelled the import (see [`ImportControl::cancel`]); it was rolled back.
+    #[error("导入已取消，未写入任何内容 / the import was cancelled; nothing was written")]
+    Cancelled,
 }
 
 /// How to import.
@@ -152,6 +157,8 @@ pub struct Options {
     pub applied_by: String,
     /// The source name recorded; default: the file name.
     pub source_name: Option<String>,
+    /// Progress counters and a cancel flag shared with a watcher (the window); `None` for none.
+    pub control: Option<std::sync::Arc<ImportControl>>,
 }
 
 /// One field that changes.
@@ -533,6 +540,9 @@ struct Planner<'t, 'c> {
     file_streets: HashSet<String>,
     fatal: bool,
     failure: Option<rusqlite::Error>,
+    control: Option<&'t ImportControl>,
+    /// The read stopped because the control was cancelled.
+    cancelled: bool,
 }
 
 impl read::TableSink for Planner<'_, '_> {
@@ -599,6 +609,15 @@ impl read::TableSink for Planner<'_, '_> {
 
     fn row(&mut self, line: u64, cells: &dyn read::Cells) -> bool {
         self.report.rows += 1;
+        if self.report.rows.is_multiple_of(progress::ROWS_PER_UPDATE)
+            && let Some(c) = self.control
+        {
+            c.set_rows(self.report.rows);
+            if c.is_cancelled() {
+                self.cancelled = true;
+                return false;
+            }
+        }
         match self.plan_row(line, cells) {
             Ok(()) => true,
             Err(e) => {
@@ -1264,8 +1283,31 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         path: name.clone(),
         source,
     };
+    let control = opts.control.as_deref();
+    let cancelled = || control.is_some_and(ImportControl::is_cancelled);
+    if cancelled() {
+        return Err(ImportError::Cancelled);
+    }
     let (specs, crs, encoding) = settings_for(store, opts)?;
-    let det = read::detect(input, encoding).map_err(io_err)?;
+    if let Some(c) = control {
+        if let Input::Path(p) = input
+            && let Ok(m) = std::fs::metadata(p)
+        {
+            c.set_total(m.len());
+        } else if let Input::Bytes(b) = input {
+            c.set_total(b.len() as u64);
+        }
+        c.set_stage(Stage::Detecting);
+    }
+    let det = read::detect_watched(input, encoding, control).map_err(io_err)?;
+    if cancelled() {
+        return Err(ImportError::Cancelled);
+    }
+    if let Some(c) = control {
+        // The size actually read (the file may have grown since it was measured).
+        c.set_total(det.bytes);
+        c.set_bytes(det.bytes);
+    }
     let format = read::sniff_format(input, &det).map_err(io_err)?;
     let source = opts.source_name.clone().unwrap_or_else(|| input.name());
     let mut report = Report {
@@ -1374,14 +1416,27 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         file_streets: HashSet::new(),
         fatal: false,
         failure: None,
+        control,
+        cancelled: false,
     };
+    if let Some(c) = control {
+        c.set_stage(Stage::Reading);
+    }
     if let Some(refusal) = det.refusal.clone() {
         read::TableSink::fatal(&mut planner, refusal);
     } else {
-        read::read_table(input, &det, format, &mut planner).map_err(io_err)?;
+        read::read_table_watched(input, &det, format, &mut planner, control).map_err(io_err)?;
     }
     if let Some(e) = planner.failure.take() {
         return Err(sql(e));
+    }
+    // Dropping the transaction on the way out rolls it back.
+    if planner.cancelled || cancelled() {
+        return Err(ImportError::Cancelled);
+    }
+    if let Some(c) = control {
+        c.set_rows(planner.report.rows);
+        c.set_stage(Stage::Checking);
     }
     let mapping_resolved = planner.mapping.is_some();
     if mapping_resolved && !planner.fatal && planner.report.rows == 0 {
@@ -1401,6 +1456,9 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         }
         planner.street_warnings().map_err(sql)?;
     }
+    if cancelled() {
+        return Err(ImportError::Cancelled);
+    }
     let fatal = planner.fatal;
     let mut report = planner.report;
     let has_errors = report.rejected_total > 0;
@@ -1419,6 +1477,9 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
     } else {
         None
     };
+    if let Some(c) = control {
+        c.set_stage(Stage::Writing);
+    }
     if report.not_applied_reason.is_none() {
         tx.execute(
             "UPDATE versions SET added = ?2, changed = ?3, removed = ?4 WHERE version = ?1",
@@ -1436,6 +1497,9 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         )
         .map_err(sql)?;
         test_pause_before_commit();
+        if cancelled() {
+            return Err(ImportError::Cancelled);
+        }
         tx.commit().map_err(sql)?;
         report.applied = true;
         report.version = Some(version);
@@ -1456,6 +1520,11 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
                 params![format!("mapping:{name}"), json],
             )
             .map_err(sql)?;
+    }
+    if let Some(c) = control {
+        c.set_rows(report.rows);
+        c.set_bytes(det.bytes);
+        c.set_stage(Stage::Done);
     }
     Ok(report)
 }

@@ -20,6 +20,7 @@ use encoding_rs::{Encoding, GB18030, UTF_8, WINDOWS_1252};
 use sha2::{Digest, Sha256};
 
 use super::Finding;
+use super::progress::{Counting, ImportControl};
 
 /// The longest physical line accepted in a CSV file (after decoding): a real row is well under
 /// a kilobyte; a 50 MB line is not a row.
@@ -115,6 +116,16 @@ pub fn encoding_name(e: &'static Encoding) -> &'static str {
 /// Windows writes) when it decodes without a single error; otherwise windows-1252, with a
 /// warning. A file whose lines are partly UTF-8 Chinese and partly something else is refused.
 pub fn detect(input: Input<'_>, forced: Option<&'static Encoding>) -> io::Result<Detected> {
+    detect_watched(input, forced, None)
+}
+
+/// [`detect`], counting the bytes read into `control` and stopping early when it is
+/// cancelled (the result is then incomplete: the caller checks the control).
+pub fn detect_watched(
+    input: Input<'_>,
+    forced: Option<&'static Encoding>,
+    control: Option<&ImportControl>,
+) -> io::Result<Detected> {
     let mut r = input.open()?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -134,6 +145,12 @@ pub fn detect(input: Input<'_>, forced: Option<&'static Encoding>) -> io::Result
         let chunk = &buf[..n];
         hasher.update(chunk);
         total += n as u64;
+        if let Some(c) = control {
+            c.add_bytes(n as u64);
+            if c.is_cancelled() {
+                break;
+            }
+        }
         if head.len() < 8192 {
             let take = (8192 - head.len()).min(n);
             head.extend_from_slice(&chunk[..take]);
@@ -372,11 +389,20 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-fn hashing<'a>(input: Input<'a>) -> io::Result<(Hashing<Box<dyn Read + 'a>>, SharedHasher)> {
+/// The raw bytes of `input`, counted into `control` and hashed as they are read.
+type Raw<'a, 'c> = Hashing<Counting<'c, Box<dyn Read + 'a>>>;
+
+fn hashing<'a, 'c>(
+    input: Input<'a>,
+    control: Option<&'c ImportControl>,
+) -> io::Result<(Raw<'a, 'c>, SharedHasher)> {
     let hasher = Rc::new(std::cell::RefCell::new(Sha256::new()));
     Ok((
         Hashing {
-            inner: input.open()?,
+            inner: Counting {
+                inner: input.open()?,
+                control,
+            },
             hasher: Rc::clone(&hasher),
         },
         hasher,
@@ -547,9 +573,21 @@ pub fn read_table(
     format: Format,
     sink: &mut dyn TableSink,
 ) -> io::Result<()> {
+    read_table_watched(input, det, format, sink, None)
+}
+
+/// [`read_table`], counting the raw bytes read into `control` (per buffer). Cancelling is
+/// the sink's business: it stops the read by returning `false` from a row.
+pub fn read_table_watched(
+    input: Input<'_>,
+    det: &Detected,
+    format: Format,
+    sink: &mut dyn TableSink,
+    control: Option<&ImportControl>,
+) -> io::Result<()> {
     match format {
-        Format::Csv(delim) => read_csv(input, det, delim, sink),
-        Format::GeoJson => read_geojson(input, det, sink),
+        Format::Csv(delim) => read_csv(input, det, delim, sink, control),
+        Format::GeoJson => read_geojson(input, det, sink, control),
     }
 }
 
@@ -558,9 +596,10 @@ fn read_csv(
     det: &Detected,
     delimiter: u8,
     sink: &mut dyn TableSink,
+    control: Option<&ImportControl>,
 ) -> io::Result<()> {
     let tripped = Rc::new(Cell::new(None));
-    let (raw, hasher) = hashing(input)?;
+    let (raw, hasher) = hashing(input, control)?;
     let limited = LineLimit {
         inner: DecodeReader::new(raw, det.encoding),
         line: 1,
@@ -662,7 +701,12 @@ pub const GEOMETRY_LON: &str = "geometry.lon";
 /// See [`GEOMETRY_LON`].
 pub const GEOMETRY_LAT: &str = "geometry.lat";
 
-fn read_geojson(input: Input<'_>, det: &Detected, sink: &mut dyn TableSink) -> io::Result<()> {
+fn read_geojson(
+    input: Input<'_>,
+    det: &Detected,
+    sink: &mut dyn TableSink,
+    control: Option<&ImportControl>,
+) -> io::Result<()> {
     if det.bytes > MAX_GEOJSON_BYTES {
         sink.fatal(Finding::new(
             1,
@@ -676,7 +720,7 @@ fn read_geojson(input: Input<'_>, det: &Detected, sink: &mut dyn TableSink) -> i
         return Ok(());
     }
     let mut text = String::new();
-    let (raw, hasher) = hashing(input)?;
+    let (raw, hasher) = hashing(input, control)?;
     DecodeReader::new(raw, det.encoding).read_to_string(&mut text)?;
     if !check_unchanged(&hasher, det, sink) {
         return Ok(());
