@@ -799,9 +799,32 @@ fn an_import_under_review_shows_the_poles_it_moves_on_the_map() {
     assert_eq!(h.state().moves_drawn(), 0);
 }
 
-/// Opens supervisor mode, sets the password on first use, and checks `csv` (a dry run);
-/// returns once the review shows `expect`.
-fn supervisor_check(h: &mut Harness<'static, App>, csv: &std::path::Path, expect: &str) {
+/// What the reference data holds: every pole, version and history row, as text.
+fn content(db: &std::path::Path) -> String {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut out = String::new();
+    for sql in [
+        "SELECT * FROM poles ORDER BY code",
+        "SELECT * FROM versions ORDER BY version",
+        "SELECT * FROM pole_history ORDER BY rowid",
+        "SELECT * FROM meta WHERE key <> 'supervisor_failures' ORDER BY key",
+    ] {
+        let mut st = c.prepare(sql).unwrap();
+        let n = st.column_count();
+        let mut rows = st.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            for i in 0..n {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{:?}|", r.get_ref(i).unwrap());
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Opens supervisor mode and sets the password (first use).
+fn supervisor_unlock(h: &mut Harness<'static, App>) {
     h.get_by_label("值班长").click();
     step_until(h, "the password form", |h| {
         h.query_by_label("设置密码").is_some()
@@ -816,12 +839,215 @@ fn supervisor_check(h: &mut Harness<'static, App>, csv: &std::path::Path, expect
     step_until(h, "supervisor mode", |h| {
         h.query_by_label("版本历史").is_some()
     });
+}
+
+/// Types `csv` into the file box (in supervisor mode).
+fn supervisor_file(h: &mut Harness<'static, App>, csv: &std::path::Path) {
     h.get_by_label("文件").click();
     h.run();
     h.get_by_label("文件").type_text(csv.to_str().unwrap());
     h.run();
+}
+
+/// Opens supervisor mode, sets the password on first use, and checks `csv` (a dry run);
+/// returns once the review shows `expect`.
+fn supervisor_check(h: &mut Harness<'static, App>, csv: &std::path::Path, expect: &str) {
+    supervisor_unlock(h);
+    supervisor_file(h, csv);
     h.get_by_label("检查（不写入）").click();
     step_until(h, "the check", |h| {
         h.query_by_label_contains(expect).is_some()
     });
+}
+
+#[test]
+fn the_file_dialog_picks_a_gbk_file_and_the_preview_shows_its_encoding_and_rows() {
+    let mut f = open();
+    let folder = f.dir.path().join("测绘 数据");
+    std::fs::create_dir_all(folder.join("旧文件")).unwrap();
+    let text = "灯杆编号,路名,杆号,纬度,经度,其他\r\n9-98-0001,测试南路,1,25.0500,121.5100,甲\r\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    std::fs::write(folder.join("灯杆 数据.csv"), &gbk).unwrap();
+    std::fs::write(folder.join("说明.docx"), "not data").unwrap();
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    h.get_by_label("浏览…").click();
+    step_until(h, "the dialog", |h| {
+        h.query_by_label("选择要导入的文件").is_some()
+    });
+    h.get_by_label("位置").click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.get_by_label("位置").type_text(folder.to_str().unwrap());
+    h.run();
+    press(h, Key::Enter);
+    step_until(h, "the folder listing", |h| {
+        h.query_by_label("灯杆 数据.csv").is_some()
+    });
+    assert!(h.query_by_label("旧文件/").is_some(), "folders are listed");
+    assert!(
+        h.query_by_label("说明.docx").is_none(),
+        "files the import cannot read are hidden"
+    );
+    h.get_by_label("灯杆 数据.csv").click();
+    h.run();
+    h.get_by_label("打开").click();
+    step_until(h, "the preview", |h| {
+        h.query_by_label_contains("编码: gb18030 (自动识别)")
+            .is_some()
+    });
+    assert!(
+        h.query_by_label("选择要导入的文件").is_none(),
+        "the dialog closed"
+    );
+    assert!(h.query_by_label("甲").is_some(), "the first row is shown");
+    assert_eq!(
+        h.get_by_label("编码 (code)").value().as_deref(),
+        Some("灯杆编号（自动识别）"),
+        "the code column is recognised by its header"
+    );
+    assert_eq!(
+        h.get_by_label("备注 (note)").value().as_deref(),
+        Some("（文件中没有）")
+    );
+    h.get_by_label("检查（不写入）").click();
+    step_until(h, "the check", |h| {
+        h.query_by_label_contains("新增 1").is_some()
+    });
+}
+
+#[test]
+fn a_mapping_chosen_in_the_table_builds_codes_from_a_template_and_is_saved_by_name() {
+    let mut f = open();
+    let csv = f.dir.path().join("survey.csv");
+    std::fs::write(
+        &csv,
+        "RD_CD,LAMPPOST_N,Road Name,lat,lon\n98,0001,测试西路,25.0500,121.5100\n98,0002,测试西路,25.0502,121.5102\n",
+    )
+    .unwrap();
+    let db = f.dir.path().join("demo.sqlite");
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    supervisor_file(h, &csv);
+    h.get_by_label("灯杆编码").click(); // the file box loses focus: the preview starts
+    step_until(h, "the preview", |h| h.query_by_label("RD_CD").is_some());
+    // code: a template of two columns.
+    h.get_by_label("编码 (code)").click();
+    h.run();
+    h.get_by_label("模板（由多列组成）…").click();
+    h.run();
+    h.get_by_label("模板 code").click();
+    h.run();
+    h.get_by_label("模板 code")
+        .type_text("9-{RD_CD}-{LAMPPOST_N}");
+    h.run();
+    // street: a column whose name has a space.
+    h.get_by_label("街路 (street)").click();
+    h.run();
+    // The option in the open list (the preview's header cell has the same text).
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Road Name")
+        .click();
+    h.run();
+    assert!(
+        h.query_by_label("9-98-0001").is_some(),
+        "the example shows the built code"
+    );
+    h.get_by_label("检查（不写入）").click();
+    step_until(h, "the check", |h| {
+        h.query_by_label_contains("新增 2").is_some()
+    });
+    h.get_by_label("映射另存为").click();
+    h.run();
+    h.get_by_label("映射另存为").type_text("测绘队");
+    h.run();
+    h.get_by_label("保存").click();
+    step_until(h, "the save", |h| {
+        h.query_by_label_contains("已保存映射“测绘队”").is_some()
+    });
+    let store = lamppost::store::Store::open(&db, lamppost::store::Access::ReadOnly).unwrap();
+    let saved = lamppost::import::saved_mappings(&store).unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].0, "测绘队");
+    assert!(
+        saved[0]
+            .1
+            .map
+            .contains(&("code".to_owned(), "9-{RD_CD}-{LAMPPOST_N}".to_owned())),
+        "{saved:?}"
+    );
+}
+
+#[test]
+fn a_long_check_shows_progress_and_stops_when_asked_writing_nothing() {
+    let mut f = open();
+    let csv = f.dir.path().join("big.csv");
+    let mut text = String::from("code,street,pole_no,lat,lon\n");
+    for i in 0..300_000u32 {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            text,
+            "8-{:02}-{:04},测试{}路,{},25.{:04},121.{:04}",
+            i / 10_000,
+            i % 10_000,
+            i / 10_000,
+            i % 10_000,
+            i % 10_000,
+            i % 10_000
+        );
+    }
+    std::fs::write(&csv, text).unwrap();
+    let db = f.dir.path().join("demo.sqlite");
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    let before = content(&db);
+    supervisor_file(h, &csv);
+    h.get_by_label("检查（不写入）").click();
+    // The progress bar repaints by itself: step frames, never wait for the window to settle.
+    let started = Instant::now();
+    while h.query_by_label("停止").is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no progress bar"
+        );
+        h.step();
+    }
+    assert!(
+        h.query_by_label_contains("已读").is_some(),
+        "the rows read so far are shown"
+    );
+    h.get_by_label("停止").click();
+    step_until(h, "the stop", |h| {
+        h.query_by_label_contains("已停止，未写入任何内容")
+            .is_some()
+    });
+    assert!(
+        h.query_by_label_contains("共 ").is_none(),
+        "no review of a stopped check"
+    );
+    assert!(content(&db) == before, "the database is untouched");
+}
+
+#[test]
+fn the_review_table_sorts_by_the_clicked_column() {
+    let mut f = open();
+    let csv = f.dir.path().join("two.csv");
+    std::fs::write(
+        &csv,
+        "编码,街路,杆号,纬度,经度\n9-99-0002,测试新路,2,25.0502,121.5102\n9-99-0001,测试新路,1,25.0500,121.5100\n",
+    )
+    .unwrap();
+    let h = &mut f.harness;
+    supervisor_check(h, &csv, "新增 2");
+    let order = |h: &Harness<'static, App>| {
+        let a = h.get_by_label("9-99-0001").rect().min.y;
+        let b = h.get_by_label("9-99-0002").rect().min.y;
+        a < b
+    };
+    assert!(!order(h), "by line first: 0002 is on line 2");
+    h.get_by_label_contains("编码 / 字段").click();
+    h.run();
+    assert!(order(h), "by code: 0001 first");
+    h.get_by_label_contains("编码 / 字段").click();
+    h.run();
+    assert!(!order(h), "clicked again: descending");
 }

@@ -383,6 +383,32 @@ impl SavedMapping {
     }
 }
 
+/// Saves a mapping under `name` in the database's `meta` table (`mapping:NAME`), replacing one
+/// of the same name, so the next file of the same kind can be read with `--mapping NAME`.
+pub fn save_mapping(
+    store: &crate::store::Store,
+    name: &str,
+    saved: &SavedMapping,
+) -> Result<(), super::ImportError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(super::ImportError::BadMapping(
+            "映射名称不能为空或含控制字符 / a mapping name must not be empty or hold control characters"
+                .to_owned(),
+        ));
+    }
+    let json =
+        serde_json::to_string(saved).map_err(|e| super::ImportError::BadMapping(e.to_string()))?;
+    store
+        .conn()
+        .execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+            rusqlite::params![format!("mapping:{name}"), json],
+        )
+        .map_err(|e| crate::store::classify(store.path(), e))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@
 pub mod datum;
 pub mod history;
 pub mod mapping;
+pub mod preview;
 pub mod progress;
 pub mod read;
 
@@ -30,7 +31,8 @@ use crate::store::{Store, StoreError, classify};
 
 pub use datum::Crs;
 pub use history::{UndoReport, VersionInfo, undo, versions};
-pub use mapping::{Field, MapSpec, Mapping, SavedMapping, parse_map_specs};
+pub use mapping::{Field, MapSpec, Mapping, SavedMapping, parse_map_specs, save_mapping};
+pub use preview::{Preview, preview};
 pub use progress::{ImportControl, Progress, Stage};
 pub use read::{Detected, Format, Input};
 

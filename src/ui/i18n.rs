@@ -240,7 +240,118 @@ pub struct SupervisorStrings {
     pub source: &'static str,
     /// Column.
     pub counts: &'static str,
+    /// Opens the file dialog.
+    pub browse: &'static str,
+    /// Preview heading: {n} rows shown.
+    pub preview: &'static str,
+    /// While the head of the file is read.
+    pub previewing: &'static str,
+    /// Column of the mapping table.
+    pub field: &'static str,
+    /// Column of the mapping table.
+    pub column: &'static str,
+    /// Column of the mapping table.
+    pub example: &'static str,
+    /// The field is not in the file.
+    pub not_in_file: &'static str,
+    /// Recognised by its header: {c} the column.
+    pub auto_column: &'static str,
+    /// Build the field from several columns.
+    pub template: &'static str,
+    /// Label of the template box (followed by the field's name).
+    pub template_label: &'static str,
+    /// Hint of the template box.
+    pub template_hint: &'static str,
+    /// The fields, in canonical order (`import::Field::ALL`).
+    pub field_names: [&'static str; 13],
+    /// Saved mappings combo.
+    pub saved_mappings: &'static str,
+    /// Nothing chosen.
+    pub no_saved_mapping: &'static str,
+    /// Save-as label.
+    pub save_mapping_as: &'static str,
+    /// Save button.
+    pub save: &'static str,
+    /// Saved: {name}.
+    pub mapping_saved: &'static str,
+    /// Stops a running check or apply.
+    pub stop: &'static str,
+    /// Stopped.
+    pub stopped: &'static str,
+    /// Progress: first pass.
+    pub stage_detecting: &'static str,
+    /// Progress: reading the rows.
+    pub stage_reading: &'static str,
+    /// Progress: street checks.
+    pub stage_checking: &'static str,
+    /// Progress: writing.
+    pub stage_writing: &'static str,
+    /// Rows so far: {rows}.
+    pub rows_so_far: &'static str,
+    /// Review column.
+    pub col_line: &'static str,
+    /// Review column.
+    pub col_kind: &'static str,
+    /// Review column.
+    pub col_code: &'static str,
+    /// Review column.
+    pub col_detail: &'static str,
+    /// The file dialog.
+    pub files: &'static FileDialogStrings,
 }
+
+/// The file dialog's words in one language.
+#[derive(Debug)]
+pub struct FileDialogStrings {
+    /// Title.
+    pub title: &'static str,
+    /// Up one folder.
+    pub up: &'static str,
+    /// Folder label.
+    pub folder: &'static str,
+    /// Filter checkbox.
+    pub only_data: &'static str,
+    /// Column.
+    pub name: &'static str,
+    /// Column.
+    pub size: &'static str,
+    /// Column.
+    pub modified: &'static str,
+    /// Empty folder.
+    pub empty: &'static str,
+    /// Open button.
+    pub open: &'static str,
+    /// Cancel button.
+    pub cancel: &'static str,
+}
+
+/// File dialog, Simplified Chinese.
+pub const FILES_ZH: FileDialogStrings = FileDialogStrings {
+    title: "选择要导入的文件",
+    up: "↑ 上一级",
+    folder: "位置",
+    only_data: "只显示 CSV / GeoJSON / 文本文件",
+    name: "名称",
+    size: "大小",
+    modified: "修改时间",
+    empty: "此文件夹中没有可导入的文件",
+    open: "打开",
+    cancel: "取消",
+};
+
+/// File dialog, English.
+pub const FILES_EN: FileDialogStrings = FileDialogStrings {
+    title: "Choose a file to import",
+    up: "↑ Up",
+    folder: "Folder",
+    only_data: "Only CSV / GeoJSON / text files",
+    name: "Name",
+    size: "Size",
+    modified: "Modified",
+    empty: "No importable file in this folder",
+    open: "Open",
+    cancel: "Cancel",
+};
 
 /// Supervisor screen, Simplified Chinese.
 pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
@@ -290,6 +401,49 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     who: "操作人",
     source: "来源",
     counts: "增/改/删",
+    browse: "浏览…",
+    preview: "文件预览（前 {n} 行）",
+    previewing: "正在读取文件开头…",
+    field: "字段",
+    column: "文件中的列",
+    example: "示例（第一行）",
+    not_in_file: "（文件中没有）",
+    auto_column: "{c}（自动识别）",
+    template: "模板（由多列组成）…",
+    template_label: "模板",
+    template_hint: "{路段编码}-{杆号}",
+    field_names: [
+        "编码",
+        "街路编码",
+        "街路",
+        "杆号",
+        "侧别",
+        "纬度",
+        "经度",
+        "地址",
+        "地标",
+        "路口",
+        "辖区派出所",
+        "状态",
+        "备注",
+    ],
+    saved_mappings: "已保存的映射",
+    no_saved_mapping: "（不使用）",
+    save_mapping_as: "映射另存为",
+    save: "保存",
+    mapping_saved: "已保存映射“{name}”",
+    stop: "停止",
+    stopped: "已停止，未写入任何内容",
+    stage_detecting: "校验文件（SHA-256、编码）",
+    stage_reading: "读取并检查各行",
+    stage_checking: "检查街路",
+    stage_writing: "写入数据库",
+    rows_so_far: "已读 {rows} 行",
+    col_line: "行",
+    col_kind: "类型",
+    col_code: "编码 / 字段",
+    col_detail: "内容",
+    files: &FILES_ZH,
 };
 
 /// Supervisor screen, English.
@@ -340,6 +494,49 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     who: "Who",
     source: "Source",
     counts: "Added/changed/removed",
+    browse: "Browse…",
+    preview: "Preview (first {n} rows)",
+    previewing: "Reading the start of the file…",
+    field: "Field",
+    column: "Column in the file",
+    example: "Example (first row)",
+    not_in_file: "(not in the file)",
+    auto_column: "{c} (recognised)",
+    template: "Template (several columns)…",
+    template_label: "template",
+    template_hint: "{RD_CD}-{LAMPPOST_N}",
+    field_names: [
+        "Code",
+        "Street code",
+        "Street",
+        "Pole no.",
+        "Side",
+        "Latitude",
+        "Longitude",
+        "Address",
+        "Landmark",
+        "Cross street",
+        "Jurisdiction",
+        "Status",
+        "Note",
+    ],
+    saved_mappings: "Saved mappings",
+    no_saved_mapping: "(none)",
+    save_mapping_as: "Save mapping as",
+    save: "Save",
+    mapping_saved: "Mapping “{name}” saved",
+    stop: "Stop",
+    stopped: "Stopped; nothing was written",
+    stage_detecting: "Checking the file (SHA-256, encoding)",
+    stage_reading: "Reading and checking rows",
+    stage_checking: "Checking streets",
+    stage_writing: "Writing to the database",
+    rows_so_far: "{rows} rows read",
+    col_line: "Line",
+    col_kind: "Kind",
+    col_code: "Code / field",
+    col_detail: "Details",
+    files: &FILES_EN,
 };
 
 /// Simplified Chinese.

@@ -6,6 +6,7 @@
 //! a worker thread at start and swapped in when ready, so the first frame never waits on disk.
 
 pub mod calls;
+pub mod file_dialog;
 pub mod fonts;
 pub mod i18n;
 pub mod map;

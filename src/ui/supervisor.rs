@@ -7,13 +7,18 @@
 //! index in the background.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 
 use egui::{RichText, Ui};
 
+use super::file_dialog::{FileDialog, Outcome};
 use super::i18n::{Strings, SupervisorStrings};
 use super::theme;
-use crate::import::{self, Change, Crs, Options, Report, VersionInfo};
+use crate::import::{
+    self, Change, Crs, Field, ImportControl, ImportError, MapSpec, Options, Preview, Report,
+    SavedMapping, Stage, VersionInfo,
+};
 use crate::readback::Lang;
 use crate::store::auth::AuthError;
 use crate::store::{Access, Store};
@@ -29,16 +34,73 @@ const ENCODINGS: [&str; 6] = [
 ];
 /// Datums offered.
 const DATUMS: [&str; 3] = ["wgs84", "gcj02", "bd09"];
+/// Rows shown in the preview.
+const PREVIEW_ROWS: usize = 5;
+/// Columns shown in the preview (a file may have up to `import::read::MAX_COLUMNS`).
+const MAX_PREVIEW_COLUMNS: usize = 60;
+/// Characters shown of a preview cell: a hostile file's 1 MB cell is not laid out whole.
+const MAX_CELL_CHARS: usize = 120;
+
+/// The start of a cell, with an ellipsis when cut.
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
 
 enum Job {
     Probe(bool),
     Unlocked,
     PasswordSet,
+    Mappings(Vec<(String, SavedMapping)>),
+    MappingSaved(String, Vec<(String, SavedMapping)>),
     Checked(Box<Report>),
     Applied(Box<Report>),
     Versions(Vec<VersionInfo>),
     Undone(i64, i64),
+    Stopped,
     Failed(String),
+}
+
+/// Where a field's value comes from, as chosen in the mapping table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The column recognised by its header, if any (no `--map` item).
+    Auto,
+    /// A column, by name.
+    Column(String),
+    /// A template of columns: `{RD_CD}-{LAMPPOST_N}`.
+    Template(String),
+}
+
+/// The mapping table's choices as `--map` items.
+#[must_use]
+pub fn specs_of(sources: &[Source; 13]) -> Vec<MapSpec> {
+    Field::ALL
+        .into_iter()
+        .zip(sources)
+        .filter_map(|(f, s)| match s {
+            Source::Auto => None,
+            Source::Column(c) => Some((f, c.clone())),
+            Source::Template(t) if t.trim().is_empty() => None,
+            Source::Template(t) => Some((f, t.trim().to_owned())),
+        })
+        .collect()
+}
+
+/// A saved mapping's items back as the table's choices.
+#[must_use]
+pub fn sources_of(specs: &[MapSpec]) -> [Source; 13] {
+    let mut out: [Source; 13] = std::array::from_fn(|_| Source::Auto);
+    for (f, rhs) in specs {
+        out[*f as usize] = if rhs.contains('{') {
+            Source::Template(rhs.clone())
+        } else {
+            Source::Column(rhs.clone())
+        };
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +129,33 @@ enum Show {
     Warnings,
 }
 
+/// The review table's sort column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortBy {
+    Line,
+    Kind,
+    Code,
+}
+
+/// What the review rows were made for: report generation, list, filter, sort, language.
+type ReviewKey = (u64, Show, String, (SortBy, bool), Lang);
+
+/// One line of the review table.
+#[derive(Debug, Clone, PartialEq)]
+struct ReviewRow {
+    line: Option<u64>,
+    kind: &'static str,
+    code: String,
+    detail: String,
+}
+
+/// The preview of the file being set up: for which file and encoding, and what came back.
+struct PreviewState {
+    for_file: (String, usize),
+    result: Option<Result<Preview, String>>,
+    job: Option<Receiver<Result<Preview, String>>>,
+}
+
 /// The supervisor window's state.
 pub struct Supervisor {
     db: PathBuf,
@@ -79,23 +168,32 @@ pub struct Supervisor {
     file: String,
     encoding: usize,
     datum: usize,
-    map: String,
+    /// The mapping table, one choice per field (`Field::ALL` order).
+    sources: [Source; 13],
+    saved: Vec<(String, SavedMapping)>,
+    save_name: String,
     replace_streets: bool,
     allow_partial: bool,
     note: String,
+    dialog: Option<FileDialog>,
+    preview: Option<PreviewState>,
+    /// Open or close the file-and-mapping section next frame.
+    setup_open: Option<bool>,
+    /// Progress and cancel of the running check or apply.
+    control: Option<Arc<ImportControl>>,
     report: Option<Report>,
     /// The file and settings the report was made with; Apply needs a fresh check otherwise.
     checked: Option<String>,
     show: Show,
     filter: String,
-    sort_by_code: bool,
+    sort: (SortBy, bool),
     versions: Vec<VersionInfo>,
     /// Bumped whenever `report` changes.
     report_gen: u64,
-    /// The review lines for `(report_gen, show, filter, sort, lang)`: a report may list
+    /// The review rows for `(report_gen, show, filter, sort, lang)`: a report may list
     /// 200,000 changes, too many to format each frame.
-    lines: Vec<String>,
-    lines_for: Option<(u64, Show, String, bool, Lang)>,
+    rows: Vec<ReviewRow>,
+    rows_for: Option<ReviewKey>,
 }
 
 /// A pole whose position the report under review changes: its code and the new latitude and
@@ -150,19 +248,25 @@ impl Supervisor {
             file: String::new(),
             encoding: 0,
             datum: 0,
-            map: String::new(),
+            sources: std::array::from_fn(|_| Source::Auto),
+            saved: Vec::new(),
+            save_name: String::new(),
             replace_streets: false,
             allow_partial: false,
             note: String::new(),
+            dialog: None,
+            preview: None,
+            setup_open: None,
+            control: None,
             report: None,
             checked: None,
             show: Show::Changes,
             filter: String::new(),
-            sort_by_code: false,
+            sort: (SortBy::Line, true),
             versions: Vec::new(),
             report_gen: 0,
-            lines: Vec::new(),
-            lines_for: None,
+            rows: Vec::new(),
+            rows_for: None,
         };
         let db = s.db.clone();
         s.spawn(ctx, "probe", move || {
@@ -212,10 +316,12 @@ impl Supervisor {
         }
     }
 
-    fn poll(&mut self, t: &SupervisorStrings) {
+    fn poll(&mut self, ctx: &egui::Context, t: &SupervisorStrings) {
+        self.poll_preview();
         let Some((rx, _)) = &self.job else { return };
         let Ok(done) = rx.try_recv() else { return };
         self.job = None;
+        self.control = None;
         match done {
             Job::Probe(set) => {
                 self.lock = if set { Lock::Locked } else { Lock::NoPassword };
@@ -225,11 +331,18 @@ impl Supervisor {
                 self.password.clear();
                 self.again.clear();
                 self.message = None;
+                self.load_mappings(ctx);
+            }
+            Job::Mappings(m) => self.saved = m,
+            Job::MappingSaved(name, m) => {
+                self.saved = m;
+                self.message = Some((t.mapping_saved.replace("{name}", &name), true));
             }
             Job::Checked(r) => {
                 self.message = None;
                 self.report = Some(*r);
                 self.report_gen += 1;
+                self.setup_open = Some(false);
             }
             Job::Applied(r) => {
                 self.message = Some(match (r.applied, r.version) {
@@ -254,6 +367,10 @@ impl Supervisor {
                     true,
                 ));
             }
+            Job::Stopped => {
+                self.checked = None;
+                self.message = Some((t.stopped.to_owned(), false));
+            }
             Job::Failed(e) => {
                 self.password.clear();
                 self.message = Some((e, false));
@@ -261,15 +378,106 @@ impl Supervisor {
         }
     }
 
+    fn poll_preview(&mut self) {
+        let Some(p) = &mut self.preview else { return };
+        let Some(rx) = &p.job else { return };
+        if let Ok(r) = rx.try_recv() {
+            p.result = Some(r);
+            p.job = None;
+        }
+    }
+
+    /// Reads the head of the file on a worker, when the file or encoding changed since the
+    /// last preview.
+    fn refresh_preview(&mut self, ctx: &egui::Context) {
+        let key = (self.file.trim().to_owned(), self.encoding);
+        if key.0.is_empty() || self.preview.as_ref().is_some_and(|p| p.for_file == key) {
+            return;
+        }
+        let (tx, rx) = channel();
+        let ctx = ctx.clone();
+        let file = PathBuf::from(&key.0);
+        let label = ENCODINGS[self.encoding];
+        let started = std::thread::Builder::new()
+            .name("supervisor-preview".into())
+            .spawn(move || {
+                let r = import::read::parse_encoding(label).and_then(|enc| {
+                    import::preview(import::Input::Path(&file), enc, PREVIEW_ROWS)
+                        .map_err(|e| e.to_string())
+                });
+                let _ = tx.send(r);
+                ctx.request_repaint();
+            });
+        self.preview = Some(PreviewState {
+            for_file: key,
+            result: started.as_ref().err().map(|e| Err(e.to_string())),
+            job: started.ok().map(|_| rx),
+        });
+    }
+
+    fn load_mappings(&mut self, ctx: &egui::Context) {
+        let db = self.db.clone();
+        self.spawn(ctx, "mappings", move || {
+            match Store::open(&db, Access::ReadOnly)
+                .map_err(|e| e.to_string())
+                .and_then(|st| import::saved_mappings(&st).map_err(|e| e.to_string()))
+            {
+                Ok(m) => Job::Mappings(m),
+                Err(e) => Job::Failed(e),
+            }
+        });
+    }
+
+    fn save_mapping(&mut self, ctx: &egui::Context) {
+        let name = self.save_name.trim().to_owned();
+        let mut saved = SavedMapping::from_specs(&specs_of(&self.sources));
+        saved.crs = (self.datum != 0).then(|| DATUMS[self.datum].to_owned());
+        saved.encoding = (self.encoding != 0).then(|| ENCODINGS[self.encoding].to_owned());
+        let db = self.db.clone();
+        self.spawn(ctx, "save-mapping", move || {
+            let r = Store::open(&db, Access::ReadWrite)
+                .map_err(|e| e.to_string())
+                .and_then(|st| {
+                    import::save_mapping(&st, &name, &saved)
+                        .and_then(|()| import::saved_mappings(&st))
+                        .map_err(|e| e.to_string())
+                });
+            match r {
+                Ok(m) => Job::MappingSaved(name, m),
+                Err(e) => Job::Failed(e),
+            }
+        });
+    }
+
+    /// Loads a saved mapping into the table (and its datum and encoding).
+    fn use_saved(&mut self, i: usize) {
+        let Some((_, m)) = self.saved.get(i) else {
+            return;
+        };
+        match m.to_specs() {
+            Ok(specs) => self.sources = sources_of(&specs),
+            Err(e) => self.message = Some((e, false)),
+        }
+        if let Some(d) = m
+            .crs
+            .as_deref()
+            .and_then(|c| DATUMS.iter().position(|d| *d == c))
+        {
+            self.datum = d;
+        }
+        if let Some(e) = m.encoding.as_deref().and_then(|e| {
+            ENCODINGS
+                .iter()
+                .position(|x| x.eq_ignore_ascii_case(e) || (*x == "gb18030" && e == "GBK"))
+        }) {
+            self.encoding = e;
+        }
+    }
+
     fn options(&self, dry_run: bool, operator: &str) -> Result<Options, String> {
         let encoding = import::read::parse_encoding(ENCODINGS[self.encoding])?;
-        let map = if self.map.trim().is_empty() {
-            Vec::new()
-        } else {
-            import::parse_map_specs(std::slice::from_ref(&self.map))?
-        };
         Ok(Options {
-            map,
+            map: specs_of(&self.sources),
             encoding,
             crs: Crs::parse(DATUMS[self.datum]),
             replace_streets: self.replace_streets,
@@ -288,24 +496,26 @@ impl Supervisor {
     /// What the check was made with: a different file or setting needs a new check.
     fn fingerprint(&self) -> String {
         format!(
-            "{}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{:?}|{}|{}",
             self.file.trim(),
             self.encoding,
             self.datum,
-            self.map,
+            specs_of(&self.sources),
             self.replace_streets,
             self.allow_partial
         )
     }
 
     fn run_import(&mut self, ctx: &egui::Context, dry_run: bool, operator: &str) {
-        let opts = match self.options(dry_run, operator) {
+        let mut opts = match self.options(dry_run, operator) {
             Ok(o) => o,
             Err(e) => {
                 self.message = Some((e, false));
                 return;
             }
         };
+        let control = Arc::new(ImportControl::new());
+        opts.control = Some(Arc::clone(&control));
         let file = PathBuf::from(self.file.trim());
         let db = self.db.clone();
         if dry_run {
@@ -313,16 +523,18 @@ impl Supervisor {
         }
         self.spawn(ctx, if dry_run { "check" } else { "apply" }, move || {
             let r = Store::open(&db, Access::ReadWrite)
-                .map_err(|e| e.to_string())
-                .and_then(|mut st| {
-                    import::import_path(&mut st, &file, &opts).map_err(|e| e.to_string())
-                });
+                .map_err(ImportError::from)
+                .and_then(|mut st| import::import_path(&mut st, &file, &opts));
             match r {
                 Ok(r) if dry_run => Job::Checked(Box::new(r)),
                 Ok(r) => Job::Applied(Box::new(r)),
-                Err(e) => Job::Failed(e),
+                Err(ImportError::Cancelled) => Job::Stopped,
+                Err(e) => Job::Failed(e.to_string()),
             }
         });
+        if self.job.is_some() {
+            self.control = Some(control);
+        }
     }
 
     fn load_versions(&mut self, ctx: &egui::Context) {
@@ -341,7 +553,19 @@ impl Supervisor {
     /// Draws supervisor mode; returns false when the supervisor closed it.
     pub fn show(&mut self, ctx: &egui::Context, t: &Strings, lang: Lang, operator: &str) -> bool {
         let s = t.sup;
-        self.poll(s);
+        self.poll(ctx, s);
+        if let Some(d) = &mut self.dialog {
+            match d.show(ctx, s.files) {
+                Outcome::Open => {}
+                Outcome::Cancelled => self.dialog = None,
+                Outcome::Picked(p) => {
+                    self.file = p.display().to_string();
+                    self.dialog = None;
+                    self.setup_open = Some(true);
+                    self.refresh_preview(ctx);
+                }
+            }
+        }
         let mut open = true;
         egui::Window::new(s.title)
             .open(&mut open)
@@ -352,12 +576,7 @@ impl Supervisor {
                     let pal = theme::palette(ui.visuals().dark_mode);
                     ui.colored_label(if *ok { pal.ok } else { pal.warning }, what);
                 }
-                if let Some((_, what)) = &self.job {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label(format!("{} ({what})", s.working));
-                    });
-                }
+                self.progress(ui, s);
                 match self.lock {
                     Lock::Probing => {}
                     Lock::NoPassword => self.set_password_form(ui, s),
@@ -451,19 +670,71 @@ impl Supervisor {
         }
     }
 
+    /// The running job: a progress bar with a Stop button for a check or apply, a spinner for
+    /// the short ones.
+    fn progress(&mut self, ui: &mut Ui, s: &SupervisorStrings) {
+        let Some((_, what)) = &self.job else { return };
+        let Some(control) = &self.control else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("{} ({what})", s.working));
+            });
+            return;
+        };
+        let p = control.progress();
+        let stage = match p.stage {
+            Stage::Starting | Stage::Detecting => s.stage_detecting,
+            Stage::Reading => s.stage_reading,
+            Stage::Checking => s.stage_checking,
+            Stage::Writing | Stage::Done => s.stage_writing,
+        };
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::ProgressBar::new(p.fraction())
+                    .desired_width(420.0)
+                    .show_percentage()
+                    .animate(true),
+            );
+            ui.label(format!(
+                "{stage} · {}",
+                s.rows_so_far.replace("{rows}", &p.rows.to_string())
+            ));
+            if ui
+                .add_enabled(!control.is_cancelled(), egui::Button::new(s.stop))
+                .clicked()
+            {
+                control.cancel();
+            }
+        });
+        // The counters move without an event of their own.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(100));
+    }
+
     fn import_view(&mut self, ui: &mut Ui, s: &SupervisorStrings, lang: Lang, operator: &str) {
         let idle = self.job.is_none();
-        egui::Grid::new("sup-form").num_columns(2).show(ui, |ui| {
+        ui.horizontal(|ui| {
             let l = ui.label(s.file);
-            ui.add(
-                egui::TextEdit::singleline(&mut self.file)
-                    .hint_text(s.file_hint)
-                    .desired_width(520.0)
-                    .id_salt("sup-file"),
-            )
-            .labelled_by(l.id);
-            ui.end_row();
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.file)
+                        .hint_text(s.file_hint)
+                        .desired_width(560.0)
+                        .id_salt("sup-file"),
+                )
+                .labelled_by(l.id);
+            if r.lost_focus() {
+                self.refresh_preview(ui.ctx());
+            }
+            if ui.button(s.browse).on_hover_text("Ctrl+O").clicked()
+                || ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O))
+            {
+                self.dialog = Some(FileDialog::new(&self.file, ui.ctx()));
+            }
+        });
+        ui.horizontal(|ui| {
             let l = ui.label(s.encoding);
+            let before = self.encoding;
             egui::ComboBox::from_id_salt("sup-encoding")
                 .selected_text(if self.encoding == 0 {
                     s.auto
@@ -477,7 +748,9 @@ impl Supervisor {
                 })
                 .response
                 .labelled_by(l.id);
-            ui.end_row();
+            if self.encoding != before {
+                self.refresh_preview(ui.ctx());
+            }
             let l = ui.label(s.datum);
             egui::ComboBox::from_id_salt("sup-datum")
                 .selected_text(DATUMS[self.datum])
@@ -488,24 +761,24 @@ impl Supervisor {
                 })
                 .response
                 .labelled_by(l.id);
-            ui.end_row();
-            let l = ui.label(s.mapping);
-            ui.add(
-                egui::TextEdit::singleline(&mut self.map)
-                    .hint_text("code={RD_CD}-{LAMPPOST_N},street=路名")
-                    .desired_width(520.0)
-                    .id_salt("sup-map"),
-            )
-            .labelled_by(l.id);
-            ui.end_row();
             let l = ui.label(s.note);
             ui.add(
                 egui::TextEdit::singleline(&mut self.note)
-                    .desired_width(520.0)
+                    .desired_width(300.0)
                     .id_salt("sup-note"),
             )
             .labelled_by(l.id);
-            ui.end_row();
+        });
+        self.saved_mappings_row(ui, s, idle);
+        let mut setup = egui::CollapsingHeader::new(s.mapping)
+            .id_salt("sup-setup")
+            .default_open(true);
+        if let Some(open) = self.setup_open.take() {
+            setup = setup.open(Some(open));
+        }
+        setup.show(ui, |ui| {
+            self.preview_view(ui, s);
+            self.mapping_view(ui, s);
         });
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.replace_streets, s.replace_streets);
@@ -541,6 +814,7 @@ impl Supervisor {
             {
                 self.report = None;
                 self.checked = None;
+                self.setup_open = Some(true);
             }
         });
         ui.separator();
@@ -549,13 +823,209 @@ impl Supervisor {
         }
     }
 
+    /// The detected encoding and layout, and the first rows as a table.
+    fn preview_view(&mut self, ui: &mut Ui, s: &SupervisorStrings) {
+        let Some(state) = &self.preview else { return };
+        let p = match &state.result {
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(s.previewing);
+                });
+                return;
+            }
+            Some(Err(e)) => {
+                let pal = theme::palette(ui.visuals().dark_mode);
+                ui.colored_label(pal.warning, e);
+                return;
+            }
+            Some(Ok(p)) => p,
+        };
+        let pal = theme::palette(ui.visuals().dark_mode);
+        ui.label(format!(
+            "{}: {} · {}: {}{} · {}: {} · {}",
+            s.detected_format,
+            p.format.word(),
+            s.encoding,
+            p.encoding,
+            if p.encoding_detected {
+                format!(" ({})", s.auto)
+            } else {
+                String::new()
+            },
+            s.delimiter,
+            match p.format.delimiter() {
+                Some("\t") => "Tab",
+                Some(d) => d,
+                None => "-",
+            },
+            super::file_dialog::human_size(p.bytes),
+        ));
+        for f in p.warning.iter().chain(&p.problem) {
+            ui.colored_label(pal.warning, f.to_string());
+        }
+        if p.header.is_empty() {
+            return;
+        }
+        ui.label(RichText::new(s.preview.replace("{n}", &p.rows.len().to_string())).strong());
+        egui::ScrollArea::horizontal()
+            .id_salt("sup-preview-scroll")
+            .show(ui, |ui| {
+                egui::Grid::new("sup-preview")
+                    .striped(true)
+                    .min_col_width(40.0)
+                    .max_col_width(180.0)
+                    .show(ui, |ui| {
+                        ui.label(RichText::new(s.col_line).weak());
+                        for h in p.header.iter().take(MAX_PREVIEW_COLUMNS) {
+                            ui.add(egui::Label::new(RichText::new(clip(h)).strong()).truncate());
+                        }
+                        ui.end_row();
+                        for (line, cells) in &p.rows {
+                            ui.label(RichText::new(line.to_string()).weak());
+                            for c in cells.iter().take(p.header.len().min(MAX_PREVIEW_COLUMNS)) {
+                                ui.add(egui::Label::new(clip(c)).truncate());
+                            }
+                            ui.end_row();
+                        }
+                    });
+            });
+    }
+
+    /// Saved mappings: choose one to fill the table, or save the table under a name.
+    fn saved_mappings_row(&mut self, ui: &mut Ui, s: &SupervisorStrings, idle: bool) {
+        ui.horizontal(|ui| {
+            let l = ui.label(s.saved_mappings);
+            let mut chosen = None;
+            egui::ComboBox::from_id_salt("sup-saved-mappings")
+                .selected_text(s.no_saved_mapping)
+                .show_ui(ui, |ui| {
+                    for (i, (name, _)) in self.saved.iter().enumerate() {
+                        if ui.selectable_label(false, name).clicked() {
+                            chosen = Some(i);
+                        }
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            if let Some(i) = chosen {
+                self.use_saved(i);
+                self.refresh_preview(ui.ctx());
+            }
+            ui.separator();
+            let l = ui.label(s.save_mapping_as);
+            ui.add(
+                egui::TextEdit::singleline(&mut self.save_name)
+                    .desired_width(160.0)
+                    .id_salt("sup-save-name"),
+            )
+            .labelled_by(l.id);
+            if ui
+                .add_enabled(
+                    idle && !self.save_name.trim().is_empty(),
+                    egui::Button::new(s.save),
+                )
+                .clicked()
+            {
+                self.save_mapping(ui.ctx());
+            }
+        });
+    }
+
+    /// The column mapping as a table: each field, the column it comes from (recognised by its
+    /// header, chosen, or a template), and its value in the first row; saved mappings.
+    fn mapping_view(&mut self, ui: &mut Ui, s: &SupervisorStrings) {
+        let header: Vec<String> = match self.preview.as_ref().and_then(|p| p.result.as_ref()) {
+            Some(Ok(p)) => p.header.clone(),
+            _ => Vec::new(),
+        };
+        let (recognised, sample) = match self.preview.as_ref().and_then(|p| p.result.as_ref()) {
+            Some(Ok(p)) => (p.recognised(), Some(p.sample(&specs_of(&self.sources)))),
+            _ => (Vec::new(), None),
+        };
+        if let Some(Err(f)) = &sample {
+            let pal = theme::palette(ui.visuals().dark_mode);
+            ui.colored_label(pal.warning, f.to_string());
+        }
+        let examples: Vec<(Field, String)> = match &sample {
+            Some(Ok(v)) => v
+                .iter()
+                .map(|(f, vals)| (*f, vals.first().cloned().unwrap_or_default()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        egui::Grid::new("sup-mapping")
+            .num_columns(3)
+            .striped(true)
+            .show(ui, |ui| {
+                ui.label(RichText::new(s.field).strong());
+                ui.label(RichText::new(s.column).strong());
+                ui.label(RichText::new(s.example).strong());
+                ui.end_row();
+                for f in Field::ALL {
+                    let l = ui.label(format!("{} ({})", s.field_names[f as usize], f.name()));
+                    let auto = recognised
+                        .iter()
+                        .find(|(g, _)| *g == f)
+                        .and_then(|(_, c)| header.get(*c));
+                    let auto_text = auto.map_or_else(
+                        || s.not_in_file.to_owned(),
+                        |c| s.auto_column.replace("{c}", &clip(c)),
+                    );
+                    let src = &mut self.sources[f as usize];
+                    ui.horizontal(|ui| {
+                        let shown = match &*src {
+                            Source::Auto => auto_text.clone(),
+                            Source::Column(c) => clip(c),
+                            Source::Template(_) => s.template.to_owned(),
+                        };
+                        egui::ComboBox::from_id_salt(("sup-map", f.name()))
+                            .selected_text(shown)
+                            .width(200.0)
+                            .show_ui(ui, |ui| {
+                                ui.selectable_value(src, Source::Auto, auto_text.as_str());
+                                for h in &header {
+                                    ui.selectable_value(src, Source::Column(h.clone()), clip(h));
+                                }
+                                if !matches!(src, Source::Template(_))
+                                    && ui.selectable_label(false, s.template).clicked()
+                                {
+                                    *src = Source::Template(String::new());
+                                }
+                            })
+                            .response
+                            .labelled_by(l.id);
+                        if let Source::Template(t) = src {
+                            let l = ui.label(
+                                RichText::new(format!("{} {}", s.template_label, f.name()))
+                                    .small()
+                                    .weak(),
+                            );
+                            ui.add(
+                                egui::TextEdit::singleline(t)
+                                    .hint_text(s.template_hint)
+                                    .desired_width(200.0)
+                                    .id_salt(("sup-template", f.name())),
+                            )
+                            .labelled_by(l.id);
+                        }
+                    });
+                    let ex = examples
+                        .iter()
+                        .find(|(g, _)| *g == f)
+                        .map_or("", |(_, v)| v.as_str());
+                    ui.add(egui::Label::new(RichText::new(clip(ex)).monospace()).truncate());
+                    ui.end_row();
+                }
+            });
+    }
+
     /// The review of a check or an apply: counts, detected format and mapping, then the
-    /// filterable, sortable list of changes, errors or warnings.
+    /// filterable table of changes, errors or warnings, sorted by the clicked column.
     fn review(&mut self, ui: &mut Ui, s: &SupervisorStrings, lang: Lang) {
         let Some(r) = &self.report else { return };
         let show = &mut self.show;
         let filter = &mut self.filter;
-        let sort_by_code = &mut self.sort_by_code;
         ui.label(
             RichText::new(
                 s.summary
@@ -605,21 +1075,79 @@ impl Supervisor {
                     .desired_width(200.0)
                     .id_salt("sup-filter"),
             );
-            ui.checkbox(sort_by_code, s.sort_by_code);
         });
-        let key = (self.report_gen, *show, filter.clone(), *sort_by_code, lang);
-        if self.lines_for.as_ref() != Some(&key) {
-            self.lines = review_lines(r, s, lang, *show, filter, *sort_by_code);
-            self.lines_for = Some(key);
+        let key = (self.report_gen, *show, filter.clone(), self.sort, lang);
+        if self.rows_for.as_ref() != Some(&key) {
+            self.rows = review_rows(r, s, lang, *show, filter, self.sort);
+            self.rows_for = Some(key);
         }
-        let row_h = ui.text_style_height(&egui::TextStyle::Monospace) + 2.0;
-        egui::ScrollArea::vertical()
+        let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+        let mut sort = self.sort;
+        let rows = &self.rows;
+        egui_extras::TableBuilder::new(ui)
             .id_salt("sup-review")
-            .show_rows(ui, row_h, self.lines.len(), |ui, rows| {
-                for l in &self.lines[rows] {
-                    ui.add(egui::Label::new(RichText::new(l).monospace()).truncate());
+            .striped(true)
+            .column(egui_extras::Column::exact(64.0))
+            .column(egui_extras::Column::exact(64.0))
+            .column(
+                egui_extras::Column::initial(130.0)
+                    .resizable(true)
+                    .clip(true),
+            )
+            .column(egui_extras::Column::remainder().clip(true))
+            .header(row_h, |mut h| {
+                for (col, title) in [
+                    (Some(SortBy::Line), s.col_line),
+                    (Some(SortBy::Kind), s.col_kind),
+                    (Some(SortBy::Code), s.col_code),
+                    (None, s.col_detail),
+                ] {
+                    h.col(|ui| {
+                        let Some(col) = col else {
+                            ui.strong(title);
+                            return;
+                        };
+                        let arrow = match sort {
+                            (c, true) if c == col => " ▲",
+                            (c, false) if c == col => " ▼",
+                            _ => "",
+                        };
+                        if ui
+                            .add(
+                                egui::Button::new(
+                                    RichText::new(format!("{title}{arrow}")).strong(),
+                                )
+                                .frame(false),
+                            )
+                            .clicked()
+                        {
+                            sort = if sort.0 == col {
+                                (col, !sort.1)
+                            } else {
+                                (col, true)
+                            };
+                        }
+                    });
                 }
+            })
+            .body(|body| {
+                body.rows(row_h, rows.len(), |mut row| {
+                    let r = &rows[row.index()];
+                    row.col(|ui| {
+                        ui.label(r.line.map_or("-".into(), |l| l.to_string()));
+                    });
+                    row.col(|ui| {
+                        ui.label(r.kind);
+                    });
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(RichText::new(&r.code).monospace()).truncate());
+                    });
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(r.detail.as_str()).truncate());
+                    });
+                });
             });
+        self.sort = sort;
     }
 
     fn history_view(&mut self, ui: &mut Ui, s: &SupervisorStrings) {
@@ -675,67 +1203,71 @@ impl Supervisor {
     }
 }
 
-/// The review of a check or an apply: counts, detected format, then the filterable list.
-fn review_lines(
+/// The rows of the review table for what is shown, filtered (case-insensitive, any column)
+/// and sorted.
+fn review_rows(
     r: &Report,
     s: &SupervisorStrings,
     lang: Lang,
     show: Show,
     filter: &str,
-    sort_by_code: bool,
-) -> Vec<String> {
+    (by, ascending): (SortBy, bool),
+) -> Vec<ReviewRow> {
     let needle = filter.trim().to_lowercase();
-    match show {
-        Show::Changes => {
-            let mut v: Vec<&Change> = r
-                .changes
-                .iter()
-                .filter(|c| {
-                    needle.is_empty()
-                        || c.code.to_lowercase().contains(&needle)
-                        || c.op.contains(&needle)
-                })
-                .collect();
-            if sort_by_code {
-                v.sort_by(|a, b| a.code.cmp(&b.code));
-            }
-            v.iter()
-                .map(|c| {
-                    let op = match c.op {
-                        "add" => s.op_add,
-                        "change" => s.op_change,
-                        _ => s.op_remove,
-                    };
-                    let fields: Vec<String> = c
-                        .fields
-                        .iter()
-                        .map(|f| format!("{}: {} → {}", f.field, f.before, f.after))
-                        .collect();
-                    format!(
-                        "{:>6}  {op}  {}  {}",
-                        c.line.map_or("-".into(), |l| l.to_string()),
-                        c.code,
-                        fields.join("; ")
-                    )
-                })
-                .collect()
-        }
+    let mut rows: Vec<ReviewRow> = match show {
+        Show::Changes => r
+            .changes
+            .iter()
+            .map(|c: &Change| ReviewRow {
+                line: c.line,
+                kind: match c.op {
+                    "add" => s.op_add,
+                    "change" => s.op_change,
+                    _ => s.op_remove,
+                },
+                code: c.code.clone(),
+                detail: c
+                    .fields
+                    .iter()
+                    .map(|f| format!("{}: {} → {}", f.field, f.before, f.after))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })
+            .collect(),
         Show::Rejected | Show::Warnings => {
-            let list = if show == Show::Rejected {
-                &r.rejected
+            let (list, kind) = if show == Show::Rejected {
+                (&r.rejected, s.rejected)
             } else {
-                &r.warnings
+                (&r.warnings, s.warnings)
             };
             list.iter()
-                .map(|f| {
-                    let why = match lang {
-                        Lang::Zh => &f.reason_zh,
-                        Lang::En => &f.reason_en,
-                    };
-                    format!("{:>6}  {}  {why}", f.line, f.field)
+                .map(|f| ReviewRow {
+                    line: Some(f.line),
+                    kind,
+                    code: f.field.clone(),
+                    detail: match lang {
+                        Lang::Zh => f.reason_zh.clone(),
+                        Lang::En => f.reason_en.clone(),
+                    },
                 })
-                .filter(|l| needle.is_empty() || l.to_lowercase().contains(&needle))
                 .collect()
         }
+    };
+    if !needle.is_empty() {
+        rows.retain(|r| {
+            r.code.to_lowercase().contains(&needle)
+                || r.detail.to_lowercase().contains(&needle)
+                || r.kind.contains(&needle)
+                || r.line.is_some_and(|l| l.to_string() == needle)
+        });
     }
+    match by {
+        SortBy::Line => rows.sort_by_key(|r| r.line),
+        SortBy::Kind => rows.sort_by(|a, b| a.kind.cmp(b.kind).then(a.line.cmp(&b.line))),
+        SortBy::Code => rows.sort_by(|a, b| a.code.cmp(&b.code).then(a.line.cmp(&b.line))),
+    }
+    if !ascending {
+        rows.reverse();
+    }
+    rows
 }
