@@ -243,6 +243,7 @@ impl FileDialog {
             .sense(egui::Sense::click())
             .max_scroll_height(360.0)
             .min_scrolled_height(360.0)
+            .auto_shrink([false, false])
             .column(egui_extras::Column::remainder().at_least(300.0).clip(true))
             .column(egui_extras::Column::exact(90.0))
             .column(egui_extras::Column::exact(140.0))

@@ -777,8 +777,15 @@ impl Supervisor {
             setup = setup.open(Some(open));
         }
         setup.show(ui, |ui| {
-            self.preview_view(ui, s);
-            self.mapping_view(ui, s);
+            // Bounded, so that the buttons and the review stay on screen at 1280×800.
+            egui::ScrollArea::vertical()
+                .id_salt("sup-setup-scroll")
+                .auto_shrink([false, true])
+                .max_height(420.0)
+                .show(ui, |ui| {
+                    self.preview_view(ui, s);
+                    self.mapping_view(ui, s);
+                });
         });
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.replace_streets, s.replace_streets);
@@ -973,7 +980,8 @@ impl Supervisor {
                         |c| s.auto_column.replace("{c}", &clip(c)),
                     );
                     let src = &mut self.sources[f as usize];
-                    ui.horizontal(|ui| {
+                    // A template's text box goes under the list, so the column keeps its width.
+                    ui.vertical(|ui| {
                         let shown = match &*src {
                             Source::Auto => auto_text.clone(),
                             Source::Column(c) => clip(c),
@@ -996,18 +1004,20 @@ impl Supervisor {
                             .response
                             .labelled_by(l.id);
                         if let Source::Template(t) = src {
-                            let l = ui.label(
-                                RichText::new(format!("{} {}", s.template_label, f.name()))
-                                    .small()
-                                    .weak(),
-                            );
-                            ui.add(
-                                egui::TextEdit::singleline(t)
-                                    .hint_text(s.template_hint)
-                                    .desired_width(200.0)
-                                    .id_salt(("sup-template", f.name())),
-                            )
-                            .labelled_by(l.id);
+                            ui.horizontal(|ui| {
+                                let l = ui.label(
+                                    RichText::new(format!("{} {}", s.template_label, f.name()))
+                                        .small()
+                                        .weak(),
+                                );
+                                ui.add(
+                                    egui::TextEdit::singleline(t)
+                                        .hint_text(s.template_hint)
+                                        .desired_width(150.0)
+                                        .id_salt(("sup-template", f.name())),
+                                )
+                                .labelled_by(l.id);
+                            });
                         }
                     });
                     let ex = examples
