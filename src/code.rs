@@ -63,6 +63,12 @@ impl PoleCode {
     pub fn display(&self) -> &str {
         &self.display
     }
+
+    /// The normalised key and the spelling, without copying them.
+    #[must_use]
+    pub fn into_parts(self) -> (String, String) {
+        (self.key, self.display)
+    }
 }
 
 impl fmt::Display for PoleCode {

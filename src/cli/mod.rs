@@ -291,9 +291,11 @@ fn round7(x: f64) -> f64 {
 }
 
 fn print_json(v: &Value) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    // Buffered: stdout flushes at every line break, and an import report has one per field.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, v)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Undo restores, for every pole the version touched, the row as it was before (from
 //! `pole_history`), and records that as a new version with its own history, so an undo can be
-//! undone too. It refuses when a later version changed any of the same poles: undo the later
+//! undone too. An `add` entry holds only the code (`before` and `after` are NULL): undoing it
+//! removes the pole, and the row as added is the pole as that version stored it. It refuses when a later version changed any of the same poles: undo the later
 //! one first. Streets that an import added are left in place (a street with no poles is
 //! harmless, and later imports may use it).
 

@@ -302,6 +302,16 @@ const SELECT_ROW: &str = "SELECT code, code_display, street_code, pole_no, side,
     address, landmark, cross_street, jurisdiction, status, note FROM poles";
 const SELECT_BY_CODE: &str = "SELECT code, code_display, street_code, pole_no, side, lat_deg,
     lon_deg, address, landmark, cross_street, jurisdiction, status, note FROM poles WHERE code = ?1";
+/// A new pole: a plain insert (no conflict to resolve, so SQLite needs no statement journal).
+const INSERT_POLE: &str = "INSERT INTO poles(code, code_display, street_code, pole_no, side,
+    lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note, version)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+/// A pole that may exist already (a change, an undo).
+const REPLACE_POLE: &str = "INSERT OR REPLACE INTO poles(code, code_display, street_code,
+    pole_no, side, lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note,
+    version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+const INSERT_HISTORY: &str =
+    "INSERT INTO pole_history(version, code, op, before, after) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 impl PoleRow {
     pub(crate) fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
@@ -323,18 +333,23 @@ impl PoleRow {
     }
 
     pub(crate) fn load(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<Self>> {
-        tx.prepare_cached(SELECT_BY_CODE)?
-            .query_row([key], Self::from_sql)
-            .optional()
+        let mut st = tx.prepare_cached(SELECT_BY_CODE)?;
+        Self::load_with(&mut st, key)
+    }
+
+    /// [`PoleRow::load`] with the statement prepared from [`SELECT_BY_CODE`].
+    fn load_with(st: &mut rusqlite::Statement<'_>, key: &str) -> rusqlite::Result<Option<Self>> {
+        st.query_row([key], Self::from_sql).optional()
     }
 
     pub(crate) fn write(&self, tx: &rusqlite::Connection, version: i64) -> rusqlite::Result<()> {
-        tx.prepare_cached(
-            "INSERT OR REPLACE INTO poles(code, code_display, street_code, pole_no, side,
-                lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note,
-                version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?
-        .execute(params![
+        let mut st = tx.prepare_cached(REPLACE_POLE)?;
+        self.write_with(&mut st, version)
+    }
+
+    /// Writes the row with [`INSERT_POLE`] or [`REPLACE_POLE`], prepared once per import.
+    fn write_with(&self, st: &mut rusqlite::Statement<'_>, version: i64) -> rusqlite::Result<()> {
+        st.execute(params![
             self.code,
             self.code_display,
             self.street_code,
@@ -405,11 +420,36 @@ pub(crate) fn history(
     before: Option<&PoleRow>,
     after: Option<&PoleRow>,
 ) -> rusqlite::Result<()> {
+    let mut st = tx.prepare_cached(INSERT_HISTORY)?;
+    history_with(&mut st, version, code, op, before, after)
+}
+
+/// [`history`] with the statement prepared from [`INSERT_HISTORY`].
+fn history_with(
+    st: &mut rusqlite::Statement<'_>,
+    version: i64,
+    code: &str,
+    op: &str,
+    before: Option<&PoleRow>,
+    after: Option<&PoleRow>,
+) -> rusqlite::Result<()> {
     let json = |r: Option<&PoleRow>| r.and_then(|r| serde_json::to_string(r).ok());
-    tx.prepare_cached(
-        "INSERT INTO pole_history(version, code, op, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![version, code, op, json(before), json(after)])
+    // An added row is the pole as this version stored it (`poles.version`), and a later
+    // version that changes or removes it keeps it as its `before`: it is not repeated here.
+    // Undo needs only the code of an added pole. This halves what a first import writes.
+    let after = if op == "add" { None } else { after };
+    st.execute(params![version, code, op, json(before), json(after)])
+        .map(|_| ())
+}
+
+/// The history of an import into an empty table: every pole now stored was added by
+/// `version` (the same rows [`history`] writes for an addition, in code order).
+fn add_history_in_bulk(tx: &rusqlite::Connection, version: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO pole_history(version, code, op, before, after)
+         SELECT ?1, code, 'add', NULL, NULL FROM poles ORDER BY code",
+        [version],
+    )
     .map(|_| ())
 }
 
@@ -511,6 +551,38 @@ fn formula_like(text: &str) -> bool {
     }
 }
 
+/// A cell as stored: trimmed, a neutralised formula restored, and line breaks inside a quoted
+/// cell kept as spaces (one line per field on screen).
+fn clean_text(raw: &str) -> String {
+    let v = unneutralise(raw.trim());
+    if !v.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\t')) {
+        // Already trimmed: `unneutralise` leaves text that starts with `=`, `+`, `-` or `@`.
+        return v.to_owned();
+    }
+    let v: String = v
+        .chars()
+        .map(|c| {
+            if matches!(c, '\r' | '\n' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    v.trim().to_owned()
+}
+
+/// True when the text needs none of the checks in `Planner::text` (the common case, decided
+/// on the bytes): short enough by bytes, no ASCII control byte, no lead byte of a C1 control
+/// (`C2`) or of U+F000..U+FFFF (`EF`: the BOM, U+FFFD, full-width forms), and no formula sign
+/// in front.
+fn plain_text(v: &str) -> bool {
+    v.len() <= MAX_TEXT_CHARS
+        && !v.starts_with(['=', '+', '-', '@'])
+        && v.bytes()
+            .all(|b| b >= 0x20 && b != 0x7F && b != 0xC2 && b != 0xEF)
+}
+
 /// Findings for one row.
 #[derive(Default)]
 struct RowFindings {
@@ -519,8 +591,28 @@ struct RowFindings {
 }
 
 /// The row-by-row work, fed by the reader.
+/// The statements run for every row, prepared once per import (not looked up per row).
+struct RowStatements<'t> {
+    load: rusqlite::Statement<'t>,
+    insert: rusqlite::Statement<'t>,
+    replace: rusqlite::Statement<'t>,
+    history: rusqlite::Statement<'t>,
+}
+
+impl<'t> RowStatements<'t> {
+    fn new(tx: &'t Transaction<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            load: tx.prepare(SELECT_BY_CODE)?,
+            insert: tx.prepare(INSERT_POLE)?,
+            replace: tx.prepare(REPLACE_POLE)?,
+            history: tx.prepare(INSERT_HISTORY)?,
+        })
+    }
+}
+
 struct Planner<'t, 'c> {
     tx: &'t Transaction<'c>,
+    st: RowStatements<'t>,
     version: i64,
     specs: Vec<MapSpec>,
     mapping: Option<Mapping>,
@@ -636,6 +728,11 @@ impl read::TableSink for Planner<'_, '_> {
 }
 
 impl Planner<'_, '_> {
+    /// Ends the row pass: the statements go, the report stays.
+    fn into_report(self) -> Report {
+        self.report
+    }
+
     fn text(
         &self,
         line: u64,
@@ -644,19 +741,10 @@ impl Planner<'_, '_> {
         f: &mut RowFindings,
     ) -> Option<String> {
         let raw = self.mapping.as_ref()?.value(field, cells)?;
-        let v = unneutralise(raw.trim());
-        // Line breaks inside a quoted cell are kept as spaces: one line per field on screen.
-        let v: String = v
-            .chars()
-            .map(|c| {
-                if matches!(c, '\r' | '\n' | '\t') {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let v = v.trim().to_owned();
+        let v = clean_text(&raw);
+        if plain_text(&v) {
+            return Some(v);
+        }
         let name = field.name();
         if v.chars().count() > MAX_TEXT_CHARS {
             f.errors.push(Finding::new(
@@ -850,17 +938,15 @@ impl Planner<'_, '_> {
                 Some("estimated" | "估算" | "unknown")
             )
         });
-        let mut others = Vec::new();
-        for field in [
+        let others = [
             Field::Address,
             Field::Landmark,
             Field::CrossStreet,
             Field::Jurisdiction,
             Field::Status,
             Field::Note,
-        ] {
-            others.push((field, self.text(line, field, cells, &mut f)));
-        }
+        ]
+        .map(|field| (field, self.text(line, field, cells, &mut f)));
         // Coordinates: both or neither.
         let has_position = self.mapping.as_ref().is_some_and(|m| m.has(Field::Lat));
         let position = match (lat, lon) {
@@ -892,22 +978,22 @@ impl Planner<'_, '_> {
             self.reject(line, f);
             return Ok(());
         }
-        let key = code.key().to_owned();
+        let (key, display) = code.into_parts();
         // Into an empty table (a new city's first import) the only stored rows are this file's,
         // and a code seen twice was refused above: no need to look.
         let before = if self.was_empty {
             None
         } else {
-            PoleRow::load(self.tx, &key)?
+            PoleRow::load_with(&mut self.st.load, &key)?
         };
 
-        // The street.
-        let sc = street_code.as_deref().unwrap_or("").trim().to_owned();
-        let name = street.as_deref().unwrap_or("").trim().to_owned();
+        // The street (the cells are trimmed already).
+        let sc = street_code.unwrap_or_default();
+        let name = street.as_deref().unwrap_or("");
         let resolved_street = if !sc.is_empty() {
             match self.streets_by_code.get(&sc) {
                 Some(stored) => {
-                    if !name.is_empty() && *stored != name {
+                    if !name.is_empty() && stored != name {
                         f.warnings.push(Finding::new(
                             line,
                             "street",
@@ -927,17 +1013,17 @@ impl Planner<'_, '_> {
                     None
                 }
                 None => {
-                    self.new_street(line, &sc, &name, &mut f)?;
+                    self.new_street(line, &sc, name, &mut f)?;
                     Some(sc)
                 }
             }
         } else if !name.is_empty() {
-            if let Some(c) = self.streets_by_name.get(&name) {
+            if let Some(c) = self.streets_by_name.get(name) {
                 Some(c.clone())
             } else {
                 let by_code = &self.streets_by_code;
-                let c = derived_street_code(&name, |c| by_code.contains_key(c));
-                self.new_street(line, &c, &name, &mut f)?;
+                let c = derived_street_code(name, |c| by_code.contains_key(c));
+                self.new_street(line, &c, name, &mut f)?;
                 Some(c)
             }
         } else if let Some(b) = &before {
@@ -960,7 +1046,7 @@ impl Planner<'_, '_> {
             code: key.clone(),
             ..PoleRow::default()
         });
-        code.display().clone_into(&mut after.code_display);
+        after.code_display = display;
         after.street_code.clone_from(&street_code);
         if let Some(n) = pole_no {
             after.pole_no = n;
@@ -990,19 +1076,32 @@ impl Planner<'_, '_> {
             }
         }
 
-        self.seen.insert(key.clone(), line);
-        self.file_streets.insert(street_code.clone());
-        if after.lat_deg.is_some() {
-            self.touched_streets.insert(street_code);
+        if after.lat_deg.is_some() && !self.touched_streets.contains(&street_code) {
+            self.touched_streets.insert(street_code.clone());
+        }
+        if !self.file_streets.contains(&street_code) {
+            self.file_streets.insert(street_code);
         }
         for w in f.warnings {
             self.report.warn(w);
         }
+        self.seen.insert(key.clone(), line);
         match &before {
             None => {
                 self.report.added += 1;
-                after.write(self.tx, self.version)?;
-                history(self.tx, self.version, &key, "add", None, Some(&after))?;
+                after.write_with(&mut self.st.insert, self.version)?;
+                // Into an empty table every stored pole is an addition of this version: their
+                // history is written in one statement after the rows (`add_history_in_bulk`).
+                if !self.was_empty {
+                    history_with(
+                        &mut self.st.history,
+                        self.version,
+                        &key,
+                        "add",
+                        None,
+                        Some(&after),
+                    )?;
+                }
                 self.report.change(Change {
                     op: "add",
                     line: Some(line),
@@ -1016,8 +1115,15 @@ impl Planner<'_, '_> {
                     self.report.unchanged += 1;
                 } else {
                     self.report.changed += 1;
-                    after.write(self.tx, self.version)?;
-                    history(self.tx, self.version, &key, "change", Some(b), Some(&after))?;
+                    after.write_with(&mut self.st.replace, self.version)?;
+                    history_with(
+                        &mut self.st.history,
+                        self.version,
+                        &key,
+                        "change",
+                        Some(b),
+                        Some(&after),
+                    )?;
                     self.report.change(Change {
                         op: "change",
                         line: Some(line),
@@ -1277,6 +1383,38 @@ pub fn saved_mappings(store: &Store) -> Result<Vec<(String, SavedMapping)>, Impo
 /// Whole-file problems (cannot be decoded, a line that never ends, no code column) are
 /// findings in the report, and such a file is never applied, even with `allow_partial`.
 pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Report, ImportError> {
+    // The import keeps the references itself: a new street is written before the poles on it,
+    // the version row before the history that names it (a test runs `foreign_key_check`).
+    // SQLite's own per-row checks cost a parent look-up per row and a statement journal for
+    // every insert. The setting cannot change inside a transaction, so it is switched off
+    // around the import's and back on after, whatever the outcome.
+    let conn = store.conn_mut();
+    let fk: bool = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap_or(false);
+    if fk {
+        let path = store.path().to_owned();
+        store
+            .conn_mut()
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .map_err(|e| ImportError::Store(classify(&path, e)))?;
+    }
+    let result = import_checked(store, input, opts);
+    if fk {
+        let path = store.path().to_owned();
+        if let Err(e) = store.conn_mut().execute_batch("PRAGMA foreign_keys = ON") {
+            return Err(ImportError::Store(classify(&path, e)));
+        }
+    }
+    result
+}
+
+/// [`import`], with the foreign-key setting taken care of by the caller.
+fn import_checked(
+    store: &mut Store,
+    input: Input<'_>,
+    opts: &Options,
+) -> Result<Report, ImportError> {
     let name = match input {
         Input::Path(p) => p.display().to_string(),
         Input::Bytes(_) => "-".to_owned(),
@@ -1398,8 +1536,29 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
             r.get::<_, bool>(0)
         })
         .map_err(sql)?;
+    // Into an empty table the secondary index is built once after the rows (one sort) rather
+    // than entry by entry; it is back before the street checks, which use it. Inside the
+    // transaction, so a rollback brings it back too.
+    let deferred_index: Option<String> = if was_empty {
+        let index_sql: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'poles_by_street'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        if index_sql.is_some() {
+            tx.execute_batch("DROP INDEX poles_by_street")
+                .map_err(sql)?;
+        }
+        index_sql
+    } else {
+        None
+    };
     let mut planner = Planner {
         tx: &tx,
+        st: RowStatements::new(&tx).map_err(sql)?,
         version,
         specs,
         mapping: None,
@@ -1440,6 +1599,12 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         c.set_rows(planner.report.rows);
         c.set_stage(Stage::Checking);
     }
+    if let Some(index) = &deferred_index {
+        tx.execute_batch(index).map_err(sql)?;
+    }
+    if was_empty && planner.report.added > 0 {
+        add_history_in_bulk(&tx, version).map_err(sql)?;
+    }
     let mapping_resolved = planner.mapping.is_some();
     if mapping_resolved && !planner.fatal && planner.report.rows == 0 {
         read::TableSink::fatal(
@@ -1462,7 +1627,8 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         return Err(ImportError::Cancelled);
     }
     let fatal = planner.fatal;
-    let mut report = planner.report;
+    // The planner's prepared statements borrow the transaction, which is committed next.
+    let mut report = planner.into_report();
     let has_errors = report.rejected_total > 0;
     let changes = report.added + report.changed + report.removed;
     report.not_applied_reason = if opts.dry_run {

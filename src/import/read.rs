@@ -437,7 +437,35 @@ struct LineLimit<R> {
 impl<R: Read> Read for LineLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
+        let bytes = &buf[..n];
+        // The usual case, a buffer shorter than the limit, by whole lines (vectorised searches
+        // rather than a branch per byte): only the first piece can reach the limit, since every
+        // later one starts after a line break inside this buffer.
+        if n <= MAX_LINE_BYTES {
+            match bytes.iter().position(|&b| b == b'\n') {
+                None => {
+                    self.since_newline += n;
+                    if self.since_newline > MAX_LINE_BYTES {
+                        self.tripped.set(Some(self.line));
+                        return Err(io::Error::other("line too long"));
+                    }
+                }
+                Some(first) => {
+                    if self.since_newline + first > MAX_LINE_BYTES {
+                        self.tripped.set(Some(self.line));
+                        return Err(io::Error::other("line too long"));
+                    }
+                    let last = bytes.iter().rposition(|&b| b == b'\n').unwrap_or(first);
+                    // The compiler vectorises this count; a crate for it is not worth a dependency.
+                    #[allow(clippy::naive_bytecount)]
+                    let breaks = bytes.iter().filter(|&&b| b == b'\n').count();
+                    self.line += breaks as u64;
+                    self.since_newline = n - last - 1;
+                }
+            }
+            return Ok(n);
+        }
+        for &b in bytes {
             if b == b'\n' {
                 self.line += 1;
                 self.since_newline = 0;

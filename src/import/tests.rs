@@ -138,6 +138,39 @@ fn a_new_street_without_a_code_gets_a_stable_derived_one_and_known_names_are_reu
 }
 
 #[test]
+fn every_pole_and_history_row_an_import_writes_has_its_street_and_version() {
+    let (_d, mut s) = store();
+    let text = format!(
+        "{}\n7-01-0001,71,幸福大街,1,,39.91,116.41,,,,,,\n7-01-0002,71,幸福大街,2,,,,,,,,,\n1-01-0001,01,中山路,1,东,39.9000,116.4000,中山路1号,,,,damaged,\n",
+        header()
+    );
+    let r = run(&mut s, &text, &opts());
+    assert_eq!((r.added, r.changed), (2, 1));
+    let c = s.conn();
+    let orphans: i64 = c
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let fk: bool = c
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert!(fk, "foreign keys are enforced again after the import");
+    // An added pole's history names it; its row is the pole as stored by that version.
+    let (op, after): (String, Option<String>) = c
+        .query_row(
+            "SELECT op, after FROM pole_history WHERE code = '7010001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((op.as_str(), after), ("add", None));
+    undo(&mut s, 2, "tester", "").unwrap();
+    assert_eq!(s.counts().unwrap().codes, 5);
+}
+
+#[test]
 fn replace_streets_removes_the_poles_the_file_no_longer_lists_and_undo_restores_them() {
     let (_d, mut s) = store();
     let text = format!(
