@@ -121,9 +121,11 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
         note: a.note,
         applied_by: operator(),
         source_name: None,
-        control: None,
+        control: Some(std::sync::Arc::new(import::ImportControl::new())),
     };
-    let report = import::import_path(&mut store, &a.file, &opts)?;
+    let report = with_progress_bar(opts.control.clone(), || {
+        import::import_path(&mut store, &a.file, &opts)
+    })?;
     if let Some(out) = &a.report {
         write_report(out, &report)?;
     }
@@ -138,6 +140,59 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Runs `work` while a progress bar on stderr follows `control` (indicatif draws nothing when
+/// stderr is not a terminal, so scripts and `--json` pipelines see no bar).
+fn with_progress_bar<T>(
+    control: Option<std::sync::Arc<import::ImportControl>>,
+    work: impl FnOnce() -> T,
+) -> T {
+    let Some(control) = control else {
+        return work();
+    };
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let done = std::sync::Arc::clone(&done);
+        std::thread::Builder::new()
+            .name("import-progress".into())
+            .spawn(move || {
+                let bar = indicatif::ProgressBar::new(1000);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} [{bar:40}] {percent:>3}% {msg} ({elapsed})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                // Only an import that takes a while gets a bar.
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let p = control.progress();
+                    bar.set_position((p.fraction() * 1000.0) as u64);
+                    bar.set_message(format!(
+                        "{} · {} 行 rows",
+                        match p.stage {
+                            import::Stage::Starting | import::Stage::Detecting =>
+                                "校验文件 hashing",
+                            import::Stage::Reading => "读取检查 reading",
+                            import::Stage::Checking => "检查街路 streets",
+                            import::Stage::Writing | import::Stage::Done => "写入 writing",
+                        },
+                        p.rows
+                    ));
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                bar.finish_and_clear();
+            })
+            .ok()
+    };
+    let out = work();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(w) = watcher {
+        let _ = w.join();
+    }
+    out
 }
 
 fn print_summary(r: &Report) {
