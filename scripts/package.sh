@@ -5,14 +5,17 @@
 #   linux-arm64  lamppost_VER_arm64.deb + lamppost-VER-linux-arm64.tar.gz
 # and dist/SHA256SUMS for everything in dist/.
 #
-#   scripts/package.sh [--deps] [--test] [--no-build] [windows|linux-amd64|linux-arm64 ...]
+#   scripts/package.sh [--deps|--deps-only] [--test] [--no-build] [windows|linux-amd64|linux-arm64 ...]
 #   (default: all three)
 #
-# --deps installs what the cross builds need (apt-get, rustup targets; root, idempotent).
+# --deps installs what the cross builds need (apt-get, rustup targets; root, idempotent);
+#        with --test also what the tests need (Wine, Xvfb, qemu-user, the arm64 X11/GL libraries).
+# --deps-only only that, and exits (.ci/run does it while the lints run).
 # --no-build packages the executables already built, without calling cargo.
-# --test runs the smoke tests on what was built: scripts/wine-smoke.sh for Windows (Wine, Xvfb),
-#        scripts/smoke-cli.sh under qemu-user for arm64, natively for amd64.
-# Times of each step go to stdout and to dist/TIMES.txt.
+# --test runs the tests on what was built: scripts/wine-smoke.sh for Windows (Wine, Xvfb); for
+#        arm64 under qemu-user scripts/smoke-cli.sh, the cargo CLI tests (tests/common/mod.rs)
+#        and the window (scripts/arm64-gui-smoke.sh); natively the same two CLI tests for amd64.
+# Times of each step (wall and CPU) go to stdout and to dist/TIMES.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,9 +29,10 @@ for a in "$@"; do
         --deps) DEPS=1 ;;
         --test) TEST=1 ;;
         --no-build) NOBUILD=1 ;;
+        --deps-only) DEPS=2 ;;
         windows | linux-amd64 | linux-arm64) PLATFORMS+=("$a") ;;
         -h | --help)
-            sed -n '2,17p' "$0"
+            sed -n '2,20p' "$0"
             exit 0
             ;;
         *)
@@ -46,16 +50,10 @@ PROFILE=dist
 mkdir -p "$DIST"
 TIMES=$DIST/TIMES.txt
 
-# step NAME COMMAND...: runs a step and records how long it took.
-step() {
-    local name=$1
-    shift
-    local t0=$SECONDS
-    echo "== $name =="
-    "$@"
-    local dt=$((SECONDS - t0))
-    printf '%-40s %4d s\n' "$name" "$dt" | tee -a "$TIMES"
-}
+# step NAME COMMAND...: runs a step and records how long it took, wall and CPU, in $TIMES.
+# shellcheck source=scripts/steptime.sh
+. scripts/steptime.sh
+STEP_LOG=$TIMES
 
 install_deps() {
     local want=()
@@ -63,6 +61,10 @@ install_deps() {
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || want+=("$p")
     done
     if [ ${#want[@]} -gt 0 ]; then
+        # arm64 libraries as a foreign architecture, for the arm64 window under qemu-user.
+        case " ${want[*]} " in
+            *:arm64\ *) dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64 ;;
+        esac
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
     fi
@@ -82,7 +84,13 @@ deps() {
                 ;;
             linux-arm64)
                 pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
-                [ $TEST = 0 ] || pkgs+=(qemu-user)
+                # The libraries the arm64 window loads (scripts/arm64-gui-smoke.sh): the glibc,
+                # X11 and xkbcommon for winit, Mesa's GL/EGL with llvmpipe for glow.
+                [ $TEST = 0 ] || pkgs+=(qemu-user xvfb xauth xdotool imagemagick x11-utils
+                    libc6:arm64 libgcc-s1:arm64 libx11-6:arm64 libx11-xcb1:arm64 libxcursor1:arm64
+                    libxi6:arm64 libxrandr2:arm64 libxkbcommon0:arm64 libxkbcommon-x11-0:arm64
+                    libgl1:arm64 libegl1:arm64 libgl1-mesa-dri:arm64 libglx-mesa0:arm64
+                    libegl-mesa0:arm64)
                 ;;
         esac
     done
@@ -225,6 +233,7 @@ package_linux() {
 t_all=$SECONDS
 echo "# scripts/package.sh ${*:-} — $(date -u +%FT%TZ)" >>"$TIMES"
 [ $DEPS = 0 ] || step "install build dependencies" deps
+[ $DEPS != 2 ] || exit 0
 for p in "${PLATFORMS[@]}"; do
     case $p in
         windows) package_windows ;;
@@ -233,7 +242,7 @@ for p in "${PLATFORMS[@]}"; do
     esac
 done
 
-(cd "$DIST" && sha256sum -- *.zip *.deb *.tar.gz 2>/dev/null >SHA256SUMS || true)
+(cd "$DIST" && { sha256sum -- *.zip *.deb *.tar.gz 2>/dev/null >SHA256SUMS || true; })
 echo "== checksums (dist/SHA256SUMS) =="
 cat "$DIST/SHA256SUMS"
 
@@ -245,15 +254,20 @@ if [ $TEST = 1 ]; then
                     "$DIST/stage/lamppost-$VERSION-windows-x86_64"
                 ;;
             linux-arm64)
-                step "smoke test arm64 CLI (qemu-user)" scripts/smoke-cli.sh \
-                    "$DIST/stage/lamppost-$VERSION-linux-arm64/lamppost" \
+                arm=$DIST/stage/lamppost-$VERSION-linux-arm64/lamppost
+                step "smoke test arm64 CLI (qemu-user)" scripts/smoke-cli.sh "$arm" \
                     qemu-aarch64 -L /usr/aarch64-linux-gnu
+                step "cargo CLI tests, arm64 exe (qemu-user)" scripts/cli-suite.sh arm64 "$arm" \
+                    qemu-aarch64 -L /usr/aarch64-linux-gnu
+                step "arm64 window (qemu-user + Xvfb)" scripts/arm64-gui-smoke.sh "$arm"
                 ;;
             linux-amd64)
-                step "smoke test amd64 CLI" scripts/smoke-cli.sh \
-                    "$DIST/stage/lamppost-$VERSION-linux-x86_64/lamppost"
+                amd=$DIST/stage/lamppost-$VERSION-linux-x86_64/lamppost
+                step "smoke test amd64 CLI" scripts/smoke-cli.sh "$amd"
+                step "cargo CLI tests, amd64 exe" scripts/cli-suite.sh amd64 "$amd"
                 ;;
         esac
     done
 fi
-printf '%-40s %4d s\n' "package.sh total" $((SECONDS - t_all)) | tee -a "$TIMES"
+cpu_s
+printf '%-46s %5d s wall %5d s CPU\n' "package.sh total" $((SECONDS - t_all)) "$CPU" | tee -a "$TIMES"

@@ -4,12 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use lamppost::tiles::{MbTiles, TileSource as _};
 
+mod common;
+
 fn tiles(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lamppost"))
+    common::lamppost()
         .env_remove("LAMPPOST_DB")
         .current_dir(cwd)
         .arg("tiles")
