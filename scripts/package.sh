@@ -255,10 +255,15 @@ if [ $TEST = 1 ]; then
                 ;;
             linux-arm64)
                 arm=$DIST/stage/lamppost-$VERSION-linux-arm64/lamppost
-                step "smoke test arm64 CLI (qemu-user)" scripts/smoke-cli.sh "$arm" \
-                    qemu-aarch64 -L /usr/aarch64-linux-gnu
+                # With Debian's arm64 glibc installed as a foreign architecture (libc6:arm64,
+                # what the window test needs), qemu finds it by itself; pointing it at the
+                # cross sysroot as well (-L /usr/aarch64-linux-gnu) makes the program spin
+                # forever at the first index build (seen 2026-12-01). Use -L only without it.
+                qemu=(qemu-aarch64)
+                [ -e /lib/ld-linux-aarch64.so.1 ] || qemu+=(-L /usr/aarch64-linux-gnu)
+                step "smoke test arm64 CLI (qemu-user)" scripts/smoke-cli.sh "$arm" "${qemu[@]}"
                 step "cargo CLI tests, arm64 exe (qemu-user)" scripts/cli-suite.sh arm64 "$arm" \
-                    qemu-aarch64 -L /usr/aarch64-linux-gnu
+                    "${qemu[@]}"
                 step "arm64 window (qemu-user + Xvfb)" scripts/arm64-gui-smoke.sh "$arm"
                 ;;
             linux-amd64)
