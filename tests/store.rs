@@ -260,3 +260,59 @@ fn the_index_read_on_two_threads_holds_every_pole_once() {
     }
     assert_eq!(idx.position_counts().surveyed, 500);
 }
+
+#[test]
+fn an_index_built_while_imports_commit_holds_one_data_version_throughout() {
+    let (_d, path) = tmp();
+    let store = load(&path, &poles_csv(2000)).unwrap();
+    assert!(
+        store.code_midpoint().unwrap().is_some(),
+        "read on two threads"
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // A writer commits new versions as fast as it can: version v sets every landmark to "vV".
+    let writer = {
+        let (path, stop) = (path.clone(), std::sync::Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut c = rusqlite::Connection::open(&path).unwrap();
+            c.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+            let mut v = 2i64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let tx = c.transaction().unwrap();
+                tx.execute("UPDATE poles SET landmark = ?1", [format!("v{v}")])
+                    .unwrap();
+                tx.execute(
+                    "INSERT INTO versions(version, applied_at, applied_by, source_name,
+                         source_sha256, added, changed, removed)
+                     VALUES (?1, '2026-12-01T00:00:00Z', 'test', 't', '', 0, 2000, 0)",
+                    [v],
+                )
+                .unwrap();
+                tx.commit().unwrap();
+                v += 1;
+            }
+            v
+        })
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        let idx = SearchIndex::from_store(&store).unwrap();
+        let v = idx.info().data_version;
+        if v < 2 {
+            continue;
+        }
+        seen.insert(v);
+        for n in [1, 999, 1000, 1001, 2000] {
+            let id = idx.lookup(&format!("2-01-{n:04}")).unwrap();
+            assert_eq!(
+                idx.pole(id).landmark(),
+                format!("v{v}"),
+                "pole {n} of an index that says data version {v}"
+            );
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(written > 3, "the writer committed versions meanwhile");
+    assert!(!seen.is_empty(), "indexes were built at later versions");
+}

@@ -373,6 +373,17 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Starts a read transaction: until [`Store::end_read`], every read on this connection sees
+    /// one snapshot of the database, whatever is committed meanwhile (WAL).
+    pub(crate) fn begin_read(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))
+    }
+
+    /// Ends the read transaction of [`Store::begin_read`].
+    pub(crate) fn end_read(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))
+    }
+
     /// Counts streets, codes and surveyed poles.
     pub fn counts(&self) -> Result<Counts, StoreError> {
         let q = |sql: &str| -> Result<u64, StoreError> {
