@@ -627,6 +627,12 @@ struct Planner<'t, 'c> {
     seen: HashMap<String, u64>,
     streets_by_code: HashMap<String, String>,
     streets_by_name: HashMap<String, String>,
+    /// The same, keyed by the folded name (Simplified, half-width, no spaces, lower case), so
+    /// that a file writing 重庆北路一段 finds the stored 重慶北路一段 instead of making a
+    /// second street.
+    streets_by_folded: HashMap<String, String>,
+    /// Spellings already reported as matched through their folded name.
+    folded_warned: HashSet<String>,
     new_streets: HashSet<String>,
     /// Streets whose poles the file gives positions for.
     touched_streets: HashSet<String>,
@@ -1020,6 +1026,17 @@ impl Planner<'_, '_> {
         } else if !name.is_empty() {
             if let Some(c) = self.streets_by_name.get(name) {
                 Some(c.clone())
+            } else if let Some(c) = self.streets_by_folded.get(&crate::text::fold(name)) {
+                if self.folded_warned.insert(name.to_owned()) {
+                    let stored = self.streets_by_code.get(c).map_or("", String::as_str);
+                    f.warnings.push(Finding::new(
+                        line,
+                        "street",
+                        format!("街路 {name} 按已有的 {stored}（街路编码 {c}）导入"),
+                        format!("street {name} is taken as the stored {stored} (street code {c})"),
+                    ));
+                }
+                Some(c.clone())
             } else {
                 let by_code = &self.streets_by_code;
                 let c = derived_street_code(name, |c| by_code.contains_key(c));
@@ -1160,6 +1177,8 @@ impl Planner<'_, '_> {
             .insert(code.to_owned(), name.to_owned());
         self.streets_by_name
             .insert(name.to_owned(), code.to_owned());
+        self.streets_by_folded
+            .insert(crate::text::fold(name), code.to_owned());
         self.new_streets.insert(code.to_owned());
         f.warnings.push(Finding::new(
             line,
@@ -1515,6 +1534,7 @@ fn import_checked(
     .map_err(sql)?;
     let mut streets_by_code = HashMap::new();
     let mut streets_by_name = HashMap::new();
+    let mut streets_by_folded = HashMap::new();
     {
         let mut st = tx
             .prepare("SELECT street_code, name FROM streets ORDER BY street_code")
@@ -1524,6 +1544,9 @@ fn import_checked(
             .map_err(sql)?;
         for r in rows {
             let (c, n) = r.map_err(sql)?;
+            streets_by_folded
+                .entry(crate::text::fold(&n))
+                .or_insert_with(|| c.clone());
             streets_by_name
                 .entry(n.clone())
                 .or_insert_with(|| c.clone());
@@ -1572,6 +1595,8 @@ fn import_checked(
         seen: HashMap::new(),
         streets_by_code,
         streets_by_name,
+        streets_by_folded,
+        folded_warned: HashSet::new(),
         new_streets: HashSet::new(),
         touched_streets: HashSet::new(),
         file_streets: HashSet::new(),

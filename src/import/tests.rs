@@ -138,6 +138,52 @@ fn a_new_street_without_a_code_gets_a_stable_derived_one_and_known_names_are_reu
 }
 
 #[test]
+fn a_street_written_in_traditional_or_full_width_finds_the_stored_street_not_a_new_one() {
+    let (_d, mut s) = store();
+    // 中山路 is stored in Simplified; the file writes it in Traditional with a full-width space.
+    let text = "编码,路名\n1-01-0010,中山　路\n1-01-0011,中山　路\n1-02-0009,解放路\n";
+    let r = run(&mut s, text, &opts());
+    assert!(r.applied, "{:?}", r.rejected);
+    let mut streets = Vec::new();
+    s.for_each_pole(|p| streets.push((p.code.key().to_owned(), p.street_code)))
+        .unwrap();
+    assert!(
+        streets.contains(&("1010010".into(), "01".into())),
+        "{streets:?}"
+    );
+    assert!(streets.contains(&("1010011".into(), "01".into())));
+    assert!(
+        !r.warnings
+            .iter()
+            .any(|w| w.reason_en.contains("new street"))
+    );
+    let taken: Vec<&Finding> = r
+        .warnings
+        .iter()
+        .filter(|w| w.reason_en.contains("is taken as the stored 中山路"))
+        .collect();
+    assert_eq!(taken.len(), 1, "said once per spelling: {:?}", r.warnings);
+    assert_eq!(taken[0].line, 2);
+    // A street made by an import in Simplified, then written in Traditional.
+    let r = run(&mut s, "编码,路名\n3-01-0001,重庆北路\n", &opts());
+    assert!(r.applied);
+    let r = run(&mut s, "编码,路名\n3-01-0002,重慶北路\n", &opts());
+    assert!(r.applied, "{:?}", r.rejected);
+    assert!(
+        !r.warnings
+            .iter()
+            .any(|w| w.reason_en.contains("new street")),
+        "{:?}",
+        r.warnings
+    );
+    let code = derived_street_code("重庆北路", |_| false);
+    let mut both = Vec::new();
+    s.for_each_pole(|p| both.push((p.code.key().to_owned(), p.street_code)))
+        .unwrap();
+    assert!(both.contains(&("3010002".into(), code)), "{both:?}");
+}
+
+#[test]
 fn every_pole_and_history_row_an_import_writes_has_its_street_and_version() {
     let (_d, mut s) = store();
     let text = format!(
