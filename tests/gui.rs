@@ -1051,3 +1051,31 @@ fn the_review_table_sorts_by_the_clicked_column() {
     h.run();
     assert!(!order(h), "clicked again: descending");
 }
+
+#[test]
+fn a_file_path_typed_in_the_dialog_and_enter_picks_the_file() {
+    let mut f = open();
+    let csv = f.dir.path().join("路径 输入.csv");
+    std::fs::write(&csv, "编码,街路,杆号\n9-97-0001,测试东路,1\n").unwrap();
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    h.get_by_label("浏览…").click();
+    step_until(h, "the dialog", |h| {
+        h.query_by_label("选择要导入的文件").is_some()
+    });
+    h.get_by_label("位置").click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.get_by_label("位置").type_text(csv.to_str().unwrap());
+    h.run();
+    press(h, Key::Enter);
+    step_until(h, "the preview", |h| {
+        h.query_by_label("选择要导入的文件").is_none()
+            && h.query_by_label_contains("编码: UTF-8").is_some()
+    });
+    assert_eq!(
+        h.get_by_label("文件").value().as_deref(),
+        csv.to_str(),
+        "the typed file is the one to import"
+    );
+}

@@ -1704,15 +1704,7 @@ fn import_checked(
         let mut saved = SavedMapping::from_specs(&settings_for(store, opts)?.0);
         saved.crs = (crs != Crs::Wgs84).then(|| crs.word().to_owned());
         saved.encoding = encoding.map(|e| e.name().to_owned());
-        let json =
-            serde_json::to_string(&saved).map_err(|e| ImportError::BadMapping(e.to_string()))?;
-        store
-            .conn()
-            .execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
-                params![format!("mapping:{name}"), json],
-            )
-            .map_err(sql)?;
+        save_mapping(store, name, &saved)?;
     }
     if let Some(c) = control {
         c.set_rows(report.rows);

@@ -34,6 +34,8 @@ struct Listing {
     dir: PathBuf,
     entries: Result<Vec<Entry>, String>,
     places: Vec<(String, PathBuf)>,
+    /// Set when the path asked for was a file (typed in the folder box and Enter).
+    picked: Option<PathBuf>,
 }
 
 /// What the dialog did this frame.
@@ -65,19 +67,9 @@ impl FileDialog {
     #[must_use]
     pub fn new(current: &str, ctx: &egui::Context) -> Self {
         let current = PathBuf::from(current.trim());
-        let dir = if current.is_dir() {
-            current
-        } else {
-            current
-                .parent()
-                .filter(|p| p.is_dir())
-                .map(Path::to_owned)
-                .or_else(|| directories::UserDirs::new().map(|u| u.home_dir().to_owned()))
-                .unwrap_or_else(|| PathBuf::from("."))
-        };
         let mut d = Self {
-            path_text: dir.display().to_string(),
-            dir: dir.clone(),
+            path_text: current.display().to_string(),
+            dir: current.clone(),
             entries: Vec::new(),
             places: Vec::new(),
             error: None,
@@ -85,7 +77,7 @@ impl FileDialog {
             selected: None,
             listing: None,
         };
-        d.list(dir, ctx);
+        d.list(current, ctx, false);
         d
     }
 
@@ -95,19 +87,33 @@ impl FileDialog {
         &self.dir
     }
 
-    fn list(&mut self, dir: PathBuf, ctx: &egui::Context) {
+    /// Lists `dir` on a worker (its parent, or the home folder, when it is not a folder); with
+    /// `accept_file`, a path that names a file is picked instead.
+    fn list(&mut self, dir: PathBuf, ctx: &egui::Context, accept_file: bool) {
         let (tx, rx) = channel();
         let ctx = ctx.clone();
         let want_places = self.places.is_empty();
         let started = std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
+                // Every look at the disk happens here: a network path can take seconds.
+                let picked = (accept_file && dir.is_file()).then(|| dir.clone());
+                let dir = if dir.is_dir() {
+                    dir
+                } else {
+                    dir.parent()
+                        .filter(|p| p.is_dir())
+                        .map(Path::to_owned)
+                        .or_else(|| directories::UserDirs::new().map(|u| u.home_dir().to_owned()))
+                        .unwrap_or_else(|| PathBuf::from("."))
+                };
                 let entries = read_folder(&dir);
                 let places = if want_places { places() } else { Vec::new() };
                 let _ = tx.send(Listing {
                     dir,
                     entries,
                     places,
+                    picked,
                 });
                 ctx.request_repaint();
             });
@@ -117,10 +123,14 @@ impl FileDialog {
         }
     }
 
-    fn poll(&mut self) {
-        let Some(rx) = &self.listing else { return };
-        let Ok(l) = rx.try_recv() else { return };
+    /// Takes a finished listing; returns the file picked by typing its path, if so.
+    fn poll(&mut self) -> Option<PathBuf> {
+        let rx = self.listing.as_ref()?;
+        let l = rx.try_recv().ok()?;
         self.listing = None;
+        if l.picked.is_some() {
+            return l.picked;
+        }
         if !l.places.is_empty() {
             self.places = l.places;
         }
@@ -134,13 +144,14 @@ impl FileDialog {
             }
             Err(e) => self.error = Some(format!("{e}: {}", l.dir.display())),
         }
+        None
     }
 
     /// Draws the dialog (a modal window over the supervisor's); returns what happened.
     pub fn show(&mut self, ctx: &egui::Context, t: &FileDialogStrings) -> Outcome {
-        self.poll();
-        let mut outcome = Outcome::Open;
+        let mut outcome = self.poll().map_or(Outcome::Open, Outcome::Picked);
         let mut go: Option<PathBuf> = None;
+        let mut typed: Option<PathBuf> = None;
         let modal = egui::Modal::new(egui::Id::unique("import-file-dialog")).show(ctx, |ui| {
             ui.set_width(720.0);
             ui.heading(t.title);
@@ -161,12 +172,7 @@ impl FileDialog {
                     )
                     .labelled_by(l.id);
                 if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                    let typed = PathBuf::from(self.path_text.trim());
-                    if typed.is_file() {
-                        outcome = Outcome::Picked(typed);
-                    } else {
-                        go = Some(typed);
-                    }
+                    typed = Some(PathBuf::from(self.path_text.trim()));
                 }
                 if self.listing.is_some() {
                     ui.spinner();
@@ -215,8 +221,10 @@ impl FileDialog {
         if modal.should_close() && outcome == Outcome::Open {
             outcome = Outcome::Cancelled;
         }
-        if let Some(dir) = go {
-            self.list(dir, ctx);
+        if let Some(path) = typed {
+            self.list(path, ctx, true);
+        } else if let Some(dir) = go {
+            self.list(dir, ctx, false);
         }
         outcome
     }
