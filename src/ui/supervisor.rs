@@ -149,11 +149,19 @@ struct ReviewRow {
     detail: String,
 }
 
+/// Each field's values in the preview rows, or why the mapping does not fit the header.
+type Sample = Result<Vec<(Field, Vec<String>)>, import::Finding>;
+
 /// The preview of the file being set up: for which file and encoding, and what came back.
 struct PreviewState {
     for_file: (String, usize),
     result: Option<Result<Preview, String>>,
     job: Option<Receiver<Result<Preview, String>>>,
+    /// The columns recognised by their headers (fixed for a preview).
+    recognised: Vec<(Field, usize)>,
+    /// The first row's value of each field under `specs`, made again only when the mapping
+    /// table changes, not every frame.
+    sample: Option<(Vec<MapSpec>, Sample)>,
 }
 
 /// The supervisor window's state.
@@ -382,6 +390,8 @@ impl Supervisor {
         let Some(p) = &mut self.preview else { return };
         let Some(rx) = &p.job else { return };
         if let Ok(r) = rx.try_recv() {
+            p.recognised = r.as_ref().map(Preview::recognised).unwrap_or_default();
+            p.sample = None;
             p.result = Some(r);
             p.job = None;
         }
@@ -412,6 +422,8 @@ impl Supervisor {
             for_file: key,
             result: started.as_ref().err().map(|e| Err(e.to_string())),
             job: started.ok().map(|_| rx),
+            recognised: Vec::new(),
+            sample: None,
         });
     }
 
@@ -942,13 +954,27 @@ impl Supervisor {
     /// The column mapping as a table: each field, the column it comes from (recognised by its
     /// header, chosen, or a template), and its value in the first row; saved mappings.
     fn mapping_view(&mut self, ui: &mut Ui, s: &SupervisorStrings) {
-        let header: Vec<String> = match self.preview.as_ref().and_then(|p| p.result.as_ref()) {
-            Some(Ok(p)) => p.header.clone(),
-            _ => Vec::new(),
-        };
-        let (recognised, sample) = match self.preview.as_ref().and_then(|p| p.result.as_ref()) {
-            Some(Ok(p)) => (p.recognised(), Some(p.sample(&specs_of(&self.sources)))),
-            _ => (Vec::new(), None),
+        let specs = specs_of(&self.sources);
+        let (header, recognised, sample) = match &mut self.preview {
+            Some(PreviewState {
+                result: Some(Ok(p)),
+                recognised,
+                sample,
+                ..
+            }) => {
+                if sample
+                    .as_ref()
+                    .is_none_or(|(for_specs, _)| *for_specs != specs)
+                {
+                    *sample = Some((specs.clone(), p.sample(&specs)));
+                }
+                (
+                    p.header.as_slice(),
+                    recognised.as_slice(),
+                    sample.as_ref().map(|(_, s)| s),
+                )
+            }
+            _ => (&[][..], &[][..], None),
         };
         if let Some(Err(f)) = &sample {
             let pal = theme::palette(ui.visuals().dark_mode);
@@ -992,7 +1018,7 @@ impl Supervisor {
                             .width(200.0)
                             .show_ui(ui, |ui| {
                                 ui.selectable_value(src, Source::Auto, auto_text.as_str());
-                                for h in &header {
+                                for h in header {
                                     ui.selectable_value(src, Source::Column(h.clone()), clip(h));
                                 }
                                 if !matches!(src, Source::Template(_))
