@@ -41,30 +41,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PASS=0
-FAIL=0
-ok() {
-    PASS=$((PASS + 1))
-    echo "  ok    $*"
-}
-bad() {
-    FAIL=$((FAIL + 1))
-    echo "  FAIL  $*"
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
-for n in $(seq 121 150); do
-    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || {
-        DISP=:$n
-        break
-    }
-done
-Xvfb "$DISP" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-XVFB_PID=$!
-export DISPLAY=$DISP
-for _ in $(seq 50); do
-    if xdpyinfo >/dev/null 2>&1; then break; fi
-    sleep 0.2
-done
+start_xvfb 121 150
 
 # A new user: settings, database and call log in a scratch home. The arm64 glibc and libraries
 # are the multiarch ones (libc6:arm64), so qemu needs no -L.
@@ -115,5 +95,4 @@ ok "screenshot: $SHOT ($((SECONDS - t0)) s after the start)"
 if [ -n "$logged" ]; then ok "the window looked up 2450034 and logged the call"; else bad "no call logged: $(find "$HOME/.local/share" 2>&1 | head -5)"; fi
 if kill -0 $GUI_PID 2>/dev/null; then ok "the window is still running"; else bad "the window exited: $(tail -5 "$WORK/gui.log")"; fi
 
-echo "arm64 window: $PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+summary "arm64 window"

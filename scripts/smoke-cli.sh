@@ -35,16 +35,8 @@ if [ "$REF" != none ] && [ ! -x "$REF" ]; then
     REF=none
 fi
 
-PASS=0
-FAIL=0
-ok() {
-    PASS=$((PASS + 1))
-    echo "  ok    $*"
-}
-bad() {
-    FAIL=$((FAIL + 1))
-    echo "  FAIL  $*"
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 # The path as the program under test spells it.
 p() {
@@ -171,5 +163,4 @@ if [ "$WINPATH" != 1 ]; then
     fi
 fi
 
-echo "smoke: $PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+summary smoke

@@ -36,32 +36,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PASS=0
-FAIL=0
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 KNOWN=0
-ok() {
-    PASS=$((PASS + 1))
-    echo "  ok    $*"
-}
-bad() {
-    FAIL=$((FAIL + 1))
-    echo "  FAIL  $*"
-}
 
 # An X server first: wineboot and the GUI both want one.
-for n in $(seq 91 120); do
-    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || {
-        DISP=:$n
-        break
-    }
-done
-Xvfb "$DISP" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-XVFB_PID=$!
-export DISPLAY=$DISP
-for _ in $(seq 50); do
-    if xdpyinfo >/dev/null 2>&1; then break; fi
-    sleep 0.2
-done
+start_xvfb 91 120
 
 t0=$SECONDS
 wineboot -i >/dev/null 2>&1 || true
@@ -271,5 +251,4 @@ after=$(cd "$APP" && find . | sort | md5sum)
 if [ "$before" = "$after" ]; then ok "nothing was written into the program folder"; else bad "the program folder changed"; fi
 
 [ "$KNOWN" = 0 ] || echo "wine: $KNOWN known gap(s) seen, marked KNOWN above"
-echo "wine: $PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+summary wine

@@ -178,6 +178,43 @@ fn search_with_no_match_exits_1_and_hostile_queries_do_not_crash() {
 }
 
 #[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    // `lamppost search 路 | head -1`: the pipe closes after the first line, long before the
+    // thousands of hits (far more than a pipe buffer) are written.
+    use std::io::BufRead as _;
+    use std::process::Stdio;
+    let (_d, db) = demo();
+    for json in [false, true] {
+        let mut c = bin();
+        c.arg("--db")
+            .arg(&db)
+            .args(["search", "路", "--limit", "100000"]);
+        if json {
+            c.arg("--json");
+        }
+        let mut child = c
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+        // The reader is dropped here: the rest of the output meets a closed pipe.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "json {json}: {:?} {stderr}",
+            out.status
+        );
+        assert!(stderr.is_empty(), "json {json}: {stderr}");
+    }
+}
+
+#[test]
 fn nearest_finds_the_pole_closest_to_a_point() {
     let (_d, db) = demo();
     let pole = json(&run(&db, &["lookup", "2450034", "--json"]));

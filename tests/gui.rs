@@ -1053,13 +1053,14 @@ fn the_review_table_sorts_by_the_clicked_column() {
 }
 
 #[test]
-fn a_file_path_typed_in_the_dialog_and_enter_picks_the_file() {
+fn ctrl_o_opens_the_file_dialog_and_a_typed_file_path_and_enter_picks_the_file() {
     let mut f = open();
     let csv = f.dir.path().join("路径 输入.csv");
     std::fs::write(&csv, "编码,街路,杆号\n9-97-0001,测试东路,1\n").unwrap();
     let h = &mut f.harness;
     supervisor_unlock(h);
-    h.get_by_label("浏览…").click();
+    // Ctrl+O, the shortcut on the 浏览… button, opens the same dialog.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::O);
     step_until(h, "the dialog", |h| {
         h.query_by_label("选择要导入的文件").is_some()
     });

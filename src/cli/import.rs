@@ -132,7 +132,7 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&serde_json::to_value(&report)?)?;
     } else {
-        print_summary(&report);
+        print_summary(&report)?;
     }
     let refused = report.rejected_total > 0 && !(report.applied || (a.dry_run && a.allow_partial));
     Ok(if refused {
@@ -195,13 +195,13 @@ fn with_progress_bar<T>(
     out
 }
 
-fn print_summary(r: &Report) {
+fn print_summary(r: &Report) -> Result<()> {
     let delim = match r.delimiter {
         Some("\t") => "tab".to_owned(),
         Some(d) => format!("{d:?}"),
         None => "-".to_owned(),
     };
-    println!(
+    outln!(
         "文件 file: {}（{}，编码 encoding {}{}，分隔符 delimiter {delim}，坐标系 datum {}）",
         r.source,
         r.format,
@@ -210,10 +210,16 @@ fn print_summary(r: &Report) {
         r.crs
     );
     let mapping: Vec<String> = r.mapping.iter().map(|(f, c)| format!("{f}←{c}")).collect();
-    println!("映射 mapping: {}", mapping.join(", "));
-    println!(
+    outln!("映射 mapping: {}", mapping.join(", "));
+    outln!(
         "行 rows {} | 新增 added {} | 修改 changed {} | 不变 unchanged {} | 删除 removed {} | 拒绝 rejected {} | 警告 warnings {}",
-        r.rows, r.added, r.changed, r.unchanged, r.removed, r.rejected_rows, r.warnings_total
+        r.rows,
+        r.added,
+        r.changed,
+        r.unchanged,
+        r.removed,
+        r.rejected_rows,
+        r.warnings_total
     );
     for f in r.rejected.iter().take(50) {
         eprintln!("错误 error: {f}");
@@ -230,13 +236,14 @@ fn print_summary(r: &Report) {
             .iter()
             .map(|f| format!("{}: {:?} → {:?}", f.field, f.before, f.after))
             .collect();
-        println!("  修改 change {}: {}", c.code, fields.join("; "));
+        outln!("  修改 change {}: {}", c.code, fields.join("; "));
     }
     match (r.version, &r.not_applied_reason) {
-        (Some(v), _) => println!("已写入数据版本 / applied as data version {v}"),
-        (None, Some(why)) => println!("{why}"),
+        (Some(v), _) => outln!("已写入数据版本 / applied as data version {v}"),
+        (None, Some(why)) => outln!("{why}"),
         (None, None) => {}
     }
+    Ok(())
 }
 
 /// Writes the report: JSON, or for `.csv` one row per finding and change (UTF-8 with BOM,
@@ -299,11 +306,11 @@ pub fn run_versions(db: Option<&Path>, json_out: bool) -> Result<ExitCode> {
     if json_out {
         print_json(&json!({ "versions": list }))?;
     } else {
-        println!(
+        outln!(
             "版本 version | 时间 applied at | 操作员 by | 来源 source | 坐标系 datum | +added ~changed -removed | 备注 note"
         );
         for v in &list {
-            println!(
+            outln!(
                 "{:>4} | {} | {} | {} | {} | +{} ~{} -{} | {}",
                 v.version,
                 v.applied_at,
@@ -328,7 +335,7 @@ pub fn run_undo(db: Option<&Path>, version: i64, note: &str, json_out: bool) -> 
     if json_out {
         print_json(&serde_json::to_value(&r)?)?;
     } else {
-        println!(
+        outln!(
             "已撤销版本 {}，记为新版本 {}：恢复 {}，还原 {}，移除 {} / undid version {} as new version {}: {} put back, {} restored, {} removed",
             r.undone,
             r.version,
@@ -352,7 +359,7 @@ pub fn run_export(db: Option<&Path>, cmd: ExportCommand) -> Result<ExitCode> {
         ExportCommand::Csv { out } => {
             let store = Store::open(&path, Access::ReadOnly)?;
             let n = write_to(&out, |f| Ok(write_canonical_csv(&store, f)?))?;
-            println!("已导出 {n} 个编码 / exported {n} codes: {}", out.display());
+            outln!("已导出 {n} 个编码 / exported {n} codes: {}", out.display());
         }
         ExportCommand::Package { out } => {
             return super::package::run(&path, super::package::PackageCommand::Export { out });
@@ -360,7 +367,7 @@ pub fn run_export(db: Option<&Path>, cmd: ExportCommand) -> Result<ExitCode> {
         ExportCommand::Geojson { out } => {
             let index = SearchIndex::open(&path)?;
             let (n, skipped) = write_to(&out, |f| write_geojson(&index, f))?;
-            println!(
+            outln!(
                 "已导出 {n} 个点（{skipped} 个无位置的编码未导出）/ exported {n} points ({skipped} codes with no position left out): {}",
                 out.display()
             );

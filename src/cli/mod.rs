@@ -1,5 +1,14 @@
 //! The command line: the same binary for scripting, tests and headless servers.
 
+/// `println!` that returns the write error instead of panicking: `lamppost stats | head -1`
+/// closes the pipe early, and `main` ends quietly on that (`is_broken_pipe`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 pub mod calls;
 pub mod import;
 pub mod package;
@@ -210,13 +219,13 @@ fn init(db: Option<&Path>, empty: bool) -> Result<ExitCode> {
     };
     if empty {
         Store::create(&path)?;
-        println!(
+        outln!(
             "已创建空数据库 / created an empty database: {}",
             path.display()
         );
     } else {
         let (_, s) = lamppost::demo::create_demo_database(&path, &operator())?;
-        println!(
+        outln!(
             "已创建示范数据库：{} 条街路，{} 个编码，数据版本 {} / created the demo database: {} streets, {} codes, data version {}: {}",
             s.streets,
             s.poles,
@@ -245,13 +254,13 @@ fn stats(index: &SearchIndex, json: bool) -> Result<ExitCode> {
             "data_version": info.data_version,
         }))?;
     } else {
-        println!("数据集 dataset:        {} {}", info.name, info.name_en);
-        println!("数据版本 data version: {}", info.data_version);
-        println!("街路 streets:          {}", index.streets().len());
-        println!("编码 codes:            {}", index.len());
-        println!("实测 surveyed:         {}", c.surveyed);
-        println!("估算 estimated:        {}", c.estimated);
-        println!("未知 unknown:          {}", c.unknown);
+        outln!("数据集 dataset:        {} {}", info.name, info.name_en);
+        outln!("数据版本 data version: {}", info.data_version);
+        outln!("街路 streets:          {}", index.streets().len());
+        outln!("编码 codes:            {}", index.len());
+        outln!("实测 surveyed:         {}", c.surveyed);
+        outln!("估算 estimated:        {}", c.estimated);
+        outln!("未知 unknown:          {}", c.unknown);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -290,6 +299,20 @@ fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
 }
 
+/// Whether `e` is only a reader that stopped reading (`lamppost search … | head -1`): that is
+/// not a failure, so the command ends with no message, as `cat` or `grep` would.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn print_json(v: &Value) -> Result<()> {
     // Buffered: stdout flushes at every line break, and an import report has one per field.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
@@ -317,24 +340,25 @@ fn position_text(pos: &Position) -> String {
     }
 }
 
-fn print_card(index: &SearchIndex, p: PoleView<'_>) {
+fn print_card(index: &SearchIndex, p: PoleView<'_>) -> Result<()> {
     let street = p.street();
-    println!("{}  {}", p.code(), p.readback(Lang::Zh));
-    println!("  街路 street:        {} {}", street.name, street.name_en);
+    outln!("{}  {}", p.code(), p.readback(Lang::Zh));
+    outln!("  街路 street:        {} {}", street.name, street.name_en);
     if let Some(n) = p.pole_no() {
-        println!("  杆号 pole number:   {n}");
+        outln!("  杆号 pole number:   {n}");
     }
     if let Some(s) = p.side() {
-        println!("  方位 side:          {}侧 {}", s.zh(), s.en());
+        outln!("  方位 side:          {}侧 {}", s.zh(), s.en());
     }
-    println!("  位置 position:      {}", position_text(&p.position()));
-    println!("  地址 address:       {}", p.address());
-    println!("  路口 cross street:  {}", p.cross_street());
-    println!("  地标 landmark:      {}", p.landmark());
-    println!("  辖区 jurisdiction:  {}", p.jurisdiction());
-    println!("  读回 read-back:     {}", p.readback(Lang::Zh));
-    println!("  Read-back (en):     {}", p.readback(Lang::En));
-    println!("  数据版本 version:   {}", index.info().data_version);
+    outln!("  位置 position:      {}", position_text(&p.position()));
+    outln!("  地址 address:       {}", p.address());
+    outln!("  路口 cross street:  {}", p.cross_street());
+    outln!("  地标 landmark:      {}", p.landmark());
+    outln!("  辖区 jurisdiction:  {}", p.jurisdiction());
+    outln!("  读回 read-back:     {}", p.readback(Lang::Zh));
+    outln!("  Read-back (en):     {}", p.readback(Lang::En));
+    outln!("  数据版本 version:   {}", index.info().data_version);
+    Ok(())
 }
 
 fn lookup(index: &SearchIndex, code: &str, json: bool) -> Result<ExitCode> {
@@ -349,7 +373,7 @@ fn lookup(index: &SearchIndex, code: &str, json: bool) -> Result<ExitCode> {
     if json {
         print_json(&pole_json(index, p))?;
     } else {
-        print_card(index, p);
+        print_card(index, p)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -418,7 +442,7 @@ fn search(index: &SearchIndex, query: &str, limit: usize, json: bool) -> Result<
                     )
                 }
             };
-            println!(
+            outln!(
                 "{:>2}. {what}  [{}] {dist}",
                 i + 1,
                 h.reason.describe(Lang::Zh)
@@ -451,8 +475,8 @@ fn nearest(index: &SearchIndex, lat: f64, lon: f64, json: bool) -> Result<ExitCo
         v["distance_m"] = json!((d * 10.0).round() / 10.0);
         print_json(&v)?;
     } else {
-        println!("最近的灯杆 nearest pole: {d:.0} m");
-        print_card(index, index.pole(id));
+        outln!("最近的灯杆 nearest pole: {d:.0} m");
+        print_card(index, index.pole(id))?;
     }
     Ok(ExitCode::SUCCESS)
 }

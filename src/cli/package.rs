@@ -76,7 +76,7 @@ pub fn run(db: &Path, cmd: PackageCommand) -> Result<ExitCode> {
         PackageCommand::Export { out } => {
             let store = Store::open(db, Access::ReadOnly)?;
             let m = store.export_package(&out, &super::operator())?;
-            println!(
+            outln!(
                 "已导出数据包 / exported the data package: {} ({} {}, 数据版本 data version {}, {} 个编码 codes, SHA-256 {})",
                 out.display(),
                 m.dataset,
@@ -89,9 +89,11 @@ pub fn run(db: &Path, cmd: PackageCommand) -> Result<ExitCode> {
         }
         PackageCommand::Verify { file } => {
             let m = verify_package(&file)?;
-            println!(
+            outln!(
                 "数据包完好 / the package is sound: {} 数据版本 data version {}, SHA-256 {}",
-                m.dataset, m.data_version, m.sha256
+                m.dataset,
+                m.data_version,
+                m.sha256
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -101,7 +103,7 @@ pub fn run(db: &Path, cmd: PackageCommand) -> Result<ExitCode> {
                 require_supervisor(&mut store)?;
             }
             let done = install_package(&file, db, force)?;
-            println!(
+            outln!(
                 "已安装：数据版本 {} → {} / installed: data version {} → {}{}",
                 done.from_version,
                 done.to_version,
@@ -134,7 +136,7 @@ pub fn run_password(db: &Path, cmd: PasswordCommand) -> Result<ExitCode> {
                 }
             }
             store.set_supervisor_password(&new, current.as_deref())?;
-            println!("已设置值班长密码 / the supervisor password is set");
+            outln!("已设置值班长密码 / the supervisor password is set");
             Ok(ExitCode::SUCCESS)
         }
     }

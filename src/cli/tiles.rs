@@ -174,7 +174,7 @@ pub fn run(cmd: TilesCommand) -> Result<ExitCode> {
                     datum,
                 },
             )?;
-            println!(
+            outln!(
                 "已打包 {} 个瓦片，{} 字节 / packed {} tiles, {} bytes: {}",
                 s.tiles,
                 s.bytes,
@@ -209,7 +209,7 @@ pub fn run(cmd: TilesCommand) -> Result<ExitCode> {
             let png = build::encode_palette_png(&img).map_err(anyhow::Error::msg)?;
             std::fs::write(&out, png)
                 .with_context(|| format!("无法写入 / cannot write: {}", out.display()))?;
-            println!("{}", out.display());
+            outln!("{}", out.display());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -241,7 +241,7 @@ fn run_build(opts: &BuildOptions) -> Result<ExitCode> {
             summary.issues.len() - SHOWN_ISSUES
         )?;
     }
-    println!(
+    outln!(
         "完成 / done: {} 瓦片/tiles, {} 标注/labels, {:.1} MB, {:.1} s ({:.0} 瓦片/秒 tiles/s, {} 线程/threads): {}",
         summary.tiles,
         summary.labels,
