@@ -19,7 +19,7 @@ mkdir -p dist
 LOG=$PWD/dist/cli-suite-$LABEL.log
 echo "   runner: ${*:-(none)}; executable: $EXE; log: $LOG"
 st=0
-LAMPPOST_TEST_EXE=$EXE LAMPPOST_TEST_RUNNER="$*" cargo test --locked --no-default-features \
+LAMPPOST_TEST_EXE=$EXE LAMPPOST_TEST_RUNNER="$*" cargo test --locked --no-default-features --no-fail-fast \
     --test cli --test import --test tiles_cli -- --show-output >"$LOG" 2>&1 || st=$?
 sum() { awk '{ s += $1 } END { print s + 0 }'; }
 passed=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed.*/\1/p' "$LOG" | sum)

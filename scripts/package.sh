@@ -12,7 +12,8 @@
 #        with --test also what the tests need (Wine, Xvfb, qemu-user, the arm64 X11/GL libraries).
 # --deps-only only that, and exits (.ci/run does it while the lints run).
 # --no-build packages the executables already built, without calling cargo.
-# --test runs the tests on what was built: scripts/wine-smoke.sh for Windows (Wine, Xvfb); for
+# --test runs the tests on what was built, unpacked from the zip and the .debs after checking
+#        their checksums: scripts/wine-smoke.sh for Windows (Wine, Xvfb); for
 #        arm64 under qemu-user scripts/smoke-cli.sh, the cargo CLI tests (tests/common/mod.rs)
 #        and the window (scripts/arm64-gui-smoke.sh); natively the same two CLI tests for amd64.
 # Times of each step (wall and CPU) go to stdout and to dist/TIMES.txt.
@@ -246,15 +247,35 @@ done
 echo "== checksums (dist/SHA256SUMS) =="
 cat "$DIST/SHA256SUMS"
 
+# The tests run what ships, not the staging folder: each archive is checked against SHA256SUMS
+# and unpacked as a person would (the zip into a folder, the .deb with dpkg-deb -x, which is what
+# dpkg installs under /), and the program is started from there.
+UNPACKED=
+unpack() {
+    local file=$1 dest=$2
+    if ! (cd "$DIST" && grep -F " $file" SHA256SUMS | sha256sum --check --quiet --strict -); then
+        echo "$file does not match dist/SHA256SUMS" >&2
+        return 1
+    fi
+    mkdir -p "$dest"
+    case $file in
+        *.zip) python3 -m zipfile -e "$DIST/$file" "$dest" ;;
+        *.deb) dpkg-deb -x "$DIST/$file" "$dest" ;;
+    esac
+}
 if [ $TEST = 1 ]; then
+    UNPACKED=$(mktemp -d /tmp/lamppost-unpacked.XXXXXX)
+    trap 'rm -rf "$UNPACKED"' EXIT
     for p in "${PLATFORMS[@]}"; do
         case $p in
             windows)
-                step "smoke test windows (Wine + Xvfb)" scripts/wine-smoke.sh \
-                    "$DIST/stage/lamppost-$VERSION-windows-x86_64"
+                name=lamppost-$VERSION-windows-x86_64
+                unpack "$name.zip" "$UNPACKED/zip"
+                step "smoke test windows (Wine + Xvfb)" scripts/wine-smoke.sh "$UNPACKED/zip/$name"
                 ;;
             linux-arm64)
-                arm=$DIST/stage/lamppost-$VERSION-linux-arm64/lamppost
+                unpack "lamppost_${VERSION}_arm64.deb" "$UNPACKED/deb-arm64"
+                arm=$UNPACKED/deb-arm64/opt/lamppost/lamppost
                 # With Debian's arm64 glibc installed as a foreign architecture (libc6:arm64,
                 # what the window test needs), qemu finds it by itself; pointing it at the
                 # cross sysroot as well (-L /usr/aarch64-linux-gnu) makes the program spin
@@ -267,7 +288,8 @@ if [ $TEST = 1 ]; then
                 step "arm64 window (qemu-user + Xvfb)" scripts/arm64-gui-smoke.sh "$arm"
                 ;;
             linux-amd64)
-                amd=$DIST/stage/lamppost-$VERSION-linux-x86_64/lamppost
+                unpack "lamppost_${VERSION}_amd64.deb" "$UNPACKED/deb-amd64"
+                amd=$UNPACKED/deb-amd64/opt/lamppost/lamppost
                 step "smoke test amd64 CLI" scripts/smoke-cli.sh "$amd"
                 step "cargo CLI tests, amd64 exe" scripts/cli-suite.sh amd64 "$amd"
                 ;;

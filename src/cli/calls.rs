@@ -109,7 +109,7 @@ pub fn run(calls: Option<&Path>, cmd: CallsCommand) -> Result<ExitCode> {
             let calls = log.list(range.range()?)?;
             let mut stdout = std::io::stdout().lock();
             if json {
-                serde_json::to_writer_pretty(&mut stdout, &calls)?;
+                serde_json::to_writer_pretty(&mut stdout, &calls).map_err(std::io::Error::from)?;
                 writeln!(stdout)?;
             } else {
                 for c in &calls {

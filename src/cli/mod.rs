@@ -302,21 +302,21 @@ fn round7(x: f64) -> f64 {
 /// Whether `e` is only a reader that stopped reading (`lamppost search … | head -1`): that is
 /// not a failure, so the command ends with no message, as `cat` or `grep` would.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || cause
-                .downcast_ref::<serde_json::Error>()
-                .and_then(serde_json::Error::io_error_kind)
-                == Some(std::io::ErrorKind::BrokenPipe)
-    })
+    e.chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| {
+            io.kind() == std::io::ErrorKind::BrokenPipe
+                // Windows: ERROR_BROKEN_PIPE, ERROR_NO_DATA ("the pipe is being closed"),
+                // ERROR_PIPE_NOT_CONNECTED (what Wine reports).
+                || (cfg!(windows) && matches!(io.raw_os_error(), Some(109 | 232 | 233)))
+        })
 }
 
 fn print_json(v: &Value) -> Result<()> {
     // Buffered: stdout flushes at every line break, and an import report has one per field.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut out, v)?;
+    // As an io::Error (serde_json hands back the one it met), so `is_broken_pipe` sees it.
+    serde_json::to_writer_pretty(&mut out, v).map_err(std::io::Error::from)?;
     writeln!(out)?;
     out.flush()?;
     Ok(())

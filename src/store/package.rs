@@ -257,7 +257,11 @@ pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Install
         partial.push(".partial");
         let partial = PathBuf::from(partial);
         std::fs::copy(package, &partial).map_err(io(&partial))?;
-        std::fs::File::open(&partial)
+        // Opened for writing: on Windows, flushing a file (FlushFileBuffers) needs write access,
+        // and a read-only handle fails with "Access denied" (found under Wine, tests/cli.rs).
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&partial)
             .and_then(|f| f.sync_all())
             .map_err(io(&partial))?;
         std::fs::rename(&partial, db).map_err(io(db))?;
