@@ -15,13 +15,14 @@ n="${1:-20}"
 cargo build --release --quiet
 bin=target/release/lamppost
 work="$(mktemp -d)"
-trap 'rm -rf "$work"; [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null || true' EXIT
+XVFB_PID=
+trap 'rm -rf "$work"; [ -z "$XVFB_PID" ] || kill "$XVFB_PID" 2>/dev/null || true' EXIT
 if [ -z "${DISPLAY:-}" ]; then
-  command -v Xvfb >/dev/null || { echo "needs Xvfb (apt-get install xvfb) or a DISPLAY" >&2; exit 2; }
-  Xvfb :77 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-  xvfb_pid=$!
-  export DISPLAY=:77
-  sleep 1
+  command -v Xvfb >/dev/null && command -v xdpyinfo >/dev/null ||
+    { echo "needs Xvfb and xdpyinfo (apt-get install xvfb x11-utils) or a DISPLAY" >&2; exit 2; }
+  # shellcheck source=scripts/lib.sh
+  . scripts/lib.sh
+  start_xvfb 77 90
 fi
 export HOME="$work/home"   # fresh settings: the first run of a new operator
 "$bin" --db "$work/demo.sqlite" init >/dev/null

@@ -305,10 +305,10 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
         .any(|io| {
+            // std already names EPIPE and Windows' ERROR_BROKEN_PIPE and ERROR_NO_DATA so;
+            // Wine reports ERROR_PIPE_NOT_CONNECTED (233), which std does not.
             io.kind() == std::io::ErrorKind::BrokenPipe
-                // Windows: ERROR_BROKEN_PIPE, ERROR_NO_DATA ("the pipe is being closed"),
-                // ERROR_PIPE_NOT_CONNECTED (what Wine reports).
-                || (cfg!(windows) && matches!(io.raw_os_error(), Some(109 | 232 | 233)))
+                || (cfg!(windows) && io.raw_os_error() == Some(233))
         })
 }
 
