@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 
 use common::{SEED, database};
 use criterion::{BenchmarkId, Criterion};
-use lamppost::geo::LatLon;
-use lamppost::search::SearchIndex;
-use lamppost::store::{Access, Store};
-use lamppost::synth::Rng;
+use lamppost_core::geo::LatLon;
+use lamppost_search::SearchIndex;
+use lamppost_data::store::{Access, Store};
+use lamppost_demo_data::synth::Rng;
 
 mod common;
 
@@ -58,8 +58,8 @@ fn workload(index: &SearchIndex, n: usize) -> Workload {
         bytes[i] = b'0' + ((bytes[i] - b'0' + 1 + rng.below(8) as u8) % 10);
         typos.push(String::from_utf8(bytes).unwrap());
         codes.push(code);
-        let name = lamppost::text::fold(&p.street().name);
-        let keys = lamppost::text::pinyin_keys(&p.street().name);
+        let name = lamppost_core::text::fold(&p.street().name);
+        let keys = lamppost_core::text::pinyin_keys(&p.street().name);
         let q = match rng.below(3) {
             0 => format!("{name} {}", p.pole_no().unwrap_or(1)),
             1 => format!("{}{}", keys.initials[0], p.pole_no().unwrap_or(1)),
@@ -149,7 +149,7 @@ fn main() {
         let keys: Vec<String> = w
             .codes
             .iter()
-            .map(|c| lamppost::code::normalize_lenient(c))
+            .map(|c| lamppost_core::code::normalize_lenient(c))
             .collect();
         g.bench_function(
             BenchmarkId::new("baseline HashMap<String,_>::get", n),

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion};
 use egui::{Event, Key, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
-use lamppost::synth::Synth;
+use lamppost_demo_data::synth::Synth;
 use lamppost::ui::{App, Options};
 
 mod common;
@@ -233,7 +233,7 @@ fn main() {
 
     let mut datasets: Vec<(String, PathBuf, Option<usize>)> = Vec::new();
     let demo = tmp.path().join("demo.sqlite");
-    lamppost::demo::create_demo_database(&demo, "bench").unwrap();
+    lamppost_data::demo::create_demo_database(&demo, "bench").unwrap();
     datasets.push(("demo 4,102".into(), demo, None));
     if full {
         datasets.push(("1M".into(), common::database(1_000_000), Some(1_000_000)));

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# The cargo integration tests that run the program (tests/cli.rs, tests/import.rs,
-# tests/tiles_cli.rs) against a packaged executable, through a runner (tests/common/mod.rs):
+# The cargo integration tests that run the program (tests/cli.rs, tests/import.rs) against a
+# packaged executable, through a runner (tests/common/mod.rs):
 #
 #   scripts/cli-suite.sh LABEL EXE [RUNNER WORDS...]
 #     e.g. scripts/cli-suite.sh arm64 dist/stage/lamppost-0.1.0-linux-arm64/lamppost qemu-aarch64 -L /usr/aarch64-linux-gnu
 #
-# The test binaries are the native ones that scripts/test.sh built last (--no-default-features,
-# with the same environment, as in .ci/run): with them built, cargo only runs them; there is no
-# second test build. A test that cannot hold for a packaged executable prints "SKIPPED for the
+# The test binaries are the native ones that scripts/test.sh built (with the same environment,
+# as in .ci/run): with them built, cargo only runs them; there is no second test build. A test that cannot hold for a packaged executable prints "SKIPPED for the
 # packaged executable: …"; those are counted apart, not as passed. The full output goes to
 # dist/cli-suite-LABEL.log.
 set -euo pipefail
@@ -19,8 +18,8 @@ mkdir -p dist
 LOG=$PWD/dist/cli-suite-$LABEL.log
 echo "   runner: ${*:-(none)}; executable: $EXE; log: $LOG"
 st=0
-LAMPPOST_TEST_EXE=$EXE LAMPPOST_TEST_RUNNER="$*" cargo test --locked --no-default-features --no-fail-fast \
-    --test cli --test import --test tiles_cli -- --show-output >"$LOG" 2>&1 || st=$?
+LAMPPOST_TEST_EXE=$EXE LAMPPOST_TEST_RUNNER="$*" cargo test --locked --no-fail-fast \
+    --test cli --test import -- --show-output >"$LOG" 2>&1 || st=$?
 sum() { awk '{ s += $1 } END { print s + 0 }'; }
 passed=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed.*/\1/p' "$LOG" | sum)
 failed=$(sed -n 's/^test result: .* \([0-9]*\) failed.*/\1/p' "$LOG" | sum)

@@ -117,6 +117,9 @@ stage_folder() {
     rm -rf "$dir"
     mkdir -p "$dir/assets" "$dir/data"
     cp "$exe" "$dir/"
+    # The basemap builder (tools/basemap-builder), for supervisors, beside the program.
+    local builder=${exe%/lamppost*}/lamppost-basemap-builder${exe##*/lamppost}
+    cp "$builder" "$dir/"
     cp -r assets/fonts assets/basemap assets/icon "$dir/assets/"
     rm -f "$dir/assets/icon/make_icon.py" "$dir/assets/fonts/charset.py"
     cp -r data/demo "$dir/data/"
@@ -134,7 +137,7 @@ build() {
     local target=$1
     shift
     [ $NOBUILD = 0 ] || return 0
-    cargo build --locked --profile "$PROFILE" --target "$target" "$@"
+    cargo build --locked --profile "$PROFILE" --target "$target" -p lamppost -p lamppost-basemap-builder "$@"
 }
 
 # The oldest glibc the Linux packages run on: UOS 20 and Kylin V10 have 2.28.
@@ -146,7 +149,8 @@ build_linux() {
     local target=$1
     [ $NOBUILD = 0 ] || return 0
     if command -v cargo-zigbuild >/dev/null; then
-        cargo zigbuild --locked --profile "$PROFILE" --target "$target.$GLIBC_FLOOR"
+        cargo zigbuild --locked --profile "$PROFILE" --target "$target.$GLIBC_FLOOR" \
+            -p lamppost -p lamppost-basemap-builder
     else
         echo "warning: no cargo-zigbuild (scripts/package.sh --deps): the package needs this machine's glibc" >&2
         build "$target"

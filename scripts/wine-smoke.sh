@@ -66,7 +66,7 @@ if [ -e "$PKG/bcryptprimitives.dll" ]; then bad "the Wine shim is in the package
 echo "== Windows CLI under Wine =="
 SMOKE_WINPATH=1 SMOKE_WORK="$WINEPREFIX/drive_c" scripts/smoke-cli.sh "$EXE" wine || FAIL=$((FAIL + 1))
 
-# The cargo CLI tests (tests/cli.rs, import.rs, tiles_cli.rs) against lamppost.exe under Wine:
+# The cargo CLI tests (tests/cli.rs, import.rs) against lamppost.exe under Wine:
 # the same assertions as on Linux, on Unix paths that Wine maps through Z:.
 if [ "${SMOKE_CARGO_SUITE:-1}" = 1 ]; then
     echo "== cargo CLI tests against lamppost.exe under Wine =="

@@ -1,23 +1,12 @@
 //! Lamppost (灯杆报警定位): find a street lamp post from the alarm code on its sign, offline.
 //!
-//! The library holds everything but the window: codes, geography, the reference database, the
-//! in-memory search index, imports and exports. It never names egui; the `gui` feature adds the
-//! `ui` module on top.
+//! This package is the program: the command line (`src/cli`, in the binary) and the
+//! call-taker's window ([`ui`], feature `gui`). The layers below are crates of their own
+//! (docs/ARCHITECTURE.md): `lamppost-core` (codes, positions, model), `lamppost-data` (every SQL
+//! statement), `lamppost-search` (the index), `lamppost-import` (the supervisor's import) and
+//! `lamppost-basemap` (tiles). [`watch`] keeps a running program's index current.
 
-pub mod calllog;
-pub mod canonical;
-pub mod code;
-pub mod demo;
-pub mod estimate;
-pub mod export;
-pub mod geo;
-pub mod import;
-pub mod model;
-pub mod readback;
-pub mod search;
-pub mod store;
-pub mod synth;
-pub mod text;
-pub mod tiles;
+pub mod watch;
+
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -289,8 +289,8 @@ fn without_a_db_option_the_default_database_is_created_from_the_demo() {
     assert!(created.is_file(), "expected {}", created.display());
 }
 
-fn call(code: &str, note_like_query: &str) -> lamppost::calllog::NewCall {
-    lamppost::calllog::NewCall {
+fn call(code: &str, note_like_query: &str) -> lamppost_data::calllog::NewCall {
+    lamppost_data::calllog::NewCall {
         operator: "张三".into(),
         query: note_like_query.into(),
         code: code.into(),
@@ -299,7 +299,7 @@ fn call(code: &str, note_like_query: &str) -> lamppost::calllog::NewCall {
         address: "臺北市大同區重慶北路一段".into(),
         readback: "重慶北路一段 第34号灯杆（东侧）".into(),
         lat_lon_deg: Some((25.051_087, 121.513_898)),
-        position: lamppost::calllog::PositionKind::Estimated,
+        position: lamppost_data::calllog::PositionKind::Estimated,
         radius_m: Some(38.0),
         dataset: "台北市中心示范数据".into(),
         data_version: 1,
@@ -310,7 +310,7 @@ fn call(code: &str, note_like_query: &str) -> lamppost::calllog::NewCall {
 fn calls_export_writes_an_excel_ready_shift_report() {
     let dir = tempfile::tempdir().unwrap();
     let calls = dir.path().join("calls.sqlite");
-    let mut log = lamppost::calllog::CallLog::open(&calls).unwrap();
+    let mut log = lamppost_data::calllog::CallLog::open(&calls).unwrap();
     let first = log.append(&call("2-45-0034", "2450034")).unwrap();
     log.annotate(first.id, "张三", "交通事故", "=HYPERLINK(\"http://x\")")
         .unwrap();
@@ -376,7 +376,7 @@ fn calls_export_without_a_call_log_says_so() {
 fn calls_list_for_a_day_without_calls_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let calls = dir.path().join("calls.sqlite");
-    lamppost::calllog::CallLog::open(&calls).unwrap();
+    lamppost_data::calllog::CallLog::open(&calls).unwrap();
     let o = bin()
         .arg("--calls")
         .arg(&calls)

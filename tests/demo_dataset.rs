@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use lamppost::geo::{LatLon, Polyline, parse_wkt_linestring};
-use lamppost::model::{CANONICAL_HEADER, STREETS_HEADER, Side};
+use lamppost_core::geo::{LatLon, Polyline, parse_wkt_linestring};
+use lamppost_core::model::{CANONICAL_HEADER, STREETS_HEADER, Side};
 
 #[derive(Debug, serde::Deserialize)]
 struct StreetRow {
@@ -284,7 +284,7 @@ fn the_meta_file_names_the_source_licence_and_command() {
     assert_eq!(meta["attribution"], "© OpenStreetMap contributors");
     assert_eq!(meta["licence"], "ODbL-1.0");
     assert!(!meta["source"].is_empty());
-    assert!(meta["generated_by"].contains("--example build_demo"));
+    assert!(meta["generated_by"].contains("--bin build_demo"));
 }
 
 #[test]

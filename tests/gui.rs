@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use lamppost::calllog::CallLog;
-use lamppost::readback::Lang;
+use lamppost_data::calllog::CallLog;
+use lamppost_core::readback::Lang;
 use lamppost::ui::{App, Options};
 
 struct Fixture {
@@ -29,7 +29,7 @@ fn open() -> Fixture {
 fn open_with(basemap: Option<PathBuf>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let db: PathBuf = dir.path().join("demo.sqlite");
-    lamppost::demo::create_demo_database(&db, "test").unwrap();
+    lamppost_data::demo::create_demo_database(&db, "test").unwrap();
     let harness = launch(
         Options {
             db: Ok(db),
@@ -308,7 +308,7 @@ fn enter_writes_a_call_log_entry_that_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite");
     let calls = dir.path().join("calls.sqlite");
-    lamppost::demo::create_demo_database(&db, "test").unwrap();
+    lamppost_data::demo::create_demo_database(&db, "test").unwrap();
     let options = Options {
         db: Ok(db),
         calls: Ok(calls.clone()),
@@ -466,7 +466,7 @@ fn candidates_far_apart_are_called_out_in_words() {
 fn operator_language_and_layers_persist_between_runs() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite");
-    lamppost::demo::create_demo_database(&db, "test").unwrap();
+    lamppost_data::demo::create_demo_database(&db, "test").unwrap();
     let options = Options {
         db: Ok(db),
         calls: Ok(dir.path().join("calls.sqlite")),
@@ -521,7 +521,7 @@ fn child_confirms_a_call_and_waits_to_be_killed() {
 fn a_call_survives_kill_9_right_after_enter() {
     use std::io::BufRead as _;
     let dir = tempfile::tempdir().unwrap();
-    lamppost::demo::create_demo_database(&dir.path().join("demo.sqlite"), "test").unwrap();
+    lamppost_data::demo::create_demo_database(&dir.path().join("demo.sqlite"), "test").unwrap();
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "child_confirms_a_call_and_waits_to_be_killed",
@@ -602,7 +602,7 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
     std::fs::write(&db, b"SQLite format 3\0 but then garbage, a torn copy").unwrap();
     let calls = dir.path().join("calls.sqlite");
     let mut log = CallLog::open(&calls).unwrap();
-    log.append(&lamppost::calllog::NewCall {
+    log.append(&lamppost_data::calllog::NewCall {
         operator: "张三".into(),
         query: "2450034".into(),
         code: "2-45-0034".into(),
@@ -611,7 +611,7 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
         address: String::new(),
         readback: "重慶北路一段 第34号灯杆".into(),
         lat_lon_deg: None,
-        position: lamppost::calllog::PositionKind::Unknown,
+        position: lamppost_data::calllog::PositionKind::Unknown,
         radius_m: None,
         dataset: "示范".into(),
         data_version: 1,
@@ -709,10 +709,10 @@ fn a_newer_package_in_the_watched_folder_is_offered_and_installed() {
     let mut f = open();
     let dir = f.dir.path().to_owned();
     let sup = dir.join("supervisor.sqlite");
-    lamppost::demo::create_demo_database(&sup, "test").unwrap();
+    lamppost_data::demo::create_demo_database(&sup, "test").unwrap();
     make_version_2(&sup);
     let share = dir.join("共享 目录");
-    lamppost::store::Store::open(&sup, lamppost::store::Access::ReadOnly)
+    lamppost_data::store::Store::open(&sup, lamppost_data::store::Access::ReadOnly)
         .unwrap()
         .export_package(&share.join("台北 v2.sqlite"), "王主任")
         .unwrap();
@@ -964,8 +964,8 @@ fn a_mapping_chosen_in_the_table_builds_codes_from_a_template_and_is_saved_by_na
     step_until(h, "the save", |h| {
         h.query_by_label_contains("已保存映射“测绘队”").is_some()
     });
-    let store = lamppost::store::Store::open(&db, lamppost::store::Access::ReadOnly).unwrap();
-    let saved = lamppost::import::saved_mappings(&store).unwrap();
+    let store = lamppost_data::store::Store::open(&db, lamppost_data::store::Access::ReadOnly).unwrap();
+    let saved = lamppost_import::saved_mappings(&store).unwrap();
     assert_eq!(saved.len(), 1);
     assert_eq!(saved[0].0, "测绘队");
     assert!(

@@ -460,10 +460,10 @@ fn utf16_semicolon_and_geojson_files_are_read() {
     );
 }
 
-fn position_of(db: &Path, code: &str) -> lamppost::geo::LatLon {
+fn position_of(db: &Path, code: &str) -> lamppost_core::geo::LatLon {
     let p = json_of(&run(db, &["lookup", code, "--json"]));
     assert_eq!(p["position"], "surveyed");
-    lamppost::geo::LatLon::new(
+    lamppost_core::geo::LatLon::new(
         p["lat_deg"].as_f64().unwrap(),
         p["lon_deg"].as_f64().unwrap(),
     )
@@ -471,8 +471,8 @@ fn position_of(db: &Path, code: &str) -> lamppost::geo::LatLon {
 
 #[test]
 fn gcj02_and_bd09_coordinates_come_back_to_the_surveyed_wgs84_position() {
-    use lamppost::geo::{LatLon, wgs84_to_gcj02};
-    use lamppost::import::datum::gcj02_to_bd09;
+    use lamppost_core::geo::{LatLon, wgs84_to_gcj02};
+    use lamppost_core::datum::gcj02_to_bd09;
     let (d, db) = demo();
     // Read as WGS-84, the GCJ-02 file is the GCJ-02 shift of pole 1-01-0001, and says so.
     let v = import_json(&db, &[&fixture("import/gcj02.csv"), "--dry-run"]);
@@ -715,22 +715,22 @@ fn a_process_killed_inside_the_apply_leaves_the_old_version_intact() {
 fn lib_import(
     db: &Path,
     file: &Path,
-    control: &std::sync::Arc<lamppost::import::ImportControl>,
+    control: &std::sync::Arc<lamppost_import::ImportControl>,
     save_mapping: Option<&str>,
-) -> Result<lamppost::import::Report, lamppost::import::ImportError> {
-    let mut store = lamppost::store::Store::open(db, lamppost::store::Access::ReadWrite).unwrap();
-    let opts = lamppost::import::Options {
+) -> Result<lamppost_import::Report, lamppost_import::ImportError> {
+    let mut store = lamppost_data::store::Store::open(db, lamppost_data::store::Access::ReadWrite).unwrap();
+    let opts = lamppost_import::Options {
         applied_by: "test".into(),
         save_mapping: save_mapping.map(str::to_owned),
         control: Some(std::sync::Arc::clone(control)),
-        ..lamppost::import::Options::default()
+        ..lamppost_import::Options::default()
     };
-    lamppost::import::import_path(&mut store, file, &opts)
+    lamppost_import::import_path(&mut store, file, &opts)
 }
 
 #[test]
 fn progress_reaches_done_with_every_byte_and_every_row_counted() {
-    use lamppost::import::{ImportControl, Stage};
+    use lamppost_import::{ImportControl, Stage};
     let (d, db) = demo();
     let file = big_file(d.path(), 10_000);
     let control = std::sync::Arc::new(ImportControl::new());
@@ -746,7 +746,7 @@ fn progress_reaches_done_with_every_byte_and_every_row_counted() {
 
 #[test]
 fn the_progress_fraction_seen_from_another_thread_only_grows_and_stays_within_zero_and_one() {
-    use lamppost::import::{ImportControl, Stage};
+    use lamppost_import::{ImportControl, Stage};
     let (d, db) = demo();
     let file = big_file(d.path(), 20_000);
     let control = std::sync::Arc::new(ImportControl::new());
@@ -781,7 +781,7 @@ fn the_progress_fraction_seen_from_another_thread_only_grows_and_stays_within_ze
 
 #[test]
 fn an_import_cancelled_before_it_starts_or_from_another_thread_writes_nothing() {
-    use lamppost::import::{ImportControl, ImportError, Stage};
+    use lamppost_import::{ImportControl, ImportError, Stage};
     let (d, db) = demo();
     let file = big_file(d.path(), 20_000);
     let before = db_hash(&db);

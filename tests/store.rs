@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use lamppost::search::SearchIndex;
-use lamppost::store::{Access, Source, Store, StoreError};
+use lamppost_search::SearchIndex;
+use lamppost_data::store::{Access, Source, Store, StoreError};
 
 const STREETS: &str = "street_code,name,name_en,district,jurisdiction,geometry_wkt\n\
 01,重慶北路一段,Chongqing North Road Section 1,大同區,建成辖区,\"LINESTRING(121.5137 25.0450, 121.5137 25.0540)\"\n";
@@ -151,7 +151,7 @@ fn a_database_from_a_newer_program_is_refused_with_both_versions() {
             found, supported, ..
         } => {
             assert_eq!(*found, 99);
-            assert_eq!(*supported, lamppost::store::schema::latest_version());
+            assert_eq!(*supported, lamppost_data::store::schema::latest_version());
         }
         other => panic!("{other}"),
     }
@@ -218,7 +218,7 @@ fn the_index_is_rebuilt_in_the_background_and_swapped_in_whole() {
     use std::sync::mpsc;
     let (_d, path) = tmp();
     drop(load(&path, &poles_csv(8)).unwrap());
-    let handle = lamppost::search::IndexHandle::new(SearchIndex::open(&path).unwrap());
+    let handle = lamppost_search::IndexHandle::new(SearchIndex::open(&path).unwrap());
     let before = handle.load();
     assert_eq!(before.len(), 8);
 

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use lamppost::store::{Source, Store};
-use lamppost::synth::Synth;
+use lamppost_data::store::{Source, Store};
+use lamppost_demo_data::synth::Synth;
 
 /// The seed of every synthetic dataset, so runs compare like with like.
 pub const SEED: u64 = 20_261_128;
@@ -17,7 +17,7 @@ pub fn database(poles: usize) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!(
         "synth-{poles}-{SEED}-v{}.sqlite",
-        lamppost::store::schema::latest_version()
+        lamppost_data::store::schema::latest_version()
     ));
     if path.exists() {
         return path;
@@ -32,7 +32,7 @@ pub fn database(poles: usize) -> PathBuf {
             s.name,
             s.district,
             s.jurisdiction,
-            lamppost::geo::to_wkt_linestring(&s.geometry)
+            lamppost_core::geo::to_wkt_linestring(&s.geometry)
         ));
     }
     let mut csv = String::from(
@@ -48,7 +48,7 @@ pub fn database(poles: usize) -> PathBuf {
             p.street_code,
             p.street,
             p.pole_no.unwrap_or(0),
-            p.side.map_or("", lamppost::model::Side::zh),
+            p.side.map_or("", lamppost_core::model::Side::zh),
             p.address,
             p.landmark,
             p.cross_street,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use chrono::{Local, NaiveDate};
 use clap::{Args, Subcommand};
-use lamppost::calllog::{CallLog, Range};
+use lamppost_data::calllog::{CallLog, Range};
 
 /// The call log subcommands.
 #[derive(Debug, Subcommand)]

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
-use lamppost::export::csv_file::write_canonical_csv;
-use lamppost::export::geojson::{GeoJsonWriter, GeoPole};
-use lamppost::export::{UTF8_BOM, neutralise_formula};
-use lamppost::import::{self, Crs, Options, Report};
-use lamppost::search::SearchIndex;
-use lamppost::store::{Access, Store};
+use lamppost_data::export::csv_file::write_canonical_csv;
+use lamppost_data::export::geojson::{GeoJsonWriter, GeoPole};
+use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
+use lamppost_import::{self, Crs, Options, Report};
+use lamppost_search::SearchIndex;
+use lamppost_data::store::{Access, Store};
 use serde_json::json;
 
 use super::{operator, print_json, resolve_db};
@@ -97,9 +97,9 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
     };
     let encoding = match &a.encoding {
         None => None,
-        Some(e) => import::read::parse_encoding(e).map_err(anyhow::Error::msg)?,
+        Some(e) => lamppost_import::read::parse_encoding(e).map_err(anyhow::Error::msg)?,
     };
-    let map = import::parse_map_specs(&a.map).map_err(anyhow::Error::msg)?;
+    let map = lamppost_import::parse_map_specs(&a.map).map_err(anyhow::Error::msg)?;
     if !a.file.is_file() {
         anyhow::bail!("找不到文件 / no such file: {}", a.file.display());
     }
@@ -121,10 +121,10 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
         note: a.note,
         applied_by: operator(),
         source_name: None,
-        control: Some(std::sync::Arc::new(import::ImportControl::new())),
+        control: Some(std::sync::Arc::new(lamppost_import::ImportControl::new())),
     };
     let report = with_progress_bar(opts.control.clone(), || {
-        import::import_path(&mut store, &a.file, &opts)
+        lamppost_import::import_path(&mut store, &a.file, &opts)
     })?;
     if let Some(out) = &a.report {
         write_report(out, &report)?;
@@ -145,7 +145,7 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
 /// Runs `work` while a progress bar on stderr follows `control` (indicatif draws nothing when
 /// stderr is not a terminal, so scripts and `--json` pipelines see no bar).
 fn with_progress_bar<T>(
-    control: Option<std::sync::Arc<import::ImportControl>>,
+    control: Option<std::sync::Arc<lamppost_import::ImportControl>>,
     work: impl FnOnce() -> T,
 ) -> T {
     let Some(control) = control else {
@@ -173,11 +173,11 @@ fn with_progress_bar<T>(
                     bar.set_message(format!(
                         "{} · {} 行 rows",
                         match p.stage {
-                            import::Stage::Starting | import::Stage::Detecting =>
+                            lamppost_import::Stage::Starting | lamppost_import::Stage::Detecting =>
                                 "校验文件 hashing",
-                            import::Stage::Reading => "读取检查 reading",
-                            import::Stage::Checking => "检查街路 streets",
-                            import::Stage::Writing | import::Stage::Done => "写入 writing",
+                            lamppost_import::Stage::Reading => "读取检查 reading",
+                            lamppost_import::Stage::Checking => "检查街路 streets",
+                            lamppost_import::Stage::Writing | lamppost_import::Stage::Done => "写入 writing",
                         },
                         p.rows
                     ));
@@ -302,7 +302,7 @@ fn write_report(out: &Path, r: &Report) -> Result<()> {
 /// Runs `lamppost versions`.
 pub fn run_versions(db: Option<&Path>, json_out: bool) -> Result<ExitCode> {
     let store = Store::open(&resolve_db(db)?, Access::ReadOnly)?;
-    let list = import::versions(&store)?;
+    let list = lamppost_import::versions(&store)?;
     if json_out {
         print_json(&json!({ "versions": list }))?;
     } else {
@@ -331,7 +331,7 @@ pub fn run_versions(db: Option<&Path>, json_out: bool) -> Result<ExitCode> {
 pub fn run_undo(db: Option<&Path>, version: i64, note: &str, json_out: bool) -> Result<ExitCode> {
     let mut store = Store::open(&resolve_db(db)?, Access::ReadWrite)?;
     super::package::require_supervisor(&mut store)?;
-    let r = import::undo(&mut store, version, &operator(), note)?;
+    let r = lamppost_import::undo(&mut store, version, &operator(), note)?;
     if json_out {
         print_json(&serde_json::to_value(&r)?)?;
     } else {
@@ -412,7 +412,7 @@ fn write_geojson(index: &SearchIndex, file: std::fs::File) -> Result<(u64, u64)>
                 street_code: &street.code,
                 street: &street.name,
                 pole_no: p.pole_no(),
-                side: p.side().map_or("", lamppost::model::Side::zh),
+                side: p.side().map_or("", lamppost_core::model::Side::zh),
                 lat_deg: at.lat_deg,
                 lon_deg: at.lon_deg,
                 position: pos.kind(),

@@ -12,7 +12,6 @@ macro_rules! outln {
 pub mod calls;
 pub mod import;
 pub mod package;
-pub mod tiles;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -20,11 +19,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
-use lamppost::estimate::Position;
-use lamppost::geo::{LatLon, format_latlon_dms};
-use lamppost::readback::Lang;
-use lamppost::search::{DEFAULT_LIMIT, Hit, PoleView, SearchIndex, Target};
-use lamppost::store::Store;
+use lamppost_core::estimate::Position;
+use lamppost_core::geo::{LatLon, format_latlon_dms};
+use lamppost_core::readback::Lang;
+use lamppost_search::{DEFAULT_LIMIT, Hit, PoleView, SearchIndex, Target};
+use lamppost_data::store::Store;
 use serde_json::{Value, json};
 
 /// Exit status for "not found" / "no match".
@@ -142,11 +141,6 @@ pub enum Command {
         #[command(subcommand)]
         what: import::ExportCommand,
     },
-    /// Offline basemap tiles: build a basemap from GeoJSON, pack an XYZ folder.
-    Tiles {
-        #[command(subcommand)]
-        cmd: tiles::TilesCommand,
-    },
 }
 
 /// The default database: `lamppost.sqlite` in the per-user data folder.
@@ -163,7 +157,7 @@ pub fn resolve_db(db: Option<&Path>) -> Result<PathBuf> {
     }
     let path = default_db_path()?;
     if !path.exists() {
-        lamppost::demo::create_demo_database(&path, &operator())?;
+        lamppost_data::demo::create_demo_database(&path, &operator())?;
         eprintln!(
             "已用示范数据创建数据库 / created the database from the demo data: {}",
             path.display()
@@ -190,7 +184,6 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
         } => package::run(&db.map_or_else(default_db_path, |p| Ok(p.to_owned()))?, cmd),
         Command::Package { cmd } => package::run(&resolve_db(db)?, cmd),
         Command::Password { cmd } => package::run_password(&resolve_db(db)?, cmd),
-        Command::Tiles { cmd } => tiles::run(cmd),
         Command::Import(args) => import::run_import(db, args),
         Command::Versions { json } => import::run_versions(db, json),
         Command::Undo {
@@ -224,7 +217,7 @@ fn init(db: Option<&Path>, empty: bool) -> Result<ExitCode> {
             path.display()
         );
     } else {
-        let (_, s) = lamppost::demo::create_demo_database(&path, &operator())?;
+        let (_, s) = lamppost_data::demo::create_demo_database(&path, &operator())?;
         outln!(
             "已创建示范数据库：{} 条街路，{} 个编码，数据版本 {} / created the demo database: {} streets, {} codes, data version {}: {}",
             s.streets,
@@ -278,7 +271,7 @@ pub fn pole_json(index: &SearchIndex, p: PoleView<'_>) -> Value {
         "street_code": street.code,
         "district": street.district,
         "pole_no": p.pole_no(),
-        "side": p.side().map(lamppost::model::Side::zh),
+        "side": p.side().map(lamppost_core::model::Side::zh),
         "lat_deg": at.map(|a| round7(a.lat_deg)),
         "lon_deg": at.map(|a| round7(a.lon_deg)),
         "position": pos.kind(),

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Subcommand;
-use lamppost::store::package::{install_package, verify_package};
-use lamppost::store::{Access, Store};
+use lamppost_data::store::package::{install_package, verify_package};
+use lamppost_data::store::{Access, Store};
 
 /// Data package subcommands.
 #[derive(Debug, Subcommand)]

@@ -10,8 +10,8 @@ use egui::{RichText, Ui};
 
 use super::i18n::{Strings, ZH};
 use super::theme;
-use crate::calllog::worker::{Event, LogWorker, Request};
-use crate::calllog::{Call, NewCall};
+use lamppost_data::calllog::worker::{Event, LogWorker, Request};
+use lamppost_data::calllog::{Call, NewCall};
 
 /// Where a recorded call stands.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,6 @@
 //! Every user-visible string of the window, in one place: Simplified Chinese and English.
 
-use crate::readback::Lang;
+use lamppost_core::readback::Lang;
 
 /// The window's words in one language.
 #[derive(Debug)]

@@ -5,9 +5,9 @@ use egui::{Align2, Color32, Pos2, Response, Shape, Stroke, Ui};
 use walkers::{MapMemory, Plugin, Projector, lat_lon};
 
 use super::theme::{self, Palette};
-use crate::estimate::Position;
-use crate::geo::{LatLon, gcj02_to_wgs84, wgs84_to_gcj02};
-use crate::search::{PoleId, SearchIndex};
+use lamppost_core::estimate::Position;
+use lamppost_core::geo::{LatLon, gcj02_to_wgs84, wgs84_to_gcj02};
+use lamppost_search::{PoleId, SearchIndex};
 
 /// The datum of the basemap. Our positions are WGS-84; a Chinese basemap may be drawn in
 /// GCJ-02, and then markers are shifted for drawing only (and clicks shifted back).

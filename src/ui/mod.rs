@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod map;
 pub mod supervisor;
 pub mod theme;
+pub mod tiles;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,16 +21,16 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use egui::{Key, Modifiers, RichText, Ui};
 use walkers::{Map, MapMemory};
 
-use crate::calllog::{Call, NewCall, PositionKind};
-use crate::estimate::Position;
-use crate::geo::format_latlon_dms;
-use crate::readback::Lang;
-use crate::search::watch::{DataWatcher, WatchEvent, WatchRequest};
-use crate::search::{IndexHandle, PoleId, Reason, SearchIndex, SearchResults, Target};
-use crate::tiles::loader::LoaderConfig;
-use crate::tiles::mbtiles::MbTiles;
-use crate::tiles::walkers_adapter::LoaderTiles;
-use crate::tiles::{TileSource, XyzDir};
+use lamppost_data::calllog::{Call, NewCall, PositionKind};
+use lamppost_core::estimate::Position;
+use lamppost_core::geo::format_latlon_dms;
+use lamppost_core::readback::Lang;
+use crate::watch::{DataWatcher, WatchEvent, WatchRequest};
+use lamppost_search::{IndexHandle, PoleId, Reason, SearchIndex, SearchResults, Target};
+use lamppost_basemap::loader::LoaderConfig;
+use lamppost_basemap::mbtiles::MbTiles;
+use crate::ui::tiles::LoaderTiles;
+use lamppost_basemap::{TileSource, XyzDir};
 use i18n::{Strings, strings};
 
 /// Results shown in the list.
@@ -141,7 +142,7 @@ pub struct App {
     /// What changed in the data (shown in the status bar).
     data_note: Option<String>,
     /// A newer data package waiting for the call-taker's "install".
-    offer: Option<(PathBuf, crate::store::package::Manifest)>,
+    offer: Option<(PathBuf, lamppost_data::store::package::Manifest)>,
     /// A data problem to show until dismissed (a failed reload or install).
     data_warning: Option<String>,
     /// The settings window is open.
@@ -149,7 +150,7 @@ pub struct App {
     /// Supervisor mode, while its window is open.
     supervisor: Option<supervisor::Supervisor>,
     /// Poles the import under review moves (old, new), for the map.
-    moves: Vec<(crate::geo::LatLon, crate::geo::LatLon)>,
+    moves: Vec<(lamppost_core::geo::LatLon, lamppost_core::geo::LatLon)>,
     /// The report generation `moves` was made for.
     moves_for: Option<u64>,
     /// The code box's id, to tell whether the keyboard is in it.
@@ -209,12 +210,12 @@ impl App {
                 t.loader()
                     .layers()
                     .last()
-                    .is_some_and(|m| m.datum == crate::tiles::Datum::Gcj02)
+                    .is_some_and(|m| m.datum == lamppost_basemap::Datum::Gcj02)
             }),
         };
         let saved = settings
             .map_view
-            .map(|(lat, lon, zoom)| (datum.to_map(crate::geo::LatLon::new(lat, lon)), zoom));
+            .map(|(lat, lon, zoom)| (datum.to_map(lamppost_core::geo::LatLon::new(lat, lon)), zoom));
         let start = saved.or_else(|| {
             let c = tiles.as_ref()?.loader().start_center()?;
             Some((walkers::lat_lon(c.lat_deg, c.lon_deg), f64::from(c.zoom)))
@@ -1023,7 +1024,7 @@ impl App {
         for m in supervisor::moved_poles(r, MAX_MOVES_DRAWN) {
             let old = index.lookup(&m.code).and_then(|id| index.pole(id).point());
             let Some(old) = old else { continue };
-            let new = crate::geo::LatLon::new(
+            let new = lamppost_core::geo::LatLon::new(
                 m.lat_deg.unwrap_or(old.lat_deg),
                 m.lon_deg.unwrap_or(old.lon_deg),
             );

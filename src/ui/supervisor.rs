@@ -15,13 +15,13 @@ use egui::{RichText, Ui};
 use super::file_dialog::{FileDialog, Outcome};
 use super::i18n::{Strings, SupervisorStrings};
 use super::theme;
-use crate::import::{
+use lamppost_import::{
     self, Change, Crs, Field, ImportControl, ImportError, MapSpec, Options, Preview, Report,
     SavedMapping, Stage, VersionInfo,
 };
-use crate::readback::Lang;
-use crate::store::auth::AuthError;
-use crate::store::{Access, Store};
+use lamppost_core::readback::Lang;
+use lamppost_data::store::auth::AuthError;
+use lamppost_data::store::{Access, Store};
 
 /// Encodings offered (label for [`import::read::parse_encoding`]; "auto" detects).
 const ENCODINGS: [&str; 6] = [
@@ -150,7 +150,7 @@ struct ReviewRow {
 }
 
 /// Each field's values in the preview rows, or why the mapping does not fit the header.
-type Sample = Result<Vec<(Field, Vec<String>)>, import::Finding>;
+type Sample = Result<Vec<(Field, Vec<String>)>, lamppost_import::Finding>;
 
 /// The preview of the file being set up: for which file and encoding, and what came back.
 struct PreviewState {
@@ -411,8 +411,8 @@ impl Supervisor {
         let started = std::thread::Builder::new()
             .name("supervisor-preview".into())
             .spawn(move || {
-                let r = import::read::parse_encoding(label).and_then(|enc| {
-                    import::preview(import::Input::Path(&file), enc, PREVIEW_ROWS)
+                let r = lamppost_import::read::parse_encoding(label).and_then(|enc| {
+                    lamppost_import::preview(lamppost_import::Input::Path(&file), enc, PREVIEW_ROWS)
                         .map_err(|e| e.to_string())
                 });
                 let _ = tx.send(r);
@@ -432,7 +432,7 @@ impl Supervisor {
         self.spawn(ctx, "mappings", move || {
             match Store::open(&db, Access::ReadOnly)
                 .map_err(|e| e.to_string())
-                .and_then(|st| import::saved_mappings(&st).map_err(|e| e.to_string()))
+                .and_then(|st| lamppost_import::saved_mappings(&st).map_err(|e| e.to_string()))
             {
                 Ok(m) => Job::Mappings(m),
                 Err(e) => Job::Failed(e),
@@ -450,8 +450,8 @@ impl Supervisor {
             let r = Store::open(&db, Access::ReadWrite)
                 .map_err(|e| e.to_string())
                 .and_then(|st| {
-                    import::save_mapping(&st, &name, &saved)
-                        .and_then(|()| import::saved_mappings(&st))
+                    lamppost_import::save_mapping(&st, &name, &saved)
+                        .and_then(|()| lamppost_import::saved_mappings(&st))
                         .map_err(|e| e.to_string())
                 });
             match r {
@@ -487,7 +487,7 @@ impl Supervisor {
     }
 
     fn options(&self, dry_run: bool, operator: &str) -> Result<Options, String> {
-        let encoding = import::read::parse_encoding(ENCODINGS[self.encoding])?;
+        let encoding = lamppost_import::read::parse_encoding(ENCODINGS[self.encoding])?;
         Ok(Options {
             map: specs_of(&self.sources),
             encoding,
@@ -536,7 +536,7 @@ impl Supervisor {
         self.spawn(ctx, if dry_run { "check" } else { "apply" }, move || {
             let r = Store::open(&db, Access::ReadWrite)
                 .map_err(ImportError::from)
-                .and_then(|mut st| import::import_path(&mut st, &file, &opts));
+                .and_then(|mut st| lamppost_import::import_path(&mut st, &file, &opts));
             match r {
                 Ok(r) if dry_run => Job::Checked(Box::new(r)),
                 Ok(r) => Job::Applied(Box::new(r)),
@@ -554,7 +554,7 @@ impl Supervisor {
         self.spawn(ctx, "versions", move || {
             match Store::open(&db, Access::ReadOnly)
                 .map_err(|e| e.to_string())
-                .and_then(|st| import::versions(&st).map_err(|e| e.to_string()))
+                .and_then(|st| lamppost_import::versions(&st).map_err(|e| e.to_string()))
             {
                 Ok(v) => Job::Versions(v),
                 Err(e) => Job::Failed(e),
@@ -1228,7 +1228,7 @@ impl Supervisor {
                 let r = Store::open(&db, Access::ReadWrite)
                     .map_err(|e| e.to_string())
                     .and_then(|mut st| {
-                        import::undo(&mut st, version, "supervisor", "").map_err(|e| e.to_string())
+                        lamppost_import::undo(&mut st, version, "supervisor", "").map_err(|e| e.to_string())
                     });
                 match r {
                     Ok(r) => Job::Undone(r.undone, r.version),

@@ -1,0 +1,618 @@
+//! The workstation's call log (接警记录, `calls.sqlite`): one entry per confirmed pole.
+//!
+//! The log is separate from the reference database: a data package replaces the reference
+//! database, never this file. Entries are appended and never rewritten; a note or incident type
+//! added afterwards is appended too (the newest one is shown), so the file records what was said
+//! when. Every append is committed with `synchronous = FULL` before it returns, so a crash or a
+//! power cut after "saved" loses nothing.
+//!
+//! [`CallLog`] is the file; [`worker::LogWorker`] owns one on a thread for the window, which
+//! must never wait on disk.
+
+pub mod worker;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Local, NaiveDate, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
+use serde::Serialize;
+
+use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
+
+/// Migrations of the call log, added and never edited (`PRAGMA user_version` = how many ran).
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE calls (
+    id            INTEGER PRIMARY KEY,
+    at_utc        TEXT NOT NULL,      -- RFC 3339, UTC
+    at_local      TEXT NOT NULL,      -- RFC 3339 with the workstation's offset
+    local_date    TEXT NOT NULL,      -- YYYY-MM-DD of at_local, for 'today'
+    operator      TEXT NOT NULL,
+    query         TEXT NOT NULL,      -- what was typed
+    code          TEXT NOT NULL,      -- the code chosen ('' when none)
+    street        TEXT NOT NULL,
+    pole_no       INTEGER,
+    address       TEXT NOT NULL,
+    readback      TEXT NOT NULL,      -- the sentence shown to read back
+    lat_deg       REAL,               -- WGS-84 as shown; NULL when unknown
+    lon_deg       REAL,
+    position      TEXT NOT NULL,      -- surveyed | estimated | unknown
+    radius_m      REAL,               -- error radius of an estimate
+    dataset       TEXT NOT NULL,
+    data_version  INTEGER NOT NULL,
+    CHECK ((lat_deg IS NULL) = (lon_deg IS NULL))
+);
+CREATE INDEX calls_by_date ON calls(local_date, id);
+
+CREATE TABLE annotations (
+    id            INTEGER PRIMARY KEY,
+    call_id       INTEGER NOT NULL REFERENCES calls(id),
+    at_utc        TEXT NOT NULL,
+    operator      TEXT NOT NULL,
+    incident_type TEXT NOT NULL,
+    note          TEXT NOT NULL
+);
+CREATE INDEX annotations_by_call ON annotations(call_id, id);
+"];
+
+/// Longest text kept in a note or in the typed query; longer input is cut (a pasted page
+/// must not bloat the log).
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+/// What can go wrong with the call log. Messages are for the call-taker: Chinese, then English.
+#[derive(Debug, thiserror::Error)]
+pub enum CallLogError {
+    /// The file is not a call log (another SQLite file, or not SQLite).
+    #[error("不是接警记录文件 / not a call log: {0}")]
+    NotCallLog(PathBuf),
+    /// Written by a newer program.
+    #[error(
+        "接警记录由更新版本的程序创建，请升级 / the call log was written by a newer version; upgrade the program: {0}"
+    )]
+    NewerSchema(PathBuf),
+    /// The folder or file cannot be written.
+    #[error(
+        "无法写入接警记录（检查文件夹权限和磁盘空间）/ cannot write the call log (check folder permissions and disk space): {path}: {source}"
+    )]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// SQLite failed.
+    #[error("接警记录数据库错误 / call log database error: {path}: {source}")]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// No entry with this id.
+    #[error("没有这条接警记录 / no such call: {0}")]
+    NoSuchCall(i64),
+    /// Writing an export failed.
+    #[error("导出失败 / export failed: {0}")]
+    Export(String),
+}
+
+/// The position a call was given, as shown to the call-taker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PositionKind {
+    /// A surveyed point.
+    Surveyed,
+    /// An estimate with an error radius.
+    Estimated,
+    /// No position.
+    Unknown,
+}
+
+impl PositionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Surveyed => "surveyed",
+            Self::Estimated => "estimated",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "surveyed" => Self::Surveyed,
+            "estimated" => Self::Estimated,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// A call to record: what the call-taker confirmed, as it was shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewCall {
+    /// Who took the call.
+    pub operator: String,
+    /// The raw text typed in the code box.
+    pub query: String,
+    /// The code chosen (display spelling).
+    pub code: String,
+    /// Street name.
+    pub street: String,
+    /// Pole number on the street.
+    pub pole_no: Option<i64>,
+    /// The pole's address.
+    pub address: String,
+    /// The read-back sentence shown.
+    pub readback: String,
+    /// WGS-84 latitude and longitude shown, if any.
+    pub lat_lon_deg: Option<(f64, f64)>,
+    /// Surveyed, estimated or unknown.
+    pub position: PositionKind,
+    /// Error radius of an estimate, metres.
+    pub radius_m: Option<f64>,
+    /// Dataset name.
+    pub dataset: String,
+    /// Data version of the reference database.
+    pub data_version: i64,
+}
+
+/// One entry of the log, with its newest annotation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Call {
+    /// Row id, increasing.
+    pub id: i64,
+    /// When, UTC (RFC 3339).
+    pub at_utc: String,
+    /// When, the workstation's local time (RFC 3339 with offset).
+    pub at_local: String,
+    /// What was recorded.
+    #[serde(flatten)]
+    pub call: NewCall,
+    /// Incident type added afterwards ('' when none).
+    pub incident_type: String,
+    /// Note added afterwards ('' when none).
+    pub note: String,
+}
+
+impl Call {
+    /// The local time of day, `HH:MM:SS`.
+    #[must_use]
+    pub fn local_time(&self) -> &str {
+        self.at_local.get(11..19).unwrap_or(&self.at_local)
+    }
+
+    /// True when `filter` (folded: case and full-width ignored) occurs in the code, street,
+    /// typed text, address, operator, incident type or note.
+    #[must_use]
+    pub fn matches(&self, filter: &str) -> bool {
+        let f = lamppost_core::text::fold(filter);
+        if f.is_empty() {
+            return true;
+        }
+        let compact = |s: &str| lamppost_core::text::fold(s).replace('-', "");
+        [
+            &self.call.code,
+            &self.call.street,
+            &self.call.query,
+            &self.call.address,
+            &self.call.operator,
+            &self.incident_type,
+            &self.note,
+        ]
+        .iter()
+        .any(|field| {
+            let folded = lamppost_core::text::fold(field);
+            folded.contains(&f) || compact(field).contains(&f.replace('-', ""))
+        })
+    }
+}
+
+/// Which calls to list or export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// Every call.
+    All,
+    /// Calls on these local dates, inclusive.
+    Dates(NaiveDate, NaiveDate),
+}
+
+/// The call log file.
+pub struct CallLog {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for CallLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallLog")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallLog {
+    /// Opens the call log at `path`, creating it (and its folder) when missing.
+    pub fn open(path: &Path) -> Result<Self, CallLogError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| CallLogError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|source| CallLogError::Sqlite {
+                path: path.to_owned(),
+                source,
+            })?;
+        let mut log = Self {
+            conn,
+            path: path.to_owned(),
+        };
+        log.prepare()?;
+        Ok(log)
+    }
+
+    /// Opens an existing call log for reading only (exports, listing); never creates one.
+    pub fn open_read_only(path: &Path) -> Result<Self, CallLogError> {
+        if !path.exists() {
+            return Err(CallLogError::Io {
+                path: path.to_owned(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|source| CallLogError::Sqlite {
+                path: path.to_owned(),
+                source,
+            })?;
+        let log = Self {
+            conn,
+            path: path.to_owned(),
+        };
+        log.conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| log.err(e))?;
+        let v = log.user_version()?;
+        if v == 0 {
+            return Err(CallLogError::NotCallLog(path.to_owned()));
+        }
+        if v as usize > MIGRATIONS.len() {
+            return Err(CallLogError::NewerSchema(path.to_owned()));
+        }
+        Ok(log)
+    }
+
+    /// The file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> CallLogError {
+        match source {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase => {
+                CallLogError::NotCallLog(self.path.clone())
+            }
+            source => CallLogError::Sqlite {
+                path: self.path.clone(),
+                source,
+            },
+        }
+    }
+
+    fn user_version(&self) -> Result<u32, CallLogError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    fn prepare(&mut self) -> Result<(), CallLogError> {
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| self.err(e))?;
+        // WAL with FULL sync: a commit is on disk when it returns, and readers (an export
+        // from the command line) never block the window's writes.
+        let _: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| self.err(e))?;
+        let found = self.user_version()?;
+        let latest = MIGRATIONS.len() as u32;
+        if found > latest {
+            return Err(CallLogError::NewerSchema(self.path.clone()));
+        }
+        if found == 0 {
+            let tables: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if tables > 0 {
+                return Err(CallLogError::NotCallLog(self.path.clone()));
+            }
+        }
+        if found < latest {
+            let path = self.path.clone();
+            let tx = self
+                .conn
+                .transaction()
+                .map_err(|source| CallLogError::Sqlite {
+                    path: path.clone(),
+                    source,
+                })?;
+            for m in &MIGRATIONS[found as usize..] {
+                tx.execute_batch(m).map_err(|source| CallLogError::Sqlite {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            tx.pragma_update(None, "user_version", latest)
+                .map_err(|source| CallLogError::Sqlite {
+                    path: path.clone(),
+                    source,
+                })?;
+            tx.commit()
+                .map_err(|source| CallLogError::Sqlite { path, source })?;
+        }
+        Ok(())
+    }
+
+    /// Appends a call, stamped now; returns it once it is committed to disk.
+    pub fn append(&mut self, call: &NewCall) -> Result<Call, CallLogError> {
+        self.append_at(call, Utc::now())
+    }
+
+    /// Appends a call stamped `at` (tests use fixed times).
+    pub fn append_at(&mut self, call: &NewCall, at: DateTime<Utc>) -> Result<Call, CallLogError> {
+        let local = at.with_timezone(&Local);
+        let at_utc = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let at_local = local.to_rfc3339_opts(SecondsFormat::Millis, false);
+        let mut call = call.clone();
+        clip(&mut call.query);
+        let (lat, lon) = call.lat_lon_deg.unzip();
+        self.conn
+            .execute(
+                "INSERT INTO calls(at_utc, at_local, local_date, operator, query, code, street,
+                     pole_no, address, readback, lat_deg, lon_deg, position, radius_m, dataset,
+                     data_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                params![
+                    at_utc,
+                    at_local,
+                    local.date_naive().to_string(),
+                    call.operator,
+                    call.query,
+                    call.code,
+                    call.street,
+                    call.pole_no,
+                    call.address,
+                    call.readback,
+                    lat,
+                    lon,
+                    call.position.as_str(),
+                    call.radius_m,
+                    call.dataset,
+                    call.data_version,
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(Call {
+            id: self.conn.last_insert_rowid(),
+            at_utc,
+            at_local,
+            call,
+            incident_type: String::new(),
+            note: String::new(),
+        })
+    }
+
+    /// Adds a note and incident type to call `id` (appended; the newest is shown).
+    pub fn annotate(
+        &mut self,
+        id: i64,
+        operator: &str,
+        incident_type: &str,
+        note: &str,
+    ) -> Result<Call, CallLogError> {
+        let mut note = note.to_owned();
+        clip(&mut note);
+        let mut incident_type = incident_type.to_owned();
+        clip(&mut incident_type);
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|source| CallLogError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT id FROM calls WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(|source| CallLogError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        if exists.is_none() {
+            return Err(CallLogError::NoSuchCall(id));
+        }
+        tx.execute(
+            "INSERT INTO annotations(call_id, at_utc, operator, incident_type, note)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                id,
+                Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+                operator,
+                incident_type,
+                note
+            ],
+        )
+        .map_err(|source| CallLogError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })?;
+        tx.commit().map_err(|source| CallLogError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.get(id)?.ok_or(CallLogError::NoSuchCall(id))
+    }
+
+    /// One call by id.
+    pub fn get(&self, id: i64) -> Result<Option<Call>, CallLogError> {
+        let mut found = self.query(&format!("{SELECT_CALLS} WHERE c.id = ?1"), params![id])?;
+        Ok(found.pop())
+    }
+
+    /// Calls in `range`, newest first.
+    pub fn list(&self, range: Range) -> Result<Vec<Call>, CallLogError> {
+        match range {
+            Range::All => self.query(&format!("{SELECT_CALLS} ORDER BY c.id DESC"), params![]),
+            Range::Dates(from, to) => self.query(
+                &format!("{SELECT_CALLS} WHERE c.local_date BETWEEN ?1 AND ?2 ORDER BY c.id DESC"),
+                params![from.to_string(), to.to_string()],
+            ),
+        }
+    }
+
+    /// Today's calls (the workstation's local date), newest first.
+    pub fn today(&self) -> Result<Vec<Call>, CallLogError> {
+        let today = Local::now().date_naive();
+        self.list(Range::Dates(today, today))
+    }
+
+    fn query(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<Call>, CallLogError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        stmt.query_map(args, row_to_call)
+            .map_err(|e| self.err(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Writes the calls in `range` (oldest first, as a shift report reads) as CSV for Excel:
+    /// UTF-8 with a byte-order mark, CRLF line ends, text cells neutralised against formula
+    /// injection. Returns how many calls were written.
+    pub fn export_csv(&self, range: Range, out: &mut impl Write) -> Result<usize, CallLogError> {
+        let mut calls = self.list(range)?;
+        calls.reverse();
+        write_csv(&calls, out).map_err(|e| CallLogError::Export(e.to_string()))?;
+        Ok(calls.len())
+    }
+}
+
+/// The columns of the CSV export, Chinese then English so both a Chinese Excel and a script
+/// can read them.
+pub const CSV_HEADER: [&str; 19] = [
+    "编号 id",
+    "本地时间 local_time",
+    "UTC时间 utc_time",
+    "接警员 operator",
+    "输入 typed",
+    "编码 code",
+    "街路 street",
+    "杆号 pole_no",
+    "地址 address",
+    "复述 readback",
+    "纬度 lat_deg",
+    "经度 lon_deg",
+    "位置 position",
+    "误差半径米 radius_m",
+    "数据集 dataset",
+    "数据版本 data_version",
+    "事件类型 incident_type",
+    "备注 note",
+    "坐标系 datum",
+];
+
+fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
+    out.write_all(UTF8_BOM)?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(CSV_HEADER)?;
+    for c in calls {
+        let n = &c.call;
+        let text = |s: &str| neutralise_formula(s).into_owned();
+        let (lat, lon) = n
+            .lat_lon_deg
+            .map_or((String::new(), String::new()), |(a, b)| {
+                (format!("{a:.7}"), format!("{b:.7}"))
+            });
+        w.write_record([
+            c.id.to_string(),
+            c.at_local.clone(),
+            c.at_utc.clone(),
+            text(&n.operator),
+            text(&n.query),
+            text(&n.code),
+            text(&n.street),
+            n.pole_no.map_or(String::new(), |p| p.to_string()),
+            text(&n.address),
+            text(&n.readback),
+            lat,
+            lon,
+            n.position.as_str().to_owned(),
+            n.radius_m.map_or(String::new(), |r| format!("{r:.0}")),
+            text(&n.dataset),
+            n.data_version.to_string(),
+            text(&c.incident_type),
+            text(&c.note),
+            "WGS-84".to_owned(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+const SELECT_CALLS: &str = "
+SELECT c.id, c.at_utc, c.at_local, c.operator, c.query, c.code, c.street, c.pole_no, c.address,
+       c.readback, c.lat_deg, c.lon_deg, c.position, c.radius_m, c.dataset, c.data_version,
+       coalesce(a.incident_type, ''), coalesce(a.note, '')
+FROM calls c
+LEFT JOIN annotations a ON a.id = (SELECT max(id) FROM annotations WHERE call_id = c.id)";
+
+fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
+    let lat: Option<f64> = r.get(10)?;
+    let lon: Option<f64> = r.get(11)?;
+    let position: String = r.get(12)?;
+    Ok(Call {
+        id: r.get(0)?,
+        at_utc: r.get(1)?,
+        at_local: r.get(2)?,
+        call: NewCall {
+            operator: r.get(3)?,
+            query: r.get(4)?,
+            code: r.get(5)?,
+            street: r.get(6)?,
+            pole_no: r.get(7)?,
+            address: r.get(8)?,
+            readback: r.get(9)?,
+            lat_lon_deg: lat.zip(lon),
+            position: PositionKind::parse(&position),
+            radius_m: r.get(13)?,
+            dataset: r.get(14)?,
+            data_version: r.get(15)?,
+        },
+        incident_type: r.get(16)?,
+        note: r.get(17)?,
+    })
+}
+
+/// Cuts text to [`MAX_TEXT_CHARS`] characters and replaces control characters (a pasted tab
+/// or NUL) by spaces, keeping line breaks out of the typed query.
+fn clip(s: &mut String) {
+    if s.chars().count() > MAX_TEXT_CHARS || s.chars().any(|c| c.is_control() && c != '\n') {
+        *s = s
+            .chars()
+            .take(MAX_TEXT_CHARS)
+            .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+            .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,172 @@
+//! The supervisor's password: who may import, undo, install data packages or edit.
+//!
+//! It is stored in the reference database's `meta` table as an Argon2id hash (PHC string), so
+//! it travels with the data a supervisor manages. Each wrong password waits before answering,
+//! longer after each failure in a row (1, 2, 4 … up to 30 seconds), and the count survives a
+//! restart of the program, so guessing is slow from the window and the command line alike.
+
+use std::time::Duration;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+use super::{Store, StoreError};
+
+const HASH_KEY: &str = "supervisor_password";
+const FAILURES_KEY: &str = "supervisor_failures";
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 6;
+/// Longest wait after a wrong password.
+pub const MAX_DELAY: Duration = Duration::from_secs(30);
+
+/// Why a supervisor action was refused. Messages: Chinese, then English.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The password is wrong.
+    #[error(
+        "值班长密码错误（已连续 {failures} 次）/ wrong supervisor password ({failures} in a row)"
+    )]
+    Wrong {
+        /// Failures in a row, this one included.
+        failures: u32,
+    },
+    /// No password has been set yet where one is needed.
+    #[error("尚未设置值班长密码，请先设置 / no supervisor password is set yet; set one first")]
+    NotSet,
+    /// A new password is too short.
+    #[error(
+        "密码至少 {MIN_PASSWORD_CHARS} 个字符 / the password needs at least {MIN_PASSWORD_CHARS} characters"
+    )]
+    TooShort,
+    /// The stored hash is not readable (the database was edited by hand).
+    #[error(
+        "数据库中的密码记录无法识别，请联系管理员 / the stored password record is unreadable; call the administrator"
+    )]
+    BadRecord,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How long to wait after `failures` wrong passwords in a row.
+#[must_use]
+pub fn delay_after(failures: u32) -> Duration {
+    if failures == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs(1u64 << failures.saturating_sub(1).min(5)).min(MAX_DELAY)
+}
+
+fn hash(password: &str) -> Result<String, AuthError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|_| AuthError::BadRecord)?;
+    let salt = SaltString::encode_b64(&salt).map_err(|_| AuthError::BadRecord)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| AuthError::BadRecord)
+}
+
+impl Store {
+    /// True when a supervisor password is set.
+    pub fn has_supervisor_password(&self) -> Result<bool, StoreError> {
+        Ok(self.meta(HASH_KEY)?.is_some_and(|h| !h.is_empty()))
+    }
+
+    /// Sets the supervisor password. When one is set, `current` must be it.
+    pub fn set_supervisor_password(
+        &mut self,
+        new: &str,
+        current: Option<&str>,
+    ) -> Result<(), AuthError> {
+        if self.has_supervisor_password()? {
+            self.verify_supervisor(current.unwrap_or(""))?;
+        }
+        if new.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(AuthError::TooShort);
+        }
+        let phc = hash(new)?;
+        self.set_meta(HASH_KEY, &phc)?;
+        self.set_meta(FAILURES_KEY, "0")?;
+        Ok(())
+    }
+
+    /// Checks the supervisor password. A wrong one is counted and answered only after
+    /// [`delay_after`] the failures in a row; a right one resets the count.
+    pub fn verify_supervisor(&mut self, password: &str) -> Result<(), AuthError> {
+        let Some(stored) = self.meta(HASH_KEY)?.filter(|h| !h.is_empty()) else {
+            return Err(AuthError::NotSet);
+        };
+        let parsed = PasswordHash::new(&stored).map_err(|_| AuthError::BadRecord)?;
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        let failures: u32 = self
+            .meta(FAILURES_KEY)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if ok {
+            if failures != 0 {
+                self.set_meta(FAILURES_KEY, "0")?;
+            }
+            return Ok(());
+        }
+        let failures = failures.saturating_add(1);
+        self.set_meta(FAILURES_KEY, &failures.to_string())?;
+        std::thread::sleep(delay_after(failures));
+        Err(AuthError::Wrong { failures })
+    }
+
+
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Access;
+
+    #[test]
+    fn waits_double_after_each_failure_up_to_thirty_seconds() {
+        let secs: Vec<u64> = (0..9).map(|f| delay_after(f).as_secs()).collect();
+        assert_eq!(secs, vec![0, 1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(delay_after(u32::MAX), MAX_DELAY);
+    }
+
+    #[test]
+    fn a_password_is_set_once_checked_and_changed_only_with_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let mut s = Store::create(&path).unwrap();
+        assert!(!s.has_supervisor_password().unwrap());
+        assert!(matches!(s.verify_supervisor("x"), Err(AuthError::NotSet)));
+        assert!(matches!(
+            s.set_supervisor_password("12345", None),
+            Err(AuthError::TooShort)
+        ));
+        s.set_supervisor_password("值班长密码1", None).unwrap();
+        let stored = s.meta(HASH_KEY).unwrap().unwrap();
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains("值班长密码1"));
+        s.verify_supervisor("值班长密码1").unwrap();
+
+        // Reopened: the same password, not another one.
+        let mut s = Store::open(&path, Access::ReadWrite).unwrap();
+        s.verify_supervisor("值班长密码1").unwrap();
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            s.verify_supervisor("guess"),
+            Err(AuthError::Wrong { failures: 1 })
+        ));
+        assert!(started.elapsed() >= Duration::from_secs(1), "slowed down");
+        // Changing it needs the current one.
+        assert!(matches!(
+            s.set_supervisor_password("newpassword", Some("值班长密码1x")),
+            Err(AuthError::Wrong { failures: 2 })
+        ));
+        s.set_supervisor_password("newpassword", Some("值班长密码1"))
+            .unwrap();
+        s.verify_supervisor("newpassword").unwrap();
+        assert_eq!(s.meta(FAILURES_KEY).unwrap().as_deref(), Some("0"));
+    }
+}

@@ -1,0 +1,351 @@
+//! Data packages: how a supervisor's new data reaches the other workstations.
+//!
+//! A package is two files side by side: `NAME.sqlite`, a consistent snapshot of a reference
+//! database (`VACUUM INTO`, so it holds no WAL and no free pages), and `NAME.sqlite.json`, its
+//! manifest: dataset, data version, schema version, size and SHA-256. A workstation installs
+//! it only after the hash matches, the snapshot passes `PRAGMA integrity_check` and its data
+//! version is newer than what it has.
+//!
+//! Installing copies the snapshot *into* the live database with SQLite's online backup, in one
+//! step: another process reading the database (the window's index rebuild, a lookup from the
+//! command line) sees the old data or the new, never a mix, and nothing is renamed under it
+//! (which Windows would refuse while the file is open). The data it replaced is kept beside it
+//! as `lamppost.sqlite.previous` (itself a snapshot).
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Access, Store, StoreError, hex};
+
+/// What a package's manifest says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `lamppost-data-package`.
+    pub format: String,
+    /// Manifest format version (1).
+    pub format_version: u32,
+    /// Dataset name (from the database's meta).
+    pub dataset: String,
+    /// The data version the snapshot holds.
+    pub data_version: i64,
+    /// The schema version (`PRAGMA user_version`) of the snapshot.
+    pub schema_version: u32,
+    /// Number of pole codes.
+    pub poles: i64,
+    /// Size of the snapshot file in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the snapshot file, lower-case hex.
+    pub sha256: String,
+    /// When it was made, UTC, RFC 3339.
+    pub created_at: String,
+    /// Who made it.
+    pub created_by: String,
+}
+
+const FORMAT: &str = "lamppost-data-package";
+
+/// Why a package cannot be made or installed. Messages are for a supervisor: Chinese, then
+/// English, ending with the file.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    /// The manifest is missing or unreadable.
+    #[error("数据包缺少说明文件或说明文件损坏 / the package's manifest is missing or unreadable ({detail}): {}", .path.display())]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The file does not match its manifest's hash or size: damaged or altered in transit.
+    #[error("数据包校验失败（文件损坏或被改动），未安装 / the package failed its checksum (damaged or altered), nothing was installed: {}", .0.display())]
+    Checksum(PathBuf),
+    /// The package is not newer than the installed data.
+    #[error(
+        "数据包版本 {package} 不比已安装的版本 {installed} 新，未安装（确需回退请用 --force）/ the package's data version {package} is not newer than the installed {installed}; nothing was installed (use --force to go back)"
+    )]
+    NotNewer {
+        /// The package's data version.
+        package: i64,
+        /// The installed data version.
+        installed: i64,
+    },
+    /// The package is for another dataset.
+    #[error(
+        "数据包属于另一个数据集（{package}），本机是（{installed}），未安装（确需更换请用 --force）/ the package is for another dataset ({package}; this workstation has {installed}); nothing was installed (use --force to replace it)"
+    )]
+    OtherDataset {
+        /// The package's dataset.
+        package: String,
+        /// The installed dataset.
+        installed: String,
+    },
+    /// The snapshot is not a usable reference database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Reading or writing a file failed.
+    #[error("无法读写文件 / cannot read or write the file ({source}): {}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What an install did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Installed {
+    /// The data version before (0 for a new database).
+    pub from_version: i64,
+    /// The data version now.
+    pub to_version: i64,
+    /// Where the replaced data was kept, if there was any.
+    pub previous: Option<PathBuf>,
+}
+
+/// The manifest file that goes with a package file.
+#[must_use]
+pub fn manifest_path(package: &Path) -> PathBuf {
+    let mut name = package.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
+
+/// Where an install keeps the data it replaced.
+#[must_use]
+pub fn previous_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".previous");
+    PathBuf::from(name)
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
+    move |source| PackageError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// SHA-256 and size of a file, read in blocks.
+fn hash_file(path: &Path) -> Result<(String, u64), PackageError> {
+    let mut f = std::fs::File::open(path).map_err(io(path))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf).map_err(io(path))?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+    Ok((hex(&h.finalize()), n))
+}
+
+impl Store {
+    /// Writes a consistent snapshot of this database to `out` (which must not exist) with
+    /// `VACUUM INTO`; readers and writers elsewhere are not disturbed.
+    pub fn snapshot_into(&self, out: &Path) -> Result<(), StoreError> {
+        if out.exists() {
+            return Err(StoreError::Exists(out.to_owned()));
+        }
+        self.conn
+            .execute("VACUUM INTO ?1", [out.to_string_lossy()])
+            .map_err(|e| super::classify(out, e))?;
+        Ok(())
+    }
+
+    /// Writes a data package: the snapshot at `out` and its manifest beside it
+    /// ([`manifest_path`]). Either both are there afterwards, or neither.
+    pub fn export_package(&self, out: &Path, operator: &str) -> Result<Manifest, PackageError> {
+        let manifest_file = manifest_path(out);
+        for p in [out, manifest_file.as_path()] {
+            if p.exists() {
+                return Err(StoreError::Exists(p.to_owned()).into());
+            }
+        }
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io(out))?;
+        }
+        let mut partial = out.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let _ = std::fs::remove_file(&partial);
+        let result = (|| {
+            self.snapshot_into(&partial)?;
+            let snap = Store::open(&partial, Access::ReadOnly)?;
+            snap.integrity_check()?;
+            let counts = snap.counts()?;
+            let dataset = snap.meta("name")?.unwrap_or_default();
+            let schema_version = snap.user_version()?;
+            drop(snap);
+            let (sha256, bytes) = hash_file(&partial)?;
+            let m = Manifest {
+                format: FORMAT.into(),
+                format_version: 1,
+                dataset,
+                data_version: counts.data_version,
+                schema_version,
+                poles: i64::try_from(counts.codes).unwrap_or(i64::MAX),
+                bytes,
+                sha256,
+                created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                created_by: operator.to_owned(),
+            };
+            let json = serde_json::to_vec_pretty(&m).map_err(|e| PackageError::Manifest {
+                path: manifest_file.clone(),
+                detail: e.to_string(),
+            })?;
+            std::fs::write(&manifest_file, json).map_err(io(&manifest_file))?;
+            std::fs::rename(&partial, out).map_err(io(out))?;
+            Ok(m)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&partial);
+            if !out.exists() {
+                let _ = std::fs::remove_file(&manifest_file);
+            }
+        }
+        result
+    }
+}
+
+/// Reads a package's manifest and checks the file against it (size and SHA-256) and that the
+/// snapshot is a sound Lamppost database of a schema this program reads.
+pub fn verify_package(package: &Path) -> Result<Manifest, PackageError> {
+    let manifest_file = manifest_path(package);
+    let bad = |detail: String| PackageError::Manifest {
+        path: manifest_file.clone(),
+        detail,
+    };
+    let text = std::fs::read(&manifest_file).map_err(|e| bad(e.to_string()))?;
+    let m: Manifest = serde_json::from_slice(&text).map_err(|e| bad(e.to_string()))?;
+    if m.format != FORMAT {
+        return Err(bad(format!("format {:?}", m.format)));
+    }
+    if !package.is_file() {
+        return Err(StoreError::NotFound(package.to_owned()).into());
+    }
+    let (sha256, bytes) = hash_file(package)?;
+    if sha256 != m.sha256 || bytes != m.bytes {
+        return Err(PackageError::Checksum(package.to_owned()));
+    }
+    // Immutable: no WAL files are created beside a snapshot on a share.
+    let snap = Store::open_immutable(package)?;
+    snap.integrity_check()?;
+    if snap.data_version()? != m.data_version {
+        return Err(bad("data version differs from the snapshot".into()));
+    }
+    Ok(m)
+}
+
+/// Installs the package at `package` into the reference database at `db` (created when
+/// missing). Refuses a package that is not newer, or is for another dataset, unless `force`.
+pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Installed, PackageError> {
+    let m = verify_package(package)?;
+    if !db.exists() {
+        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io(db))?;
+        }
+        // Copy beside, then rename: a new database appears whole or not at all.
+        let mut partial = db.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        std::fs::copy(package, &partial).map_err(io(&partial))?;
+        // Opened for writing: on Windows, flushing a file (FlushFileBuffers) needs write access,
+        // and a read-only handle fails with "Access denied" (found under Wine, tests/cli.rs).
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&partial)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&partial))?;
+        std::fs::rename(&partial, db).map_err(io(db))?;
+        return Ok(Installed {
+            from_version: 0,
+            to_version: m.data_version,
+            previous: None,
+        });
+    }
+    let current = Store::open(db, Access::ReadWrite)?;
+    let installed = current.data_version()?;
+    let dataset = current.meta("name")?.unwrap_or_default();
+    if !force {
+        if !dataset.is_empty() && dataset != m.dataset {
+            return Err(PackageError::OtherDataset {
+                package: m.dataset,
+                installed: dataset,
+            });
+        }
+        if m.data_version <= installed {
+            return Err(PackageError::NotNewer {
+                package: m.data_version,
+                installed,
+            });
+        }
+    }
+    // Keep what is replaced.
+    let previous = previous_path(db);
+    let mut keep = previous.as_os_str().to_owned();
+    keep.push(".partial");
+    let keep = PathBuf::from(keep);
+    let _ = std::fs::remove_file(&keep);
+    current.snapshot_into(&keep)?;
+    std::fs::rename(&keep, &previous).map_err(io(&previous))?;
+
+    // One-step online backup from the snapshot into the live database.
+    let src = Connection::open_with_flags(
+        format!("file:{}?immutable=1", lamppost_core::encode::uri_path(package)),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(|e| super::classify(package, e))?;
+    let mut dst = current.conn;
+    {
+        let backup =
+            rusqlite::backup::Backup::new(&src, &mut dst).map_err(|e| super::classify(db, e))?;
+        // All pages in one step (-1): the copy is one write transaction. A reader or writer
+        // elsewhere makes SQLite answer Busy; wait for it, up to a minute.
+        let started = std::time::Instant::now();
+        loop {
+            match backup.step(-1).map_err(|e| super::classify(db, e))? {
+                rusqlite::backup::StepResult::Done => break,
+                _ if started.elapsed() > std::time::Duration::from_mins(1) => {
+                    return Err(StoreError::Inaccessible(db.to_owned()).into());
+                }
+                _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+            }
+        }
+    }
+    drop(dst);
+    Ok(Installed {
+        from_version: installed,
+        to_version: m.data_version,
+        previous: Some(previous),
+    })
+}
+
+/// The newest package in `folder` that is newer than `installed` (by its manifest; not yet
+/// verified). For a workstation watching a shared folder.
+#[must_use]
+pub fn newest_package_in(folder: &Path, installed: i64) -> Option<(PathBuf, Manifest)> {
+    let entries = std::fs::read_dir(folder).ok()?;
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter_map(|manifest| {
+            let text = std::fs::read(&manifest).ok()?;
+            let m: Manifest = serde_json::from_slice(&text).ok()?;
+            let package = manifest.with_extension("");
+            (m.format == FORMAT && m.data_version > installed && package.is_file())
+                .then_some((package, m))
+        })
+        .max_by_key(|(_, m)| m.data_version)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,469 @@
+//! Which column of the file feeds which field of a pole.
+//!
+//! Headers are recognised in Chinese and English, ignoring case, spaces and `_`/`-`/`.`, so the
+//! canonical CSV maps with no help. `--map field=COLUMN` names a column (its name may hold
+//! spaces), and `--map 'code={RD_CD}-{LAMPPOST_N}'` builds a field from a template of columns.
+
+use std::borrow::Cow;
+
+use super::Finding;
+use super::read::Cells;
+
+/// A field of a pole that a file can provide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// The code on the sign.
+    Code,
+    /// The street's code.
+    StreetCode,
+    /// The street's name.
+    Street,
+    /// The number along the street.
+    PoleNo,
+    /// The side of the street.
+    Side,
+    /// Latitude.
+    Lat,
+    /// Longitude.
+    Lon,
+    /// Address.
+    Address,
+    /// Landmark.
+    Landmark,
+    /// Cross street.
+    CrossStreet,
+    /// Jurisdiction.
+    Jurisdiction,
+    /// Status.
+    Status,
+    /// Note.
+    Note,
+}
+
+impl Field {
+    /// Every field, in canonical CSV order.
+    pub const ALL: [Field; 13] = [
+        Field::Code,
+        Field::StreetCode,
+        Field::Street,
+        Field::PoleNo,
+        Field::Side,
+        Field::Lat,
+        Field::Lon,
+        Field::Address,
+        Field::Landmark,
+        Field::CrossStreet,
+        Field::Jurisdiction,
+        Field::Status,
+        Field::Note,
+    ];
+
+    /// The canonical column name (`lat_deg`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        lamppost_core::model::CANONICAL_HEADER[self as usize]
+    }
+
+    /// Reads a field name as written in `--map` (`code`, `lat`, `lat_deg`, `street_code`…).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = norm(text);
+        Self::ALL.into_iter().find(|f| {
+            norm(f.name()) == t
+                || (*f == Field::Lat && t == "lat")
+                || (*f == Field::Lon && t == "lon")
+        })
+    }
+
+    /// Header spellings recognised for this field (normalised with [`norm`]).
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::Code => &[
+                "code",
+                "id",
+                "polecode",
+                "alarmcode",
+                "编码",
+                "灯杆编号",
+                "灯杆编码",
+                "报警编码",
+                "报警码",
+                "编号",
+                "杆编号",
+                "灯杆号",
+            ],
+            Field::StreetCode => &[
+                "streetcode",
+                "roadcode",
+                "街路编码",
+                "道路编码",
+                "路段编码",
+                "街道编码",
+            ],
+            Field::Street => &[
+                "street",
+                "streetname",
+                "road",
+                "roadname",
+                "街路",
+                "道路",
+                "路名",
+                "街道",
+                "街路名",
+                "街路名称",
+                "道路名称",
+            ],
+            Field::PoleNo => &["poleno", "polenumber", "number", "no", "杆号", "序号"],
+            Field::Side => &["side", "侧", "方位", "侧别", "位置侧"],
+            Field::Lat => &[
+                "lat",
+                "latdeg",
+                "latitude",
+                "y",
+                "纬度",
+                "geometrylat",
+                "wgs84lat",
+            ],
+            Field::Lon => &[
+                "lon",
+                "londeg",
+                "lng",
+                "long",
+                "longitude",
+                "x",
+                "经度",
+                "geometrylon",
+                "wgs84lon",
+            ],
+            Field::Address => &["address", "addr", "地址", "详细地址"],
+            Field::Landmark => &["landmark", "poi", "地标", "标志物", "参照物"],
+            Field::CrossStreet => &[
+                "crossstreet",
+                "cross",
+                "intersection",
+                "路口",
+                "交叉路口",
+                "相交道路",
+            ],
+            Field::Jurisdiction => &[
+                "jurisdiction",
+                "station",
+                "policestation",
+                "派出所",
+                "辖区",
+                "管辖",
+                "管辖单位",
+            ],
+            Field::Status => &["status", "state", "状态"],
+            Field::Note => &[
+                "note", "notes", "remark", "remarks", "comment", "备注", "说明",
+            ],
+        }
+    }
+}
+
+/// A header as compared: lower case, without spaces, `_`, `-`, `.`, and without a trailing
+/// unit in brackets (`纬度(°)`).
+#[must_use]
+pub fn norm(header: &str) -> String {
+    let h = header.split(['(', '（', '[']).next().unwrap_or(header);
+    h.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '.' | '\u{FEFF}'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Where a field's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FieldSource {
+    Column(usize),
+    Template(Vec<Piece>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Column(usize),
+}
+
+/// One `--map` item as the user wrote it: the field and a column name or a template.
+pub type MapSpec = (Field, String);
+
+/// Parses `--map` values: `field=COLUMN` items separated by commas (a comma that is not
+/// followed by `name=` belongs to the column name or template).
+pub fn parse_map_specs(values: &[String]) -> Result<Vec<MapSpec>, String> {
+    let mut out: Vec<MapSpec> = Vec::new();
+    for v in values {
+        let mut current: Option<(Field, String)> = None;
+        for piece in v.split(',') {
+            let starts_item = piece.split_once('=').and_then(|(k, _)| {
+                Field::parse(k).filter(|_| {
+                    k.trim()
+                        .chars()
+                        .all(|c| c.is_ascii_alphabetic() || c == '_')
+                })
+            });
+            if let (Some(f), Some((_, rhs))) = (starts_item, piece.split_once('=')) {
+                if let Some(done) = current.take() {
+                    out.push(done);
+                }
+                current = Some((f, rhs.trim().to_owned()));
+            } else if let Some((_, rhs)) = current.as_mut() {
+                rhs.push(',');
+                rhs.push_str(piece);
+            } else if !piece.trim().is_empty() {
+                return Err(format!(
+                    "无法识别的映射 {piece:?}，应为 字段=列名（字段：{}）/ cannot read the mapping {piece:?}; expected field=COLUMN (fields: {})",
+                    field_list(),
+                    field_list()
+                ));
+            }
+        }
+        out.extend(current);
+    }
+    Ok(out)
+}
+
+fn field_list() -> String {
+    Field::ALL.map(Field::name).join(", ")
+}
+
+/// A resolved mapping: for each field, the column or template that feeds it.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    sources: [Option<FieldSource>; 13],
+    /// The columns used, for the report: (field, description).
+    pub used: Vec<(Field, String)>,
+}
+
+impl Mapping {
+    /// Resolves the user's specs against the header, then recognises the remaining fields
+    /// from the header's names. Fails (at line 1) when a named column does not exist.
+    pub fn resolve(header: &[String], specs: &[MapSpec]) -> Result<Self, Finding> {
+        let normed: Vec<String> = header.iter().map(|h| norm(h)).collect();
+        let find = |name: &str| -> Option<usize> {
+            header
+                .iter()
+                .position(|h| h == name)
+                .or_else(|| header.iter().position(|h| h.eq_ignore_ascii_case(name)))
+                .or_else(|| normed.iter().position(|h| *h == norm(name)))
+        };
+        let missing = |name: &str, field: Field| {
+            Finding::new(
+                1,
+                field.name(),
+                format!("文件中没有列 {name:?}（表头：{}）", header.join(", ")),
+                format!(
+                    "no column {name:?} in the file (header: {})",
+                    header.join(", ")
+                ),
+            )
+        };
+        let mut m = Mapping::default();
+        let mut taken = vec![false; header.len()];
+        for (field, rhs) in specs {
+            let src = if rhs.contains('{') {
+                let mut pieces = Vec::new();
+                let mut rest = rhs.as_str();
+                while let Some(open) = rest.find('{') {
+                    if open > 0 {
+                        pieces.push(Piece::Text(rest[..open].to_owned()));
+                    }
+                    let Some(close) = rest[open..].find('}') else {
+                        return Err(Finding::new(
+                            1,
+                            field.name(),
+                            format!("模板 {rhs:?} 缺少 }}"),
+                            format!("the template {rhs:?} lacks a closing }}"),
+                        ));
+                    };
+                    let name = &rest[open + 1..open + close];
+                    let col = find(name).ok_or_else(|| missing(name, *field))?;
+                    taken[col] = true;
+                    pieces.push(Piece::Column(col));
+                    rest = &rest[open + close + 1..];
+                }
+                if !rest.is_empty() {
+                    pieces.push(Piece::Text(rest.to_owned()));
+                }
+                FieldSource::Template(pieces)
+            } else {
+                let col = find(rhs).ok_or_else(|| missing(rhs, *field))?;
+                taken[col] = true;
+                FieldSource::Column(col)
+            };
+            m.used.push((*field, rhs.clone()));
+            m.sources[*field as usize] = Some(src);
+        }
+        for field in Field::ALL {
+            if m.sources[field as usize].is_some() {
+                continue;
+            }
+            let aliases = field.aliases();
+            if let Some(col) =
+                (0..header.len()).find(|&i| !taken[i] && aliases.contains(&normed[i].as_str()))
+            {
+                taken[col] = true;
+                m.used.push((field, header[col].clone()));
+                m.sources[field as usize] = Some(FieldSource::Column(col));
+            }
+        }
+        Ok(m)
+    }
+
+    /// True when the file provides this field.
+    #[must_use]
+    pub fn has(&self, field: Field) -> bool {
+        self.sources[field as usize].is_some()
+    }
+
+    /// The field's text in a row: `None` when the file does not provide the field, `""` when
+    /// the cell is empty or missing.
+    #[must_use]
+    pub fn value<'c>(&self, field: Field, cells: &'c dyn Cells) -> Option<Cow<'c, str>> {
+        match self.sources[field as usize].as_ref()? {
+            FieldSource::Column(c) => Some(Cow::Borrowed(cells.cell(*c).unwrap_or(""))),
+            FieldSource::Template(pieces) => {
+                let mut any = false;
+                let mut s = String::new();
+                for p in pieces {
+                    match p {
+                        Piece::Text(t) => s.push_str(t),
+                        Piece::Column(c) => {
+                            let v = cells.cell(*c).unwrap_or("").trim();
+                            any |= !v.is_empty();
+                            s.push_str(v);
+                        }
+                    }
+                }
+                // A template over empty cells is an empty value, not its separators.
+                Some(Cow::Owned(if any { s } else { String::new() }))
+            }
+        }
+    }
+}
+
+/// A named mapping as saved in the `meta` table (`mapping:NAME`, JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedMapping {
+    /// `field` → column name or template.
+    pub map: Vec<(String, String)>,
+    /// The datum (`gcj02`…), when the mapping was saved with one other than WGS-84.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crs: Option<String>,
+    /// The encoding label, when the mapping was saved with `--encoding`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+}
+
+impl SavedMapping {
+    /// From the specs.
+    #[must_use]
+    pub fn from_specs(specs: &[MapSpec]) -> Self {
+        Self {
+            map: specs
+                .iter()
+                .map(|(f, r)| (f.name().to_owned(), r.clone()))
+                .collect(),
+            crs: None,
+            encoding: None,
+        }
+    }
+
+    /// Back to specs; unknown field names (from a newer program) are an error.
+    pub fn to_specs(&self) -> Result<Vec<MapSpec>, String> {
+        self.map
+            .iter()
+            .map(|(f, r)| {
+                Field::parse(f)
+                    .map(|f| (f, r.clone()))
+                    .ok_or_else(|| format!("未知字段 / unknown field {f:?}"))
+            })
+            .collect()
+    }
+}
+
+/// Saves a mapping under `name` in the database's `meta` table (`mapping:NAME`), replacing one
+/// of the same name, so the next file of the same kind can be read with `--mapping NAME`.
+pub fn save_mapping(
+    store: &lamppost_data::store::Store,
+    name: &str,
+    saved: &SavedMapping,
+) -> Result<(), super::ImportError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(super::ImportError::BadMapping(
+            "映射名称不能为空或含控制字符 / a mapping name must not be empty or hold control characters"
+                .to_owned(),
+        ));
+    }
+    let json =
+        serde_json::to_string(saved).map_err(|e| super::ImportError::BadMapping(e.to_string()))?;
+    store.set_meta(&format!("mapping:{name}"), &json)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(cols: &[&str]) -> Vec<String> {
+        cols.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_canonical_header_maps_every_field_with_no_help() {
+        let h = header(&lamppost_core::model::CANONICAL_HEADER);
+        let m = Mapping::resolve(&h, &[]).unwrap();
+        for f in Field::ALL {
+            assert!(m.has(f), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn chinese_headers_and_odd_spellings_are_recognised() {
+        let h = header(&[
+            "灯杆编号",
+            "路名",
+            " Latitude ",
+            "LNG",
+            "派出所",
+            "备注",
+            "其他",
+        ]);
+        let m = Mapping::resolve(&h, &[]).unwrap();
+        let row: Vec<String> = header(&["1-01-0001", "中山路", "25.1", "121.5", "某所", "n", "z"]);
+        assert_eq!(m.value(Field::Code, &row).unwrap(), "1-01-0001");
+        assert_eq!(m.value(Field::Street, &row).unwrap(), "中山路");
+        assert_eq!(m.value(Field::Lat, &row).unwrap(), "25.1");
+        assert_eq!(m.value(Field::Lon, &row).unwrap(), "121.5");
+        assert_eq!(m.value(Field::Jurisdiction, &row).unwrap(), "某所");
+        assert!(m.value(Field::Address, &row).is_none());
+    }
+
+    #[test]
+    fn map_options_name_columns_with_spaces_and_build_codes_from_templates() {
+        let specs = parse_map_specs(&[
+            "code={RD_CD}-{LAMPPOST_N},street=Road Name, West".to_owned(),
+            "lat=北纬".to_owned(),
+        ])
+        .unwrap();
+        assert_eq!(specs[0], (Field::Code, "{RD_CD}-{LAMPPOST_N}".to_owned()));
+        assert_eq!(specs[1], (Field::Street, "Road Name, West".to_owned()));
+        assert_eq!(specs[2], (Field::Lat, "北纬".to_owned()));
+        let h = header(&["RD_CD", "LAMPPOST_N", "Road Name, West", "北纬"]);
+        let m = Mapping::resolve(&h, &specs).unwrap();
+        let row = header(&["12", "0034", "中山路", "25"]);
+        assert_eq!(m.value(Field::Code, &row).unwrap(), "12-0034");
+        let empty = header(&["", "", "", ""]);
+        assert_eq!(m.value(Field::Code, &empty).unwrap(), "");
+    }
+
+    #[test]
+    fn a_mapping_to_a_missing_column_is_refused_with_the_header() {
+        let err = Mapping::resolve(&header(&["a", "b"]), &[(Field::Code, "c".into())]).unwrap_err();
+        assert_eq!(err.field, "code");
+        assert!(err.reason_en.contains("header: a, b"), "{err:?}");
+        assert!(parse_map_specs(&["nonsense".into()]).is_err());
+    }
+}

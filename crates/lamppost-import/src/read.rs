@@ -1,0 +1,1049 @@
+//! Reading a supervisor's file: encoding, delimiter, CSV or GeoJSON, row by row.
+//!
+//! The reader knows nothing about poles or the database (atuin's importers): it decodes the file
+//! and pushes a header and then rows of text into a [`TableSink`]. Problems with the file
+//! itself (a line that never ends, a binary file, mixed encodings) are reported to the sink as
+//! findings with a line number; only I/O errors are returned.
+//!
+//! Memory: CSV is decoded and parsed as a stream (one record at a time, whatever the
+//! encoding: `encoding_rs` decodes incrementally), and one line may not exceed
+//! [`MAX_LINE_BYTES`]. Detection reads the file once more, also as a stream, to hash it and to
+//! decide its encoding. GeoJSON is parsed whole (it is one JSON document), up to
+//! [`MAX_GEOJSON_BYTES`].
+
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::path::Path;
+use std::rc::Rc;
+
+use encoding_rs::{Encoding, GB18030, UTF_8, WINDOWS_1252};
+use sha2::{Digest, Sha256};
+
+use super::Finding;
+use super::progress::{Counting, ImportControl};
+
+/// The longest physical line accepted in a CSV file (after decoding): a real row is well under
+/// a kilobyte; a 50 MB line is not a row.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+/// The most columns accepted: real files have a few dozen.
+pub const MAX_COLUMNS: usize = 1000;
+/// The largest GeoJSON file accepted (it is parsed whole).
+pub const MAX_GEOJSON_BYTES: u64 = 512 << 20;
+
+/// A file to import, which can be read more than once (detection, then parsing).
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// A file on disk.
+    Path(&'a Path),
+    /// Bytes in memory (tests, fuzzing).
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Input<'a> {
+    fn open(&self) -> io::Result<Box<dyn Read + 'a>> {
+        Ok(match *self {
+            Input::Path(p) => Box::new(io::BufReader::with_capacity(
+                64 * 1024,
+                std::fs::File::open(p)?,
+            )),
+            Input::Bytes(b) => Box::new(b),
+        })
+    }
+
+    /// The name recorded in the audit trail: the file name, or `-` for bytes.
+    #[must_use]
+    pub fn name(&self) -> String {
+        match self {
+            Input::Path(p) => p
+                .file_name()
+                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into()),
+            Input::Bytes(_) => "-".to_owned(),
+        }
+    }
+
+    fn looks_like_geojson_by_name(&self) -> bool {
+        match self {
+            Input::Path(p) => p.extension().is_some_and(|e| {
+                let e = e.to_string_lossy().to_ascii_lowercase();
+                e == "geojson" || e == "json"
+            }),
+            Input::Bytes(_) => false,
+        }
+    }
+}
+
+/// What the detection pass learned about the bytes.
+#[derive(Debug, Clone)]
+pub struct Detected {
+    /// The encoding the file is decoded with.
+    pub encoding: &'static Encoding,
+    /// True when the user chose it (`--encoding`), false when detected.
+    pub forced: bool,
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub sha256: String,
+    /// File size in bytes.
+    pub bytes: u64,
+    /// A warning about the choice (Latin-1 as the last resort).
+    pub warning: Option<Finding>,
+    /// A reason to refuse the whole file (binary, mixed encodings).
+    pub refusal: Option<Finding>,
+}
+
+/// Parses an `--encoding` value: `auto` (None) or a WHATWG label (`utf-8`, `gbk`, `gb18030`,
+/// `utf-16le`, `utf-16be`, `latin1`, `windows-1252`, `big5`…).
+pub fn parse_encoding(label: &str) -> Result<Option<&'static Encoding>, String> {
+    let l = label.trim();
+    if l.is_empty() || l.eq_ignore_ascii_case("auto") {
+        return Ok(None);
+    }
+    Encoding::for_label(l.as_bytes()).map(Some).ok_or_else(|| {
+        format!(
+            "无法识别的编码 {l:?}（可用 auto、utf-8、gbk、gb18030、utf-16le、utf-16be、latin1）/ unknown encoding {l:?} (use auto, utf-8, gbk, gb18030, utf-16le, utf-16be, latin1)"
+        )
+    })
+}
+
+/// The short name shown in reports (`UTF-8`, `GB18030`, `UTF-16LE`, `windows-1252`).
+#[must_use]
+pub fn encoding_name(e: &'static Encoding) -> &'static str {
+    e.name()
+}
+
+/// Reads the whole file once: hashes it and decides its encoding. With `forced`, only hashes.
+///
+/// Auto-detection: a byte-order mark (UTF-8, UTF-16LE/BE) decides; otherwise UTF-8 when every
+/// byte sequence is valid UTF-8; otherwise GB18030 (a superset of GBK, what Excel on a Chinese
+/// Windows writes) when it decodes without a single error; otherwise windows-1252, with a
+/// warning. A file whose lines are partly UTF-8 Chinese and partly something else is refused.
+pub fn detect(input: Input<'_>, forced: Option<&'static Encoding>) -> io::Result<Detected> {
+    detect_watched(input, forced, None)
+}
+
+/// [`detect`], counting the bytes read into `control` and stopping early when it is
+/// cancelled (the result is then incomplete: the caller checks the control).
+pub fn detect_watched(
+    input: Input<'_>,
+    forced: Option<&'static Encoding>,
+    control: Option<&ImportControl>,
+) -> io::Result<Detected> {
+    let mut r = input.open()?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total: u64 = 0;
+    let mut head: Vec<u8> = Vec::with_capacity(8192);
+    let mut scan = Utf8Scan::default();
+    let mut gb = GB18030.new_decoder_without_bom_handling();
+    let mut gb_out = Vec::new();
+    let mut gb_ok = true;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buf[..n];
+        hasher.update(chunk);
+        total += n as u64;
+        if let Some(c) = control {
+            c.add_bytes(n as u64);
+            if c.is_cancelled() {
+                break;
+            }
+        }
+        if head.len() < 8192 {
+            let take = (8192 - head.len()).min(n);
+            head.extend_from_slice(&chunk[..take]);
+        }
+        if forced.is_none() {
+            scan.feed(chunk);
+            if gb_ok {
+                gb_ok = gb18030_clean(&mut gb, chunk, false, &mut gb_out);
+            }
+        }
+    }
+    if forced.is_none() && gb_ok {
+        gb_ok = gb18030_clean(&mut gb, &[], true, &mut gb_out);
+    }
+    scan.end_line();
+    let sha256 = lamppost_core::encode::hex(&hasher.finalize());
+    let mut d = Detected {
+        encoding: UTF_8,
+        forced: forced.is_some(),
+        sha256,
+        bytes: total,
+        warning: None,
+        refusal: None,
+    };
+    if let Some(e) = forced {
+        d.encoding = e;
+        return Ok(d);
+    }
+    if let Some((enc, _)) = Encoding::for_bom(&head) {
+        d.encoding = enc;
+        return Ok(d);
+    }
+    if looks_binary(&head) {
+        d.refusal = Some(Finding::new(
+            1,
+            "-",
+            "这像是二进制文件（含大量控制字节），不是 CSV 或 GeoJSON 文本",
+            "this looks like a binary file (many control bytes), not CSV or GeoJSON text",
+        ));
+        return Ok(d);
+    }
+    if scan.invalid_lines == 0 {
+        d.encoding = UTF_8;
+    } else if scan.utf8_lines > 0 {
+        let bad = scan.first_invalid_line.unwrap_or(1);
+        let good = scan.first_utf8_line.unwrap_or(1);
+        d.refusal = Some(Finding::new(
+            bad,
+            "-",
+            format!(
+                "文件混用了多种编码：第 {good} 行是 UTF-8，第 {bad} 行不是；请另存为统一的 UTF-8 后再导入"
+            ),
+            format!(
+                "the file mixes encodings: line {good} is UTF-8 but line {bad} is not; save it again as UTF-8 throughout"
+            ),
+        ));
+    } else if gb_ok {
+        d.encoding = GB18030;
+    } else {
+        d.encoding = WINDOWS_1252;
+        d.warning = Some(Finding::new(
+            scan.first_invalid_line.unwrap_or(1),
+            "-",
+            "既不是 UTF-8 也不是 GBK/GB18030，按 Latin-1（windows-1252）读取，中文可能是乱码；可用 --encoding 指定",
+            "neither UTF-8 nor GBK/GB18030; read as Latin-1 (windows-1252), Chinese text may be garbled; use --encoding to choose",
+        ));
+    }
+    Ok(d)
+}
+
+/// Decodes `chunk` as GB18030, returning false at the first malformed sequence.
+fn gb18030_clean(
+    dec: &mut encoding_rs::Decoder,
+    mut chunk: &[u8],
+    last: bool,
+    out: &mut Vec<u8>,
+) -> bool {
+    loop {
+        let need = dec
+            .max_utf8_buffer_length_without_replacement(chunk.len())
+            .unwrap_or(chunk.len() * 4 + 16);
+        out.resize(need.max(16), 0);
+        let (res, read, _) = dec.decode_to_utf8_without_replacement(chunk, out, last);
+        match res {
+            encoding_rs::DecoderResult::InputEmpty => return true,
+            encoding_rs::DecoderResult::Malformed(_, _) => return false,
+            encoding_rs::DecoderResult::OutputFull => chunk = &chunk[read..],
+        }
+    }
+}
+
+/// A file is binary when more than 1 in 20 of its first bytes are control bytes other than
+/// tab, CR and LF (a stray NUL in a text file is a row problem, reported with its line).
+fn looks_binary(head: &[u8]) -> bool {
+    if head.is_empty() {
+        return false;
+    }
+    let ctl = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7F)
+        .count();
+    ctl * 20 > head.len()
+}
+
+/// Classifies lines as UTF-8 Chinese (at least two valid three-byte sequences), invalid UTF-8,
+/// or neither, to tell a GBK file (no UTF-8 lines) from a file with mixed encodings.
+#[derive(Debug, Default)]
+struct Utf8Scan {
+    need: u8,
+    seq_len: u8,
+    line: u64,
+    line_three_byte: u32,
+    line_invalid: bool,
+    utf8_lines: u64,
+    invalid_lines: u64,
+    first_invalid_line: Option<u64>,
+    first_utf8_line: Option<u64>,
+}
+
+impl Utf8Scan {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.need > 0 {
+                if b & 0xC0 == 0x80 {
+                    self.need -= 1;
+                    if self.need == 0 && self.seq_len == 3 {
+                        self.line_three_byte += 1;
+                    }
+                    continue;
+                }
+                self.need = 0;
+                self.line_invalid = true;
+            }
+            match b {
+                b'\n' => self.end_line(),
+                0x00..=0x7F => {}
+                0xC2..=0xDF => (self.need, self.seq_len) = (1, 2),
+                0xE0..=0xEF => (self.need, self.seq_len) = (2, 3),
+                0xF0..=0xF4 => (self.need, self.seq_len) = (3, 4),
+                _ => self.line_invalid = true,
+            }
+        }
+    }
+
+    fn end_line(&mut self) {
+        self.line += 1;
+        if self.need > 0 {
+            self.line_invalid = true;
+            self.need = 0;
+        }
+        if self.line_invalid {
+            self.invalid_lines += 1;
+            self.first_invalid_line.get_or_insert(self.line);
+        } else if self.line_three_byte >= 2 {
+            self.utf8_lines += 1;
+            self.first_utf8_line.get_or_insert(self.line);
+        }
+        self.line_invalid = false;
+        self.line_three_byte = 0;
+    }
+}
+
+/// Decodes a byte stream into UTF-8 as it is read, whatever the source encoding. Replacement
+/// characters (U+FFFD) mark bytes that do not belong to the encoding; rows holding one are
+/// refused later.
+struct DecodeReader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl<R: Read> DecodeReader<R> {
+    fn new(inner: R, encoding: &'static Encoding) -> Self {
+        Self {
+            inner,
+            decoder: encoding.new_decoder_with_bom_removal(),
+            raw: vec![0; 32 * 1024],
+            out: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for DecodeReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.out.len() {
+            if self.done {
+                return Ok(0);
+            }
+            let n = loop {
+                match self.inner.read(&mut self.raw) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            };
+            let last = n == 0;
+            let need = self
+                .decoder
+                .max_utf8_buffer_length(n)
+                .unwrap_or(n * 4 + 16)
+                .max(16);
+            self.out.resize(need, 0);
+            let (_, _, written, _) =
+                self.decoder
+                    .decode_to_utf8(&self.raw[..n], &mut self.out, last);
+            self.out.truncate(written);
+            self.pos = 0;
+            self.done = last;
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// A hasher shared between the reader that feeds it and the code that checks it.
+type SharedHasher = Rc<std::cell::RefCell<Sha256>>;
+
+/// Hashes the bytes as they are read, to check that the file parsed is the file hashed.
+struct Hashing<R> {
+    inner: R,
+    hasher: SharedHasher,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.borrow_mut().update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The raw bytes of `input`, counted into `control` and hashed as they are read.
+type Raw<'a, 'c> = Hashing<Counting<'c, Box<dyn Read + 'a>>>;
+
+fn hashing<'a, 'c>(
+    input: Input<'a>,
+    control: Option<&'c ImportControl>,
+) -> io::Result<(Raw<'a, 'c>, SharedHasher)> {
+    let hasher = Rc::new(std::cell::RefCell::new(Sha256::new()));
+    Ok((
+        Hashing {
+            inner: Counting {
+                inner: input.open()?,
+                control,
+            },
+            hasher: Rc::clone(&hasher),
+        },
+        hasher,
+    ))
+}
+
+/// After a complete read: refuses the file when its bytes are not the ones detection hashed
+/// (it was replaced or written to meanwhile), so the audit record's SHA-256 is the content
+/// applied.
+fn check_unchanged(hasher: &SharedHasher, det: &Detected, sink: &mut dyn TableSink) -> bool {
+    let got = lamppost_core::encode::hex(&hasher.borrow().clone().finalize());
+    let same = got == det.sha256;
+    if !same {
+        sink.fatal(Finding::new(
+            1,
+            "-",
+            "读取期间文件被修改了，请在文件不再变化时重新导入",
+            "the file changed while it was being read; import it again once it is complete",
+        ));
+    }
+    same
+}
+
+/// Stops a stream whose physical line grows past [`MAX_LINE_BYTES`], remembering which line.
+struct LineLimit<R> {
+    inner: R,
+    line: u64,
+    since_newline: usize,
+    tripped: Rc<Cell<Option<u64>>>,
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let bytes = &buf[..n];
+        // The usual case, a buffer shorter than the limit, by whole lines (vectorised searches
+        // rather than a branch per byte): only the first piece can reach the limit, since every
+        // later one starts after a line break inside this buffer.
+        if n <= MAX_LINE_BYTES {
+            match bytes.iter().position(|&b| b == b'\n') {
+                None => {
+                    self.since_newline += n;
+                    if self.since_newline > MAX_LINE_BYTES {
+                        self.tripped.set(Some(self.line));
+                        return Err(io::Error::other("line too long"));
+                    }
+                }
+                Some(first) => {
+                    if self.since_newline + first > MAX_LINE_BYTES {
+                        self.tripped.set(Some(self.line));
+                        return Err(io::Error::other("line too long"));
+                    }
+                    let last = bytes.iter().rposition(|&b| b == b'\n').unwrap_or(first);
+                    // The compiler vectorises this count; a crate for it is not worth a dependency.
+                    #[allow(clippy::naive_bytecount)]
+                    let breaks = bytes.iter().filter(|&&b| b == b'\n').count();
+                    self.line += breaks as u64;
+                    self.since_newline = n - last - 1;
+                }
+            }
+            return Ok(n);
+        }
+        for &b in bytes {
+            if b == b'\n' {
+                self.line += 1;
+                self.since_newline = 0;
+            } else {
+                self.since_newline += 1;
+                if self.since_newline > MAX_LINE_BYTES {
+                    self.tripped.set(Some(self.line));
+                    return Err(io::Error::other("line too long"));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The cells of one row, however the format stores them.
+pub trait Cells {
+    /// The cell in column `i`, if the row has it.
+    fn cell(&self, i: usize) -> Option<&str>;
+    /// How many cells the row has.
+    fn count(&self) -> usize;
+}
+
+impl Cells for csv::StringRecord {
+    fn cell(&self, i: usize) -> Option<&str> {
+        // The CR of a CRLF line end (records end at LF, see `read_csv`).
+        self.get(i).map(|c| c.strip_suffix('\r').unwrap_or(c))
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Cells for Vec<String> {
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i).map(String::as_str)
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// Where the reader pushes what it reads. Returning `false` from `header` or `row` stops the
+/// read (the sink has seen enough, e.g. the header maps to nothing).
+pub trait TableSink {
+    /// The column names, once, before any row.
+    fn header(&mut self, columns: &[String]) -> bool;
+    /// One row: its line (CSV: the physical line where the record starts; GeoJSON: the
+    /// feature's 1-based index) and its cells.
+    fn row(&mut self, line: u64, cells: &dyn Cells) -> bool;
+    /// A problem with the file at a place; the read stops after it.
+    fn fatal(&mut self, finding: Finding);
+}
+
+/// The file's layout, for the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Delimited text, with its delimiter.
+    Csv(u8),
+    /// A GeoJSON `FeatureCollection` of points.
+    GeoJson,
+}
+
+impl Format {
+    /// `csv` or `geojson`.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Format::Csv(_) => "csv",
+            Format::GeoJson => "geojson",
+        }
+    }
+
+    /// The delimiter, shown as text (`,` `;` `\t` `|`); `None` for GeoJSON.
+    #[must_use]
+    pub fn delimiter(self) -> Option<&'static str> {
+        match self {
+            Format::Csv(b'\t') => Some("\t"),
+            Format::Csv(b';') => Some(";"),
+            Format::Csv(b'|') => Some("|"),
+            Format::Csv(_) => Some(","),
+            Format::GeoJson => None,
+        }
+    }
+}
+
+/// Decides CSV (and its delimiter) or GeoJSON from the name and the first decoded bytes.
+pub fn sniff_format(input: Input<'_>, det: &Detected) -> io::Result<Format> {
+    let mut r = DecodeReader::new(input.open()?, det.encoding);
+    let mut head = Vec::with_capacity(64 * 1024);
+    r.by_ref().take(64 * 1024).read_to_end(&mut head)?;
+    let text = String::from_utf8_lossy(&head);
+    let text = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
+    if input.looks_like_geojson_by_name() || text.starts_with('{') {
+        return Ok(Format::GeoJson);
+    }
+    Ok(Format::Csv(sniff_delimiter(text)))
+}
+
+/// The delimiter used most in the header line (outside quotes), among `,` `;` tab `|`; `,`
+/// when none appears (a one-column file).
+#[must_use]
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let mut counts = [0usize; 4];
+    let cands = [b',', b';', b'\t', b'|'];
+    let mut quoted = false;
+    for b in text.bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            _ if !quoted => {
+                if let Some(i) = cands.iter().position(|&c| c == b) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for i in 1..4 {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    cands[best]
+}
+
+/// Reads the file into `sink`. Only I/O errors are returned; problems with the content go to
+/// the sink.
+pub fn read_table(
+    input: Input<'_>,
+    det: &Detected,
+    format: Format,
+    sink: &mut dyn TableSink,
+) -> io::Result<()> {
+    read_table_watched(input, det, format, sink, None)
+}
+
+/// [`read_table`], counting the raw bytes read into `control` (per buffer). Cancelling is
+/// the sink's business: it stops the read by returning `false` from a row.
+pub fn read_table_watched(
+    input: Input<'_>,
+    det: &Detected,
+    format: Format,
+    sink: &mut dyn TableSink,
+    control: Option<&ImportControl>,
+) -> io::Result<()> {
+    match format {
+        Format::Csv(delim) => read_csv(input, det, delim, sink, control),
+        Format::GeoJson => read_geojson(input, det, sink, control),
+    }
+}
+
+fn read_csv(
+    input: Input<'_>,
+    det: &Detected,
+    delimiter: u8,
+    sink: &mut dyn TableSink,
+    control: Option<&ImportControl>,
+) -> io::Result<()> {
+    let tripped = Rc::new(Cell::new(None));
+    let (raw, hasher) = hashing(input, control)?;
+    let limited = LineLimit {
+        inner: DecodeReader::new(raw, det.encoding),
+        line: 1,
+        since_newline: 0,
+        tripped: Rc::clone(&tripped),
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        // Records end at LF only: with the default (CR, LF or CRLF), the csv crate counts a
+        // CRLF file's lines one short. A CR left at the end of the last cell is trimmed later.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(64 * 1024)
+        .from_reader(limited);
+    let mut rec = csv::StringRecord::new();
+    let mut first = true;
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                if let Some(line) = tripped.get() {
+                    sink.fatal(Finding::new(
+                        line,
+                        "-",
+                        format!("这一行超过 {} MB，不是正常的数据行", MAX_LINE_BYTES >> 20),
+                        format!(
+                            "this line is longer than {} MB, not a data row",
+                            MAX_LINE_BYTES >> 20
+                        ),
+                    ));
+                    return Ok(());
+                }
+                let line = e.position().map_or(0, csv::Position::line);
+                match e.into_kind() {
+                    csv::ErrorKind::Io(io) => return Err(io),
+                    other => {
+                        sink.fatal(Finding::new(
+                            line,
+                            "-",
+                            format!("CSV 格式错误：{other:?}"),
+                            format!("malformed CSV: {other:?}"),
+                        ));
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        let line = rec.position().map_or(0, csv::Position::line);
+        if first {
+            first = false;
+            if rec.len() > MAX_COLUMNS {
+                sink.fatal(too_many_columns(line, rec.len()));
+                return Ok(());
+            }
+            let cols: Vec<String> = rec
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let h = if i == 0 {
+                        h.trim_start_matches('\u{FEFF}')
+                    } else {
+                        h
+                    };
+                    h.trim().to_owned()
+                })
+                .collect();
+            if !sink.header(&cols) {
+                return Ok(());
+            }
+            continue;
+        }
+        if rec.len() == 1 && rec.get(0).is_some_and(|c| c.trim().is_empty()) {
+            continue; // a blank line
+        }
+        if !sink.row(line, &rec) {
+            return Ok(());
+        }
+    }
+    if first {
+        sink.fatal(Finding::new(1, "-", "文件是空的", "the file is empty"));
+    }
+    let _ = check_unchanged(&hasher, det, sink);
+    Ok(())
+}
+
+fn too_many_columns(line: u64, n: usize) -> Finding {
+    Finding::new(
+        line,
+        "-",
+        format!("有 {n} 列，最多 {MAX_COLUMNS} 列"),
+        format!("{n} columns, at most {MAX_COLUMNS}"),
+    )
+}
+
+/// Column names the GeoJSON geometry is given under (and mapped to lon/lat automatically).
+pub const GEOMETRY_LON: &str = "geometry.lon";
+/// See [`GEOMETRY_LON`].
+pub const GEOMETRY_LAT: &str = "geometry.lat";
+
+fn read_geojson(
+    input: Input<'_>,
+    det: &Detected,
+    sink: &mut dyn TableSink,
+    control: Option<&ImportControl>,
+) -> io::Result<()> {
+    if det.bytes > MAX_GEOJSON_BYTES {
+        sink.fatal(Finding::new(
+            1,
+            "-",
+            format!("GeoJSON 文件超过 {} MB", MAX_GEOJSON_BYTES >> 20),
+            format!(
+                "the GeoJSON file is larger than {} MB",
+                MAX_GEOJSON_BYTES >> 20
+            ),
+        ));
+        return Ok(());
+    }
+    let mut text = String::new();
+    let (raw, hasher) = hashing(input, control)?;
+    DecodeReader::new(raw, det.encoding).read_to_string(&mut text)?;
+    if !check_unchanged(&hasher, det, sink) {
+        return Ok(());
+    }
+    let doc: serde_json::Value = match serde_json::from_str(text.trim_start_matches('\u{FEFF}')) {
+        Ok(v) => v,
+        Err(e) => {
+            sink.fatal(Finding::new(
+                e.line() as u64,
+                "-",
+                format!("不是有效的 JSON（第 {} 列）：{e}", e.column()),
+                format!("not valid JSON (column {}): {e}", e.column()),
+            ));
+            return Ok(());
+        }
+    };
+    drop(text);
+    let (Some("FeatureCollection"), Some(features)) = (
+        doc.get("type").and_then(|t| t.as_str()),
+        doc.get("features").and_then(|f| f.as_array()),
+    ) else {
+        sink.fatal(Finding::new(
+            1,
+            "type",
+            "GeoJSON 顶层应为含 features 数组的 FeatureCollection",
+            "the GeoJSON top level must be a FeatureCollection with a features array",
+        ));
+        return Ok(());
+    };
+    // Columns: every property name, in order of first appearance, then the geometry.
+    let mut columns: Vec<String> = Vec::new();
+    let mut index: hashbrown::HashMap<String, usize> = hashbrown::HashMap::new();
+    for f in features {
+        if let Some(props) = f.get("properties").and_then(|p| p.as_object()) {
+            for k in props.keys() {
+                if !index.contains_key(k.as_str()) {
+                    if columns.len() >= MAX_COLUMNS {
+                        sink.fatal(too_many_columns(0, columns.len() + 1));
+                        return Ok(());
+                    }
+                    index.insert(k.clone(), columns.len());
+                    columns.push(k.clone());
+                }
+            }
+        }
+    }
+    let lon_col = columns.len();
+    columns.push(GEOMETRY_LON.to_owned());
+    columns.push(GEOMETRY_LAT.to_owned());
+    if !sink.header(&columns) {
+        return Ok(());
+    }
+    let mut cells: Vec<String> = Vec::new();
+    for (i, f) in features.iter().enumerate() {
+        let n = i as u64 + 1;
+        cells.clear();
+        cells.resize(columns.len(), String::new());
+        if f.get("type").and_then(|t| t.as_str()) != Some("Feature") {
+            sink.fatal(Finding::new(
+                n,
+                "type",
+                format!("第 {n} 个要素不是 Feature"),
+                format!("feature {n} is not a Feature"),
+            ));
+            return Ok(());
+        }
+        match f.get("properties") {
+            Some(serde_json::Value::Object(props)) => {
+                for (k, v) in props {
+                    if let Some(&c) = index.get(k.as_str()) {
+                        cells[c] = match v {
+                            serde_json::Value::Null => String::new(),
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                    }
+                }
+            }
+            None | Some(serde_json::Value::Null) => {}
+            Some(_) => {
+                sink.fatal(Finding::new(
+                    n,
+                    "properties",
+                    "properties 应为对象",
+                    "properties must be an object",
+                ));
+                return Ok(());
+            }
+        }
+        match f.get("geometry") {
+            None | Some(serde_json::Value::Null) => {}
+            Some(g) => {
+                let kind = g.get("type").and_then(|t| t.as_str());
+                let coords = g.get("coordinates").and_then(|c| c.as_array());
+                match (kind, coords) {
+                    (Some("Point"), Some(c)) if c.len() >= 2 => {
+                        for (j, v) in c.iter().take(2).enumerate() {
+                            // A number is written back exactly; anything else is passed on as
+                            // text and refused by validation with this feature's number.
+                            cells[lon_col + j] = match v {
+                                serde_json::Value::Number(x) => x.to_string(),
+                                serde_json::Value::String(s) => format!("{s:?}"),
+                                other => other.to_string(),
+                            };
+                        }
+                    }
+                    (Some("Point"), _) => {
+                        sink.fatal(Finding::new(
+                            n,
+                            "geometry",
+                            "点坐标应为 [经度, 纬度]",
+                            "point coordinates must be [longitude, latitude]",
+                        ));
+                        return Ok(());
+                    }
+                    _ => {
+                        let k = kind.unwrap_or("?");
+                        sink.fatal(Finding::new(
+                            n,
+                            "geometry",
+                            format!("几何类型 {k:?} 不是 Point"),
+                            format!("geometry type {k:?} is not Point"),
+                        ));
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        if !sink.row(n, &cells) {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use encoding_rs::{UTF_16BE, UTF_16LE};
+
+    #[derive(Default)]
+    struct Collect {
+        header: Vec<String>,
+        rows: Vec<(u64, Vec<String>)>,
+        fatal: Vec<Finding>,
+    }
+
+    impl TableSink for Collect {
+        fn header(&mut self, columns: &[String]) -> bool {
+            self.header = columns.to_vec();
+            true
+        }
+        fn row(&mut self, line: u64, cells: &dyn Cells) -> bool {
+            let v = (0..cells.count())
+                .map(|i| cells.cell(i).unwrap_or("").to_owned())
+                .collect();
+            self.rows.push((line, v));
+            true
+        }
+        fn fatal(&mut self, finding: Finding) {
+            self.fatal.push(finding);
+        }
+    }
+
+    fn read(bytes: &[u8]) -> (Detected, Format, Collect) {
+        let input = Input::Bytes(bytes);
+        let det = detect(input, None).unwrap();
+        let fmt = sniff_format(input, &det).unwrap();
+        let mut c = Collect::default();
+        read_table(input, &det, fmt, &mut c).unwrap();
+        (det, fmt, c)
+    }
+
+    #[test]
+    fn semicolons_tabs_and_pipes_are_sniffed_from_the_header() {
+        for d in [",", ";", "\t", "|"] {
+            let text = format!("code{d}street{d}note\n1{d}x{d}\"a{d}b\"\n");
+            let (_, fmt, c) = read(text.as_bytes());
+            assert_eq!(fmt.delimiter(), Some(d));
+            assert_eq!(c.rows[0].1, ["1", "x", &format!("a{d}b")]);
+        }
+    }
+
+    #[test]
+    fn quoted_newlines_keep_the_line_of_the_record_start_and_crlf_works() {
+        let (_, _, c) = read(b"code,note\r\n1,\"two\r\nlines\"\r\n2,x\r\n");
+        assert_eq!(c.rows[0].0, 2);
+        assert_eq!(c.rows[1].0, 4);
+        assert_eq!(c.rows[1].1, ["2", "x"]);
+        assert_eq!(c.header, ["code", "note"]);
+    }
+
+    #[test]
+    fn gbk_utf16_and_bom_files_are_decoded() {
+        let text = "编码,街路\n1,中山南路\n";
+        let (gbk, _, _) = GB18030.encode(text);
+        let (det, _, c) = read(&gbk);
+        assert_eq!(det.encoding, GB18030);
+        assert_eq!(c.header, ["编码", "街路"]);
+        assert_eq!(c.rows[0].1[1], "中山南路");
+
+        let mut le = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+        }
+        let (det, _, c) = read(&le);
+        assert_eq!(det.encoding, UTF_16LE);
+        assert_eq!(c.rows[0].1[1], "中山南路");
+
+        let mut be = vec![0xFE, 0xFF];
+        for u in text.encode_utf16() {
+            be.extend_from_slice(&u.to_be_bytes());
+        }
+        assert_eq!(read(&be).0.encoding, UTF_16BE);
+
+        let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        let (det, _, c) = read(&bom);
+        assert_eq!(det.encoding, UTF_8);
+        assert_eq!(c.header[0], "编码");
+    }
+
+    #[test]
+    fn latin1_is_the_last_resort_with_a_warning() {
+        let (det, _, c) = read(b"code,note\n1,caf\xe9,\n");
+        assert_eq!(det.encoding, WINDOWS_1252);
+        assert!(det.warning.is_some());
+        assert_eq!(c.rows[0].1[1], "café");
+    }
+
+    #[test]
+    fn a_file_mixing_utf8_and_gbk_lines_is_refused_at_the_first_foreign_line() {
+        let (gbk, _, _) = GB18030.encode("2,中山南路北段\n");
+        let bytes = [
+            b"code,street\n1,\xe4\xb8\xad\xe5\xb1\xb1\n".as_slice(),
+            &gbk,
+        ]
+        .concat();
+        let det = detect(Input::Bytes(&bytes), None).unwrap();
+        assert_eq!(det.refusal.unwrap().line, 3);
+    }
+
+    #[test]
+    fn a_geojson_point_collection_becomes_rows_with_the_geometry_as_columns() {
+        let g = br#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"code":"1-01-0001","n":3},"geometry":{"type":"Point","coordinates":[121.5,25.05]}},
+            {"type":"Feature","properties":{"code":"1-01-0002","x":null},"geometry":null}]}"#;
+        let (_, fmt, c) = read(g);
+        assert_eq!(fmt, Format::GeoJson);
+        assert_eq!(c.header, ["code", "n", "x", GEOMETRY_LON, GEOMETRY_LAT]);
+        assert_eq!(
+            c.rows[0],
+            (
+                1,
+                vec![
+                    "1-01-0001".into(),
+                    "3".into(),
+                    String::new(),
+                    "121.5".into(),
+                    "25.05".into()
+                ]
+            )
+        );
+        assert_eq!(c.rows[1].1[3], "");
+    }
+
+    #[test]
+    fn geojson_with_a_line_geometry_names_the_feature() {
+        let g = br#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}},
+            {"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]}}]}"#;
+        let (_, _, c) = read(g);
+        assert_eq!(c.fatal[0].line, 2);
+        assert_eq!(c.fatal[0].field, "geometry");
+    }
+
+    #[test]
+    fn a_file_that_changed_after_it_was_hashed_is_refused() {
+        let bytes = b"code,note\n1,x\n";
+        let mut det = detect(Input::Bytes(bytes), None).unwrap();
+        det.sha256 = "0".repeat(64);
+        let mut c = Collect::default();
+        read_table(Input::Bytes(bytes), &det, Format::Csv(b','), &mut c).unwrap();
+        assert!(
+            c.fatal[0].reason_en.contains("changed while"),
+            "{:?}",
+            c.fatal
+        );
+    }
+
+    #[test]
+    fn an_overlong_line_is_stopped_with_its_number() {
+        let mut bytes = b"code,note\n1,x\n2,".to_vec();
+        bytes.extend(std::iter::repeat_n(b'a', MAX_LINE_BYTES + 10));
+        let (_, _, c) = read(&bytes);
+        assert_eq!(c.rows.len(), 1);
+        assert_eq!(c.fatal[0].line, 3);
+    }
+}

@@ -1,0 +1,1445 @@
+//! The in-memory index: one query box, ranked results, nearest pole, poles in a box.
+//!
+//! Built from the reference database at open (and again after an import, in the background,
+//! then swapped in whole: see [`IndexHandle`]). Compact by design, so that a province of a
+//! million poles stays well under 200 MB: all text lives in one arena, repeated strings
+//! (landmarks, cross streets, jurisdictions) are interned, and positions are 1e-7 degree
+//! integers.
+
+#![forbid(unsafe_code)]
+
+pub mod handle;
+pub mod kdtree;
+pub mod names;
+pub mod typo;
+
+use std::path::Path;
+
+use hashbrown::HashTable;
+
+pub use handle::IndexHandle;
+use kdtree::{KdPoint, KdTree};
+use names::{KeyKind, NameIndex, NameIndexBuilder};
+
+use lamppost_core::code::{MAX_CODE_LEN, is_code_like, is_separator, to_half_width};
+use lamppost_core::estimate::{Basis, PoleInput, Position, estimate_street};
+use lamppost_core::geo::{LatLon, LocalPlane, Polyline};
+use lamppost_core::model::{PoleRecord, Side, StreetRecord};
+use lamppost_core::readback::{Lang, ReadbackParts, readback};
+use lamppost_data::store::{RawPole, Store, StoreError};
+use lamppost_core::text::fold;
+
+/// Queries longer than this (in characters) are not searched: nothing real is that long, and
+/// a pasted page must not cost the operator a frame.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// Name keys examined per query: enough for every street of a city starting with two
+/// characters, and a bound on what a one-character query costs in a province.
+const NAME_SCAN: usize = 1024;
+
+/// One-edit typo candidates that make a two-edit search unnecessary: a single slip always
+/// leaves the true code one edit away.
+const TYPO_ENOUGH: usize = 1;
+
+/// Poles listed for one landmark or cross street.
+const PER_PLACE: usize = 3;
+
+/// Default number of results.
+pub const DEFAULT_LIMIT: usize = 20;
+
+/// A pole's position in the index.
+pub type PoleId = u32;
+
+const NO_NUMBER: u32 = u32::MAX;
+
+/// What the dataset is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DatasetInfo {
+    /// Dataset name (`台北市中心示范数据`).
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// Attribution to show with the data.
+    pub attribution: String,
+    /// The data version the index was built from.
+    pub data_version: i64,
+}
+
+/// A street in the index.
+#[derive(Debug, Clone)]
+pub struct StreetInfo {
+    /// Street code.
+    pub code: String,
+    /// Name as signposted.
+    pub name: String,
+    /// Romanised name.
+    pub name_en: String,
+    /// District.
+    pub district: String,
+    /// Default jurisdiction of its poles.
+    pub jurisdiction: String,
+    /// Centre line (empty when unknown).
+    pub geometry: Vec<LatLon>,
+    /// Length of the centre line in metres (0 when unknown).
+    pub length_m: f64,
+    /// A point to show for the street: the middle of its line, or of its poles.
+    pub anchor: Option<LatLon>,
+    /// Number of coded poles.
+    pub poles: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PoleEntry {
+    /// Arena offset of key, then display spelling, then address, back to back.
+    text: u32,
+    key_len: u8,
+    disp_len: u8,
+    addr_len: u16,
+    street: u32,
+    pole_no: u32,
+    lat_e7: i32,
+    lon_e7: i32,
+    radius_m: f32,
+    /// 0 surveyed, 1 estimated, 2 unknown.
+    kind: u8,
+    /// 0 none, else 1 + index in `SIDES`.
+    side: u8,
+    landmark: u32,
+    cross: u32,
+    jurisdiction: u32,
+    status: u32,
+}
+
+const SIDES: [Side; 6] = Side::ALL;
+
+fn e7(deg: f64) -> i32 {
+    (deg * 1e7).round() as i32
+}
+
+/// Why a result matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// The whole code.
+    Exact,
+    /// The start of a code.
+    Prefix,
+    /// A code a few keystrokes away: `edits` edits, `likely` when every difference is a
+    /// confusable digit or a swap.
+    Typo {
+        /// Edit distance (1 or 2).
+        edits: u8,
+        /// The mistakes are ones call-takers often make.
+        likely: bool,
+    },
+    /// A street name and a pole number on it.
+    StreetNumber(KeyKind),
+    /// A street name alone.
+    Street(KeyKind),
+    /// A landmark near the pole.
+    Landmark,
+    /// The pole's nearest cross street.
+    CrossStreet,
+}
+
+impl Reason {
+    /// A short word for JSON and tables: `exact`, `prefix`, `typo`, `street`, `landmark`…
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Exact => "exact",
+            Self::Prefix => "prefix",
+            Self::Typo { .. } => "typo",
+            Self::StreetNumber(_) => "street_number",
+            Self::Street(_) => "street",
+            Self::Landmark => "landmark",
+            Self::CrossStreet => "cross_street",
+        }
+    }
+
+    /// A phrase for people.
+    #[must_use]
+    pub fn describe(self, lang: Lang) -> String {
+        let how = |k: KeyKind| match (k, lang) {
+            (KeyKind::Name, Lang::Zh) => "名称",
+            (KeyKind::Pinyin, Lang::Zh) => "拼音",
+            (KeyKind::Initials, Lang::Zh) => "拼音首字母",
+            (KeyKind::Inside, Lang::Zh) => "名称中的一段",
+            (KeyKind::Name, Lang::En) => "name",
+            (KeyKind::Pinyin, Lang::En) => "pinyin",
+            (KeyKind::Initials, Lang::En) => "pinyin initials",
+            (KeyKind::Inside, Lang::En) => "part of the name",
+        };
+        match (self, lang) {
+            (Self::Exact, Lang::Zh) => "编码完全匹配".into(),
+            (Self::Exact, Lang::En) => "exact code".into(),
+            (Self::Prefix, Lang::Zh) => "编码开头匹配".into(),
+            (Self::Prefix, Lang::En) => "code prefix".into(),
+            (Self::Typo { edits, likely }, Lang::Zh) => {
+                format!(
+                    "疑似输错 {edits} 位{}",
+                    if likely { "（常见错误）" } else { "" }
+                )
+            }
+            (Self::Typo { edits, likely }, Lang::En) => format!(
+                "possible typo, {edits} edit{}{}",
+                if edits == 1 { "" } else { "s" },
+                if likely { " (common slip)" } else { "" }
+            ),
+            (Self::StreetNumber(k), Lang::Zh) => format!("街路{}+杆号", how(k)),
+            (Self::StreetNumber(k), Lang::En) => format!("street {} + pole number", how(k)),
+            (Self::Street(k), Lang::Zh) => format!("街路{}", how(k)),
+            (Self::Street(k), Lang::En) => format!("street {}", how(k)),
+            (Self::Landmark, Lang::Zh) => "地标".into(),
+            (Self::Landmark, Lang::En) => "landmark".into(),
+            (Self::CrossStreet, Lang::Zh) => "交叉路口".into(),
+            (Self::CrossStreet, Lang::En) => "cross street".into(),
+        }
+    }
+}
+
+/// What a result points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// One pole.
+    Pole(PoleId),
+    /// A whole street: the call-taker still has to give a pole number.
+    Street(u32),
+}
+
+/// One ranked result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// The pole or street.
+    pub target: Target,
+    /// Why it matched.
+    pub reason: Reason,
+    /// Metres from the first result (`None` when either has no position).
+    pub dist_m: Option<f64>,
+}
+
+/// The answer to one query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResults {
+    /// Ranked results, best first.
+    pub hits: Vec<Hit>,
+    /// The query was longer than [`MAX_QUERY_CHARS`] and was not searched.
+    pub too_long: bool,
+}
+
+/// The index.
+pub struct SearchIndex {
+    info: DatasetInfo,
+    arena: String,
+    poles: Vec<PoleEntry>,
+    strs: Vec<(u32, u32)>,
+    notes: hashbrown::HashMap<u32, String>,
+    streets: Vec<StreetInfo>,
+    /// Pole ids grouped by street, each group in pole-number order.
+    street_poles: Vec<u32>,
+    street_start: Vec<u32>,
+    by_key: HashTable<KeySlot>,
+    hasher: foldhash::fast::FixedState,
+    sorted: Vec<u32>,
+    /// The keys again, back to back in sorted order: prefix and typo walks then read memory
+    /// in order instead of jumping through the pole table.
+    sorted_keys: Vec<u8>,
+    sorted_off: Vec<u32>,
+    /// Every byte that occurs in a key: what a typo can be replaced with.
+    alphabet: Vec<u8>,
+    min_key_len: usize,
+    street_names: NameIndex,
+    place_names: NameIndex,
+    /// (pole id, is cross street) per interned place string, grouped.
+    place_poles: Vec<(u32, bool)>,
+    place_start: hashbrown::HashMap<u32, (u32, u32)>,
+    plane: LocalPlane,
+    tree: KdTree,
+    counts: PositionCounts,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("info", &self.info)
+            .field("poles", &self.poles.len())
+            .field("streets", &self.streets.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many poles have which kind of position.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PositionCounts {
+    /// Surveyed.
+    pub surveyed: u64,
+    /// Estimated.
+    pub estimated: u64,
+    /// Unknown.
+    pub unknown: u64,
+}
+
+/// Collects streets and poles, then builds a [`SearchIndex`].
+pub struct IndexBuilder {
+    info: DatasetInfo,
+    streets: Vec<StreetInfo>,
+    street_by_code: hashbrown::HashMap<String, u32>,
+    arena: String,
+    poles: Vec<PoleEntry>,
+    strs: Vec<(u32, u32)>,
+    intern: hashbrown::HashMap<Box<str>, u32, foldhash::fast::FixedState>,
+    notes: hashbrown::HashMap<u32, String>,
+    /// The last string interned for each text field of a pole, and its id. Rows arrive in
+    /// code order, so neighbours usually share a jurisdiction or a cross street; comparing
+    /// with the last one (hot in cache) saves a hash-table probe into cold memory.
+    last: [(u32, String); 4],
+}
+
+impl IndexBuilder {
+    /// A builder for a dataset with these streets.
+    #[must_use]
+    pub fn new(info: DatasetInfo, streets: Vec<StreetRecord>) -> Self {
+        let mut b = Self {
+            info,
+            streets: Vec::with_capacity(streets.len()),
+            street_by_code: hashbrown::HashMap::new(),
+            arena: String::new(),
+            poles: Vec::new(),
+            strs: vec![(0, 0)],
+            intern: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(7)),
+            notes: hashbrown::HashMap::new(),
+            last: Default::default(),
+        };
+        b.intern.insert("".into(), 0);
+        for s in streets {
+            b.add_street(s);
+        }
+        b
+    }
+
+    fn add_street(&mut self, s: StreetRecord) -> u32 {
+        let id = self.streets.len() as u32;
+        let line = Polyline::new(&s.geometry);
+        self.street_by_code.insert(s.street_code.clone(), id);
+        self.streets.push(StreetInfo {
+            code: s.street_code,
+            name: s.name,
+            name_en: s.name_en,
+            district: s.district,
+            jurisdiction: s.jurisdiction,
+            length_m: line.as_ref().map_or(0.0, Polyline::length_m),
+            anchor: line.as_ref().map(|l| l.point_at(l.length_m() / 2.0, 0.0)),
+            geometry: s.geometry,
+            poles: 0,
+        });
+        id
+    }
+
+    /// Interns the value of text field `field` (0–3) of a pole.
+    fn intern_field(&mut self, field: usize, s: &str) -> u32 {
+        if s.is_empty() {
+            return 0;
+        }
+        if self.last[field].1 == s {
+            return self.last[field].0;
+        }
+        let id = self.intern(s);
+        let last = &mut self.last[field];
+        last.0 = id;
+        last.1.clear();
+        last.1.push_str(s);
+        id
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(id) = self.intern.get(s) {
+            return *id;
+        }
+        let id = self.strs.len() as u32;
+        let start = self.arena.len() as u32;
+        self.arena.push_str(s);
+        self.strs.push((start, s.len() as u32));
+        self.intern.insert(s.into(), id);
+        id
+    }
+
+    /// Adds a pole. Its street is created from the pole's street name when unknown.
+    pub fn push(&mut self, p: &PoleRecord) {
+        self.push_raw(
+            &RawPole {
+                key: p.code.key(),
+                display: p.code.display(),
+                street_code: &p.street_code,
+                pole_no: p.pole_no,
+                side: p.side.map_or("", Side::zh),
+                lat_deg: p.surveyed.map(|s| s.lat_deg),
+                lon_deg: p.surveyed.map(|s| s.lon_deg),
+                address: &p.address,
+                landmark: &p.landmark,
+                cross_street: &p.cross_street,
+                jurisdiction: &p.jurisdiction,
+                status: &p.status,
+                note: &p.note,
+            },
+            &p.street,
+        );
+    }
+
+    /// Adds a pole read straight from the database; `street_name` names a street the
+    /// builder does not know yet.
+    pub fn push_raw(&mut self, p: &RawPole<'_>, street_name: &str) {
+        let street = match self.street_by_code.get(p.street_code) {
+            Some(id) => *id,
+            None => self.add_street(StreetRecord {
+                street_code: p.street_code.to_owned(),
+                name: if street_name.is_empty() {
+                    p.street_code
+                } else {
+                    street_name
+                }
+                .to_owned(),
+                name_en: String::new(),
+                district: String::new(),
+                jurisdiction: String::new(),
+                geometry: Vec::new(),
+            }),
+        };
+        let text = self.arena.len() as u32;
+        let key = truncate_bytes(p.key, MAX_CODE_LEN);
+        let disp = truncate_bytes(p.display, usize::from(u8::MAX));
+        let addr = truncate_bytes(p.address, usize::from(u16::MAX));
+        self.arena.push_str(key);
+        self.arena.push_str(disp);
+        self.arena.push_str(addr);
+        let id = self.poles.len() as u32;
+        if !p.note.is_empty() {
+            self.notes.insert(id, p.note.to_owned());
+        }
+        let surveyed = p
+            .lat_deg
+            .zip(p.lon_deg)
+            .map(|(a, o)| LatLon::new(a, o))
+            .filter(|at| at.is_valid());
+        let (lat_e7, lon_e7, kind) = match surveyed {
+            Some(s) => (e7(s.lat_deg), e7(s.lon_deg), 0),
+            None => (0, 0, 2),
+        };
+        let side = Side::parse(p.side)
+            .and_then(|s| SIDES.iter().position(|x| *x == s))
+            .map_or(0, |i| i as u8 + 1);
+        let entry = PoleEntry {
+            text,
+            key_len: key.len() as u8,
+            disp_len: disp.len() as u8,
+            addr_len: addr.len() as u16,
+            street,
+            pole_no: p.pole_no.unwrap_or(NO_NUMBER),
+            lat_e7,
+            lon_e7,
+            radius_m: 0.0,
+            kind,
+            side,
+            landmark: self.intern_field(0, p.landmark),
+            cross: self.intern_field(1, p.cross_street),
+            jurisdiction: self.intern_field(2, p.jurisdiction),
+            status: self.intern_field(3, p.status),
+        };
+        self.poles.push(entry);
+    }
+
+    /// Appends the poles another builder (made with the same streets) collected.
+    pub fn absorb(&mut self, other: IndexBuilder) {
+        let text_shift = self.arena.len() as u32;
+        self.arena.push_str(&other.arena);
+        // Interned strings of the other builder, re-interned here.
+        let remap: Vec<u32> = other
+            .strs
+            .iter()
+            .map(|&(a, l)| {
+                let s = &other.arena[a as usize..(a + l) as usize];
+                self.intern(s)
+            })
+            .collect();
+        let streets: Vec<u32> = other
+            .streets
+            .iter()
+            .map(|st| match self.street_by_code.get(&st.code) {
+                Some(id) => *id,
+                None => self.add_street(StreetRecord {
+                    street_code: st.code.clone(),
+                    name: st.name.clone(),
+                    name_en: st.name_en.clone(),
+                    district: st.district.clone(),
+                    jurisdiction: st.jurisdiction.clone(),
+                    geometry: st.geometry.clone(),
+                }),
+            })
+            .collect();
+        let id_shift = self.poles.len() as u32;
+        for (id, note) in other.notes {
+            self.notes.insert(id + id_shift, note);
+        }
+        self.poles.extend(other.poles.into_iter().map(|mut p| {
+            p.text += text_shift;
+            p.street = streets[p.street as usize];
+            p.landmark = remap[p.landmark as usize];
+            p.cross = remap[p.cross as usize];
+            p.jurisdiction = remap[p.jurisdiction as usize];
+            p.status = remap[p.status as usize];
+            p
+        }));
+    }
+
+    /// Estimates the positions of unsurveyed poles and builds the lookup structures.
+    #[must_use]
+    pub fn finish(self) -> SearchIndex {
+        let Self {
+            info,
+            mut streets,
+            arena,
+            mut poles,
+            strs,
+            notes,
+            ..
+        } = self;
+        drop(self.intern);
+        drop(self.street_by_code);
+
+        // Group by street, in pole-number order.
+        let mut street_poles: Vec<u32> = (0..poles.len() as u32).collect();
+        street_poles.sort_unstable_by_key(|&i| {
+            let p = &poles[i as usize];
+            (p.street, p.pole_no, i)
+        });
+        let mut street_start = vec![0u32; streets.len() + 1];
+        for &i in &street_poles {
+            street_start[poles[i as usize].street as usize + 1] += 1;
+        }
+        for s in 0..streets.len() {
+            street_start[s + 1] += street_start[s];
+        }
+
+        // Estimates, street by street: computed on every core, then written back.
+        let estimates: Vec<Vec<Position>> = {
+            use rayon::prelude::*;
+            let poles = &poles;
+            let (street_poles, street_start) = (&street_poles, &street_start);
+            streets
+                .par_iter()
+                .enumerate()
+                .map(|(s, street)| {
+                    let ids = &street_poles[street_start[s] as usize..street_start[s + 1] as usize];
+                    let line = Polyline::new(&street.geometry);
+                    let inputs: Vec<PoleInput> = ids
+                        .iter()
+                        .map(|&i| {
+                            let p = &poles[i as usize];
+                            PoleInput {
+                                pole_no: (p.pole_no != NO_NUMBER).then_some(p.pole_no),
+                                side: side_of(p.side),
+                                surveyed: (p.kind == 0).then(|| latlon_of(p)),
+                            }
+                        })
+                        .collect();
+                    estimate_street(line.as_ref(), &inputs)
+                })
+                .collect()
+        };
+        let mut counts = PositionCounts::default();
+        for ((s, street), positions) in streets.iter_mut().enumerate().zip(estimates) {
+            let ids = &street_poles[street_start[s] as usize..street_start[s + 1] as usize];
+            street.poles = ids.len() as u32;
+            let mut sum = (0.0, 0.0, 0u32);
+            for (&i, pos) in ids.iter().zip(positions) {
+                let p = &mut poles[i as usize];
+                match pos {
+                    Position::Surveyed(_) => counts.surveyed += 1,
+                    Position::Estimated { at, radius_m, .. } => {
+                        counts.estimated += 1;
+                        p.lat_e7 = e7(at.lat_deg);
+                        p.lon_e7 = e7(at.lon_deg);
+                        p.radius_m = radius_m as f32;
+                        p.kind = 1;
+                    }
+                    Position::Unknown => counts.unknown += 1,
+                }
+                if p.kind != 2 {
+                    sum = (
+                        sum.0 + f64::from(p.lat_e7),
+                        sum.1 + f64::from(p.lon_e7),
+                        sum.2 + 1,
+                    );
+                }
+            }
+            if street.anchor.is_none() && sum.2 > 0 {
+                let n = f64::from(sum.2);
+                street.anchor = Some(LatLon::new(sum.0 / n / 1e7, sum.1 / n / 1e7));
+            }
+        }
+        // The code tables and the k-d tree on one core, the name indexes (pinyin of every
+        // street, landmark and cross street) on the other.
+        let hasher = foldhash::fast::FixedState::with_seed(0x1a3b_9057);
+        let (codes, names) = rayon::join(
+            || {
+                // Codes: a hash table for exact lookups, sorted for prefixes and typos.
+                let key_of = |p: &PoleEntry| -> &str {
+                    &arena[p.text as usize..p.text as usize + usize::from(p.key_len)]
+                };
+                let mut by_key: HashTable<KeySlot> = HashTable::with_capacity(poles.len());
+                for (i, p) in poles.iter().enumerate() {
+                    let h = hash_key(&hasher, key_of(p));
+                    let slot = KeySlot {
+                        text: p.text,
+                        id: i as u32,
+                        len: p.key_len,
+                    };
+                    by_key.insert_unique(h, slot, |k| hash_key(&hasher, k.key(&arena)));
+                }
+                let mut sorted: Vec<u32> = (0..poles.len() as u32).collect();
+                sorted.sort_unstable_by(|&a, &b| {
+                    key_of(&poles[a as usize]).cmp(key_of(&poles[b as usize]))
+                });
+                let min_key_len = poles
+                    .iter()
+                    .map(|p| usize::from(p.key_len))
+                    .min()
+                    .unwrap_or(0);
+                let mut sorted_keys: Vec<u8> = Vec::with_capacity(sorted.len() * 8);
+                let mut sorted_off: Vec<u32> = Vec::with_capacity(sorted.len() + 1);
+                for &id in &sorted {
+                    sorted_off.push(sorted_keys.len() as u32);
+                    sorted_keys.extend_from_slice(key_of(&poles[id as usize]).as_bytes());
+                }
+                sorted_off.push(sorted_keys.len() as u32);
+                let mut seen_bytes = [false; 256];
+                for &b in &sorted_keys {
+                    seen_bytes[usize::from(b)] = true;
+                }
+                let alphabet: Vec<u8> = (0..=255u8)
+                    .filter(|&b| seen_bytes[usize::from(b)])
+                    .collect();
+                // Space.
+                let origin = poles
+                    .iter()
+                    .find(|p| p.kind != 2)
+                    .map_or(LatLon::new(0.0, 0.0), latlon_of);
+                let plane = LocalPlane::new(origin);
+                let pts: Vec<KdPoint> = poles
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.kind != 2)
+                    .map(|(i, p)| {
+                        let xy = plane.to_xy(latlon_of(p));
+                        KdPoint {
+                            x: xy.x_m as f32,
+                            y: xy.y_m as f32,
+                            id: i as u32,
+                        }
+                    })
+                    .collect();
+                let tree = KdTree::new(pts);
+
+                (
+                    by_key,
+                    sorted,
+                    sorted_keys,
+                    sorted_off,
+                    alphabet,
+                    min_key_len,
+                    plane,
+                    tree,
+                )
+            },
+            || {
+                // Names.
+                let mut sb = NameIndexBuilder::new(true);
+                for (i, s) in streets.iter().enumerate() {
+                    sb.add(&s.name, i as u32);
+                }
+                let street_names = sb.finish();
+
+                let mut place_pairs: Vec<(u32, u32, bool)> = Vec::new();
+                for (i, p) in poles.iter().enumerate() {
+                    if p.landmark != 0 {
+                        place_pairs.push((p.landmark, i as u32, false));
+                    }
+                    if p.cross != 0 {
+                        place_pairs.push((p.cross, i as u32, true));
+                    }
+                }
+                place_pairs.sort_unstable();
+                let mut place_start: hashbrown::HashMap<u32, (u32, u32)> =
+                    hashbrown::HashMap::new();
+                let mut pb = NameIndexBuilder::new(true);
+                let mut k = 0;
+                while k < place_pairs.len() {
+                    let s = place_pairs[k].0;
+                    let mut e = k;
+                    while e < place_pairs.len() && place_pairs[e].0 == s {
+                        e += 1;
+                    }
+                    place_start.insert(s, (k as u32, e as u32));
+                    let (a, l) = strs[s as usize];
+                    pb.add(&arena[a as usize..(a + l) as usize], s);
+                    k = e;
+                }
+                let place_names = pb.finish();
+                let place_poles: Vec<(u32, bool)> =
+                    place_pairs.iter().map(|&(_, p, c)| (p, c)).collect();
+                (street_names, place_names, place_poles, place_start)
+            },
+        );
+        let (by_key, sorted, sorted_keys, sorted_off, alphabet, min_key_len, plane, tree) = codes;
+        let (street_names, place_names, place_poles, place_start) = names;
+
+        SearchIndex {
+            info,
+            arena,
+            poles,
+            strs,
+            notes,
+            streets,
+            street_poles,
+            street_start,
+            by_key,
+            hasher,
+            sorted,
+            sorted_keys,
+            sorted_off,
+            alphabet,
+            min_key_len,
+            street_names,
+            place_names,
+            place_poles,
+            place_start,
+            plane,
+            tree,
+            counts,
+        }
+    }
+}
+
+/// An entry of the exact-lookup table. It holds where its key is in the text arena, so that a
+/// lookup reads the table and the arena and nothing else (one memory access fewer than going
+/// through the pole).
+#[derive(Debug, Clone, Copy)]
+struct KeySlot {
+    text: u32,
+    id: u32,
+    len: u8,
+}
+
+impl KeySlot {
+    fn key<'a>(&self, arena: &'a str) -> &'a str {
+        arena
+            .get(self.text as usize..self.text as usize + usize::from(self.len))
+            .unwrap_or("")
+    }
+}
+
+fn truncate_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn hash_key(h: &foldhash::fast::FixedState, key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    h.hash_one(key)
+}
+
+fn side_of(code: u8) -> Option<Side> {
+    code.checked_sub(1)
+        .and_then(|i| SIDES.get(usize::from(i)).copied())
+}
+
+fn latlon_of(p: &PoleEntry) -> LatLon {
+    LatLon::new(f64::from(p.lat_e7) / 1e7, f64::from(p.lon_e7) / 1e7)
+}
+
+/// A normalised query key in a stack buffer: no allocation on the lookup path.
+struct KeyBuf {
+    buf: [u8; MAX_CODE_LEN],
+    len: usize,
+}
+
+impl KeyBuf {
+    /// Normalises like [`lamppost_core::code::normalize_lenient`]; `None` when the text is not
+    /// code-like (a character that is not a letter, digit or separator) or too long.
+    fn new(text: &str) -> Option<Self> {
+        let mut k = Self {
+            buf: [0; MAX_CODE_LEN],
+            len: 0,
+        };
+        // Fast path: plain ASCII, the usual case at a keyboard.
+        if text.is_ascii() {
+            for &b in text.as_bytes() {
+                match b {
+                    b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => {
+                        if k.len == MAX_CODE_LEN {
+                            return None;
+                        }
+                        k.buf[k.len] = b.to_ascii_uppercase();
+                        k.len += 1;
+                    }
+                    b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' | b'-' | b'_' | b'.'
+                    | b'/' | b'\\' | b',' => {}
+                    _ => return None,
+                }
+            }
+            return (k.len > 0).then_some(k);
+        }
+        for c in text.chars() {
+            let c = to_half_width(c);
+            if is_separator(c) {
+                continue;
+            }
+            if !c.is_ascii_alphanumeric() || k.len == MAX_CODE_LEN {
+                return None;
+            }
+            k.buf[k.len] = c.to_ascii_uppercase() as u8;
+            k.len += 1;
+        }
+        (k.len > 0).then_some(k)
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+struct SortedView<'a>(&'a SearchIndex);
+
+impl typo::SortedKeys for SortedView<'_> {
+    fn len(&self) -> usize {
+        self.0.sorted.len()
+    }
+    fn key(&self, i: usize) -> &[u8] {
+        self.0.sorted_key(i)
+    }
+}
+
+/// Splits `重庆北路34号` into the street part and the pole number.
+fn split_number(folded: &str) -> Option<(&str, u32)> {
+    let mut s = folded;
+    for suffix in ["号灯杆", "号杆", "号", "#", "杆"] {
+        if let Some(rest) = s.strip_suffix(suffix) {
+            s = rest;
+            break;
+        }
+    }
+    let digits_start = s
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit())
+        .last()
+        .map(|(i, _)| i)?;
+    let n: u32 = s[digits_start..].parse().ok()?;
+    let street = s[..digits_start].trim_end_matches(['第', ' ']);
+    (!street.is_empty()).then_some((street, n))
+}
+
+impl SearchIndex {
+    /// Builds the index from an open database.
+    pub fn from_store(store: &Store) -> Result<Self, StoreError> {
+        // Everything is read inside one read transaction, so that an import or a data package
+        // committed meanwhile is either wholly in the index or not at all. The two halves of the
+        // table are read on two connections, each in its own snapshot: when a commit falls
+        // between the two snapshots (their data versions differ), the build starts again.
+        for _ in 0..3 {
+            store.begin_read()?;
+            let built = Self::from_snapshot(store, true);
+            let _ = store.end_read();
+            if let Some(index) = built? {
+                return Ok(index);
+            }
+        }
+        store.begin_read()?;
+        let built = Self::from_snapshot(store, false);
+        let _ = store.end_read();
+        built?.ok_or_else(|| StoreError::Corrupt {
+            path: store.path().to_owned(),
+            detail: "index snapshot".into(),
+        })
+    }
+
+    /// Builds the index inside the caller's read transaction; `None` when the second
+    /// connection (with `split`) saw another data version.
+    fn from_snapshot(store: &Store, split: bool) -> Result<Option<Self>, StoreError> {
+        let meta = store.all_meta()?;
+        let get = |k: &str| {
+            meta.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let info = DatasetInfo {
+            name: get("name"),
+            name_en: get("name_en"),
+            attribution: get("attribution"),
+            data_version: store.data_version()?,
+        };
+        let version = info.data_version;
+        let streets = store.streets()?;
+        let mut a = IndexBuilder::new(info, streets.clone());
+        // Reading rows is most of the build: read the two halves of the table on two threads
+        // (each with its own connection), then join the halves.
+        let mid = if split { store.code_midpoint()? } else { None };
+        let second = if let Some(mid) = mid {
+            let other = std::thread::scope(|scope| {
+                let path = store.path().to_owned();
+                let from = mid.clone();
+                let worker = scope.spawn(move || -> Result<Option<IndexBuilder>, StoreError> {
+                    let other = Store::open(&path, lamppost_data::store::Access::ReadOnly)?;
+                    other.begin_read()?;
+                    let same = other.data_version()? == version;
+                    let mut b = IndexBuilder::new(DatasetInfo::default(), streets);
+                    let read = if same {
+                        other.for_each_pole_raw_in(&from, None, |p| b.push_raw(p, ""))
+                    } else {
+                        Ok(())
+                    };
+                    let _ = other.end_read();
+                    read?;
+                    Ok(same.then_some(b))
+                });
+                store.for_each_pole_raw_in("", Some(&mid), |p| a.push_raw(p, ""))?;
+                worker.join().unwrap_or_else(|_| {
+                    Err(StoreError::Corrupt {
+                        path: store.path().to_owned(),
+                        detail: "index reader stopped".into(),
+                    })
+                })
+            })?;
+            match other {
+                Some(b) => Some(b),
+                None => return Ok(None),
+            }
+        } else {
+            store.for_each_pole_raw(|p| a.push_raw(p, ""))?;
+            None
+        };
+        if let Some(b) = second {
+            a.absorb(b);
+        }
+        Ok(Some(a.finish()))
+    }
+
+    /// Opens the database read-only and builds the index.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let store = Store::open(path, lamppost_data::store::Access::ReadOnly)?;
+        Self::from_store(&store)
+    }
+
+    /// The dataset.
+    #[must_use]
+    pub fn info(&self) -> &DatasetInfo {
+        &self.info
+    }
+
+    /// Number of poles.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.poles.len()
+    }
+
+    /// True when the dataset has no poles.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.poles.is_empty()
+    }
+
+    /// The streets.
+    #[must_use]
+    pub fn streets(&self) -> &[StreetInfo] {
+        &self.streets
+    }
+
+    /// How many poles are surveyed, estimated, unknown.
+    #[must_use]
+    pub fn position_counts(&self) -> PositionCounts {
+        self.counts
+    }
+
+    fn key(&self, id: PoleId) -> &str {
+        let p = &self.poles[id as usize];
+        &self.arena[p.text as usize..p.text as usize + usize::from(p.key_len)]
+    }
+
+    fn interned(&self, id: u32) -> &str {
+        let (a, l) = self.strs[id as usize];
+        &self.arena[a as usize..(a + l) as usize]
+    }
+
+    /// A view of one pole.
+    #[must_use]
+    pub fn pole(&self, id: PoleId) -> PoleView<'_> {
+        PoleView { index: self, id }
+    }
+
+    /// The pole with exactly this code (any spelling: full-width, dashes, spaces).
+    #[must_use]
+    pub fn lookup(&self, code: &str) -> Option<PoleId> {
+        let k = KeyBuf::new(code)?;
+        self.lookup_key(k.as_str())
+    }
+
+    fn lookup_key(&self, key: &str) -> Option<PoleId> {
+        let h = hash_key(&self.hasher, key);
+        self.by_key
+            .find(h, |k| k.key(&self.arena) == key)
+            .map(|k| k.id)
+    }
+
+    /// The key at sorted position `i`.
+    fn sorted_key(&self, i: usize) -> &[u8] {
+        &self.sorted_keys[self.sorted_off[i] as usize..self.sorted_off[i + 1] as usize]
+    }
+
+    /// Poles whose code starts with `key` (normalised), in code order: the first `limit`, and
+    /// how many there are in all.
+    fn prefix(&self, key: &str, limit: usize) -> (Vec<PoleId>, usize) {
+        let k = key.as_bytes();
+        let n = self.sorted.len();
+        let (mut a, mut b) = (0, n);
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if self.sorted_key(mid) < k {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        let lo = a;
+        let mut b = n;
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if self.sorted_key(mid).starts_with(k) {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        (
+            self.sorted[lo..a].iter().take(limit).copied().collect(),
+            a - lo,
+        )
+    }
+
+    /// The pole with number `n` on street `s`.
+    fn street_pole(&self, s: u32, n: u32) -> Option<PoleId> {
+        let ids = self.street_pole_ids(s);
+        let i = ids.partition_point(|&id| self.poles[id as usize].pole_no < n);
+        ids.get(i)
+            .copied()
+            .filter(|&id| self.poles[id as usize].pole_no == n)
+    }
+
+    /// The poles of a street, in number order.
+    #[must_use]
+    pub fn street_pole_ids(&self, s: u32) -> &[PoleId] {
+        let (a, b) = (
+            self.street_start[s as usize] as usize,
+            self.street_start[s as usize + 1] as usize,
+        );
+        &self.street_poles[a..b]
+    }
+
+    /// Searches: codes first (exact, prefix, typos), then street + number, streets,
+    /// landmarks and cross streets. Each hit carries its distance from the first.
+    #[must_use]
+    pub fn search(&self, query: &str, limit: usize) -> SearchResults {
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return SearchResults {
+                hits: Vec::new(),
+                too_long: true,
+            };
+        }
+        let cleaned: String = query.chars().filter(|c| !c.is_control()).collect();
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut seen: hashbrown::HashSet<Target> = hashbrown::HashSet::new();
+        let mut push = |hits: &mut Vec<Hit>, target: Target, reason: Reason| {
+            if hits.len() < limit && seen.insert(target) {
+                hits.push(Hit {
+                    target,
+                    reason,
+                    dist_m: None,
+                });
+            }
+        };
+
+        if let Some(k) = KeyBuf::new(&cleaned) {
+            let key = k.as_str();
+            let exact = self.lookup_key(key);
+            if let Some(id) = exact {
+                push(&mut hits, Target::Pole(id), Reason::Exact);
+            }
+            let (pre, total) = self.prefix(key, limit);
+            for id in pre {
+                push(&mut hits, Target::Pole(id), Reason::Prefix);
+            }
+            let wants_typos = exact.is_none() && (total == 0 || key.len() >= self.min_key_len);
+            if wants_typos && key.len() >= 3 && is_code_like(key) {
+                for (id, reason) in self.typos(key, limit) {
+                    push(&mut hits, Target::Pole(id), reason);
+                }
+            }
+        }
+
+        let folded = fold(&cleaned);
+        if !folded.is_empty() {
+            if let Some((street_q, n)) = split_number(&folded) {
+                for m in self.street_names.find(street_q, limit, NAME_SCAN) {
+                    if let Some(id) = self.street_pole(m.target, n) {
+                        push(&mut hits, Target::Pole(id), Reason::StreetNumber(m.kind));
+                    }
+                }
+            }
+            for m in self.street_names.find(&folded, limit, NAME_SCAN) {
+                push(&mut hits, Target::Street(m.target), Reason::Street(m.kind));
+            }
+            for m in self.place_names.find(&folded, limit, NAME_SCAN) {
+                let Some(&(a, b)) = self.place_start.get(&m.target) else {
+                    continue;
+                };
+                // A few poles per place: a cross street names every pole near a junction, and
+                // one junction should not push every other match off the list.
+                for &(id, is_cross) in self.place_poles[a as usize..b as usize]
+                    .iter()
+                    .take(PER_PLACE)
+                {
+                    let reason = if is_cross {
+                        Reason::CrossStreet
+                    } else {
+                        Reason::Landmark
+                    };
+                    push(&mut hits, Target::Pole(id), reason);
+                }
+            }
+        }
+
+        let first = hits.first().and_then(|h| self.target_point(h.target));
+        for h in &mut hits {
+            h.dist_m = first
+                .zip(self.target_point(h.target))
+                .map(|(a, b)| a.distance_m(b));
+        }
+        SearchResults {
+            hits,
+            too_long: false,
+        }
+    }
+
+    /// Codes one edit away, found by trying every edit of `key` against the hash table
+    /// (a few hundred lookups, microseconds even for a province).
+    fn one_edit_away(&self, key: &[u8]) -> Vec<PoleId> {
+        let mut out: Vec<PoleId> = Vec::new();
+        let mut buf: Vec<u8> = Vec::with_capacity(key.len() + 1);
+        let try_key = |buf: &[u8], out: &mut Vec<PoleId>| {
+            if let Some(id) = std::str::from_utf8(buf)
+                .ok()
+                .and_then(|k| self.lookup_key(k))
+                && !out.contains(&id)
+            {
+                out.push(id);
+            }
+        };
+        for i in 0..key.len() {
+            buf.clear();
+            buf.extend_from_slice(&key[..i]);
+            buf.extend_from_slice(&key[i + 1..]);
+            try_key(&buf, &mut out);
+            if i + 1 < key.len() && key[i] != key[i + 1] {
+                buf.clear();
+                buf.extend_from_slice(key);
+                buf.swap(i, i + 1);
+                try_key(&buf, &mut out);
+            }
+            for &c in &self.alphabet {
+                if c != key[i] {
+                    buf.clear();
+                    buf.extend_from_slice(key);
+                    buf[i] = c;
+                    try_key(&buf, &mut out);
+                }
+            }
+        }
+        for i in 0..=key.len() {
+            for &c in &self.alphabet {
+                buf.clear();
+                buf.extend_from_slice(&key[..i]);
+                buf.push(c);
+                buf.extend_from_slice(&key[i..]);
+                try_key(&buf, &mut out);
+            }
+        }
+        out
+    }
+
+    fn typos(&self, key: &str, limit: usize) -> Vec<(PoleId, Reason)> {
+        // One edit first, straight from the hash table. Only when that finds almost nothing
+        // (a sparse code space) is the trie walked for two edits: in a dense province the
+        // one-edit candidates are what the call-taker needs, and the walk would cost a
+        // millisecond.
+        let near = self.one_edit_away(key.as_bytes());
+        let found: Vec<(PoleId, u8)> = if near.len() >= TYPO_ENOUGH || key.len() < 5 {
+            near.into_iter().map(|id| (id, 1)).collect()
+        } else {
+            typo::within(&SortedView(self), key.as_bytes(), 2, 512)
+                .into_iter()
+                .filter(|&(_, d)| d > 0)
+                .map(|(i, d)| (self.sorted[i], d))
+                .collect()
+        };
+        let mut ranked: Vec<(f32, u8, PoleId)> = found
+            .into_iter()
+            .map(|(id, d)| {
+                (
+                    typo::weighted_distance(key.as_bytes(), self.key(id).as_bytes()),
+                    d,
+                    id,
+                )
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.cmp(&b.1))
+                .then(self.key(a.2).cmp(self.key(b.2)))
+        });
+        ranked
+            .into_iter()
+            .take(limit)
+            .map(|(w, d, id)| {
+                (
+                    id,
+                    Reason::Typo {
+                        edits: d,
+                        likely: w < f32::from(d),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The point shown for a result.
+    #[must_use]
+    pub fn target_point(&self, t: Target) -> Option<LatLon> {
+        match t {
+            Target::Pole(id) => self.pole(id).point(),
+            Target::Street(s) => self.streets.get(s as usize).and_then(|s| s.anchor),
+        }
+    }
+
+    /// The pole nearest to a point (surveyed or estimated), and its distance in metres.
+    #[must_use]
+    pub fn nearest(&self, at: LatLon) -> Option<(PoleId, f64)> {
+        let xy = self.plane.to_xy(at);
+        let (p, _) = self.tree.nearest(xy.x_m as f32, xy.y_m as f32)?;
+        let d = at.distance_m(latlon_of(&self.poles[p.id as usize]));
+        Some((p.id, d))
+    }
+
+    /// Calls `f` for every pole with a position inside the box.
+    pub fn within(&self, south_west: LatLon, north_east: LatLon, mut f: impl FnMut(PoleId)) {
+        let a = self.plane.to_xy(south_west);
+        let b = self.plane.to_xy(north_east);
+        self.tree.within(
+            a.x_m.min(b.x_m) as f32,
+            a.y_m.min(b.y_m) as f32,
+            a.x_m.max(b.x_m) as f32,
+            a.y_m.max(b.y_m) as f32,
+            |p| f(p.id),
+        );
+    }
+
+    /// Like [`SearchIndex::within`], visiting a number of poles bounded by `max_depth`: an evenly spread
+    /// sample for drawing a zoomed-out map of a large dataset.
+    pub fn within_sample(
+        &self,
+        south_west: LatLon,
+        north_east: LatLon,
+        max_depth: u32,
+        mut f: impl FnMut(PoleId),
+    ) {
+        let a = self.plane.to_xy(south_west);
+        let b = self.plane.to_xy(north_east);
+        self.tree.within_to_depth(
+            a.x_m.min(b.x_m) as f32,
+            a.y_m.min(b.y_m) as f32,
+            a.x_m.max(b.x_m) as f32,
+            a.y_m.max(b.y_m) as f32,
+            max_depth,
+            |p| f(p.id),
+        );
+    }
+
+    /// Approximate heap bytes held by the index (for the memory report).
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.poles.capacity() * std::mem::size_of::<PoleEntry>()
+            + self.strs.capacity() * 8
+            + self.street_poles.capacity() * 4
+            + self.sorted.capacity() * 4
+            + self.sorted_keys.capacity()
+            + self.sorted_off.capacity() * 4
+            + self.by_key.capacity() * (std::mem::size_of::<KeySlot>() + 1)
+            + self.place_poles.capacity() * 8
+            + self.tree.len() * std::mem::size_of::<KdPoint>()
+    }
+}
+
+/// A read-only view of one pole in the index.
+#[derive(Clone, Copy)]
+pub struct PoleView<'a> {
+    index: &'a SearchIndex,
+    id: PoleId,
+}
+
+impl<'a> PoleView<'a> {
+    fn entry(&self) -> &'a PoleEntry {
+        &self.index.poles[self.id as usize]
+    }
+
+    fn text(&self, from: usize, len: usize) -> &'a str {
+        let start = self.entry().text as usize + from;
+        &self.index.arena[start..start + len]
+    }
+
+    /// The id in the index.
+    #[must_use]
+    pub fn id(&self) -> PoleId {
+        self.id
+    }
+
+    /// The normalised code.
+    #[must_use]
+    pub fn key(&self) -> &'a str {
+        self.text(0, usize::from(self.entry().key_len))
+    }
+
+    /// The code as spelled in the data.
+    #[must_use]
+    pub fn code(&self) -> &'a str {
+        let e = self.entry();
+        self.text(usize::from(e.key_len), usize::from(e.disp_len))
+    }
+
+    /// The street.
+    #[must_use]
+    pub fn street(&self) -> &'a StreetInfo {
+        &self.index.streets[self.entry().street as usize]
+    }
+
+    /// The street's index.
+    #[must_use]
+    pub fn street_id(&self) -> u32 {
+        self.entry().street
+    }
+
+    /// Number along the street.
+    #[must_use]
+    pub fn pole_no(&self) -> Option<u32> {
+        let n = self.entry().pole_no;
+        (n != NO_NUMBER).then_some(n)
+    }
+
+    /// Side of the street.
+    #[must_use]
+    pub fn side(&self) -> Option<Side> {
+        side_of(self.entry().side)
+    }
+
+    /// Address.
+    #[must_use]
+    pub fn address(&self) -> &'a str {
+        let e = self.entry();
+        self.text(
+            usize::from(e.key_len) + usize::from(e.disp_len),
+            usize::from(e.addr_len),
+        )
+    }
+
+    /// Nearby landmark.
+    #[must_use]
+    pub fn landmark(&self) -> &'a str {
+        self.index.interned(self.entry().landmark)
+    }
+
+    /// Nearest cross street.
+    #[must_use]
+    pub fn cross_street(&self) -> &'a str {
+        self.index.interned(self.entry().cross)
+    }
+
+    /// The pole's jurisdiction, or its street's when the pole has none.
+    #[must_use]
+    pub fn jurisdiction(&self) -> &'a str {
+        let own = self.index.interned(self.entry().jurisdiction);
+        if own.is_empty() {
+            &self.street().jurisdiction
+        } else {
+            own
+        }
+    }
+
+    /// Status text.
+    #[must_use]
+    pub fn status(&self) -> &'a str {
+        self.index.interned(self.entry().status)
+    }
+
+    /// Note.
+    #[must_use]
+    pub fn note(&self) -> &'a str {
+        self.index.notes.get(&self.id).map_or("", String::as_str)
+    }
+
+    /// Where the pole is, and how sure we are.
+    #[must_use]
+    pub fn position(&self) -> Position {
+        let e = self.entry();
+        match e.kind {
+            0 => Position::Surveyed(latlon_of(e)),
+            1 => Position::Estimated {
+                at: latlon_of(e),
+                radius_m: f64::from(e.radius_m),
+                // The basis is not kept per pole; the radius carries what matters.
+                basis: Basis::AlongLine,
+            },
+            _ => Position::Unknown,
+        }
+    }
+
+    /// The point to show, surveyed or estimated.
+    #[must_use]
+    pub fn point(&self) -> Option<LatLon> {
+        (self.entry().kind != 2).then(|| latlon_of(self.entry()))
+    }
+
+    /// The read-back sentence.
+    #[must_use]
+    pub fn readback(&self, lang: Lang) -> String {
+        let street = self.street();
+        readback(
+            &ReadbackParts {
+                street: &street.name,
+                street_en: &street.name_en,
+                pole_no: self.pole_no(),
+                code: self.code(),
+                side: self.side(),
+                cross_street: self.cross_street(),
+                landmark: self.landmark(),
+                jurisdiction: self.jurisdiction(),
+            },
+            lang,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

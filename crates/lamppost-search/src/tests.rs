@@ -1,0 +1,296 @@
+//! Search over a small hand-made dataset: two streets in central Taipei.
+
+use super::*;
+use lamppost_core::code::PoleCode;
+
+fn street(code: &str, name: &str, en: &str, line: &[(f64, f64)]) -> StreetRecord {
+    StreetRecord {
+        street_code: code.into(),
+        name: name.into(),
+        name_en: en.into(),
+        district: "大同區".into(),
+        jurisdiction: "建成辖区".into(),
+        geometry: line
+            .iter()
+            .map(|&(lat, lon)| LatLon::new(lat, lon))
+            .collect(),
+    }
+}
+
+fn pole(code: &str, street_code: &str, n: u32, side: Side, at: Option<(f64, f64)>) -> PoleRecord {
+    PoleRecord {
+        code: PoleCode::parse(code).unwrap(),
+        street_code: street_code.into(),
+        street: String::new(),
+        pole_no: Some(n),
+        side: Some(side),
+        surveyed: at.map(|(lat, lon)| LatLon::new(lat, lon)),
+        address: format!("地址{n}"),
+        landmark: if street_code == "01" && n == 3 {
+            "皇后旅社".into()
+        } else {
+            String::new()
+        },
+        cross_street: "南京西路".into(),
+        jurisdiction: String::new(),
+        status: "active".into(),
+        note: String::new(),
+    }
+}
+
+/// 重慶北路一段 runs north along lon 121.5137 for about 1 km; 忠孝西路一段 runs east 2 km
+/// further south.
+fn index() -> SearchIndex {
+    let streets = vec![
+        street(
+            "01",
+            "重慶北路一段",
+            "Chongqing North Road Section 1",
+            &[(25.0450, 121.5137), (25.0540, 121.5137)],
+        ),
+        street(
+            "02",
+            "忠孝西路一段",
+            "",
+            &[(25.0460, 121.5100), (25.0460, 121.5200)],
+        ),
+    ];
+    let mut b = IndexBuilder::new(DatasetInfo::default(), streets);
+    for n in 1..=40u32 {
+        let side = if n % 2 == 1 { Side::West } else { Side::East };
+        let surveyed = match n {
+            1 => Some((25.0450, 121.5136)),
+            21 => Some((25.0481, 121.5136)),
+            _ => None,
+        };
+        b.push(&pole(&format!("2-01-{n:04}"), "01", n, side, surveyed));
+    }
+    for n in 1..=10u32 {
+        let side = if n % 2 == 1 { Side::North } else { Side::South };
+        b.push(&pole(&format!("1-02-{n:04}"), "02", n, side, None));
+    }
+    // A code one digit away from 2010043 (a swap of 2010034), on the other street, far away.
+    b.push(&pole(
+        "2-01-0143",
+        "02",
+        43,
+        Side::North,
+        Some((25.0460, 121.5199)),
+    ));
+    b.finish()
+}
+
+fn codes(idx: &SearchIndex, r: &SearchResults) -> Vec<String> {
+    r.hits
+        .iter()
+        .map(|h| match h.target {
+            Target::Pole(id) => idx.pole(id).code().to_owned(),
+            Target::Street(s) => format!("street:{}", idx.streets()[s as usize].name),
+        })
+        .collect()
+}
+
+#[test]
+fn an_exact_code_is_found_first_in_any_spelling() {
+    let idx = index();
+    for q in [
+        "2010034",
+        "2-01-0034",
+        "２０１００３４",
+        " 2 01 0034 ",
+        "２－０１－００３４",
+    ] {
+        let r = idx.search(q, 10);
+        assert_eq!(r.hits[0].reason, Reason::Exact, "{q}");
+        assert_eq!(
+            idx.pole(match r.hits[0].target {
+                Target::Pole(id) => id,
+                Target::Street(_) => panic!(),
+            })
+            .code(),
+            "2-01-0034"
+        );
+        assert_eq!(r.hits[0].dist_m, Some(0.0));
+    }
+    assert_eq!(
+        idx.lookup("２０１００３４").map(|id| idx.pole(id).code()),
+        Some("2-01-0034")
+    );
+    assert_eq!(idx.lookup("9999999"), None);
+}
+
+#[test]
+fn a_prefix_lists_the_codes_that_start_with_it() {
+    let idx = index();
+    let r = idx.search("201003", 20);
+    assert_eq!(
+        codes(&idx, &r),
+        (30..=39)
+            .map(|n| format!("2-01-{n:04}"))
+            .collect::<Vec<_>>()
+    );
+    assert!(r.hits.iter().all(|h| h.reason == Reason::Prefix));
+}
+
+#[test]
+fn a_mistyped_code_offers_the_likely_poles_first() {
+    let idx = index();
+    // 2010034 typed with the last two digits swapped: 2010043 does not exist.
+    let r = idx.search("2010043", 10);
+    let got = codes(&idx, &r);
+    assert!(!got.is_empty());
+    assert!(
+        r.hits
+            .iter()
+            .all(|h| matches!(h.reason, Reason::Typo { .. }))
+    );
+    assert_eq!(got[0], "2-01-0034", "{got:?}");
+    assert_eq!(
+        r.hits[0].reason,
+        Reason::Typo {
+            edits: 1,
+            likely: true
+        }
+    );
+    // 7 heard for 1 (幺/七): 2010037 → 2010031 ranks before unrelated one-digit changes.
+    let r = idx.search("2010077", 10);
+    assert_eq!(codes(&idx, &r)[0], "2-01-0017");
+}
+
+#[test]
+fn a_traditional_street_is_found_by_simplified_characters_and_a_number() {
+    let idx = index();
+    for q in [
+        "重庆北路 34",
+        "重庆北路34号",
+        "重慶北路一段34",
+        "cqbl 34",
+        "chongqingbeilu34",
+        "重庆北路第34号灯杆",
+    ] {
+        let r = idx.search(q, 10);
+        assert_eq!(
+            codes(&idx, &r).first().map(String::as_str),
+            Some("2-01-0034"),
+            "{q}"
+        );
+        assert!(matches!(r.hits[0].reason, Reason::StreetNumber(_)), "{q}");
+    }
+}
+
+#[test]
+fn a_street_alone_is_offered_as_a_street() {
+    let idx = index();
+    let r = idx.search("重庆北路", 10);
+    assert_eq!(codes(&idx, &r), vec!["street:重慶北路一段"]);
+    assert_eq!(r.hits[0].reason, Reason::Street(KeyKind::Name));
+    let r = idx.search("zxxl", 10);
+    assert_eq!(codes(&idx, &r), vec!["street:忠孝西路一段"]);
+}
+
+#[test]
+fn landmarks_and_cross_streets_find_poles() {
+    let idx = index();
+    let r = idx.search("皇后", 10);
+    assert_eq!(codes(&idx, &r), vec!["2-01-0003"]);
+    assert_eq!(r.hits[0].reason, Reason::Landmark);
+    let r = idx.search("南京西路", 10);
+    assert_eq!(r.hits.len(), PER_PLACE);
+    assert!(r.hits.iter().all(|h| h.reason == Reason::CrossStreet));
+}
+
+#[test]
+fn results_carry_their_distance_from_the_first() {
+    let idx = index();
+    let r = idx.search("2010043", 10);
+    // 2-01-0143 is on the other street, about 750 m south-east of 2-01-0034's estimate.
+    let far = r
+        .hits
+        .iter()
+        .find(|h| matches!(h.target, Target::Pole(id) if idx.pole(id).code() == "2-01-0143"))
+        .expect("the far candidate is listed");
+    let d = far.dist_m.unwrap();
+    assert!((400.0..900.0).contains(&d), "{d}");
+}
+
+#[test]
+fn unsurveyed_poles_get_estimates_between_surveyed_ones() {
+    let idx = index();
+    let id = idx.lookup("2010011").unwrap();
+    let p = idx.pole(id);
+    let Position::Estimated { at, radius_m, .. } = p.position() else {
+        panic!("{:?}", p.position())
+    };
+    // Pair 6 of 1..11 between pair 1 (25.0450) and pair 11 (25.0481): half way, 25.04655.
+    assert!((at.lat_deg - 25.046_55).abs() < 0.000_02, "{at:?}");
+    assert!(radius_m > 5.0 && radius_m < 50.0);
+    assert_eq!(idx.position_counts().surveyed, 3);
+    assert_eq!(idx.position_counts().unknown, 0);
+}
+
+#[test]
+fn the_nearest_pole_to_a_point_is_found() {
+    let idx = index();
+    let (id, d) = idx.nearest(LatLon::new(25.0481, 121.5135)).unwrap();
+    assert_eq!(idx.pole(id).code(), "2-01-0021");
+    assert!(d < 15.0, "{d}");
+    let mut inside = Vec::new();
+    idx.within(
+        LatLon::new(25.0455, 121.5190),
+        LatLon::new(25.0465, 121.5210),
+        |id| {
+            inside.push(idx.pole(id).code().to_owned());
+        },
+    );
+    assert!(inside.contains(&"2-01-0143".to_owned()), "{inside:?}");
+}
+
+#[test]
+fn the_read_back_sentence_comes_from_the_pole() {
+    let idx = index();
+    let p = idx.pole(idx.lookup("2010034").unwrap());
+    assert_eq!(
+        p.readback(Lang::Zh),
+        "重慶北路一段 第34号灯杆（东侧），近南京西路口，属建成辖区"
+    );
+}
+
+#[test]
+fn hostile_queries_find_nothing_and_do_not_panic() {
+    let idx = index();
+    let long = "1".repeat(10 * 1024);
+    assert!(idx.search(&long, 10).too_long);
+    assert!(idx.search(&long, 10).hits.is_empty());
+    for q in [
+        "",
+        "   ",
+        "\u{0}\u{1}\u{7f}",
+        "'; DROP TABLE poles; --",
+        "%_*?",
+        "🚨🚓👮",
+        "重庆🚨北路",
+        "abcЖ中文123",
+        "\u{202e}4300102",
+        "0000000000000000000000000000000000000000",
+    ] {
+        let r = idx.search(q, 10);
+        assert!(r.hits.is_empty(), "{q:?} found {:?}", codes(&idx, &r));
+    }
+}
+
+#[test]
+fn two_mistyped_digits_are_still_found_when_nothing_is_one_edit_away() {
+    let idx = index();
+    let r = idx.search("9910034", 10);
+    assert_eq!(
+        codes(&idx, &r).first().map(String::as_str),
+        Some("2-01-0034")
+    );
+    assert_eq!(
+        r.hits[0].reason,
+        Reason::Typo {
+            edits: 2,
+            likely: false
+        }
+    );
+}

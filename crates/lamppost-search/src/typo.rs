@@ -1,0 +1,336 @@
+//! Code typos: every key within a small edit distance of the query, found by walking the
+//! sorted keys as a trie with the edit-distance rows of the query (no per-key comparison).
+//!
+//! The distance is the optimal-string-alignment distance: insertions, deletions, substitutions
+//! and swaps of two adjacent characters each count one. Candidates are then ranked by a
+//! weighted distance in which the mistakes call-takers really make cost less: digits that
+//! sound alike when read aloud in Chinese, and neighbours on the numeric keypad.
+
+/// Sorted keys, viewed as a trie.
+pub trait SortedKeys {
+    /// Number of keys.
+    fn len(&self) -> usize;
+    /// True when there are no keys.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The `i`-th key in sorted order.
+    fn key(&self, i: usize) -> &[u8];
+}
+
+/// Longest query the typo search accepts; longer codes than this do not exist.
+const MAX_Q: usize = lamppost_core::code::MAX_CODE_LEN;
+
+/// A distance row: entry `j` is the distance between the candidate prefix and `q[..j]`.
+type Row = [u8; MAX_Q + 1];
+
+/// Finds every key within `max_d` edits of `q`: (sorted position, distance), unordered.
+/// Stops after `cap` candidates.
+pub fn within<K: SortedKeys>(keys: &K, q: &[u8], max_d: u8, cap: usize) -> Vec<(usize, u8)> {
+    let mut out = Vec::new();
+    if q.len() > MAX_Q || keys.is_empty() {
+        return out;
+    }
+    let mut row0: Row = [0; MAX_Q + 1];
+    for (j, v) in row0.iter_mut().enumerate().take(q.len() + 1) {
+        *v = j as u8;
+    }
+    let mut walk = Walk {
+        keys,
+        q,
+        max_d,
+        cap,
+        out: &mut out,
+    };
+    walk.children(0, keys.len(), 0, &row0, None, 0);
+    out
+}
+
+struct Walk<'a, K> {
+    keys: &'a K,
+    q: &'a [u8],
+    max_d: u8,
+    cap: usize,
+    out: &'a mut Vec<(usize, u8)>,
+}
+
+impl<K: SortedKeys> Walk<'_, K> {
+    /// Visits the children of the trie node for the common prefix of keys `lo..hi`, of length
+    /// `depth`; `row` is that prefix's distance row, `prev` the row before it.
+    fn children(
+        &mut self,
+        lo: usize,
+        hi: usize,
+        depth: usize,
+        row: &Row,
+        prev: Option<&Row>,
+        last: u8,
+    ) {
+        let mut i = lo;
+        // A key equal to the prefix sorts first; the parent has already reported it.
+        if i < hi && self.keys.key(i).len() == depth {
+            i += 1;
+        }
+        while i < hi {
+            if self.out.len() >= self.cap {
+                return;
+            }
+            let c = self.keys.key(i)[depth];
+            let end = self.child_end(i, hi, depth, c);
+            let next = self.step(row, prev, c, last, depth);
+            if next[..=self.q.len()]
+                .iter()
+                .copied()
+                .min()
+                .unwrap_or(u8::MAX)
+                <= self.max_d
+            {
+                let d = next[self.q.len()];
+                if self.keys.key(i).len() == depth + 1 && d <= self.max_d {
+                    self.out.push((i, d));
+                }
+                self.children(i, end, depth + 1, &next, Some(row), c);
+            }
+            i = end;
+        }
+    }
+
+    /// The end of the child range that starts at `i` with byte `c` at `depth`: galloping, then
+    /// binary search, so small children (the common case deep in the trie) cost little.
+    fn child_end(&self, i: usize, hi: usize, depth: usize, c: u8) -> usize {
+        let above = |k: usize| self.keys.key(k)[depth] > c;
+        let mut step = 1;
+        let mut lo = i + 1;
+        let mut bound = hi;
+        while lo < hi {
+            let probe = (i + step).min(hi - 1);
+            if above(probe) {
+                bound = probe;
+                break;
+            }
+            lo = probe + 1;
+            step *= 2;
+        }
+        let (mut a, mut b) = (lo, bound);
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if above(mid) {
+                b = mid;
+            } else {
+                a = mid + 1;
+            }
+        }
+        a
+    }
+
+    /// The distance row after appending byte `c` at position `depth` of the candidate.
+    fn step(&self, row: &Row, prev: Option<&Row>, c: u8, last: u8, depth: usize) -> Row {
+        let m = self.q.len();
+        let mut next: Row = [0; MAX_Q + 1];
+        next[0] = row[0] + 1;
+        for j in 1..=m {
+            let cost = u8::from(self.q[j - 1] != c);
+            let mut v = (row[j] + 1).min(next[j - 1] + 1).min(row[j - 1] + cost);
+            if let Some(p) = prev
+                && j > 1
+                && depth > 0
+                && self.q[j - 1] == last
+                && self.q[j - 2] == c
+            {
+                v = v.min(p[j - 2] + 1);
+            }
+            next[j] = v.min(self.max_d + 1);
+        }
+        next
+    }
+}
+
+/// True for two digits a call-taker is likely to confuse: misheard when read aloud in Chinese
+/// (1 read as 幺 yāo against 7 七 qī; 6 六 liù against 9 九 jiǔ), or next to each other on the
+/// numeric keypad (7 8 9 / 4 5 6 / 1 2 3 / 0 under 1 and 2).
+#[must_use]
+pub fn confusable(a: u8, b: u8) -> bool {
+    const SOUND: [(u8, u8); 2] = [(b'1', b'7'), (b'6', b'9')];
+    if SOUND
+        .iter()
+        .any(|&(x, y)| (a, b) == (x, y) || (a, b) == (y, x))
+    {
+        return true;
+    }
+    keypad_neighbours(a, b)
+}
+
+fn keypad_pos(d: u8) -> Option<(i8, i8)> {
+    Some(match d {
+        b'7' => (0, 0),
+        b'8' => (0, 1),
+        b'9' => (0, 2),
+        b'4' => (1, 0),
+        b'5' => (1, 1),
+        b'6' => (1, 2),
+        b'1' => (2, 0),
+        b'2' => (2, 1),
+        b'3' => (2, 2),
+        // The wide 0 key sits under 1 and 2.
+        b'0' => (3, 0),
+        _ => return None,
+    })
+}
+
+fn keypad_neighbours(a: u8, b: u8) -> bool {
+    if (a, b) == (b'0', b'2') || (a, b) == (b'2', b'0') {
+        return true;
+    }
+    match (keypad_pos(a), keypad_pos(b)) {
+        (Some((r1, c1)), Some((r2, c2))) => (r1 - r2).abs() + (c1 - c2).abs() == 1,
+        _ => false,
+    }
+}
+
+/// The weighted distance used for ranking: like the edit distance, but a confusable
+/// substitution costs 0.6 and a swap of adjacent characters 0.5.
+#[must_use]
+pub fn weighted_distance(a: &[u8], b: &[u8]) -> f32 {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0f32; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i as f32;
+    }
+    for (j, v) in d[0].iter_mut().enumerate() {
+        *v = j as f32;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let sub = if a[i - 1] == b[j - 1] {
+                0.0
+            } else if confusable(a[i - 1], b[j - 1]) {
+                0.6
+            } else {
+                1.0
+            };
+            let mut v = (d[i - 1][j] + 1.0)
+                .min(d[i][j - 1] + 1.0)
+                .min(d[i - 1][j - 1] + sub);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 0.5);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    struct Keys(Vec<Vec<u8>>);
+    impl SortedKeys for Keys {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn key(&self, i: usize) -> &[u8] {
+            &self.0[i]
+        }
+    }
+
+    fn keys(v: &[&str]) -> Keys {
+        let mut k: Vec<Vec<u8>> = v.iter().map(|s| s.as_bytes().to_vec()).collect();
+        k.sort();
+        k.dedup();
+        Keys(k)
+    }
+
+    /// The optimal-string-alignment distance, the slow and obvious way.
+    fn osa(a: &[u8], b: &[u8]) -> usize {
+        let (n, m) = (a.len(), b.len());
+        let mut d = vec![vec![0usize; m + 1]; n + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, v) in d[0].iter_mut().enumerate() {
+            *v = j;
+        }
+        for i in 1..=n {
+            for j in 1..=m {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[n][m]
+    }
+
+    fn found(k: &Keys, q: &str, max_d: u8) -> Vec<(String, u8)> {
+        let mut v: Vec<(String, u8)> = within(k, q.as_bytes(), max_d, usize::MAX)
+            .into_iter()
+            .map(|(i, d)| (String::from_utf8(k.0[i].clone()).unwrap(), d))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_swap_of_two_digits_counts_as_one_edit() {
+        let k = keys(&["1120034", "1120043", "9999999"]);
+        assert_eq!(
+            found(&k, "1120034", 1),
+            vec![("1120034".into(), 0), ("1120043".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn insertions_deletions_and_substitutions_are_found() {
+        let k = keys(&["1120034", "112034", "11200345", "1128034", "2220034"]);
+        assert_eq!(
+            found(&k, "1120034", 1),
+            vec![
+                ("1120034".into(), 0),
+                ("11200345".into(), 1),
+                ("112034".into(), 1),
+                ("1128034".into(), 1),
+            ]
+        );
+        assert!(found(&k, "1120034", 2).contains(&("2220034".into(), 2)));
+    }
+
+    #[test]
+    fn sounding_alike_and_keypad_neighbours_rank_first() {
+        // 1 and 7 (幺/七) sound alike; 5 and 8 are keypad neighbours; 3 and 9 are neither.
+        assert!(
+            weighted_distance(b"1120034", b"7120034") < weighted_distance(b"1120034", b"3120034")
+        );
+        assert!(weighted_distance(b"1150034", b"1180034") < 1.0);
+        assert!((weighted_distance(b"1120034", b"1120043") - 0.5).abs() < 1e-6);
+        assert!(confusable(b'0', b'1') && confusable(b'0', b'2') && !confusable(b'0', b'3'));
+    }
+
+    proptest! {
+        #[test]
+        fn the_trie_walk_finds_exactly_the_keys_a_scan_finds(
+            raw in prop::collection::vec("[0-3]{1,7}", 1..60),
+            q in "[0-3]{0,8}",
+            max_d in 0u8..3,
+        ) {
+            let k = Keys({
+                let mut v: Vec<Vec<u8>> = raw.iter().map(|s| s.as_bytes().to_vec()).collect();
+                v.sort();
+                v.dedup();
+                v
+            });
+            let got = found(&k, &q, max_d);
+            let mut want: Vec<(String, u8)> = k.0.iter()
+                .map(|key| (String::from_utf8(key.clone()).unwrap(), osa(key, q.as_bytes())))
+                .filter(|(_, d)| *d <= usize::from(max_d))
+                .map(|(s, d)| (s, d as u8))
+                .collect();
+            want.sort();
+            prop_assert_eq!(got, want);
+        }
+    }
+}
