@@ -844,89 +844,37 @@ fn split_number(folded: &str) -> Option<(&str, u32)> {
 }
 
 impl SearchIndex {
-    /// Builds the index from an open database.
+    /// Builds the index from an open database, in one snapshot of it
+    /// ([`Store::read_snapshot`]: an import or a package committed meanwhile is either wholly
+    /// in the index or not at all).
     pub fn from_store(store: &Store) -> Result<Self, StoreError> {
-        // Everything is read inside one read transaction, so that an import or a data package
-        // committed meanwhile is either wholly in the index or not at all. The two halves of the
-        // table are read on two connections, each in its own snapshot: when a commit falls
-        // between the two snapshots (their data versions differ), the build starts again.
-        for _ in 0..3 {
-            store.begin_read()?;
-            let built = Self::from_snapshot(store, true);
-            let _ = store.end_read();
-            if let Some(index) = built? {
-                return Ok(index);
-            }
-        }
-        store.begin_read()?;
-        let built = Self::from_snapshot(store, false);
-        let _ = store.end_read();
-        built?.ok_or_else(|| StoreError::Corrupt {
-            path: store.path().to_owned(),
-            detail: "index snapshot".into(),
-        })
-    }
-
-    /// Builds the index inside the caller's read transaction; `None` when the second
-    /// connection (with `split`) saw another data version.
-    fn from_snapshot(store: &Store, split: bool) -> Result<Option<Self>, StoreError> {
-        let meta = store.all_meta()?;
-        let get = |k: &str| {
-            meta.iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
+        let (_, parts) = store.read_snapshot(
+            |head, first| {
+                let info = if first {
+                    DatasetInfo {
+                        name: head.meta("name").to_owned(),
+                        name_en: head.meta("name_en").to_owned(),
+                        attribution: head.meta("attribution").to_owned(),
+                        data_version: head.data_version,
+                    }
+                } else {
+                    DatasetInfo::default()
+                };
+                IndexBuilder::new(info, head.streets.clone())
+            },
+            |b, p| b.push_raw(p, ""),
+        )?;
+        let mut parts = parts.into_iter();
+        let Some(mut a) = parts.next() else {
+            return Err(StoreError::Corrupt {
+                path: store.path().to_owned(),
+                detail: "index snapshot".into(),
+            });
         };
-        let info = DatasetInfo {
-            name: get("name"),
-            name_en: get("name_en"),
-            attribution: get("attribution"),
-            data_version: store.data_version()?,
-        };
-        let version = info.data_version;
-        let streets = store.streets()?;
-        let mut a = IndexBuilder::new(info, streets.clone());
-        // Reading rows is most of the build: read the two halves of the table on two threads
-        // (each with its own connection), then join the halves.
-        let mid = if split { store.code_midpoint()? } else { None };
-        let second = if let Some(mid) = mid {
-            let other = std::thread::scope(|scope| {
-                let path = store.path().to_owned();
-                let from = mid.clone();
-                let worker = scope.spawn(move || -> Result<Option<IndexBuilder>, StoreError> {
-                    let other = Store::open(&path, lamppost_data::store::Access::ReadOnly)?;
-                    other.begin_read()?;
-                    let same = other.data_version()? == version;
-                    let mut b = IndexBuilder::new(DatasetInfo::default(), streets);
-                    let read = if same {
-                        other.for_each_pole_raw_in(&from, None, |p| b.push_raw(p, ""))
-                    } else {
-                        Ok(())
-                    };
-                    let _ = other.end_read();
-                    read?;
-                    Ok(same.then_some(b))
-                });
-                store.for_each_pole_raw_in("", Some(&mid), |p| a.push_raw(p, ""))?;
-                worker.join().unwrap_or_else(|_| {
-                    Err(StoreError::Corrupt {
-                        path: store.path().to_owned(),
-                        detail: "index reader stopped".into(),
-                    })
-                })
-            })?;
-            match other {
-                Some(b) => Some(b),
-                None => return Ok(None),
-            }
-        } else {
-            store.for_each_pole_raw(|p| a.push_raw(p, ""))?;
-            None
-        };
-        if let Some(b) = second {
+        for b in parts {
             a.absorb(b);
         }
-        Ok(Some(a.finish()))
+        Ok(a.finish())
     }
 
     /// Opens the database read-only and builds the index.

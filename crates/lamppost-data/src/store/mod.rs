@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod package;
 pub mod schema;
+pub mod snapshot;
 pub mod write;
 
 pub use write::{HistoryOp, NewVersion, PoleRow, VersionCounts, VersionInfo, VersionWriter};
@@ -366,12 +367,12 @@ impl Store {
 
     /// Starts a read transaction: until [`Store::end_read`], every read on this connection sees
     /// one snapshot of the database, whatever is committed meanwhile (WAL).
-    pub fn begin_read(&self) -> Result<(), StoreError> {
+    pub(crate) fn begin_read(&self) -> Result<(), StoreError> {
         self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))
     }
 
     /// Ends the read transaction of [`Store::begin_read`].
-    pub fn end_read(&self) -> Result<(), StoreError> {
+    pub(crate) fn end_read(&self) -> Result<(), StoreError> {
         self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))
     }
 

@@ -21,6 +21,7 @@ use std::path::Path;
 
 use lamppost_core::geo::{LatLon, LocalPlane, Polyline, Xy, parse_wkt_linestring, to_wkt_linestring};
 use lamppost_core::model::{CANONICAL_HEADER, STREETS_HEADER, Side};
+use lamppost_demo_data::synth::Rng;
 use serde_json::Value;
 
 type Res<T> = Result<T, Box<dyn Error>>;
@@ -136,34 +137,7 @@ const PLACE_DISTRICT: [(&str, &str); 22] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Small tools: a deterministic PRNG and plane vectors.
-
-/// splitmix64: tiny, fast and the same on every machine.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + (self.next_u64() % (hi - lo + 1) as u64) as usize
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.range(0, i);
-            v.swap(i, j);
-        }
-    }
-}
+// Small tools: plane vectors (the deterministic PRNG is `synth::Rng`, a splitmix64).
 
 /// A point or vector in the local plane, metres east (`x`) and north (`y`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -1146,7 +1120,7 @@ fn main() -> Res<()> {
 
     let spacing = choose_spacing(&streets)?;
     let mut poles = place_poles(&streets, spacing);
-    let mut rng = SplitMix64(SEED);
+    let mut rng = Rng::new(SEED);
     choose_survey(&mut streets, &mut poles, &mut rng)?;
     for p in &mut poles {
         describe(p, &streets[p.street], &pois, &places);
@@ -1276,7 +1250,7 @@ fn place_poles(streets: &[Street], spacing: f64) -> Vec<Pole> {
 
 /// Marks exactly `SURVEYED` poles as surveyed: no survey at all on a few streets, and on the
 /// others runs of poles (survey campaigns) along both sides or along one side only.
-fn choose_survey(streets: &mut [Street], poles: &mut [Pole], rng: &mut SplitMix64) -> Res<()> {
+fn choose_survey(streets: &mut [Street], poles: &mut [Pole], rng: &mut Rng) -> Res<()> {
     let mut order: Vec<usize> = (0..streets.len()).collect();
     rng.shuffle(&mut order);
     let skipped: BTreeSet<usize> = order[..NO_SURVEY_STREETS].iter().copied().collect();
