@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 
 use cpu_time::ProcessTime;
 use criterion::{BatchSize, Criterion};
-use lamppost_import::{Options, import_path};
 use lamppost_data::store::Store;
 use lamppost_demo_data::synth::Synth;
+use lamppost_import::{Options, import_path};
 
 const SEED: u64 = 20_261_128;
 
@@ -93,7 +93,8 @@ fn baseline_import(db: &Path, file: &Path) -> u64 {
     let mut rec = csv::ByteRecord::new();
     let mut rows: Vec<Row> = Vec::new();
     while rdr.read_byte_record(&mut rec).unwrap() {
-        let key = lamppost_core::code::normalize_strict(std::str::from_utf8(&rec[0]).unwrap()).unwrap();
+        let key =
+            lamppost_core::code::normalize_strict(std::str::from_utf8(&rec[0]).unwrap()).unwrap();
         rows.push((key, rec.iter().map(<[u8]>::to_vec).collect()));
     }
     rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -193,7 +194,8 @@ fn main() {
             );
         });
         g.bench_function("dry_run/lamppost", |b| {
-            let mut store = Store::open(&existing, lamppost_data::store::Access::ReadWrite).unwrap();
+            let mut store =
+                Store::open(&existing, lamppost_data::store::Access::ReadWrite).unwrap();
             b.iter(|| {
                 let r = import_path(&mut store, &edited, &opts(true)).unwrap();
                 assert_eq!(r.changed as usize, n.div_ceil(100));

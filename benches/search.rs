@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 use common::{SEED, database};
 use criterion::{BenchmarkId, Criterion};
 use lamppost_core::geo::LatLon;
-use lamppost_search::SearchIndex;
 use lamppost_data::store::{Access, Store};
 use lamppost_demo_data::synth::Rng;
+use lamppost_search::SearchIndex;
 
 mod common;
 

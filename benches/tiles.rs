@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use lamppost_basemap_builder::build::{self, Basemap};
 use lamppost_basemap::{LoaderConfig, MbTiles, TileId, TileLoader, TileSource as _, decode_tile};
+use lamppost_basemap_builder::build::{self, Basemap};
 use rayon::prelude::*;
 
 fn root() -> PathBuf {

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion};
 use egui::{Event, Key, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
-use lamppost_demo_data::synth::Synth;
 use lamppost::ui::{App, Options};
+use lamppost_demo_data::synth::Synth;
 
 mod common;
 

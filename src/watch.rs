@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
-use lamppost_search::{IndexHandle, SearchIndex};
 use lamppost_data::store::package::{Installed, Manifest, install_package, newest_package_in};
 use lamppost_data::store::{Access, Store};
+use lamppost_search::{IndexHandle, SearchIndex};
 
 /// What the watcher reports.
 #[derive(Debug, Clone)]

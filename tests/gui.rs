@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use lamppost_data::calllog::CallLog;
-use lamppost_core::readback::Lang;
 use lamppost::ui::{App, Options};
+use lamppost_core::readback::Lang;
+use lamppost_data::calllog::CallLog;
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -964,7 +964,8 @@ fn a_mapping_chosen_in_the_table_builds_codes_from_a_template_and_is_saved_by_na
     step_until(h, "the save", |h| {
         h.query_by_label_contains("已保存映射“测绘队”").is_some()
     });
-    let store = lamppost_data::store::Store::open(&db, lamppost_data::store::Access::ReadOnly).unwrap();
+    let store =
+        lamppost_data::store::Store::open(&db, lamppost_data::store::Access::ReadOnly).unwrap();
     let saved = lamppost_import::saved_mappings(&store).unwrap();
     assert_eq!(saved.len(), 1);
     assert_eq!(saved[0].0, "测绘队");

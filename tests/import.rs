@@ -471,8 +471,8 @@ fn position_of(db: &Path, code: &str) -> lamppost_core::geo::LatLon {
 
 #[test]
 fn gcj02_and_bd09_coordinates_come_back_to_the_surveyed_wgs84_position() {
-    use lamppost_core::geo::{LatLon, wgs84_to_gcj02};
     use lamppost_core::datum::gcj02_to_bd09;
+    use lamppost_core::geo::{LatLon, wgs84_to_gcj02};
     let (d, db) = demo();
     // Read as WGS-84, the GCJ-02 file is the GCJ-02 shift of pole 1-01-0001, and says so.
     let v = import_json(&db, &[&fixture("import/gcj02.csv"), "--dry-run"]);
@@ -718,7 +718,8 @@ fn lib_import(
     control: &std::sync::Arc<lamppost_import::ImportControl>,
     save_mapping: Option<&str>,
 ) -> Result<lamppost_import::Report, lamppost_import::ImportError> {
-    let mut store = lamppost_data::store::Store::open(db, lamppost_data::store::Access::ReadWrite).unwrap();
+    let mut store =
+        lamppost_data::store::Store::open(db, lamppost_data::store::Access::ReadWrite).unwrap();
     let opts = lamppost_import::Options {
         applied_by: "test".into(),
         save_mapping: save_mapping.map(str::to_owned),

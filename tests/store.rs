@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use lamppost_search::SearchIndex;
 use lamppost_data::store::{Access, Source, Store, StoreError};
+use lamppost_search::SearchIndex;
 
 const STREETS: &str = "street_code,name,name_en,district,jurisdiction,geometry_wkt\n\
 01,重慶北路一段,Chongqing North Road Section 1,大同區,建成辖区,\"LINESTRING(121.5137 25.0450, 121.5137 25.0540)\"\n";

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
+use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
 use lamppost_data::export::csv_file::write_canonical_csv;
 use lamppost_data::export::geojson::{GeoJsonWriter, GeoPole};
-use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
+use lamppost_data::store::{Access, Store};
 use lamppost_import::{self, Crs, Options, Report};
 use lamppost_search::SearchIndex;
-use lamppost_data::store::{Access, Store};
 use serde_json::json;
 
 use super::{operator, print_json, resolve_db};
@@ -173,11 +173,12 @@ fn with_progress_bar<T>(
                     bar.set_message(format!(
                         "{} · {} 行 rows",
                         match p.stage {
-                            lamppost_import::Stage::Starting | lamppost_import::Stage::Detecting =>
-                                "校验文件 hashing",
+                            lamppost_import::Stage::Starting
+                            | lamppost_import::Stage::Detecting => "校验文件 hashing",
                             lamppost_import::Stage::Reading => "读取检查 reading",
                             lamppost_import::Stage::Checking => "检查街路 streets",
-                            lamppost_import::Stage::Writing | lamppost_import::Stage::Done => "写入 writing",
+                            lamppost_import::Stage::Writing | lamppost_import::Stage::Done =>
+                                "写入 writing",
                         },
                         p.rows
                     ));

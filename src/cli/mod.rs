@@ -22,8 +22,8 @@ use clap::{Parser, Subcommand};
 use lamppost_core::estimate::Position;
 use lamppost_core::geo::{LatLon, format_latlon_dms};
 use lamppost_core::readback::Lang;
-use lamppost_search::{DEFAULT_LIMIT, Hit, PoleView, SearchIndex, Target};
 use lamppost_data::store::Store;
+use lamppost_search::{DEFAULT_LIMIT, Hit, PoleView, SearchIndex, Target};
 use serde_json::{Value, json};
 
 /// Exit status for "not found" / "no match".

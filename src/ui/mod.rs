@@ -21,17 +21,17 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use egui::{Key, Modifiers, RichText, Ui};
 use walkers::{Map, MapMemory};
 
-use lamppost_data::calllog::{Call, NewCall, PositionKind};
+use crate::ui::tiles::LoaderTiles;
+use crate::watch::{DataWatcher, WatchEvent, WatchRequest};
+use i18n::{Strings, strings};
+use lamppost_basemap::loader::LoaderConfig;
+use lamppost_basemap::mbtiles::MbTiles;
+use lamppost_basemap::{TileSource, XyzDir};
 use lamppost_core::estimate::Position;
 use lamppost_core::geo::format_latlon_dms;
 use lamppost_core::readback::Lang;
-use crate::watch::{DataWatcher, WatchEvent, WatchRequest};
+use lamppost_data::calllog::{Call, NewCall, PositionKind};
 use lamppost_search::{IndexHandle, PoleId, Reason, SearchIndex, SearchResults, Target};
-use lamppost_basemap::loader::LoaderConfig;
-use lamppost_basemap::mbtiles::MbTiles;
-use crate::ui::tiles::LoaderTiles;
-use lamppost_basemap::{TileSource, XyzDir};
-use i18n::{Strings, strings};
 
 /// Results shown in the list.
 const RESULT_LIMIT: usize = 20;
@@ -213,9 +213,12 @@ impl App {
                     .is_some_and(|m| m.datum == lamppost_basemap::Datum::Gcj02)
             }),
         };
-        let saved = settings
-            .map_view
-            .map(|(lat, lon, zoom)| (datum.to_map(lamppost_core::geo::LatLon::new(lat, lon)), zoom));
+        let saved = settings.map_view.map(|(lat, lon, zoom)| {
+            (
+                datum.to_map(lamppost_core::geo::LatLon::new(lat, lon)),
+                zoom,
+            )
+        });
         let start = saved.or_else(|| {
             let c = tiles.as_ref()?.loader().start_center()?;
             Some((walkers::lat_lon(c.lat_deg, c.lon_deg), f64::from(c.zoom)))

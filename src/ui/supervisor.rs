@@ -15,13 +15,13 @@ use egui::{RichText, Ui};
 use super::file_dialog::{FileDialog, Outcome};
 use super::i18n::{Strings, SupervisorStrings};
 use super::theme;
+use lamppost_core::readback::Lang;
+use lamppost_data::store::auth::AuthError;
+use lamppost_data::store::{Access, Store};
 use lamppost_import::{
     self, Change, Crs, Field, ImportControl, ImportError, MapSpec, Options, Preview, Report,
     SavedMapping, Stage, VersionInfo,
 };
-use lamppost_core::readback::Lang;
-use lamppost_data::store::auth::AuthError;
-use lamppost_data::store::{Access, Store};
 
 /// Encodings offered (label for [`import::read::parse_encoding`]; "auto" detects).
 const ENCODINGS: [&str; 6] = [
@@ -1228,7 +1228,8 @@ impl Supervisor {
                 let r = Store::open(&db, Access::ReadWrite)
                     .map_err(|e| e.to_string())
                     .and_then(|mut st| {
-                        lamppost_import::undo(&mut st, version, "supervisor", "").map_err(|e| e.to_string())
+                        lamppost_import::undo(&mut st, version, "supervisor", "")
+                            .map_err(|e| e.to_string())
                     });
                 match r {
                     Ok(r) => Job::Undone(r.undone, r.version),

@@ -209,7 +209,8 @@ mod tests {
 
     #[test]
     fn the_shared_world_overview_is_a_readable_xyz_folder() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/world-overview");
+        let root =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/world-overview");
         let Ok(src) = XyzDir::open(&root) else {
             return; // shared data not laid out beside this checkout
         };

@@ -8,9 +8,9 @@
 //! harmless, and later imports may use it).
 
 use super::{ImportError, PoleRow};
-use lamppost_data::store::write::{HistoryOp, NewVersion, VersionCounts};
 use lamppost_data::store::Store;
 pub use lamppost_data::store::write::VersionInfo;
+use lamppost_data::store::write::{HistoryOp, NewVersion, VersionCounts};
 
 /// Every data version, oldest first.
 pub fn versions(store: &Store) -> Result<Vec<VersionInfo>, ImportError> {

@@ -28,9 +28,9 @@ use sha2::{Digest, Sha256};
 use lamppost_core::code::PoleCode;
 use lamppost_core::geo::{LatLon, wgs84_to_gcj02};
 use lamppost_core::model::Side;
+pub use lamppost_data::store::PoleRow;
 use lamppost_data::store::write::{HistoryOp, NewVersion, VersionCounts, VersionWriter};
 use lamppost_data::store::{Store, StoreError};
-pub use lamppost_data::store::PoleRow;
 
 pub use datum::Crs;
 pub use history::{UndoReport, VersionInfo, undo, versions};
@@ -1130,8 +1130,7 @@ impl Planner<'_, '_> {
                     continue;
                 }
                 self.db.delete_pole(&r.code)?;
-                self.db
-                    .record(&r.code, HistoryOp::Remove, Some(&r), None)?;
+                self.db.record(&r.code, HistoryOp::Remove, Some(&r), None)?;
                 self.report.removed += 1;
                 self.report.change(Change {
                     op: "remove",

@@ -26,8 +26,8 @@ use lamppost_core::estimate::{Basis, PoleInput, Position, estimate_street};
 use lamppost_core::geo::{LatLon, LocalPlane, Polyline};
 use lamppost_core::model::{PoleRecord, Side, StreetRecord};
 use lamppost_core::readback::{Lang, ReadbackParts, readback};
-use lamppost_data::store::{RawPole, Store, StoreError};
 use lamppost_core::text::fold;
+use lamppost_data::store::{RawPole, Store, StoreError};
 
 /// Queries longer than this (in characters) are not searched: nothing real is that long, and
 /// a pasted page must not cost the operator a frame.

@@ -5,8 +5,8 @@
 use std::io::Write;
 
 use super::{UTF8_BOM, neutralise_formula};
-use lamppost_core::model::{CANONICAL_HEADER, Side};
 use crate::store::{Store, StoreError};
+use lamppost_core::model::{CANONICAL_HEADER, Side};
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]

@@ -117,8 +117,6 @@ impl Store {
         std::thread::sleep(delay_after(failures));
         Err(AuthError::Wrong { failures })
     }
-
-
 }
 
 #[cfg(test)]

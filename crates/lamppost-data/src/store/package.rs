@@ -299,7 +299,10 @@ pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Install
 
     // One-step online backup from the snapshot into the live database.
     let src = Connection::open_with_flags(
-        format!("file:{}?immutable=1", lamppost_core::encode::uri_path(package)),
+        format!(
+            "file:{}?immutable=1",
+            lamppost_core::encode::uri_path(package)
+        ),
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
     )
     .map_err(|e| super::classify(package, e))?;

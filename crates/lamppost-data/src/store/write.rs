@@ -392,7 +392,9 @@ impl VersionWriter<'_> {
     pub fn poles_of_street(&self, street_code: &str) -> Result<Vec<PoleRow>, StoreError> {
         let mut st = self
             .tx
-            .prepare_cached(&format!("{SELECT_ROW} WHERE street_code = ?1 ORDER BY code"))
+            .prepare_cached(&format!(
+                "{SELECT_ROW} WHERE street_code = ?1 ORDER BY code"
+            ))
             .map_err(|e| self.err(e))?;
         st.query_map([street_code], row_from_sql)
             .and_then(Iterator::collect)

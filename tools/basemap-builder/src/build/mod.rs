@@ -24,7 +24,9 @@ use labels::{Label, LabelInput, NamedLine, NamedPoint};
 use render::{Area, Rail, Road, Scene};
 
 use lamppost_basemap::mbtiles::WriteMeta;
-use lamppost_basemap::{Bounds, Center, Datum, MbTilesWriter, RgbaTile, TileError, TileFormat, TileId};
+use lamppost_basemap::{
+    Bounds, Center, Datum, MbTilesWriter, RgbaTile, TileError, TileFormat, TileId,
+};
 
 /// Most tiles one build may make (a city at zoom 12–17 is a few thousand).
 pub const MAX_TILES: u64 = 500_000;
@@ -503,7 +505,8 @@ pub fn build(
 
     let meta = WriteMeta {
         name: opts.name.clone(),
-        description: "由 lamppost-basemap-builder 生成 / made by lamppost-basemap-builder".to_owned(),
+        description: "由 lamppost-basemap-builder 生成 / made by lamppost-basemap-builder"
+            .to_owned(),
         attribution: opts.attribution.clone(),
         format: TileFormat::Png,
         bounds: area,

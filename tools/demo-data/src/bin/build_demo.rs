@@ -19,7 +19,9 @@ use std::error::Error;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use lamppost_core::geo::{LatLon, LocalPlane, Polyline, Xy, parse_wkt_linestring, to_wkt_linestring};
+use lamppost_core::geo::{
+    LatLon, LocalPlane, Polyline, Xy, parse_wkt_linestring, to_wkt_linestring,
+};
 use lamppost_core::model::{CANONICAL_HEADER, STREETS_HEADER, Side};
 use lamppost_demo_data::synth::Rng;
 use serde_json::Value;
