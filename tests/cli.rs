@@ -3,47 +3,12 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-use serde_json::Value;
+use std::path::Path;
+use std::process::Output;
 
 mod common;
 
-fn bin() -> Command {
-    let mut c = common::lamppost();
-    // Never touch the real per-user database from a test.
-    c.env_remove("LAMPPOST_DB");
-    c.env_remove("LAMPPOST_CALLS");
-    c
-}
-
-/// A temp dir with the demo database in it.
-fn demo() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite");
-    let out = run(&db, &["init"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir, db)
-}
-
-fn run(db: &Path, args: &[&str]) -> Output {
-    bin().arg("--db").arg(db).args(args).output().unwrap()
-}
-
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "status {:?}, stderr {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{bin, demo, json, run};
 
 #[test]
 fn init_creates_the_demo_database_and_stats_counts_it() {

@@ -6,36 +6,14 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 mod common;
 
-fn bin() -> Command {
-    let mut c = common::lamppost();
-    c.env_remove("LAMPPOST_DB");
-    c.env_remove("LAMPPOST_TEST_PAUSE_BEFORE_COMMIT_MS");
-    c.env("LAMPPOST_OPERATOR", "test-supervisor");
-    c
-}
-
-fn run(db: &Path, args: &[&str]) -> Output {
-    bin().arg("--db").arg(db).args(args).output().unwrap()
-}
-
-fn demo() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite");
-    let out = run(&db, &["init"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir, db)
-}
+use common::{bin, demo, json_of, run};
 
 fn fixture(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,17 +21,6 @@ fn fixture(rel: &str) -> String {
         .join(rel)
         .display()
         .to_string()
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): status {:?}\nstdout {}\nstderr {}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 fn import_json(db: &Path, args: &[&str]) -> Value {

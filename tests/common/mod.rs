@@ -1,5 +1,6 @@
-//! The program under test, for the integration tests that run the binary (`tests/cli.rs`,
-//! `tests/import.rs`, `tests/tiles_cli.rs`).
+//! What the integration tests that run the binary share (`tests/cli.rs`, `tests/import.rs`):
+//! the program under test, and the helpers to run it on a fresh demo database ([`bin`],
+//! [`run`], [`demo`], [`json`], [`json_of`]).
 //!
 //! By default that is the binary cargo built beside the tests. `scripts/package.sh --test`
 //! runs the same test binaries against a packaged executable instead, with no second build:
@@ -15,7 +16,10 @@
 #![allow(dead_code)]
 
 use std::ffi::OsString;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
 
 /// The packaged executable under test, if `LAMPPOST_TEST_EXE` names one.
 pub fn packaged_exe() -> Option<OsString> {
@@ -62,4 +66,56 @@ pub fn skip_for_windows_exe(reason: &str) -> bool {
             .is_some_and(|x| x.eq_ignore_ascii_case("exe"))
     });
     windows && skip_for_packaged(reason)
+}
+
+/// `lamppost` as the tests run it: never the real per-user database or call log, no test hook
+/// left on from the caller's environment, and a named operator for the audit records.
+pub fn bin() -> Command {
+    let mut c = lamppost();
+    c.env_remove("LAMPPOST_DB");
+    c.env_remove("LAMPPOST_CALLS");
+    c.env_remove("LAMPPOST_TEST_PAUSE_BEFORE_COMMIT_MS");
+    c.env("LAMPPOST_OPERATOR", "test-supervisor");
+    c
+}
+
+/// Runs `lamppost --db DB ARGS…`.
+pub fn run(db: &Path, args: &[&str]) -> Output {
+    bin().arg("--db").arg(db).args(args).output().unwrap()
+}
+
+/// A temp dir with the demo database in it.
+pub fn demo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    let out = run(&db, &["init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, db)
+}
+
+/// The JSON a successful command printed.
+pub fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "status {:?}, stderr {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The JSON a command printed, whatever its exit status (an import that refused a file).
+pub fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): status {:?}\nstdout {}\nstderr {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }

@@ -10,4 +10,5 @@
 pub mod calllog;
 pub mod demo;
 pub mod export;
+mod migrate;
 pub mod store;

@@ -3,6 +3,10 @@
 //! Built once per index (the index is rebuilt whole after an import), so it can be a flat,
 //! implicit tree: the points sorted so that the median of each range splits it, alternating
 //! x and y (the layout of kdbush). 12 bytes a point, no pointers.
+//!
+//! Why ours and not a crate: `benches/search.rs` measures it beside the `rstar` R-tree on the
+//! same points in the same run: at a million poles the nearest pole takes about 0.25 µs (p50)
+//! here against about 1.6 µs for rstar (README, "Search"), and 12 bytes a point.
 
 /// One point: plane coordinates in metres and the id it stands for.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -100,14 +100,26 @@ struct PoleEntry {
     lat_e7: i32,
     lon_e7: i32,
     radius_m: f32,
-    /// 0 surveyed, 1 estimated, 2 unknown.
-    kind: u8,
+    /// How the position is known.
+    kind: PointKind,
     /// 0 none, else 1 + index in `SIDES`.
     side: u8,
     landmark: u32,
     cross: u32,
     jurisdiction: u32,
     status: u32,
+}
+
+/// How a pole's stored point is known (one byte in the entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum PointKind {
+    /// Surveyed: the point is the survey's.
+    Surveyed,
+    /// Estimated along its street: the point has a radius.
+    Estimated,
+    /// Not known: no point.
+    Unknown,
 }
 
 const SIDES: [Side; 6] = Side::ALL;
@@ -420,8 +432,8 @@ impl IndexBuilder {
             .map(|(a, o)| LatLon::new(a, o))
             .filter(|at| at.is_valid());
         let (lat_e7, lon_e7, kind) = match surveyed {
-            Some(s) => (e7(s.lat_deg), e7(s.lon_deg), 0),
-            None => (0, 0, 2),
+            Some(s) => (e7(s.lat_deg), e7(s.lon_deg), PointKind::Surveyed),
+            None => (0, 0, PointKind::Unknown),
         };
         let side = Side::parse(p.side)
             .and_then(|s| SIDES.iter().position(|x| *x == s))
@@ -536,7 +548,7 @@ impl IndexBuilder {
                             PoleInput {
                                 pole_no: (p.pole_no != NO_NUMBER).then_some(p.pole_no),
                                 side: side_of(p.side),
-                                surveyed: (p.kind == 0).then(|| latlon_of(p)),
+                                surveyed: (p.kind == PointKind::Surveyed).then(|| latlon_of(p)),
                             }
                         })
                         .collect();
@@ -558,11 +570,11 @@ impl IndexBuilder {
                         p.lat_e7 = e7(at.lat_deg);
                         p.lon_e7 = e7(at.lon_deg);
                         p.radius_m = radius_m as f32;
-                        p.kind = 1;
+                        p.kind = PointKind::Estimated;
                     }
                     Position::Unknown => counts.unknown += 1,
                 }
-                if p.kind != 2 {
+                if p.kind != PointKind::Unknown {
                     sum = (
                         sum.0 + f64::from(p.lat_e7),
                         sum.1 + f64::from(p.lon_e7),
@@ -620,13 +632,13 @@ impl IndexBuilder {
                 // Space.
                 let origin = poles
                     .iter()
-                    .find(|p| p.kind != 2)
+                    .find(|p| p.kind != PointKind::Unknown)
                     .map_or(LatLon::new(0.0, 0.0), latlon_of);
                 let plane = LocalPlane::new(origin);
                 let pts: Vec<KdPoint> = poles
                     .iter()
                     .enumerate()
-                    .filter(|(_, p)| p.kind != 2)
+                    .filter(|(_, p)| p.kind != PointKind::Unknown)
                     .map(|(i, p)| {
                         let xy = plane.to_xy(latlon_of(p));
                         KdPoint {
@@ -1352,21 +1364,21 @@ impl<'a> PoleView<'a> {
     pub fn position(&self) -> Position {
         let e = self.entry();
         match e.kind {
-            0 => Position::Surveyed(latlon_of(e)),
-            1 => Position::Estimated {
+            PointKind::Surveyed => Position::Surveyed(latlon_of(e)),
+            PointKind::Estimated => Position::Estimated {
                 at: latlon_of(e),
                 radius_m: f64::from(e.radius_m),
                 // The basis is not kept per pole; the radius carries what matters.
                 basis: Basis::AlongLine,
             },
-            _ => Position::Unknown,
+            PointKind::Unknown => Position::Unknown,
         }
     }
 
     /// The point to show, surveyed or estimated.
     #[must_use]
     pub fn point(&self) -> Option<LatLon> {
-        (self.entry().kind != 2).then(|| latlon_of(self.entry()))
+        (self.entry().kind != PointKind::Unknown).then(|| latlon_of(self.entry()))
     }
 
     /// The read-back sentence.

@@ -5,6 +5,11 @@
 //! and swaps of two adjacent characters each count one. Candidates are then ranked by a
 //! weighted distance in which the mistakes call-takers really make cost less: digits that
 //! sound alike when read aloud in Chinese, and neighbours on the numeric keypad.
+//!
+//! Why ours and not a crate (an `fst` Levenshtein automaton, say): the keys are already sorted
+//! in the index, so the walk needs no second copy of them, and it counts adjacent swaps (a
+//! call-taker's commonest slip) as one edit, which a Levenshtein automaton counts as two.
+//! `benches/search.rs` measures a mistyped code at 1M poles at about 14 µs p99 (README, "Search").
 
 /// Sorted keys, viewed as a trie.
 pub trait SortedKeys {

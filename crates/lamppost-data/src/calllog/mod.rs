@@ -20,6 +20,8 @@ use serde::Serialize;
 
 use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
 
+use crate::migrate::SchemaError;
+
 /// Migrations of the call log, added and never edited (`PRAGMA user_version` = how many ran).
 const MIGRATIONS: &[&str] = &[r"
 CREATE TABLE calls (
@@ -309,6 +311,15 @@ impl CallLog {
             .map_err(|e| self.err(e))
     }
 
+    /// Turns a schema problem into the error a person can act on.
+    fn schema_error(&self, e: SchemaError) -> CallLogError {
+        match e {
+            SchemaError::Newer { .. } => CallLogError::NewerSchema(self.path.clone()),
+            SchemaError::Foreign => CallLogError::NotCallLog(self.path.clone()),
+            SchemaError::Sqlite(e) => self.err(e),
+        }
+    }
+
     fn prepare(&mut self) -> Result<(), CallLogError> {
         self.conn
             .busy_timeout(std::time::Duration::from_secs(5))
@@ -322,43 +333,7 @@ impl CallLog {
         self.conn
             .pragma_update(None, "synchronous", "FULL")
             .map_err(|e| self.err(e))?;
-        let found = self.user_version()?;
-        let latest = MIGRATIONS.len() as u32;
-        if found > latest {
-            return Err(CallLogError::NewerSchema(self.path.clone()));
-        }
-        if found == 0 {
-            let tables: i64 = self
-                .conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(|e| self.err(e))?;
-            if tables > 0 {
-                return Err(CallLogError::NotCallLog(self.path.clone()));
-            }
-        }
-        if found < latest {
-            let path = self.path.clone();
-            let tx = self
-                .conn
-                .transaction()
-                .map_err(|source| CallLogError::Sqlite {
-                    path: path.clone(),
-                    source,
-                })?;
-            for m in &MIGRATIONS[found as usize..] {
-                tx.execute_batch(m).map_err(|source| CallLogError::Sqlite {
-                    path: path.clone(),
-                    source,
-                })?;
-            }
-            tx.pragma_update(None, "user_version", latest)
-                .map_err(|source| CallLogError::Sqlite {
-                    path: path.clone(),
-                    source,
-                })?;
-            tx.commit()
-                .map_err(|source| CallLogError::Sqlite { path, source })?;
-        }
+        crate::migrate::migrate(&mut self.conn, MIGRATIONS).map_err(|e| self.schema_error(e))?;
         Ok(())
     }
 

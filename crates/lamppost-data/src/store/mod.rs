@@ -13,6 +13,8 @@ pub mod write;
 pub use write::{HistoryOp, NewVersion, PoleRow, VersionCounts, VersionInfo, VersionWriter};
 
 use lamppost_core::encode::{hex, uri_path};
+
+use crate::migrate::SchemaError;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -229,7 +231,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(uri, flags).map_err(|e| classify(path, e))?;
-        let mut store = Self {
+        let store = Self {
             conn,
             path: path.to_owned(),
         };
@@ -288,52 +290,27 @@ impl Store {
         }
     }
 
-    fn user_version(&self) -> Result<u32, StoreError> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
-    }
-
-    /// Checks that the file is ours and not newer; returns its schema version.
-    fn check_schema(&mut self) -> Result<u32, StoreError> {
-        let found = self.user_version()?;
-        let supported = schema::latest_version();
-        if found > supported {
-            return Err(StoreError::NewerSchema {
+    /// Turns a schema problem into the error a person can act on.
+    fn schema_error(&self, e: SchemaError) -> StoreError {
+        match e {
+            SchemaError::Newer { found, supported } => StoreError::NewerSchema {
                 path: self.path.clone(),
                 found,
                 supported,
-            });
+            },
+            SchemaError::Foreign => StoreError::NotLamppost(self.path.clone()),
+            SchemaError::Sqlite(e) => self.err(e),
         }
-        if found == 0 {
-            let tables: i64 = self
-                .conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(|e| self.err(e))?;
-            if tables > 0 {
-                return Err(StoreError::NotLamppost(self.path.clone()));
-            }
-        }
-        Ok(found)
+    }
+
+    /// Checks that the file is ours and not newer; returns its schema version.
+    fn check_schema(&self) -> Result<u32, StoreError> {
+        crate::migrate::check(&self.conn, schema::MIGRATIONS).map_err(|e| self.schema_error(e))
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let found = self.check_schema()?;
-        let latest = schema::latest_version();
-        if found == latest {
-            return Ok(());
-        }
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| classify(&path, e))?;
-        for sql in &schema::MIGRATIONS[found as usize..] {
-            tx.execute_batch(sql).map_err(|e| classify(&path, e))?;
-        }
-        tx.pragma_update(None, "user_version", latest)
-            .map_err(|e| classify(&path, e))?;
-        tx.commit().map_err(|e| classify(&path, e))
+        crate::migrate::migrate(&mut self.conn, schema::MIGRATIONS)
+            .map_err(|e| self.schema_error(e))
     }
 
     /// Reads a metadata value.

@@ -182,7 +182,7 @@ impl Store {
             snap.integrity_check()?;
             let counts = snap.counts()?;
             let dataset = snap.meta("name")?.unwrap_or_default();
-            let schema_version = snap.user_version()?;
+            let schema_version = snap.check_schema()?;
             drop(snap);
             let (sha256, bytes) = hash_file(&partial)?;
             let m = Manifest {
