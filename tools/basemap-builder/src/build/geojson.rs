@@ -1,8 +1,12 @@
 //! Loading GeoJSON layers for the builder: geometry projected to Web Mercator, properties reduced
 //! to what the cartography uses, and every defect reported as an [`Issue`] naming the feature.
+//! Geometries are read by the `geojson` crate; the file is walked feature by feature here, so
+//! that one broken feature is reported and skipped instead of failing the whole layer.
 
 use std::path::Path;
 
+use geojson::{Geometry, GeometryValue, Position};
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::BuildError;
@@ -279,15 +283,9 @@ fn read_props(props: Option<&serde_json::Map<String, Value>>) -> Props {
 }
 
 /// A coordinate pair, checked for range.
-fn position(v: &Value) -> Result<Merc, String> {
-    let a = v
-        .as_array()
-        .ok_or("坐标不是数组 / a coordinate is not an array")?;
-    let (Some(lon), Some(lat)) = (
-        a.first().and_then(Value::as_f64),
-        a.get(1).and_then(Value::as_f64),
-    ) else {
-        return Err("坐标不是数字 / a coordinate is not a number".to_owned());
+fn position(p: &Position) -> Result<Merc, String> {
+    let &[lon, lat, ..] = p.as_slice() else {
+        return Err("坐标不足两个数 / a coordinate has fewer than two numbers".to_owned());
     };
     if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
         return Err(format!(
@@ -297,44 +295,35 @@ fn position(v: &Value) -> Result<Merc, String> {
     Ok(to_merc(lon, lat))
 }
 
-fn positions(v: Option<&Value>) -> Result<Vec<Merc>, String> {
-    v.and_then(Value::as_array)
-        .ok_or_else(|| "coordinates 不是数组 / `coordinates` is not an array".to_owned())?
-        .iter()
-        .map(position)
-        .collect()
+fn positions(ps: &[Position]) -> Result<Vec<Merc>, String> {
+    ps.iter().map(position).collect()
 }
 
-fn rings(v: Option<&Value>) -> Result<Vec<Vec<Merc>>, String> {
-    v.and_then(Value::as_array)
-        .ok_or_else(|| "coordinates 不是数组 / `coordinates` is not an array".to_owned())?
-        .iter()
-        .map(|r| positions(Some(r)))
-        .collect()
+fn rings(rs: &[Vec<Position>]) -> Result<Vec<Vec<Merc>>, String> {
+    rs.iter().map(|r| positions(r)).collect()
 }
 
+/// The feature's geometry, read by the `geojson` crate (types and coordinates), as our shape.
 fn parse_geometry(g: &Value) -> Result<Shape, String> {
-    let c = g.get("coordinates");
-    match g.get("type").and_then(Value::as_str) {
-        Some("Point") => Ok(Shape::Points(vec![position(
-            c.ok_or("没有 coordinates / no `coordinates`")?,
-        )?])),
-        Some("MultiPoint") => Ok(Shape::Points(positions(c)?)),
-        Some("LineString") => Ok(Shape::Lines(vec![positions(c)?])),
-        Some("MultiLineString") => Ok(Shape::Lines(rings(c)?)),
-        Some("Polygon") => Ok(Shape::Polygons(vec![rings(c)?])),
-        Some("MultiPolygon") => Ok(Shape::Polygons(
-            c.and_then(Value::as_array)
-                .ok_or("coordinates 不是数组 / `coordinates` is not an array")?
+    let geometry = Geometry::deserialize(g)
+        .map_err(|e| format!("几何无法读取（{e}）/ the geometry cannot be read ({e})"))?;
+    match &geometry.value {
+        GeometryValue::Point { coordinates } => Ok(Shape::Points(vec![position(coordinates)?])),
+        GeometryValue::MultiPoint { coordinates } => Ok(Shape::Points(positions(coordinates)?)),
+        GeometryValue::LineString { coordinates } => {
+            Ok(Shape::Lines(vec![positions(coordinates)?]))
+        }
+        GeometryValue::MultiLineString { coordinates } => Ok(Shape::Lines(rings(coordinates)?)),
+        GeometryValue::Polygon { coordinates } => Ok(Shape::Polygons(vec![rings(coordinates)?])),
+        GeometryValue::MultiPolygon { coordinates } => Ok(Shape::Polygons(
+            coordinates
                 .iter()
-                .map(|p| rings(Some(p)))
+                .map(|p| rings(p))
                 .collect::<Result<_, _>>()?,
         )),
-        Some("GeometryCollection") => {
+        GeometryValue::GeometryCollection { .. } => {
             Err("GeometryCollection 不受支持 / GeometryCollection is not supported".to_owned())
         }
-        Some(t) => Err(format!("未知的几何类型 {t} / unknown geometry type `{t}`")),
-        None => Err("几何没有 type / the geometry has no `type`".to_owned()),
     }
 }
 

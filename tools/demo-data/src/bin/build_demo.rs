@@ -19,6 +19,7 @@ use std::error::Error;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use geojson::{FeatureReader, GeometryValue, Position};
 use lamppost_core::geo::{
     LatLon, LocalPlane, Polyline, Xy, parse_wkt_linestring, to_wkt_linestring,
 };
@@ -334,47 +335,43 @@ impl Feature {
     }
 }
 
-fn coord(v: &Value) -> Option<LatLon> {
-    let a = v.as_array()?;
-    let p = LatLon::new(a.get(1)?.as_f64()?, a.first()?.as_f64()?);
+fn coord(p: &Position) -> Option<LatLon> {
+    let &[lon, lat, ..] = p.as_slice() else {
+        return None;
+    };
+    let p = LatLon::new(lat, lon);
     p.is_valid().then_some(p)
 }
 
-fn coords(v: &Value) -> Option<Vec<LatLon>> {
-    v.as_array()?.iter().map(coord).collect()
+fn coords(ps: &[Position]) -> Option<Vec<LatLon>> {
+    ps.iter().map(coord).collect()
 }
 
+/// The features of a GeoJSON file, read one by one by the `geojson` crate's streaming reader.
 fn read_features(path: &Path) -> Res<Vec<Feature>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let root: Value =
-        serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}: {}", path.display()))?;
-    let feats = root
-        .get("features")
-        .and_then(Value::as_array)
-        .ok_or_else(|| format!("no features array: {}", path.display()))?;
-    let mut out = Vec::with_capacity(feats.len());
-    for f in feats {
-        let props = f
-            .get("properties")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let g = f.get("geometry");
-        let kind = g.and_then(|g| g.get("type")).and_then(Value::as_str);
-        let c = g.and_then(|g| g.get("coordinates"));
-        let geom = match (kind, c) {
-            (Some("Point"), Some(c)) => coord(c).map_or(Geom::Other, Geom::Point),
-            (Some("LineString"), Some(c)) => {
-                coords(c).map_or(Geom::Other, |l| Geom::Lines(vec![l]))
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for f in FeatureReader::from_reader(std::io::BufReader::new(file)).features() {
+        let f = f.map_err(|e| format!("not GeoJSON: {e}: {}", path.display()))?;
+        let geom = match f.geometry.map(|g| g.value) {
+            Some(GeometryValue::Point { coordinates }) => {
+                coord(&coordinates).map_or(Geom::Other, Geom::Point)
             }
-            (Some("MultiLineString"), Some(c)) => c
-                .as_array()
-                .and_then(|parts| parts.iter().map(coords).collect::<Option<Vec<_>>>())
+            Some(GeometryValue::LineString { coordinates }) => {
+                coords(&coordinates).map_or(Geom::Other, |l| Geom::Lines(vec![l]))
+            }
+            Some(GeometryValue::MultiLineString { coordinates }) => coordinates
+                .iter()
+                .map(|part| coords(part))
+                .collect::<Option<Vec<_>>>()
                 .map_or(Geom::Other, Geom::Lines),
             _ => Geom::Other,
         };
-        out.push(Feature { props, geom });
+        out.push(Feature {
+            props: f.properties.unwrap_or_default(),
+            geom,
+        });
     }
     Ok(out)
 }
