@@ -1,9 +1,13 @@
 //! The supervisor's password: who may import, undo, install data packages or edit.
 //!
-//! It is stored in the reference database's `meta` table as an Argon2id hash (PHC string), so
-//! it travels with the data a supervisor manages. Each wrong password waits before answering,
-//! longer after each failure in a row (1, 2, 4 … up to 30 seconds), and the count survives a
-//! restart of the program, so guessing is slow from the window and the command line alike.
+//! It is stored in the reference database's `meta` table as an Argon2id hash (PHC string). It
+//! is this workstation's: a data package never carries it out, and installing one keeps the
+//! local credential and failure count ([`CREDENTIAL_KEYS`]).
+//!
+//! Every attempt is counted as a failure, durably, before the password is even checked, and
+//! answered only after waiting for the failures in a row so far (1, 2, 4 … up to 30 seconds),
+//! whether it is right or wrong: the time to the answer says nothing, and killing the process
+//! while it waits still leaves the attempt counted. A right password then resets the count.
 
 use std::time::Duration;
 
@@ -14,6 +18,10 @@ use super::{Store, StoreError};
 
 const HASH_KEY: &str = "supervisor_password";
 const FAILURES_KEY: &str = "supervisor_failures";
+
+/// The `meta` keys that hold this workstation's credential and its failure counter: they never
+/// leave in a data package and are never taken from one (`store::package`).
+pub(crate) const CREDENTIAL_KEYS: [&str; 2] = [HASH_KEY, FAILURES_KEY];
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 6;
@@ -92,30 +100,37 @@ impl Store {
         Ok(())
     }
 
-    /// Checks the supervisor password. A wrong one is counted and answered only after
-    /// [`delay_after`] the failures in a row; a right one resets the count.
+    /// Checks the supervisor password. The attempt is counted as a failure first (committed),
+    /// then answered after [`delay_after`] the failures in a row before it, right or wrong; a
+    /// right one resets the count.
     pub fn verify_supervisor(&mut self, password: &str) -> Result<(), AuthError> {
         let Some(stored) = self.meta(HASH_KEY)?.filter(|h| !h.is_empty()) else {
             return Err(AuthError::NotSet);
         };
         let parsed = PasswordHash::new(&stored).map_err(|_| AuthError::BadRecord)?;
-        let ok = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
-        let failures: u32 = self
+        let before: u32 = self
             .meta(FAILURES_KEY)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        if ok {
-            if failures != 0 {
-                self.set_meta(FAILURES_KEY, "0")?;
-            }
+        let failures = before.saturating_add(1);
+        self.set_meta(FAILURES_KEY, &failures.to_string())?;
+        std::thread::sleep(delay_after(before));
+        if Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+        {
+            self.set_meta(FAILURES_KEY, "0")?;
             return Ok(());
         }
-        let failures = failures.saturating_add(1);
-        self.set_meta(FAILURES_KEY, &failures.to_string())?;
-        std::thread::sleep(delay_after(failures));
         Err(AuthError::Wrong { failures })
+    }
+
+    /// The failed attempts in a row so far (an attempt still running counts).
+    pub fn supervisor_failures(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .meta(FAILURES_KEY)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
     }
 }
 
@@ -151,20 +166,58 @@ mod tests {
         // Reopened: the same password, not another one.
         let mut s = Store::open(&path, Access::ReadWrite).unwrap();
         s.verify_supervisor("值班长密码1").unwrap();
-        let started = std::time::Instant::now();
         assert!(matches!(
             s.verify_supervisor("guess"),
             Err(AuthError::Wrong { failures: 1 })
         ));
-        assert!(started.elapsed() >= Duration::from_secs(1), "slowed down");
-        // Changing it needs the current one.
+        // After a failure every attempt waits before its answer, right or wrong.
+        let started = std::time::Instant::now();
         assert!(matches!(
             s.set_supervisor_password("newpassword", Some("值班长密码1x")),
             Err(AuthError::Wrong { failures: 2 })
         ));
+        assert!(started.elapsed() >= Duration::from_secs(1), "slowed down");
         s.set_supervisor_password("newpassword", Some("值班长密码1"))
             .unwrap();
         s.verify_supervisor("newpassword").unwrap();
         assert_eq!(s.meta(FAILURES_KEY).unwrap().as_deref(), Some("0"));
+    }
+
+    /// The attack: a guess answered at once when right and only after a wait when wrong lets a
+    /// script kill every guess that has not answered within a moment, so the wait never
+    /// applies (about 76 guesses a minute). Now the wait comes first, for every answer.
+    #[test]
+    fn after_a_failure_even_the_right_password_is_answered_only_after_the_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(&dir.path().join("db.sqlite")).unwrap();
+        s.set_supervisor_password("值班长密码1", None).unwrap();
+        assert!(s.verify_supervisor("guess").is_err());
+        let started = std::time::Instant::now();
+        s.verify_supervisor("值班长密码1").unwrap();
+        assert!(
+            started.elapsed() >= delay_after(1),
+            "answered in {:?}",
+            started.elapsed()
+        );
+        assert_eq!(s.supervisor_failures().unwrap(), 0);
+    }
+
+    /// A process killed while it waits has already counted its attempt.
+    #[test]
+    fn an_attempt_is_counted_before_it_is_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let mut s = Store::create(&path).unwrap();
+        s.set_supervisor_password("值班长密码1", None).unwrap();
+        assert!(s.verify_supervisor("guess").is_err());
+        let attempt = std::thread::spawn(move || s.verify_supervisor("guess2").is_err());
+        std::thread::sleep(Duration::from_millis(300));
+        let other = Store::open(&path, Access::ReadOnly).unwrap();
+        assert_eq!(
+            other.supervisor_failures().unwrap(),
+            2,
+            "counted while waiting"
+        );
+        assert!(attempt.join().unwrap());
     }
 }

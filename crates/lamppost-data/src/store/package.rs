@@ -3,8 +3,14 @@
 //! A package is two files side by side: `NAME.sqlite`, a consistent snapshot of a reference
 //! database (`VACUUM INTO`, so it holds no WAL and no free pages), and `NAME.sqlite.json`, its
 //! manifest: dataset, data version, schema version, size and SHA-256. A workstation installs
-//! it only after the hash matches, the snapshot passes `PRAGMA integrity_check` and its data
-//! version is newer than what it has.
+//! it only after the hash matches, the snapshot passes `PRAGMA integrity_check`, its data
+//! version is newer than what it has, and its schema is exactly ours, object by object: a
+//! package is data, never code, so a trigger, a view, a table of someone else's or bytes after
+//! the last page refuse it ([`PackageError::Foreign`]). The supervisor's credential and failure
+//! count are this workstation's own: an export leaves them out, and an install keeps the local
+//! ones whatever the package holds. Everything is checked on a private copy of the package,
+//! the copy that is then installed, so a file swapped on the share after the check is never
+//! what lands.
 //!
 //! Installing copies the snapshot *into* the live database with SQLite's online backup, in one
 //! step: another process reading the database (the window's index rebuild, a lookup from the
@@ -19,7 +25,8 @@ use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Access, Store, StoreError, hex};
+use super::auth::CREDENTIAL_KEYS;
+use super::{Access, Store, StoreError, hex, schema};
 
 /// What a package's manifest says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +89,18 @@ pub enum PackageError {
         package: String,
         /// The installed dataset.
         installed: String,
+    },
+    /// The snapshot holds more than Lamppost's data: schema objects that are not ours (a
+    /// trigger, a view, another table), tables of ours missing, or bytes after the database.
+    #[error(
+        "数据包含有不属于灯杆数据的内容或缺少必要的表（{detail}），未安装 / the package holds what is not Lamppost data, or lacks tables it needs ({detail}); nothing was installed: {}",
+        .path.display()
+    )]
+    Foreign {
+        /// The package file.
+        path: PathBuf,
+        /// What differs from our schema.
+        detail: String,
     },
     /// The snapshot is not a usable reference database.
     #[error(transparent)]
@@ -178,6 +197,7 @@ impl Store {
         let _ = std::fs::remove_file(&partial);
         let result = (|| {
             self.snapshot_into(&partial)?;
+            strip_credentials(&partial)?;
             let snap = Store::open(&partial, Access::ReadOnly)?;
             snap.integrity_check()?;
             let counts = snap.counts()?;
@@ -216,8 +236,16 @@ impl Store {
 }
 
 /// Reads a package's manifest and checks the file against it (size and SHA-256) and that the
-/// snapshot is a sound Lamppost database of a schema this program reads.
+/// snapshot is a sound Lamppost database of a schema this program reads, with nothing in it
+/// but our schema's tables and indexes.
 pub fn verify_package(package: &Path) -> Result<Manifest, PackageError> {
+    let m = read_manifest(package)?;
+    check_package_file(package, &m)?;
+    Ok(m)
+}
+
+/// The manifest beside a package, with its format checked.
+fn read_manifest(package: &Path) -> Result<Manifest, PackageError> {
     let manifest_file = manifest_path(package);
     let bad = |detail: String| PackageError::Manifest {
         path: manifest_file.clone(),
@@ -228,43 +256,148 @@ pub fn verify_package(package: &Path) -> Result<Manifest, PackageError> {
     if m.format != FORMAT {
         return Err(bad(format!("format {:?}", m.format)));
     }
-    if !package.is_file() {
-        return Err(StoreError::NotFound(package.to_owned()).into());
+    Ok(m)
+}
+
+/// Checks a package file (or a private copy of it) against its manifest and our schema.
+fn check_package_file(file: &Path, m: &Manifest) -> Result<(), PackageError> {
+    if !file.is_file() {
+        return Err(StoreError::NotFound(file.to_owned()).into());
     }
-    let (sha256, bytes) = hash_file(package)?;
+    let (sha256, bytes) = hash_file(file)?;
     if sha256 != m.sha256 || bytes != m.bytes {
-        return Err(PackageError::Checksum(package.to_owned()));
+        return Err(PackageError::Checksum(file.to_owned()));
     }
     // Immutable: no WAL files are created beside a snapshot on a share.
-    let snap = Store::open_immutable(package)?;
+    let snap = Store::open_immutable(file)?;
     snap.integrity_check()?;
+    check_schema_is_ours(&snap.conn, file, bytes)?;
     if snap.data_version()? != m.data_version {
-        return Err(bad("data version differs from the snapshot".into()));
+        return Err(PackageError::Manifest {
+            path: manifest_path(file),
+            detail: "data version differs from the snapshot".into(),
+        });
     }
-    Ok(m)
+    Ok(())
+}
+
+/// Every schema object of a database: (type, name, table, SQL), sorted.
+fn schema_objects(conn: &Connection) -> rusqlite::Result<Vec<(String, String, String, String)>> {
+    let mut st = conn.prepare(
+        "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name",
+    )?;
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect()
+}
+
+/// Refuses a snapshot whose schema is not exactly what our migrations make at its version
+/// (nothing added, nothing missing, nothing altered), or whose file holds bytes past its pages.
+fn check_schema_is_ours(conn: &Connection, path: &Path, bytes: u64) -> Result<(), PackageError> {
+    let sql = |e| super::classify(path, e);
+    let foreign = |detail: String| PackageError::Foreign {
+        path: path.to_owned(),
+        detail,
+    };
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sql)?;
+    let mut ours = Connection::open_in_memory().map_err(sql)?;
+    crate::migrate::migrate(&mut ours, &schema::MIGRATIONS[..version as usize])
+        .map_err(|_| foreign(format!("schema version {version}")))?;
+    let want = schema_objects(&ours).map_err(sql)?;
+    let have = schema_objects(conn).map_err(sql)?;
+    if have != want {
+        let extra: Vec<String> = have
+            .iter()
+            .filter(|o| !want.contains(o))
+            .map(|o| format!("+{} {}", o.0, o.1))
+            .collect();
+        let missing: Vec<String> = want
+            .iter()
+            .filter(|o| !have.contains(o))
+            .map(|o| format!("-{} {}", o.0, o.1))
+            .collect();
+        return Err(foreign([extra, missing].concat().join(", ")));
+    }
+    let pages: u64 = conn
+        .query_row(
+            "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(sql)? as u64;
+    if pages != bytes {
+        return Err(foreign(format!(
+            "{} bytes after the database",
+            bytes.saturating_sub(pages)
+        )));
+    }
+    Ok(())
+}
+
+/// Removes the credential and failure count from a snapshot (its content is overwritten).
+fn strip_credentials(file: &Path) -> Result<(), StoreError> {
+    let conn = Connection::open(file).map_err(|e| super::classify(file, e))?;
+    conn.execute_batch("PRAGMA secure_delete = ON")
+        .and_then(|()| conn.execute("DELETE FROM meta WHERE key IN (?1, ?2)", CREDENTIAL_KEYS))
+        .map(|_| ())
+        .map_err(|e| super::classify(file, e))
+}
+
+/// Puts this workstation's credential rows (`local`) into a staged copy, in place of any the
+/// package brought.
+fn keep_local_credentials(file: &Path, local: &[(String, String)]) -> Result<(), StoreError> {
+    strip_credentials(file)?;
+    let conn = Connection::open(file).map_err(|e| super::classify(file, e))?;
+    for (k, v) in local {
+        conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", [k, v])
+            .map_err(|e| super::classify(file, e))?;
+    }
+    Ok(())
 }
 
 /// Installs the package at `package` into the reference database at `db` (created when
 /// missing). Refuses a package that is not newer, or is for another dataset, unless `force`.
+///
+/// The package is first copied beside the database, and that private copy is what is checked
+/// ([`verify_package`]'s checks) and installed. The local credential and failure count stay.
 pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Installed, PackageError> {
-    let m = verify_package(package)?;
+    let m = read_manifest(package)?;
+    if !package.is_file() {
+        return Err(StoreError::NotFound(package.to_owned()).into());
+    }
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(db))?;
+    }
+    let mut staged = db.as_os_str().to_owned();
+    staged.push(".installing");
+    let staged = PathBuf::from(staged);
+    let _ = std::fs::remove_file(&staged);
+    let result = install_staged(package, &staged, db, &m, force);
+    let _ = std::fs::remove_file(&staged);
+    result
+}
+
+fn install_staged(
+    package: &Path,
+    staged: &Path,
+    db: &Path,
+    m: &Manifest,
+    force: bool,
+) -> Result<Installed, PackageError> {
+    std::fs::copy(package, staged).map_err(io(staged))?;
+    check_package_file(staged, m)?;
     if !db.exists() {
-        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io(db))?;
-        }
-        // Copy beside, then rename: a new database appears whole or not at all.
-        let mut partial = db.as_os_str().to_owned();
-        partial.push(".partial");
-        let partial = PathBuf::from(partial);
-        std::fs::copy(package, &partial).map_err(io(&partial))?;
+        keep_local_credentials(staged, &[])?;
         // Opened for writing: on Windows, flushing a file (FlushFileBuffers) needs write access,
         // and a read-only handle fails with "Access denied" (found under Wine, tests/cli.rs).
         std::fs::OpenOptions::new()
             .write(true)
-            .open(&partial)
+            .open(staged)
             .and_then(|f| f.sync_all())
-            .map_err(io(&partial))?;
-        std::fs::rename(&partial, db).map_err(io(db))?;
+            .map_err(io(staged))?;
+        // A new database appears whole or not at all.
+        std::fs::rename(staged, db).map_err(io(db))?;
         return Ok(Installed {
             from_version: 0,
             to_version: m.data_version,
@@ -277,7 +410,7 @@ pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Install
     if !force {
         if !dataset.is_empty() && dataset != m.dataset {
             return Err(PackageError::OtherDataset {
-                package: m.dataset,
+                package: m.dataset.clone(),
                 installed: dataset,
             });
         }
@@ -288,6 +421,13 @@ pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Install
             });
         }
     }
+    let mut local = Vec::new();
+    for k in CREDENTIAL_KEYS {
+        if let Some(v) = current.meta(k)? {
+            local.push((k.to_owned(), v));
+        }
+    }
+    keep_local_credentials(staged, &local)?;
     // Keep what is replaced.
     let previous = previous_path(db);
     let mut keep = previous.as_os_str().to_owned();
@@ -297,15 +437,9 @@ pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Install
     current.snapshot_into(&keep)?;
     std::fs::rename(&keep, &previous).map_err(io(&previous))?;
 
-    // One-step online backup from the snapshot into the live database.
-    let src = Connection::open_with_flags(
-        format!(
-            "file:{}?immutable=1",
-            lamppost_core::encode::uri_path(package)
-        ),
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-    )
-    .map_err(|e| super::classify(package, e))?;
+    // One-step online backup from the checked copy into the live database.
+    let src = Connection::open_with_flags(staged, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| super::classify(staged, e))?;
     let mut dst = current.conn;
     {
         let backup =
@@ -324,6 +458,7 @@ pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Install
         }
     }
     drop(dst);
+    drop(src);
     Ok(Installed {
         from_version: installed,
         to_version: m.data_version,

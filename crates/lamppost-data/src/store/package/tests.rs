@@ -171,3 +171,191 @@ fn exporting_never_overwrites_and_the_watcher_finds_the_newest_package() {
     assert!(newest_package_in(&share, 2).is_none());
     assert!(newest_package_in(&dir.path().join("no-such-share"), 0).is_none());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Attacks: a package made elsewhere, with a manifest that matches it (whoever can write the
+// share can write both). Each is refused, or defused, and the live database is unchanged.
+
+/// Runs `sql` on an exported package and rewrites its manifest to match, as an attacker would.
+fn tamper(pkg: &Path, sql: &str) {
+    let c = Connection::open(pkg).unwrap();
+    c.execute_batch(sql).unwrap();
+    drop(c);
+    reseal(pkg);
+}
+
+/// Rewrites the manifest's size and hash to match the package file.
+fn reseal(pkg: &Path) {
+    let mf = manifest_path(pkg);
+    let mut m: Manifest = serde_json::from_slice(&std::fs::read(&mf).unwrap()).unwrap();
+    let (sha, bytes) = hash_file(pkg).unwrap();
+    m.sha256 = sha;
+    m.bytes = bytes;
+    std::fs::write(&mf, serde_json::to_vec(&m).unwrap()).unwrap();
+}
+
+/// Every table's rows, hashed: the live database before and after a refused install.
+fn tables_hash(db: &Path) -> String {
+    let c = Connection::open(db).unwrap();
+    let mut h = Sha256::new();
+    for t in ["meta", "streets", "poles", "versions", "pole_history"] {
+        let mut st = c
+            .prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2"))
+            .unwrap();
+        let n = st.column_count();
+        let mut rows = st.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            for i in 0..n {
+                let v: rusqlite::types::Value = r.get(i).unwrap();
+                h.update(format!("{v:?}|").as_bytes());
+            }
+        }
+    }
+    hex(&h.finalize())
+}
+
+/// A workstation at version 1, and a version-2 package of the same dataset.
+fn workstation_and_package(dir: &Path) -> (PathBuf, PathBuf) {
+    let src = demo_v2(&dir.join("supervisor.sqlite"));
+    let pkg = dir.join("v2.sqlite");
+    src.export_package(&pkg, "test").unwrap();
+    let db = dir.join("lamppost.sqlite");
+    create_demo_database(&db, "test").unwrap();
+    (db, pkg)
+}
+
+#[test]
+fn a_package_carrying_a_trigger_is_refused_by_verify_and_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, pkg) = workstation_and_package(dir.path());
+    // The attack that worked: on the next import every surveyed pole moves to 0,0.
+    tamper(
+        &pkg,
+        "CREATE TRIGGER t AFTER INSERT ON versions BEGIN
+             UPDATE poles SET lat_deg = 0, lon_deg = 0 WHERE lat_deg IS NOT NULL;
+         END;",
+    );
+    let before = tables_hash(&db);
+    for e in [
+        verify_package(&pkg).unwrap_err(),
+        install_package(&pkg, &db, true).unwrap_err(),
+    ] {
+        assert!(matches!(e, PackageError::Foreign { .. }), "{e}");
+        assert!(e.to_string().contains("+trigger t"), "{e}");
+        assert!(e.to_string().contains("不属于灯杆数据"), "{e}");
+    }
+    assert_eq!(tables_hash(&db), before);
+    let live = Store::open(&db, Access::ReadOnly).unwrap();
+    assert!(
+        schema_objects(&live.conn)
+            .unwrap()
+            .iter()
+            .all(|o| o.0 != "trigger"),
+        "no trigger reached the live database"
+    );
+}
+
+#[test]
+fn a_package_with_a_view_an_extra_table_or_missing_tables_is_refused() {
+    for sql in [
+        "CREATE VIEW v AS SELECT * FROM poles;",
+        "CREATE TABLE junk(x);",
+        "DROP TABLE pole_history; DROP TABLE poles; DROP TABLE streets;",
+        "DROP INDEX poles_by_street;",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, pkg) = workstation_and_package(dir.path());
+        tamper(&pkg, sql);
+        let before = tables_hash(&db);
+        let e = install_package(&pkg, &db, true).unwrap_err();
+        assert!(matches!(e, PackageError::Foreign { .. }), "{sql}: {e}");
+        assert_eq!(tables_hash(&db), before, "{sql}");
+    }
+}
+
+#[test]
+fn bytes_appended_after_the_database_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, pkg) = workstation_and_package(dir.path());
+    let mut f = std::fs::OpenOptions::new().append(true).open(&pkg).unwrap();
+    std::io::Write::write_all(&mut f, &[0x4d; 4096]).unwrap();
+    drop(f);
+    reseal(&pkg);
+    let e = install_package(&pkg, &db, true).unwrap_err();
+    assert!(e.to_string().contains("bytes after the database"), "{e}");
+}
+
+#[test]
+fn credentials_never_travel_in_a_package() {
+    let dir = tempfile::tempdir().unwrap();
+    // The supervisor's own password never leaves in an export.
+    let mut src = demo_v2(&dir.path().join("supervisor.sqlite"));
+    src.set_supervisor_password("总部的密码123", None).unwrap();
+    let pkg = dir.path().join("v2.sqlite");
+    src.export_package(&pkg, "test").unwrap();
+    let raw = std::fs::read(&pkg).unwrap();
+    assert!(
+        !raw.windows(b"argon2".len()).any(|w| w == b"argon2"),
+        "no hash in the package's bytes"
+    );
+
+    // A crafted package with the attacker's hash does not replace the workstation's password.
+    let mut attacker = Store::create(&dir.path().join("attacker.sqlite")).unwrap();
+    attacker
+        .set_supervisor_password("attacker-pass", None)
+        .unwrap();
+    let evil_hash = attacker.meta("supervisor_password").unwrap().unwrap();
+    tamper(
+        &pkg,
+        &format!(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('supervisor_password', '{evil_hash}');
+             INSERT OR REPLACE INTO meta(key, value) VALUES ('supervisor_failures', '0');"
+        ),
+    );
+    let db = dir.path().join("lamppost.sqlite");
+    let (mut ws, _) = create_demo_database(&db, "test").unwrap();
+    ws.set_supervisor_password("本机的密码456", None).unwrap();
+    assert!(ws.verify_supervisor("wrong").is_err());
+    drop(ws);
+    install_package(&pkg, &db, false).unwrap();
+    let mut ws = Store::open(&db, Access::ReadWrite).unwrap();
+    assert_eq!(ws.data_version().unwrap(), 2, "the data was installed");
+    assert_eq!(
+        ws.supervisor_failures().unwrap(),
+        1,
+        "the local count stays"
+    );
+    assert!(ws.verify_supervisor("attacker-pass").is_err());
+    ws.verify_supervisor("本机的密码456").unwrap();
+
+    // A package with no password does not remove the workstation's.
+    let src3 = demo_v2(&dir.path().join("s3.sqlite"));
+    src3.conn
+        .execute_batch(
+            "INSERT INTO versions(version, applied_at, applied_by, source_name, source_sha256,
+                 added, changed, removed)
+             VALUES (3, '2026-11-29T00:00:00Z', 'test', 'x.csv', '', 0, 0, 0);",
+        )
+        .unwrap();
+    let pkg3 = dir.path().join("v3.sqlite");
+    src3.export_package(&pkg3, "test").unwrap();
+    drop(ws);
+    install_package(&pkg3, &db, false).unwrap();
+    let mut ws = Store::open(&db, Access::ReadWrite).unwrap();
+    assert!(ws.has_supervisor_password().unwrap());
+    ws.verify_supervisor("本机的密码456").unwrap();
+}
+
+#[test]
+fn a_new_workstation_takes_no_credential_from_a_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, pkg) = workstation_and_package(dir.path());
+    tamper(
+        &pkg,
+        "INSERT INTO meta(key, value) VALUES ('supervisor_password', '$argon2id$v=19$m=1,t=1,p=1$x$y');",
+    );
+    let db = dir.path().join("new").join("lamppost.sqlite");
+    install_package(&pkg, &db, false).unwrap();
+    let s = Store::open(&db, Access::ReadOnly).unwrap();
+    assert!(!s.has_supervisor_password().unwrap());
+}
