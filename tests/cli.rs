@@ -445,3 +445,67 @@ fn with_password(db: &Path, password: Option<&str>, args: &[&str]) -> Output {
     };
     c.output().unwrap()
 }
+
+/// The attack that worked: `calls export calls.sqlite --calls calls.sqlite` replaced the call
+/// log with a CSV. Now a command never writes over a database in use, and over any other
+/// existing file only with `--force`.
+#[test]
+fn an_export_never_writes_over_the_call_log_or_the_database() {
+    let (dir, db) = demo();
+    let calls = dir.path().join("calls.sqlite");
+    let mut log = lamppost_data::calllog::CallLog::open(&calls).unwrap();
+    log.append(&call("2-45-0034", "2450034")).unwrap();
+    drop(log);
+    let before = (std::fs::read(&calls).unwrap(), std::fs::read(&db).unwrap());
+    for target in [&calls, &db] {
+        for force in [false, true] {
+            let mut c = bin();
+            c.arg("--db")
+                .arg(&db)
+                .arg("--calls")
+                .arg(&calls)
+                .args(["calls", "export"])
+                .arg(target);
+            if force {
+                c.arg("--force");
+            }
+            let o = c.output().unwrap();
+            assert_eq!(o.status.code(), Some(2), "{}", target.display());
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("will not write over a database in use"),
+                "{err}"
+            );
+        }
+    }
+    assert_eq!(
+        (std::fs::read(&calls).unwrap(), std::fs::read(&db).unwrap()),
+        before
+    );
+    let log = lamppost_data::calllog::CallLog::open_read_only(&calls).unwrap();
+    assert_eq!(
+        log.list(lamppost_data::calllog::Range::All).unwrap().len(),
+        1
+    );
+
+    // Another existing file: only with --force.
+    let out = dir.path().join("report.csv");
+    std::fs::write(&out, "keep me").unwrap();
+    let export = |force: bool| {
+        let mut c = bin();
+        c.arg("--calls")
+            .arg(&calls)
+            .args(["calls", "export", "--all"])
+            .arg(&out);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    let o = export(false);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+    assert!(export(true).status.success());
+    assert!(std::fs::read(&out).unwrap().starts_with(b"\xEF\xBB\xBF"));
+}

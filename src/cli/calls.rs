@@ -9,15 +9,20 @@ use chrono::{Local, NaiveDate};
 use clap::{Args, Subcommand};
 use lamppost_data::calllog::{CallLog, Range};
 
+use super::output::{self, Keep};
+
 /// The call log subcommands.
 #[derive(Debug, Subcommand)]
 pub enum CallsCommand {
     /// Write calls to a CSV file for Excel/WPS (UTF-8 with BOM; formulas neutralised).
     Export {
-        /// The CSV file to write (`-` for standard output).
+        /// The CSV file to write (`-` for standard output). Never a database in use.
         out: PathBuf,
         #[command(flatten)]
         range: RangeArgs,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// List calls, newest first.
     List {
@@ -77,7 +82,7 @@ pub fn resolve_calls(calls: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Runs a `calls` subcommand.
-pub fn run(calls: Option<&Path>, cmd: CallsCommand) -> Result<ExitCode> {
+pub fn run(calls: Option<&Path>, cmd: CallsCommand, keep: &Keep) -> Result<ExitCode> {
     let path = resolve_calls(calls)?;
     let log = CallLog::open_read_only(&path).with_context(|| {
         format!(
@@ -86,22 +91,17 @@ pub fn run(calls: Option<&Path>, cmd: CallsCommand) -> Result<ExitCode> {
         )
     })?;
     match cmd {
-        CallsCommand::Export { out, range } => {
+        CallsCommand::Export { out, range, force } => {
             let range = range.range()?;
-            let n = if out.as_os_str() == "-" {
-                let mut stdout = std::io::stdout().lock();
-                log.export_csv(range, &mut stdout)?
-            } else {
-                // Write beside, then rename: a half-written report never replaces a good one.
-                let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
-                let mut tmp = tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new(".")))
-                    .with_context(|| format!("无法写入 / cannot write: {}", out.display()))?;
-                let n = log.export_csv(range, &mut std::io::BufWriter::new(tmp.as_file_mut()))?;
-                tmp.as_file().sync_all()?;
-                tmp.persist(&out)
-                    .with_context(|| format!("无法写入 / cannot write: {}", out.display()))?;
-                n
-            };
+            let n =
+                if out.as_os_str() == "-" {
+                    let mut stdout = std::io::stdout().lock();
+                    log.export_csv(range, &mut stdout)?
+                } else {
+                    output::write_file(&out, force, keep, |mut w| {
+                        Ok(log.export_csv(range, &mut w)?)
+                    })?
+                };
             eprintln!("已导出 {n} 条接警记录 / exported {n} calls");
             Ok(ExitCode::SUCCESS)
         }

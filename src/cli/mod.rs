@@ -11,6 +11,7 @@ macro_rules! outln {
 
 pub mod calls;
 pub mod import;
+pub mod output;
 pub mod package;
 
 use std::io::Write as _;
@@ -176,8 +177,15 @@ pub fn operator() -> String {
 
 /// Runs a subcommand.
 pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<ExitCode> {
+    // What no output path may name: the databases this command would use.
+    let keep = output::Keep::new(
+        db.map(Path::to_owned)
+            .or_else(|| default_db_path().ok())
+            .as_deref(),
+        calls::resolve_calls(calls).ok().as_deref(),
+    );
     match command {
-        Command::Calls { cmd } => calls::run(calls, cmd),
+        Command::Calls { cmd } => calls::run(calls, cmd, &keep),
         // Installing on a new workstation must not first create the demo database.
         Command::Package {
             cmd: cmd @ package::PackageCommand::Install { .. },

@@ -32,18 +32,38 @@ const SHOWN_ISSUES: usize = 20;
     about = "灯杆报警定位 底图制作 / Lamppost basemap builder: offline raster MBTiles from GeoJSON layers."
 )]
 struct Cli {
+    /// Replace the output file if it exists (it is written beside and renamed at the end).
+    #[arg(long, global = true)]
+    force: bool,
     #[command(subcommand)]
     command: TilesCommand,
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse().command) {
+    let cli = Cli::parse();
+    match check_output(&cli.command, cli.force).and_then(|()| run(cli.command)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("错误 / error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Refuses to write over an existing file (a database, say) unless `--force`.
+fn check_output(cmd: &TilesCommand, force: bool) -> Result<()> {
+    let out = match cmd {
+        TilesCommand::Build(a) => &a.out,
+        TilesCommand::Pack { out, .. } => out,
+        TilesCommand::Render(a) => &a.out,
+    };
+    if out.exists() && !force {
+        bail!(
+            "文件已存在，不会覆盖（确需覆盖请加 --force）/ the file already exists and will not be overwritten (add --force to replace it): {}",
+            out.display()
+        );
+    }
+    Ok(())
 }
 
 /// The subcommands.

@@ -147,3 +147,33 @@ fn the_bundled_basemaps_open_with_their_attribution() {
         "the demo basemap stays under 15 MB: {size}"
     );
 }
+
+#[test]
+fn an_existing_file_is_not_overwritten_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("roads.geojson"), ROADS).unwrap();
+    std::fs::write(dir.path().join("lamppost.sqlite"), b"SQLite format 3\0keep").unwrap();
+    let args = [
+        "build",
+        "--roads",
+        "roads.geojson",
+        "--out",
+        "lamppost.sqlite",
+        "--zoom",
+        "14-14",
+    ];
+    let out = tiles(&args, dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read(dir.path().join("lamppost.sqlite")).unwrap(),
+        b"SQLite format 3\0keep"
+    );
+    let forced = tiles(&[&args[..], &["--force"]].concat(), dir.path());
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    assert!(MbTiles::open(&dir.path().join("lamppost.sqlite")).is_ok());
+}
