@@ -30,6 +30,12 @@ use lamppost_core::model::{PoleRecord, Side, StreetRecord};
 /// and ends with the file.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Another program holds the write lock (an import, an undo or a package install).
+    #[error(
+        "数据库正被另一个程序写入（导入、撤销或安装数据包），请等它完成后再试；若没有这样的程序在运行，请重启本机后再试 / the database is being written by another program (an import, an undo or a package install); try again when it has finished, or restart the workstation if none is running: {}",
+        .0.display()
+    )]
+    Busy(PathBuf),
     /// A write was cancelled before its commit; nothing was written.
     #[error("已取消，未写入任何内容 / cancelled; nothing was written")]
     Cancelled,
@@ -278,6 +284,10 @@ impl Store {
         c.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| classify(&self.path, e))?;
         if access == Access::ReadWrite {
+            // Someone else's SQLite file (an MBTiles basemap named by mistake) is refused before
+            // anything is written to it, not even the journal mode.
+            self.check_schema()?;
+            let c = &self.conn;
             // Lookups (other processes, the index rebuild) keep reading while an import writes.
             let _mode: String = c
                 .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -756,6 +766,9 @@ pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
             }
             ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
                 return StoreError::Inaccessible(path.to_owned());
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return StoreError::Busy(path.to_owned());
             }
             _ => {}
         }

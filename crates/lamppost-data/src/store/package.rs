@@ -451,7 +451,7 @@ fn install_staged(
             match backup.step(-1).map_err(|e| super::classify(db, e))? {
                 rusqlite::backup::StepResult::Done => break,
                 _ if started.elapsed() > std::time::Duration::from_mins(1) => {
-                    return Err(StoreError::Inaccessible(db.to_owned()).into());
+                    return Err(StoreError::Busy(db.to_owned()).into());
                 }
                 _ => std::thread::sleep(std::time::Duration::from_millis(50)),
             }

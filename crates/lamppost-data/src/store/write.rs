@@ -614,3 +614,86 @@ fn test_pause_before_commit() {
 
 #[cfg(not(debug_assertions))]
 fn test_pause_before_commit() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::create_demo_database;
+    use crate::store::Access;
+
+    fn new_version() -> NewVersion<'static> {
+        NewVersion {
+            applied_by: "test",
+            source_name: "t.csv",
+            source_sha256: "",
+            datum: "wgs84",
+            note: "",
+            cancelled: None,
+        }
+    }
+
+    #[test]
+    fn a_version_without_counts_is_rolled_back_and_one_with_counts_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut s, _) = create_demo_database(&dir.path().join("db.sqlite"), "t").unwrap();
+        let before = s.data_version().unwrap();
+        s.write_version(&new_version(), |w| -> Result<_, StoreError> {
+            w.delete_pole("2450034")?;
+            Ok(((), None))
+        })
+        .unwrap();
+        assert_eq!(s.data_version().unwrap(), before);
+        assert!(s.enforces_foreign_keys().unwrap());
+        let v = s
+            .write_version(&new_version(), |w| -> Result<_, StoreError> {
+                let row = w.pole("2450034")?.unwrap();
+                w.delete_pole(&row.code)?;
+                w.record(&row.code, HistoryOp::Remove, Some(&row), None)?;
+                Ok((
+                    w.version(),
+                    Some(VersionCounts {
+                        removed: 1,
+                        ..VersionCounts::default()
+                    }),
+                ))
+            })
+            .unwrap();
+        assert_eq!(s.data_version().unwrap(), v);
+        assert_eq!(s.foreign_key_problems().unwrap(), 0);
+        assert_eq!(s.versions().unwrap().last().unwrap().removed, 1);
+    }
+
+    /// The raw `Error code 5` after 5 s is now a message that says what holds the lock.
+    #[test]
+    fn a_second_writer_is_told_the_database_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        create_demo_database(&path, "t").unwrap();
+        let holder = rusqlite::Connection::open(&path).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let mut s = Store::open(&path, Access::ReadWrite).unwrap();
+        let e = s
+            .write_version(&new_version(), |_| -> Result<_, StoreError> {
+                Ok(((), None))
+            })
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Busy(_)), "{e}");
+        assert!(e.to_string().contains("another program"), "{e}");
+    }
+
+    /// `import --db basemap.mbtiles` switched the basemap to WAL before refusing it.
+    #[test]
+    fn someone_elses_sqlite_file_is_refused_without_a_byte_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("basemap.mbtiles");
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch("CREATE TABLE tiles(zoom_level INTEGER, tile_data BLOB)")
+            .unwrap();
+        drop(c);
+        let before = std::fs::read(&path).unwrap();
+        let e = Store::open(&path, Access::ReadWrite).err().unwrap();
+        assert!(matches!(e, StoreError::NotLamppost(_)), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert!(!dir.path().join("basemap.mbtiles-wal").exists());
+    }
+}
