@@ -26,11 +26,11 @@ impl MapDatum {
     /// The one place where our positions become walkers positions (latitude first).
     #[must_use]
     pub fn to_map(self, p: LatLon) -> walkers::Position {
-        let p = if self.gcj02 { wgs84_to_gcj02(p) } else { p };
-        lat_lon(p.lat_deg, p.lon_deg)
+        Self::raw(if self.gcj02 { wgs84_to_gcj02(p) } else { p })
     }
 
-    /// A point already in the basemap's own datum (the basemap's declared centre).
+    /// A point already in the basemap's own datum (the basemap's declared centre). The only
+    /// call of walkers' `lat_lon`: latitude first.
     #[must_use]
     pub fn raw(p: LatLon) -> walkers::Position {
         lat_lon(p.lat_deg, p.lon_deg)
@@ -115,7 +115,7 @@ impl MapView {
             datum,
             centred: start.is_some(),
             rect: None,
-            home: lat_lon(0.0, 0.0),
+            home: MapDatum::raw(LatLon::new(0.0, 0.0)),
             moves: Vec::new(),
             moves_for: None,
         }
