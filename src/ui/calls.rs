@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 
+use super::command::Command;
 use super::i18n::{Strings, ZH};
 use super::theme;
 use lamppost_data::calllog::worker::{Event, LogWorker, Request};
@@ -22,13 +23,6 @@ pub enum Saving {
     Saved(Box<Call>),
     /// Not saved: why. The call stays listed with a retry button.
     Failed(String),
-}
-
-/// What the panel asks the window to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PanelAction {
-    /// Show this code on the map and in the card.
-    ShowCode(String),
 }
 
 struct Unsaved {
@@ -217,7 +211,7 @@ impl CallsPanel {
         t: &Strings,
         pal: theme::Palette,
         operator: &str,
-    ) -> Option<PanelAction> {
+    ) -> Option<Command> {
         let mut action = None;
         ui.heading(format!("{} ({})", t.calls_today, self.today.len()));
         if let Some(e) = &self.error {
@@ -283,7 +277,7 @@ impl CallsPanel {
                         )
                         .on_hover_text(&c.call.readback);
                     if r.clicked() {
-                        action = Some((PanelAction::ShowCode(c.call.code.clone()), i));
+                        action = Some((Command::ShowCode(c.call.code.clone()), i));
                     }
                 }
             });

@@ -1,10 +1,70 @@
 //! Every user-visible string of the window, in one place: Simplified Chinese and English.
 
+use lamppost_core::estimate::Position;
+use lamppost_core::model::Side;
 use lamppost_core::readback::Lang;
+
+/// How a pole's position is known, for the words that name it (实测 / 估算 / 未知).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionWord {
+    /// Measured on the ground.
+    Surveyed,
+    /// Estimated from the street and the pole number.
+    Estimated,
+    /// Not known.
+    Unknown,
+}
+
+impl PositionWord {
+    /// The kind of a position.
+    #[must_use]
+    pub fn of(pos: &Position) -> Self {
+        match pos {
+            Position::Surveyed(_) => Self::Surveyed,
+            Position::Estimated { .. } => Self::Estimated,
+            Position::Unknown => Self::Unknown,
+        }
+    }
+}
+
+impl Strings {
+    /// The word for how a position is known: the one place that spells 实测 / 估算 / 未知.
+    #[must_use]
+    pub fn position_word(&self, kind: PositionWord) -> &'static str {
+        match kind {
+            PositionWord::Surveyed => self.surveyed,
+            PositionWord::Estimated => self.estimated,
+            PositionWord::Unknown => self.unknown,
+        }
+    }
+
+    /// A position's kind as the card says it: the word, and for an estimate its radius.
+    #[must_use]
+    pub fn position_kind(&self, pos: &Position) -> String {
+        let word = self.position_word(PositionWord::of(pos));
+        match pos {
+            Position::Estimated { radius_m, .. } => {
+                format!("{word} ±{radius_m:.0} {}", self.metres)
+            }
+            _ => word.to_owned(),
+        }
+    }
+
+    /// The side of the street a pole stands on (东侧 / east).
+    #[must_use]
+    pub fn side(&self, side: Side) -> String {
+        match self.lang {
+            Lang::Zh => format!("{}侧", side.zh()),
+            Lang::En => side.en().to_owned(),
+        }
+    }
+}
 
 /// The window's words in one language.
 #[derive(Debug)]
 pub struct Strings {
+    /// The language these words are in.
+    pub lang: Lang,
     /// Window title.
     pub title: &'static str,
     /// Label of the code box (also its accessibility name).
@@ -48,11 +108,11 @@ pub struct Strings {
     /// .
     pub position: &'static str,
     /// Surveyed position.
-    pub surveyed: &'static str,
+    surveyed: &'static str,
     /// Estimated position (also drawn on the map).
-    pub estimated: &'static str,
+    estimated: &'static str,
     /// Unknown position.
-    pub unknown: &'static str,
+    unknown: &'static str,
     /// Dataset label.
     pub dataset: &'static str,
     /// Data version label.
@@ -541,6 +601,7 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
 
 /// Simplified Chinese.
 pub const ZH: Strings = Strings {
+    lang: Lang::Zh,
     title: "灯杆报警定位",
     code_label: "灯杆编码",
     code_hint: "输入灯杆编码、街路+杆号或地标…",
@@ -624,6 +685,7 @@ pub const ZH: Strings = Strings {
 
 /// English.
 pub const EN: Strings = Strings {
+    lang: Lang::En,
     title: "Lamppost alarm locator",
     code_label: "Pole code",
     code_hint: "Type a pole code, street + number, or landmark…",

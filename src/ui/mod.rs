@@ -4,8 +4,14 @@
 //!
 //! State, then draw: the frame reads the in-memory index (microseconds); the index is built on
 //! a worker thread at start and swapped in when ready, so the first frame never waits on disk.
+//!
+//! Commands, not side effects: the screens ([`call_taker::CallTaker`],
+//! [`supervisor::Supervisor`]) and the map ([`map::MapView`]) own their state and return
+//! [`command::Command`]s; [`App`] applies them in one place at the end of the frame.
 
+pub mod call_taker;
 pub mod calls;
+pub mod command;
 pub mod file_dialog;
 pub mod fonts;
 pub mod i18n;
@@ -18,23 +24,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
-use egui::{Key, Modifiers, RichText, Ui};
-use walkers::{Map, MapMemory};
+use egui::{RichText, Ui};
 
 use crate::ui::tiles::LoaderTiles;
 use crate::watch::{DataWatcher, WatchEvent, WatchRequest};
-use i18n::{Strings, strings};
+use call_taker::{CallTaker, Operator};
+use command::Command;
+use i18n::{PositionWord, strings};
 use lamppost_basemap::loader::LoaderConfig;
 use lamppost_basemap::mbtiles::MbTiles;
 use lamppost_basemap::{TileSource, XyzDir};
-use lamppost_core::estimate::Position;
-use lamppost_core::geo::format_latlon_dms;
 use lamppost_core::readback::Lang;
-use lamppost_data::calllog::{Call, NewCall, PositionKind};
-use lamppost_search::{IndexHandle, PoleId, Reason, SearchIndex, SearchResults, Target};
-
-/// Results shown in the list.
-const RESULT_LIMIT: usize = 20;
+use lamppost_data::calllog::Call;
+use lamppost_search::{IndexHandle, SearchIndex};
+use map::MapView;
 
 /// Preferences kept between runs (eframe storage). The database is the source of truth for
 /// everything else.
@@ -100,65 +103,56 @@ enum Data {
     Failed(String),
 }
 
-/// The window's state.
-pub struct App {
+/// What the data watcher said, shown until dealt with.
+#[derive(Default)]
+pub struct DataNews {
+    /// What changed in the data (shown in the status bar).
+    pub note: Option<String>,
+    /// A newer data package waiting for the call-taker's "install".
+    pub offer: Option<(PathBuf, lamppost_data::store::package::Manifest)>,
+    /// A data problem to show until dismissed (a failed reload or install).
+    pub warning: Option<String>,
+}
+
+/// The reference data and the background workers that load it and keep it current.
+struct Background {
     data: Data,
-    settings: Settings,
-    query: String,
-    /// The query the results are for (reset when new data is swapped in).
-    searched: Option<String>,
-    results: SearchResults,
-    highlighted: usize,
-    selected: Option<PoleId>,
-    map: MapMemory,
-    /// The offline basemap (world overview under the city), when its files are there.
-    tiles: Option<LoaderTiles>,
-    /// Why part of the basemap is missing, shown in the status bar.
-    tile_warnings: Vec<String>,
-    map_rect: Option<egui::Rect>,
-    /// The basemap's datum: markers are shifted when it is GCJ-02.
-    datum: map::MapDatum,
-    /// The map has a starting view (saved, or the basemap's centre).
-    centred: bool,
-    /// The language the window title was last set in (setting it each frame would repaint
-    /// forever).
-    titled: Option<Lang>,
-    flash: Option<(String, f64)>,
-    calls: calls::CallsPanel,
-    /// The last call recorded: its ticket, pole and the query it was confirmed from (Enter
-    /// again on the same result does not log it twice).
-    logged: Option<(u64, PoleId, String)>,
-    /// Wakes the window from worker threads.
-    repaint: egui::Context,
     /// The reference database, when it could be resolved.
     db_path: Option<PathBuf>,
     /// Reloads the index when the database changes; offers packages from a watched folder.
     watcher: Option<DataWatcher>,
-    /// The index the selection and results refer to; replaced (and the selection found again
-    /// by code) once per frame when new data was swapped in.
+    /// The index the screens' selection and results refer to; replaced once per frame when
+    /// new data was swapped in.
     pinned: Option<Arc<SearchIndex>>,
     /// The credits for the pinned index and the basemap.
-    credits_text: String,
-    /// What changed in the data (shown in the status bar).
-    data_note: Option<String>,
-    /// A newer data package waiting for the call-taker's "install".
-    offer: Option<(PathBuf, lamppost_data::store::package::Manifest)>,
-    /// A data problem to show until dismissed (a failed reload or install).
-    data_warning: Option<String>,
+    credits: String,
+    news: DataNews,
+    /// Wakes the window from worker threads.
+    repaint: egui::Context,
+}
+
+/// The window's own bits: its title, the status bar's flash, the settings window.
+struct Chrome {
+    /// The language the window title was last set in (setting it each frame would repaint
+    /// forever).
+    titled: Option<Lang>,
+    /// A short message in the status bar, until this time.
+    flash: Option<(String, f64)>,
     /// The settings window is open.
     settings_open: bool,
+    startup_probe: Option<std::time::Instant>,
+}
+
+/// The window's state: the two screens, the map, the data and the preferences. It routes the
+/// screens' commands.
+pub struct App {
+    settings: Settings,
+    background: Background,
+    map: MapView,
+    call_taker: CallTaker,
     /// Supervisor mode, while its window is open.
     supervisor: Option<supervisor::Supervisor>,
-    /// Poles the import under review moves (old, new), for the map.
-    moves: Vec<(lamppost_core::geo::LatLon, lamppost_core::geo::LatLon)>,
-    /// The report generation `moves` was made for.
-    moves_for: Option<u64>,
-    /// The code box's id, to tell whether the keyboard is in it.
-    code_box: Option<egui::Id>,
-    /// Select the code box's text in the next frame (after a confirm: the next call's first
-    /// keystroke replaces it).
-    select_query: bool,
-    startup_probe: Option<std::time::Instant>,
+    chrome: Chrome,
 }
 
 impl App {
@@ -202,80 +196,44 @@ impl App {
             Err(e) => Data::Failed(e),
         };
         let (tiles, tile_warnings) = open_basemap(&cc.egui_ctx, &fonts::assets_dir(), basemap);
-        let mut map = MapMemory::default();
         // Where the map starts: the last view, else the basemap's declared centre, else (once
         // the index is loaded) the dataset.
-        let datum = map::MapDatum {
-            gcj02: tiles.as_ref().is_some_and(|t| {
-                t.loader()
-                    .layers()
-                    .last()
-                    .is_some_and(|m| m.datum == lamppost_basemap::Datum::Gcj02)
-            }),
-        };
-        let saved = settings.map_view.map(|(lat, lon, zoom)| {
-            (
-                datum.to_map(lamppost_core::geo::LatLon::new(lat, lon)),
-                zoom,
-            )
-        });
-        let start = saved.or_else(|| {
-            let c = tiles.as_ref()?.loader().start_center()?;
-            Some((walkers::lat_lon(c.lat_deg, c.lon_deg), f64::from(c.zoom)))
-        });
-        if let Some((at, zoom)) = start {
-            map.center_at(at);
-            let _ = map.set_zoom(zoom);
-        }
-        let centred = start.is_some();
+        let map = MapView::new(tiles, tile_warnings, settings.map_view);
         let ctx = cc.egui_ctx.clone();
         let calls = calls::CallsPanel::new(calls, move || ctx.request_repaint());
         Self {
-            data,
             settings,
-            query: String::new(),
-            searched: None,
-            results: SearchResults::default(),
-            highlighted: 0,
-            selected: None,
+            background: Background {
+                data,
+                db_path,
+                watcher: None,
+                pinned: None,
+                credits: String::new(),
+                news: DataNews::default(),
+                repaint: cc.egui_ctx.clone(),
+            },
             map,
-            tiles,
-            tile_warnings,
-            map_rect: None,
-            datum,
-            centred,
-            titled: None,
-            flash: None,
-            calls,
-            logged: None,
-            db_path,
-            repaint: cc.egui_ctx.clone(),
-            watcher: None,
-            pinned: None,
-            data_note: None,
-            credits_text: String::new(),
-            offer: None,
-            data_warning: None,
-            settings_open: false,
+            call_taker: CallTaker::new(calls),
             supervisor: None,
-            moves: Vec::new(),
-            moves_for: None,
-            code_box: None,
-            select_query: false,
-            startup_probe,
+            chrome: Chrome {
+                titled: None,
+                flash: None,
+                settings_open: false,
+                startup_probe,
+            },
         }
     }
 
     /// True once the index is loaded.
     #[must_use]
     pub fn is_ready(&self) -> bool {
-        matches!(self.data, Data::Ready(_))
+        matches!(self.background.data, Data::Ready(_))
     }
 
     /// The error shown instead of the map, if any.
     #[must_use]
     pub fn error(&self) -> Option<&str> {
-        match &self.data {
+        match &self.background.data {
             Data::Failed(e) => Some(e),
             _ => None,
         }
@@ -284,38 +242,40 @@ impl App {
     /// The text in the code box.
     #[must_use]
     pub fn query(&self) -> &str {
-        &self.query
+        self.call_taker.query()
     }
 
     /// The confirmed pole's code, if any.
     #[must_use]
     pub fn selected_code(&self) -> Option<String> {
         let index = self.index()?;
-        self.selected.map(|id| index.pole(id).code().to_owned())
+        self.call_taker
+            .selected()
+            .map(|id| index.pole(id).code().to_owned())
     }
 
     /// Where the map was drawn in the last frame (for tests and screenshots).
     #[must_use]
     pub fn map_rect(&self) -> Option<egui::Rect> {
-        self.map_rect
+        self.map.rect()
     }
 
     /// Today's saved calls, newest first (as the panel shows them).
     #[must_use]
     pub fn calls_today(&self) -> &[Call] {
-        self.calls.today()
+        self.call_taker.calls_today()
     }
 
     /// True while a confirmed call is sent to the log and not yet on disk.
     #[must_use]
     pub fn call_pending(&self) -> bool {
-        self.calls.has_pending()
+        self.call_taker.call_pending()
     }
 
     /// How many poles the import under review would move, as drawn on the map.
     #[must_use]
     pub fn moves_drawn(&self) -> usize {
-        self.moves.len()
+        self.map.moves_drawn()
     }
 
     /// The preferences kept between runs.
@@ -343,548 +303,165 @@ impl App {
     }
 
     fn index(&self) -> Option<Arc<SearchIndex>> {
-        match &self.data {
-            Data::Ready(_) => self.pinned.clone(),
+        match &self.background.data {
+            Data::Ready(_) => self.background.pinned.clone(),
             _ => None,
         }
     }
 
     fn poll_loading(&mut self) {
-        if let Data::Loading(rx) = &self.data {
+        let bg = &mut self.background;
+        if let Data::Loading(rx) = &bg.data {
             match rx.try_recv() {
                 Ok(Ok(index)) => {
-                    if !self.centred
-                        && let Some(at) = index.streets().iter().find_map(|s| s.anchor)
-                    {
-                        self.map.center_at(self.datum.to_map(at));
-                        let _ = self.map.set_zoom(14.0);
-                    }
+                    self.map.data_loaded(&index);
                     let handle = IndexHandle::new(index);
-                    if let Some(db) = self.db_path.clone() {
-                        let ctx = self.repaint.clone();
-                        self.watcher = DataWatcher::spawn(
+                    if let Some(db) = bg.db_path.clone() {
+                        let ctx = bg.repaint.clone();
+                        bg.watcher = DataWatcher::spawn(
                             db,
                             Arc::clone(&handle),
-                            self.package_folder(),
+                            package_folder(&self.settings),
                             WATCH_EVERY,
                             move || ctx.request_repaint(),
                         )
                         .ok();
                     }
-                    self.data = Data::Ready(handle);
+                    bg.data = Data::Ready(handle);
                 }
-                Ok(Err(e)) => self.data = Data::Failed(e),
+                Ok(Err(e)) => bg.data = Data::Failed(e),
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => {
-                    self.data = Data::Failed("index loader stopped".into());
+                    bg.data = Data::Failed("index loader stopped".into());
                 }
             }
         }
-    }
-
-    fn package_folder(&self) -> Option<PathBuf> {
-        let f = self.settings.package_folder.trim();
-        (!f.is_empty()).then(|| PathBuf::from(f))
     }
 
     /// Drains the data watcher's news.
     fn poll_watcher(&mut self) {
         let t = strings(self.settings.lang);
-        while let Some(e) = self.watcher.as_ref().and_then(DataWatcher::try_event) {
+        let bg = &mut self.background;
+        while let Some(e) = bg.watcher.as_ref().and_then(DataWatcher::try_event) {
             match e {
                 WatchEvent::Reloaded { to, .. } => {
-                    self.data_note = Some(t.data_updated.replace("{v}", &to.to_string()));
-                    self.offer = None;
+                    bg.news.note = Some(t.data_updated.replace("{v}", &to.to_string()));
+                    bg.news.offer = None;
                 }
                 WatchEvent::ReloadFailed(e) | WatchEvent::InstallFailed(e) => {
-                    self.data_warning = Some(e);
+                    bg.news.warning = Some(e);
                 }
                 WatchEvent::PackageOffered { path, manifest } => {
-                    self.offer = Some((path, manifest));
+                    bg.news.offer = Some((path, manifest));
                 }
-                WatchEvent::Installed(_) => self.offer = None,
+                WatchEvent::Installed(_) => bg.news.offer = None,
             }
         }
     }
 
-    /// After the index was swapped (new data), pole ids of the old index mean nothing: find
-    /// the selected pole again by its code, and search again.
+    /// After the index was swapped (new data), the screens find their state again in it.
     fn follow_index_swap(&mut self) {
-        let Data::Ready(handle) = &self.data else {
+        let Data::Ready(handle) = &self.background.data else {
             return;
         };
         let latest = handle.load();
         if self
+            .background
             .pinned
             .as_ref()
             .is_some_and(|p| Arc::ptr_eq(p, &latest))
         {
             return;
         }
-        self.credits_text = self.credits(&latest);
-        let old = self.pinned.replace(Arc::clone(&latest));
-        let code = old
-            .as_ref()
-            .zip(self.selected)
-            .map(|(o, id)| o.pole(id).code().to_owned());
-        self.selected = code.and_then(|c| latest.lookup(&c));
-        self.logged = None;
-        self.results = SearchResults::default();
-        self.searched = None;
-        self.highlighted = 0;
-        self.refresh_results();
+        self.background.credits = credits(&latest, self.map.tiles());
+        let old = self.background.pinned.replace(Arc::clone(&latest));
+        self.call_taker.index_swapped(old.as_deref(), &latest);
     }
 
-    fn refresh_results(&mut self) {
-        let Some(index) = &self.pinned else {
-            return;
-        };
-        if self.searched.as_ref() == Some(&self.query) {
-            return;
-        }
-        self.results = index.search(&self.query, RESULT_LIMIT);
-        self.highlighted = 0;
-        self.searched = Some(self.query.clone());
-    }
-
-    fn confirm(&mut self, index: &SearchIndex, k: usize) {
-        let Some(hit) = self.results.hits.get(k).copied() else {
-            return;
-        };
-        match hit.target {
-            Target::Pole(id) => {
-                self.selected = Some(id);
-                if let Some(at) = index.pole(id).point() {
-                    self.map.center_at(self.datum.to_map(at));
-                    let _ = self.map.set_zoom(theme::STREET_ZOOM);
-                }
-                self.log_call(index, id);
-                self.select_query = true;
-            }
-            Target::Street(s) => {
-                let street = &index.streets()[s as usize];
-                self.query = format!("{} ", street.name);
-                if let Some(at) = street.anchor {
-                    self.map.center_at(self.datum.to_map(at));
-                    let _ = self.map.set_zoom(15.0);
-                }
-            }
-        }
-    }
-
-    /// Sends the confirmed call to the log worker, unless this very result was just logged.
-    fn log_call(&mut self, index: &SearchIndex, id: PoleId) {
-        if self
-            .logged
-            .as_ref()
-            .is_some_and(|(_, p, q)| *p == id && *q == self.query)
-        {
-            return;
-        }
-        let p = index.pole(id);
-        let pos = p.position();
-        let (position, radius_m) = match pos {
-            Position::Surveyed(_) => (PositionKind::Surveyed, None),
-            Position::Estimated { radius_m, .. } => (PositionKind::Estimated, Some(radius_m)),
-            Position::Unknown => (PositionKind::Unknown, None),
-        };
-        let call = NewCall {
-            operator: self.settings.operator.trim().to_owned(),
-            query: self.query.clone(),
-            code: p.code().to_owned(),
-            street: p.street().name.clone(),
-            pole_no: p.pole_no().map(i64::from),
-            address: p.address().to_owned(),
-            readback: p.readback(self.settings.lang),
-            lat_lon_deg: pos.point().map(|a| (a.lat_deg, a.lon_deg)),
-            position,
-            radius_m,
-            dataset: index.info().name.clone(),
-            data_version: index.info().data_version,
-        };
-        let ticket = self.calls.record(call);
-        self.logged = Some((ticket, id, self.query.clone()));
-    }
-
-    /// Code, address and coordinates of a pole as plain text (Ctrl+C on the card).
-    fn card_text(&self, index: &SearchIndex, id: PoleId) -> String {
-        let p = index.pole(id);
-        let t = strings(self.settings.lang);
-        let pos = p.position();
-        let coords = pos.point().map_or_else(
-            || t.unknown.to_owned(),
-            |at| {
-                format!(
-                    "{:.6}, {:.6} ({})",
-                    at.lat_deg,
-                    at.lon_deg,
-                    format_latlon_dms(at)
-                )
-            },
-        );
-        let kind = match pos {
-            Position::Surveyed(_) => t.surveyed.to_owned(),
-            Position::Estimated { radius_m, .. } => {
-                format!("{} ±{radius_m:.0} {}", t.estimated, t.metres)
-            }
-            Position::Unknown => t.unknown.to_owned(),
-        };
-        format!(
-            "{}: {}\n{}: {}\n{}: {} [{kind}]\n{}",
-            t.code,
-            p.code(),
-            t.address,
-            if p.address().is_empty() {
-                p.street().name.as_str()
-            } else {
-                p.address()
-            },
-            t.coordinates,
-            coords,
-            p.readback(self.settings.lang)
-        )
-    }
-
-    fn select_pole(&mut self, index: &SearchIndex, id: PoleId) {
-        self.selected = Some(id);
-        index.pole(id).code().clone_into(&mut self.query);
-        self.refresh_results();
-    }
-
-    /// Handles the keys the code box must not see; returns whether Enter was pressed. Enter is
-    /// applied by the caller after the code box has taken this frame's typing, so that a fast
-    /// typist's last digit and Enter in one frame confirm the result for the whole code, never
-    /// the stale result of the code without its last digit.
-    fn handle_keys(&mut self, ui: &Ui, index: &SearchIndex) -> bool {
-        // Another text box (operator, note, call filter) has the keyboard: leave its keys
-        // alone, except Esc, which brings the keyboard back to the code box.
-        let focus = ui.memory(egui::Memory::focused);
-        if focus.is_some() && focus != self.code_box {
-            if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
-                && let Some(id) = self.code_box
-            {
-                ui.memory_mut(|m| m.request_focus(id));
-            }
-            return false;
-        }
-        // A part of the code box selected by hand is what Ctrl+C copies; the whole text,
-        // selected after a confirm so that the next call's typing replaces it, is not.
-        let chars = self.query.chars().count();
-        let has_selection = self.code_box.is_some_and(|id| {
-            egui::TextEdit::load_state(ui.ctx(), id)
-                .and_then(|s| s.cursor.char_range())
-                .is_some_and(|r| {
-                    let [a, b] = r.sorted_cursors();
-                    !r.is_empty() && (a.index.0 != 0 || b.index.0 != chars)
-                })
-        });
-        let (down, up, enter, esc, copy, copy_card) = ui.input_mut(|i| {
-            let copy = i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::C);
-            // Ctrl+C with no text selected in the code box copies the card. Platforms send
-            // it as a Copy event (or as the key, in tests); take it so the box does not
-            // copy nothing over it.
-            let mut copy_card = false;
-            if !has_selection && self.selected.is_some() {
-                copy_card = i.consume_key(Modifiers::COMMAND, Key::C);
-                let before = i.events.len();
-                i.events.retain(|e| !matches!(e, egui::Event::Copy));
-                copy_card |= i.events.len() != before;
-            }
-            (
-                i.consume_key(Modifiers::NONE, Key::ArrowDown),
-                i.consume_key(Modifiers::NONE, Key::ArrowUp),
-                i.consume_key(Modifiers::NONE, Key::Enter),
-                i.consume_key(Modifiers::NONE, Key::Escape),
-                copy,
-                copy_card,
-            )
-        });
-        let n = self.results.hits.len();
-        if down && n > 0 {
-            self.highlighted = (self.highlighted + 1).min(n - 1);
-        }
-        if up {
-            self.highlighted = self.highlighted.saturating_sub(1);
-        }
-
-        if esc {
-            self.query.clear();
-            self.selected = None;
-        }
-        if copy && let Some(id) = self.selected {
-            ui.ctx()
-                .copy_text(index.pole(id).readback(self.settings.lang));
-            self.flash(ui, strings(self.settings.lang).copied);
-        }
-        if copy_card && let Some(id) = self.selected {
-            ui.ctx().copy_text(self.card_text(index, id));
-            self.flash(ui, strings(self.settings.lang).card_copied);
-        }
-        enter
-    }
-
-    fn flash(&mut self, ui: &Ui, text: &str) {
-        self.flash = Some((text.to_owned(), ui.input(|i| i.time) + 2.0));
-    }
-
-    fn side_panel(&mut self, ui: &mut Ui, index: &SearchIndex) {
-        let t = strings(self.settings.lang);
-        let pal = theme::palette(self.settings.dark);
-        self.data_banners(ui, t, pal);
-        let label = ui.label(RichText::new(t.code_label).size(theme::CARD_SIZE).strong());
-        let edit = egui::TextEdit::singleline(&mut self.query)
-            .font(theme::font(theme::CODE_BOX_SIZE))
-            .hint_text(t.code_hint)
-            .desired_width(f32::INFINITY)
-            .id_salt("code-box");
-        let response = ui.add(edit).labelled_by(label.id);
-        self.code_box = Some(response.id);
-        if std::mem::take(&mut self.select_query)
-            && let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), response.id)
-        {
-            let all = egui::text::CCursorRange::two(
-                egui::text::CCursor::new(0),
-                egui::text::CCursor::new(self.query.chars().count()),
-            );
-            state.cursor.set_char_range(Some(all));
-            state.store(ui.ctx(), response.id);
-        }
-        // Typing anywhere goes into the code box.
-        if ui.memory(|m| m.focused().is_none()) {
-            response.request_focus();
-        }
-        self.refresh_results();
-        ui.label(RichText::new(t.keys_help).small().weak());
-        ui.separator();
-
-        self.results_list(ui, index, t, pal);
-        ui.separator();
-        self.card(ui, index, t, pal);
-    }
-
-    fn results_list(&mut self, ui: &mut Ui, index: &SearchIndex, t: &Strings, pal: theme::Palette) {
-        let r = &self.results;
-        if self.query.trim().is_empty() {
-            return;
-        }
-        if r.too_long {
-            ui.colored_label(pal.warning, t.too_long);
-            return;
-        }
-        if r.hits.is_empty() {
-            ui.colored_label(
-                pal.warning,
-                RichText::new(t.no_match).size(theme::RESULT_SIZE),
-            );
-            return;
-        }
-        if !matches!(
-            r.hits[0].reason,
-            Reason::Exact | Reason::Prefix | Reason::StreetNumber(_) | Reason::Street(_)
-        ) {
-            ui.label(RichText::new(t.did_you_mean).strong());
-        }
-        let spread = r
-            .hits
-            .iter()
-            .take(3)
-            .filter_map(|h| h.dist_m)
-            .fold(0.0f64, f64::max);
-        if r.hits[0].reason != Reason::Exact && r.hits.len() > 1 && spread > theme::FAR_APART_M {
-            ui.colored_label(
-                pal.warning,
-                RichText::new(t.far_apart.replace("{m}", &format!("{spread:.0}"))).strong(),
-            );
-        }
-        let mut clicked = None;
-        egui::ScrollArea::vertical()
-            .id_salt("results")
-            .max_height(260.0)
-            .show(ui, |ui| {
-                for (k, h) in r.hits.iter().enumerate() {
-                    let text = match h.target {
-                        Target::Pole(id) => {
-                            let p = index.pole(id);
-                            let side =
-                                p.side()
-                                    .map_or(String::new(), |s| match self.settings.lang {
-                                        Lang::Zh => format!("{}侧", s.zh()),
-                                        Lang::En => s.en().to_owned(),
-                                    });
-                            format!(
-                                "{}  {} {} {}",
-                                p.code(),
-                                p.street().name,
-                                p.pole_no().map_or(String::new(), |n| format!("#{n}")),
-                                side
-                            )
-                        }
-                        Target::Street(s) => {
-                            let st = &index.streets()[s as usize];
-                            format!("{} ({})", st.name, t.add_pole_number)
-                        }
-                    };
-                    let dist = h
-                        .dist_m
-                        .map_or(String::new(), |d| format!("{d:.0} {}", t.metres));
-                    let line = format!(
-                        "{text}   · {} · {dist}",
-                        h.reason.describe(self.settings.lang)
-                    );
-                    let mut rt = RichText::new(line).size(theme::RESULT_SIZE);
-                    if k == self.highlighted {
-                        rt = rt.background_color(pal.highlight).strong();
-                    }
-                    if ui.selectable_label(k == self.highlighted, rt).clicked() {
-                        clicked = Some(k);
-                    }
-                }
-            });
-        if let Some(k) = clicked {
-            self.highlighted = k;
-            self.confirm(index, k);
-        }
-    }
-
-    fn card(&mut self, ui: &mut Ui, index: &SearchIndex, t: &Strings, pal: theme::Palette) {
-        let Some(id) = self.selected else {
-            ui.label(RichText::new(t.nothing_selected).weak());
-            return;
-        };
-        let p = index.pole(id);
-        let lang = self.settings.lang;
-        ui.label(RichText::new(t.readback).strong());
-        let sentence = p.readback(lang);
-        ui.add(egui::Label::new(
-            RichText::new(&sentence)
-                .size(theme::READBACK_SIZE)
-                .strong()
-                .color(pal.readback),
-        ));
-        ui.horizontal(|ui| {
-            if ui.button(t.copy).clicked() {
-                ui.ctx().copy_text(sentence);
-                self.flash(ui, t.copied);
-            }
-            if let Some((ticket, pole, _)) = &self.logged
-                && *pole == id
-            {
-                match self.calls.status(*ticket) {
-                    Some(calls::Saving::Pending) => {
-                        ui.label(RichText::new(format!("… {}", t.saving)).weak());
-                    }
-                    Some(calls::Saving::Saved(c)) => {
-                        ui.label(
-                            RichText::new(format!("√ {} {}", t.saved, c.local_time()))
-                                .color(pal.ok),
-                        );
-                    }
-                    Some(calls::Saving::Failed(e)) => {
-                        ui.colored_label(pal.warning, format!("× {}{e}", t.not_saved));
-                    }
-                    None => {}
-                }
-            }
-        });
-        ui.add_space(6.0);
-        let street = p.street();
-        let pos = p.position();
-        egui::Grid::new("card")
-            .num_columns(2)
-            .striped(true)
-            .show(ui, |ui| {
-                let mut row = |k: &str, v: String| {
-                    ui.label(RichText::new(k).size(theme::CARD_SIZE).weak());
-                    ui.label(RichText::new(v).size(theme::CARD_SIZE));
-                    ui.end_row();
+    /// Applies what the user asked for this frame: the one place that changes the window
+    /// outside the panel that was drawn.
+    fn apply(&mut self, ctx: &egui::Context, index: Option<&SearchIndex>, command: Command) {
+        match command {
+            Command::Confirm(k) => {
+                let operator = Operator {
+                    name: &self.settings.operator,
+                    lang: self.settings.lang,
                 };
-                row(t.code, p.code().to_owned());
-                row(t.street, format!("{} {}", street.name, street.name_en));
-                row(t.pole_no, p.pole_no().map_or("-".into(), |n| n.to_string()));
-                row(
-                    t.side,
-                    p.side().map_or("-".into(), |s| match lang {
-                        Lang::Zh => format!("{}侧", s.zh()),
-                        Lang::En => s.en().to_owned(),
-                    }),
-                );
-                row(t.cross_street, p.cross_street().to_owned());
-                row(t.landmark, p.landmark().to_owned());
-                row(t.jurisdiction, p.jurisdiction().to_owned());
-                row(t.address, p.address().to_owned());
-                match pos {
-                    Position::Surveyed(at) | Position::Estimated { at, .. } => {
-                        row(
-                            t.coordinates,
-                            format!(
-                                "{:.6}, {:.6}\n{}",
-                                at.lat_deg,
-                                at.lon_deg,
-                                format_latlon_dms(at)
-                            ),
-                        );
-                    }
-                    Position::Unknown => row(t.coordinates, "-".into()),
+                if let Some((at, zoom)) =
+                    index.and_then(|index| self.call_taker.confirm(index, k, operator))
+                {
+                    self.map.centre_on(at, zoom);
                 }
-                let kind = match pos {
-                    Position::Surveyed(_) => t.surveyed.to_owned(),
-                    Position::Estimated { radius_m, .. } => {
-                        format!("{} ±{radius_m:.0} {}", t.estimated, t.metres)
-                    }
-                    Position::Unknown => t.unknown.to_owned(),
-                };
-                row(t.position, kind);
-                row(t.dataset, index.info().name.clone());
-                row(t.data_version, index.info().data_version.to_string());
-            });
-    }
-
-    /// A newer data package on offer, or a data problem, above the code box.
-    fn data_banners(&mut self, ui: &mut Ui, t: &Strings, pal: theme::Palette) {
-        let mut install = None;
-        let mut dismiss = false;
-        if let Some((path, m)) = &self.offer {
-            ui.horizontal_wrapped(|ui| {
-                ui.label(
-                    RichText::new(
-                        t.package_offered
-                            .replace("{d}", &m.dataset)
-                            .replace("{v}", &m.data_version.to_string()),
-                    )
-                    .strong(),
-                );
-                if ui.button(t.install).clicked() {
-                    install = Some(path.clone());
-                }
-                dismiss = ui.button(t.dismiss).clicked();
-            });
-        }
-        if let Some(path) = install {
-            if let Some(w) = &self.watcher {
-                w.send(WatchRequest::Install(path));
             }
-            self.offer = None;
-        }
-        if dismiss {
-            self.offer = None;
-        }
-        let mut clear = false;
-        if let Some(w) = &self.data_warning {
-            ui.horizontal_wrapped(|ui| {
-                ui.colored_label(pal.warning, w);
-                clear = ui.button(t.dismiss).clicked();
-            });
-        }
-        if clear {
-            self.data_warning = None;
+            Command::SelectNearest(at) => {
+                if let Some(index) = index
+                    && let Some((id, _)) = index.nearest(at)
+                {
+                    self.call_taker.select(index, id);
+                }
+            }
+            Command::ShowCode(code) => {
+                if let Some(at) = index.and_then(|index| self.call_taker.show_code(index, &code)) {
+                    self.map.centre_on(at, theme::STREET_ZOOM);
+                }
+            }
+            Command::ZoomIn => self.map.zoom_in(),
+            Command::ZoomOut => self.map.zoom_out(),
+            Command::ZoomToSelection => {
+                if let Some(index) = index
+                    && let Some(at) = self
+                        .call_taker
+                        .selected()
+                        .and_then(|id| index.pole(id).point())
+                {
+                    self.map.centre_on(at, theme::STREET_ZOOM);
+                }
+            }
+            Command::Copy { text, said } => {
+                ctx.copy_text(text);
+                self.chrome.flash = Some((said.to_owned(), ctx.input(|i| i.time) + 2.0));
+            }
+            Command::ToggleLanguage => {
+                self.settings.lang = match self.settings.lang {
+                    Lang::Zh => Lang::En,
+                    Lang::En => Lang::Zh,
+                };
+            }
+            Command::SetDark(dark) => {
+                self.settings.dark = dark;
+                ctx.set_visuals(theme::visuals(dark));
+            }
+            Command::ShowPoles(on) => self.settings.show_poles = on,
+            Command::ShowCalls(on) => self.settings.show_calls = on,
+            Command::ToggleSettings => self.chrome.settings_open = !self.chrome.settings_open,
+            Command::ApplyPackageFolder => {
+                if let Some(w) = &self.background.watcher {
+                    w.send(WatchRequest::SetFolder(package_folder(&self.settings)));
+                }
+            }
+            Command::InstallPackage(path) => {
+                if let Some(w) = &self.background.watcher {
+                    w.send(WatchRequest::Install(path));
+                }
+                self.background.news.offer = None;
+            }
+            Command::DismissOffer => self.background.news.offer = None,
+            Command::DismissWarning => self.background.news.warning = None,
+            Command::OpenSupervisor => {
+                if self.supervisor.is_none()
+                    && let Some(db) = &self.background.db_path
+                {
+                    self.supervisor = Some(supervisor::Supervisor::new(db.clone(), ctx));
+                }
+            }
+            Command::CloseSupervisor => self.supervisor = None,
         }
     }
 
     /// The settings window: the data package folder.
-    fn settings_window(&mut self, ctx: &egui::Context) {
+    fn settings_window(&mut self, ctx: &egui::Context, out: &mut Vec<Command>) {
         let t = strings(self.settings.lang);
-        let mut open = self.settings_open;
-        let mut apply = false;
+        let mut open = self.chrome.settings_open;
         egui::Window::new(t.settings)
             .open(&mut open)
             .collapsible(false)
@@ -898,45 +475,48 @@ impl App {
                         .id_salt("package-folder"),
                 )
                 .labelled_by(label.id);
-                apply = ui.button(t.apply).clicked();
+                if ui.button(t.apply).clicked() {
+                    out.push(Command::ApplyPackageFolder);
+                }
             });
-        if apply && let Some(w) = &self.watcher {
-            w.send(WatchRequest::SetFolder(self.package_folder()));
+        if !open {
+            out.push(Command::ToggleSettings);
         }
-        self.settings_open = open;
     }
 
-    fn status_bar(&mut self, ui: &mut Ui) {
+    fn status_bar(&mut self, ui: &mut Ui, out: &mut Vec<Command>) {
         let t = strings(self.settings.lang);
         let pal = theme::palette(self.settings.dark);
+        let index = self.index();
         // The controls on the right come first, so that a long dataset name or warning is
         // cut short instead of pushing them out of the window.
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button(t.settings).clicked() {
-                self.settings_open = !self.settings_open;
+                out.push(Command::ToggleSettings);
             }
-            if let Some(db) = &self.db_path
-                && ui.button(t.sup.open).clicked()
-                && self.supervisor.is_none()
-            {
-                self.supervisor = Some(supervisor::Supervisor::new(db.clone(), ui.ctx()));
+            if self.background.db_path.is_some() && ui.button(t.sup.open).clicked() {
+                out.push(Command::OpenSupervisor);
             }
             if ui.button(t.language).clicked() {
-                self.settings.lang = match self.settings.lang {
-                    Lang::Zh => Lang::En,
-                    Lang::En => Lang::Zh,
-                };
+                out.push(Command::ToggleLanguage);
             }
-            if ui.checkbox(&mut self.settings.dark, t.dark_theme).changed() {
-                ui.ctx().set_visuals(theme::visuals(self.settings.dark));
+            let mut dark = self.settings.dark;
+            if ui.checkbox(&mut dark, t.dark_theme).changed() {
+                out.push(Command::SetDark(dark));
             }
-            ui.checkbox(&mut self.settings.show_poles, t.show_poles);
-            ui.checkbox(&mut self.settings.show_calls, t.show_calls);
-            if let Some((text, until)) = &self.flash {
+            let mut show_poles = self.settings.show_poles;
+            if ui.checkbox(&mut show_poles, t.show_poles).changed() {
+                out.push(Command::ShowPoles(show_poles));
+            }
+            let mut show_calls = self.settings.show_calls;
+            if ui.checkbox(&mut show_calls, t.show_calls).changed() {
+                out.push(Command::ShowCalls(show_calls));
+            }
+            if let Some((text, until)) = &self.chrome.flash {
                 if ui.input(|i| i.time) < *until {
                     ui.label(RichText::new(text).strong().color(pal.ok));
                 } else {
-                    self.flash = None;
+                    self.chrome.flash = None;
                 }
             }
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
@@ -956,7 +536,7 @@ impl App {
                 .labelled_by(label.id);
                 ui.separator();
                 let mut parts = Vec::new();
-                if let Some(index) = self.index() {
+                if let Some(index) = &index {
                     let c = index.position_counts();
                     let info = index.info();
                     parts.push(format!(
@@ -972,16 +552,16 @@ impl App {
                         t.poles,
                         index.len(),
                         c.surveyed,
-                        t.surveyed,
+                        t.position_word(PositionWord::Surveyed),
                         c.estimated,
-                        t.estimated
+                        t.position_word(PositionWord::Estimated)
                     ));
                 }
-                if let Some(note) = &self.data_note {
+                if let Some(note) = &self.background.news.note {
                     parts.push(note.clone());
                 }
                 ui.add(egui::Label::new(parts.join("  |  ")).truncate());
-                for w in &self.tile_warnings {
+                for w in self.map.tile_warnings() {
                     ui.separator();
                     ui.add(egui::Label::new(RichText::new(w).color(pal.warning)).truncate());
                 }
@@ -989,217 +569,128 @@ impl App {
         });
     }
 
-    /// The data's and the basemap's credits, each once (they often name the same source).
-    /// Made when an index is pinned, not every frame.
-    fn credits(&self, index: &SearchIndex) -> String {
-        let mut credits: Vec<String> = vec![index.info().attribution.clone()];
-        if let Some(t) = &self.tiles {
-            credits.extend(t.loader().attribution().split(" | ").map(str::to_owned));
-        }
-        credits.retain(|c| !c.trim().is_empty());
-        credits.sort();
-        credits.dedup();
-        // "© OpenStreetMap contributors" is said by "© OpenStreetMap contributors (data ODbL…)".
-        let all = credits.clone();
-        credits.retain(|c| !all.iter().any(|o| o != c && o.contains(c.as_str())));
-        credits.join(" | ")
-    }
-
     /// The moves of the import under review, resolved against the current data (once per
-    /// report, not per frame).
-    fn refresh_moves(&mut self, index: &SearchIndex) {
-        let key = self
+    /// report, not per frame): the supervisor's report, drawn by the map.
+    fn route_review_moves(&mut self, index: &SearchIndex) {
+        let report = self
             .supervisor
             .as_ref()
-            .and_then(|s| s.report().map(|_| s.report_generation()));
-        if key == self.moves_for {
+            .and_then(|s| s.report().map(|r| (r, s.report_generation())));
+        let key = report.map(|(_, generation)| generation);
+        if key == self.map.moves_for() {
             return;
         }
-        self.moves_for = key;
-        self.moves.clear();
-        let Some(r) = self
-            .supervisor
-            .as_ref()
-            .and_then(supervisor::Supervisor::report)
-        else {
-            return;
-        };
-        for m in supervisor::moved_poles(r, MAX_MOVES_DRAWN) {
-            let old = index.lookup(&m.code).and_then(|id| index.pole(id).point());
-            let Some(old) = old else { continue };
-            let new = lamppost_core::geo::LatLon::new(
-                m.lat_deg.unwrap_or(old.lat_deg),
-                m.lon_deg.unwrap_or(old.lon_deg),
-            );
-            if new.is_valid() {
-                self.moves.push((old, new));
-            }
-        }
-    }
-
-    fn map_view(&mut self, ui: &mut Ui, index: &SearchIndex) {
-        let t = strings(self.settings.lang);
-        self.refresh_moves(index);
-        let layer = map::PoleLayer {
-            index,
-            selected: self.selected,
-            show_poles: self.settings.show_poles,
-            palette: theme::palette(self.settings.dark),
-            estimated_word: t.estimated,
-            datum: self.datum,
-            moves: &self.moves,
-        };
-        let datum = self.datum;
-        let home = index
-            .streets()
-            .iter()
-            .find_map(|s| s.anchor)
-            .map_or(walkers::lat_lon(0.0, 0.0), |a| datum.to_map(a));
-        let credits = self.credits_text.as_str();
-        let has_selection = self.selected.is_some();
-        let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
-        let shown = Map::new(tiles, &mut self.map, home)
-            .with_plugin(layer)
-            .show(ui, |ui, response, projector, _memory| {
-                let rect = response.rect;
-                let centre = projector.unproject(rect.center().to_vec2());
-                map::scale_bar(
-                    ui,
-                    rect,
-                    f64::from(projector.scale_pixel_per_meter(centre)),
-                    t.metres,
-                    t.kilometres,
+        let mut moves = Vec::new();
+        if let Some((r, _)) = report {
+            for m in supervisor::moved_poles(r, MAX_MOVES_DRAWN) {
+                let old = index.lookup(&m.code).and_then(|id| index.pole(id).point());
+                let Some(old) = old else { continue };
+                let new = lamppost_core::geo::LatLon::new(
+                    m.lat_deg.unwrap_or(old.lat_deg),
+                    m.lon_deg.unwrap_or(old.lon_deg),
                 );
-                map::attribution(ui, rect, credits);
-                if let Some(action) = map::controls(ui, rect, t, has_selection) {
-                    return Some(action);
-                }
-                if response.clicked()
-                    && let Some(pos) = response.interact_pointer_pos()
-                {
-                    Some(map::MapAction::Click(
-                        datum.from_map(projector.unproject(pos.to_vec2())),
-                    ))
-                } else {
-                    None
-                }
-            });
-        self.map_rect = Some(shown.response.rect);
-        let zoom_keys = ui.input_mut(|i| {
-            (
-                i.consume_key(Modifiers::COMMAND, Key::Plus)
-                    | i.consume_key(Modifiers::COMMAND, Key::Equals),
-                i.consume_key(Modifiers::COMMAND, Key::Minus),
-                i.consume_key(Modifiers::COMMAND, Key::L),
-            )
-        });
-        let action = shown.inner.or(match zoom_keys {
-            (true, _, _) => Some(map::MapAction::ZoomIn),
-            (_, true, _) => Some(map::MapAction::ZoomOut),
-            (_, _, true) => Some(map::MapAction::ZoomToSelection),
-            _ => None,
-        });
-        match action {
-            Some(map::MapAction::Click(at)) => {
-                if let Some((id, _)) = index.nearest(at) {
-                    self.select_pole(index, id);
+                if new.is_valid() {
+                    moves.push((old, new));
                 }
             }
-            Some(map::MapAction::ZoomIn) => {
-                let _ = self.map.zoom_in();
-            }
-            Some(map::MapAction::ZoomOut) => {
-                let _ = self.map.zoom_out();
-            }
-            Some(map::MapAction::ZoomToSelection) => {
-                if let Some(at) = self.selected.and_then(|id| index.pole(id).point()) {
-                    self.map.center_at(datum.to_map(at));
-                    let _ = self.map.set_zoom(theme::STREET_ZOOM);
-                }
-            }
-            None => {}
         }
-        let centre = datum.from_map(self.map.detached().unwrap_or(home));
-        self.settings.map_view = Some((centre.lat_deg, centre.lon_deg, self.map.zoom()));
+        self.map.set_moves(key, moves);
     }
+}
+
+/// The package folder in the settings, if one is set.
+fn package_folder(settings: &Settings) -> Option<PathBuf> {
+    let f = settings.package_folder.trim();
+    (!f.is_empty()).then(|| PathBuf::from(f))
+}
+
+/// The data's and the basemap's credits, each once (they often name the same source).
+/// Made when an index is pinned, not every frame.
+fn credits(index: &SearchIndex, tiles: Option<&LoaderTiles>) -> String {
+    let mut credits: Vec<String> = vec![index.info().attribution.clone()];
+    if let Some(t) = tiles {
+        credits.extend(t.loader().attribution().split(" | ").map(str::to_owned));
+    }
+    credits.retain(|c| !c.trim().is_empty());
+    credits.sort();
+    credits.dedup();
+    // "© OpenStreetMap contributors" is said by "© OpenStreetMap contributors (data ODbL…)".
+    let all = credits.clone();
+    credits.retain(|c| !all.iter().any(|o| o != c && o.contains(c.as_str())));
+    credits.join(" | ")
 }
 
 impl eframe::App for App {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_loading();
-        self.calls.poll();
+        self.call_taker.poll();
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.poll_loading();
-        self.calls.poll();
+        self.call_taker.poll();
         self.poll_watcher();
         self.follow_index_swap();
+        let ctx = ui.ctx().clone();
         let t = strings(self.settings.lang);
-        if self.titled != Some(self.settings.lang) {
-            self.titled = Some(self.settings.lang);
-            ui.ctx()
-                .send_viewport_cmd(egui::ViewportCommand::Title(format!(
-                    "{} · Lamppost",
-                    t.title
-                )));
+        let pal = theme::palette(self.settings.dark);
+        if self.chrome.titled != Some(self.settings.lang) {
+            self.chrome.titled = Some(self.settings.lang);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(format!(
+                "{} · Lamppost",
+                t.title
+            )));
         }
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        if self.settings_open {
-            self.settings_window(&ui.ctx().clone());
+        let mut commands = Vec::new();
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, &mut commands));
+        if self.chrome.settings_open {
+            self.settings_window(&ctx, &mut commands);
         }
-        if let Some(sup) = &mut self.supervisor
-            && !sup.show(
-                &ui.ctx().clone(),
-                t,
-                self.settings.lang,
-                &self.settings.operator,
-            )
-        {
-            self.supervisor = None;
+        if let Some(sup) = &mut self.supervisor {
+            commands.extend(sup.show(&ctx, t, self.settings.lang, &self.settings.operator));
         }
         let index = self.index();
         if self.settings.show_calls {
-            let pal = theme::palette(self.settings.dark);
-            let operator = self.settings.operator.clone();
-            let action = egui::Panel::right("calls")
+            let operator = self.settings.operator.as_str();
+            let call_taker = &mut self.call_taker;
+            egui::Panel::right("calls")
                 .exact_size(theme::CALLS_PANEL_WIDTH)
-                .show(ui, |ui| self.calls.show(ui, t, pal, &operator))
-                .inner;
-            if let (Some(calls::PanelAction::ShowCode(code)), Some(index)) = (action, &index)
-                && let Some(id) = index.lookup(&code)
-            {
-                self.select_pole(index, id);
-                self.logged = None;
-                if let Some(at) = index.pole(id).point() {
-                    self.map.center_at(self.datum.to_map(at));
-                    let _ = self.map.set_zoom(theme::STREET_ZOOM);
-                }
-            }
+                .show(ui, |ui| {
+                    call_taker.calls_panel(ui, t, pal, operator, &mut commands);
+                });
         }
-        match (&self.data, index) {
+        match (&self.background.data, &index) {
             (Data::Ready(_), Some(index)) => {
-                let enter = self.handle_keys(ui, &index);
+                let enter = self.call_taker.keys(ui, index, t, &mut commands);
+                let (call_taker, news) = (&mut self.call_taker, &self.background.news);
                 egui::Panel::left("search")
                     .exact_size(theme::SIDE_PANEL_WIDTH)
-                    .show(ui, |ui| self.side_panel(ui, &index));
+                    .show(ui, |ui| {
+                        call_taker.side_panel(ui, index, t, pal, news, &mut commands);
+                    });
                 if enter {
-                    self.refresh_results();
-                    self.confirm(&index, self.highlighted);
+                    commands.push(Command::Confirm(self.call_taker.highlighted()));
                 }
-                egui::CentralPanel::default().show(ui, |ui| self.map_view(ui, &index));
-                if let Some(started) = self.startup_probe.take() {
+                self.route_review_moves(index);
+                let overlays = map::Overlays {
+                    index,
+                    selected: self.call_taker.selected(),
+                    show_poles: self.settings.show_poles,
+                    palette: pal,
+                    credits: &self.background.credits,
+                };
+                let map = &mut self.map;
+                egui::CentralPanel::default()
+                    .show(ui, |ui| map.show(ui, t, &overlays, &mut commands));
+                if let Some(started) = self.chrome.startup_probe.take() {
                     // The code box has the keyboard and the index answers: ready for a call.
                     println!("startup_ms={:.1}", started.elapsed().as_secs_f64() * 1e3);
-                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                 }
             }
             (Data::Failed(e), _) => {
-                let e = e.clone();
                 egui::CentralPanel::default().show(ui, |ui| {
-                    ui.heading(
-                        RichText::new(t.db_error).color(theme::palette(self.settings.dark).warning),
-                    );
+                    ui.heading(RichText::new(t.db_error).color(pal.warning));
                     ui.add_space(8.0);
                     ui.label(RichText::new(e).size(theme::CARD_SIZE));
                     ui.add_space(8.0);
@@ -1211,6 +702,12 @@ impl eframe::App for App {
                     ui.centered_and_justified(|ui| ui.heading(t.loading));
                 });
             }
+        }
+        for command in commands {
+            self.apply(&ctx, index.as_deref(), command);
+        }
+        if index.is_some() {
+            self.settings.map_view = Some(self.map.view());
         }
     }
 

@@ -12,6 +12,7 @@ use std::sync::mpsc::{Receiver, channel};
 
 use egui::{RichText, Ui};
 
+use super::command::Command;
 use super::file_dialog::{FileDialog, Outcome};
 use super::i18n::{Strings, SupervisorStrings};
 use super::theme;
@@ -562,8 +563,14 @@ impl Supervisor {
         });
     }
 
-    /// Draws supervisor mode; returns false when the supervisor closed it.
-    pub fn show(&mut self, ctx: &egui::Context, t: &Strings, lang: Lang, operator: &str) -> bool {
+    /// Draws supervisor mode; asks to close it when the supervisor closed its window.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        t: &Strings,
+        lang: Lang,
+        operator: &str,
+    ) -> Option<Command> {
         let s = t.sup;
         self.poll(ctx, s);
         if let Some(d) = &mut self.dialog {
@@ -596,7 +603,7 @@ impl Supervisor {
                     Lock::Unlocked => self.unlocked_view(ui, s, lang, operator),
                 }
             });
-        open
+        (!open).then_some(Command::CloseSupervisor)
     }
 
     fn set_password_form(&mut self, ui: &mut Ui, s: &SupervisorStrings) {
