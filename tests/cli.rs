@@ -509,3 +509,40 @@ fn an_export_never_writes_over_the_call_log_or_the_database() {
     assert!(export(true).status.success());
     assert!(std::fs::read(&out).unwrap().starts_with(b"\xEF\xBB\xBF"));
 }
+
+/// A damaged call log used to export nothing and list nothing. Now what can be read is
+/// exported, what cannot is named, and the exit status says the export is incomplete.
+#[test]
+fn a_damaged_call_log_exports_what_can_be_read_and_names_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = dir.path().join("calls.sqlite");
+    let mut log = lamppost_data::calllog::CallLog::open(&calls).unwrap();
+    for i in 0..400 {
+        let mut c = call("2-45-0034", "2450034");
+        c.readback = format!("第 {i} 条：{}", "重慶北路一段 第34号灯杆（东侧）".repeat(3));
+        log.append(&c).unwrap();
+    }
+    drop(log);
+    // Zero one page in the middle of the file, as a bad sector would.
+    let mut bytes = std::fs::read(&calls).unwrap();
+    let pages = bytes.len() / 4096;
+    let hit = pages * 3 / 5;
+    bytes[hit * 4096..(hit + 1) * 4096].fill(0);
+    std::fs::write(&calls, &bytes).unwrap();
+
+    let out = dir.path().join("report.csv");
+    let o = bin()
+        .arg("--calls")
+        .arg(&calls)
+        .args(["calls", "export", "--all"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("the call log is damaged"), "{err}");
+    assert!(!err.contains("no call recorded"), "{err}");
+    let csv_bytes = std::fs::read(&out).unwrap();
+    let rows = csv::Reader::from_reader(&csv_bytes[3..]).records().count();
+    assert!((200..400).contains(&rows), "{rows} of 400 calls exported");
+}

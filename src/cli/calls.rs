@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use chrono::{Local, NaiveDate};
 use clap::{Args, Subcommand};
-use lamppost_data::calllog::{CallLog, Range};
+use lamppost_data::calllog::{CallLog, Damage, Range};
 
 use super::output::{self, Keep};
 
@@ -84,29 +84,36 @@ pub fn resolve_calls(calls: Option<&Path>) -> Result<PathBuf> {
 /// Runs a `calls` subcommand.
 pub fn run(calls: Option<&Path>, cmd: CallsCommand, keep: &Keep) -> Result<ExitCode> {
     let path = resolve_calls(calls)?;
+    // "No call recorded yet" only when there is no log: a damaged one is said to be damaged.
     let log = CallLog::open_read_only(&path).with_context(|| {
-        format!(
-            "无法打开接警记录（本工作站还没有记录过接警？）/ cannot open the call log (no call recorded on this workstation yet?): {}",
-            path.display()
-        )
+        if path.exists() {
+            format!(
+                "无法打开接警记录 / cannot open the call log: {}",
+                path.display()
+            )
+        } else {
+            format!(
+                "无法打开接警记录（本工作站还没有记录过接警？）/ cannot open the call log (no call recorded on this workstation yet?): {}",
+                path.display()
+            )
+        }
     })?;
     match cmd {
         CallsCommand::Export { out, range, force } => {
             let range = range.range()?;
-            let n =
-                if out.as_os_str() == "-" {
-                    let mut stdout = std::io::stdout().lock();
-                    log.export_csv(range, &mut stdout)?
-                } else {
-                    output::write_file(&out, force, keep, |mut w| {
-                        Ok(log.export_csv(range, &mut w)?)
-                    })?
-                };
+            let (n, damage) = if out.as_os_str() == "-" {
+                let mut stdout = std::io::stdout().lock();
+                log.export_csv_salvaging(range, &mut stdout)?
+            } else {
+                output::write_file(&out, force, keep, |mut w| {
+                    Ok(log.export_csv_salvaging(range, &mut w)?)
+                })?
+            };
             eprintln!("已导出 {n} 条接警记录 / exported {n} calls");
-            Ok(ExitCode::SUCCESS)
+            Ok(damaged(damage.as_ref()).unwrap_or(ExitCode::SUCCESS))
         }
         CallsCommand::List { range, json } => {
-            let calls = log.list(range.range()?)?;
+            let (calls, damage) = log.list_salvaging(range.range()?)?;
             let mut stdout = std::io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut stdout, &calls).map_err(std::io::Error::from)?;
@@ -128,6 +135,10 @@ pub fn run(calls: Option<&Path>, cmd: CallsCommand, keep: &Keep) -> Result<ExitC
                     )?;
                 }
             }
+            drop(stdout);
+            if let Some(code) = damaged(damage.as_ref()) {
+                return Ok(code);
+            }
             Ok(if calls.is_empty() {
                 ExitCode::from(super::NOT_FOUND)
             } else {
@@ -136,3 +147,13 @@ pub fn run(calls: Option<&Path>, cmd: CallsCommand, keep: &Keep) -> Result<ExitC
         }
     }
 }
+
+/// Says on stderr which calls of a damaged log could not be read; the exit status for it.
+fn damaged(damage: Option<&Damage>) -> Option<ExitCode> {
+    let d = damage?;
+    eprintln!("{d}");
+    Some(ExitCode::from(DAMAGED))
+}
+
+/// Exit status when the log is damaged and only part of it could be read.
+const DAMAGED: u8 = 3;

@@ -217,6 +217,21 @@ pub enum Range {
     Dates(NaiveDate, NaiveDate),
 }
 
+impl Range {
+    /// True when the call falls in the range (by its local date).
+    #[must_use]
+    pub fn contains(&self, call: &Call) -> bool {
+        match self {
+            Self::All => true,
+            Self::Dates(from, to) => call
+                .at_local
+                .get(..10)
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .is_some_and(|d| (*from..=*to).contains(&d)),
+        }
+    }
+}
+
 /// The call log file.
 pub struct CallLog {
     conn: Connection,
@@ -477,6 +492,109 @@ impl CallLog {
         write_csv(&calls, out).map_err(|e| CallLogError::Export(e.to_string()))?;
         Ok(calls.len())
     }
+
+    /// The calls in `range`, newest first, from a log that may be damaged: when the whole
+    /// query fails on a damaged page, every call is read one by one, and the ones that cannot
+    /// be read are named in the [`Damage`] instead of losing the others.
+    pub fn list_salvaging(
+        &self,
+        range: Range,
+    ) -> Result<(Vec<Call>, Option<Damage>), CallLogError> {
+        match self.list(range) {
+            Ok(calls) => Ok((calls, None)),
+            Err(CallLogError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(f, _),
+                ..
+            }) if f.code == rusqlite::ErrorCode::DatabaseCorrupt => Ok(self.salvage(range)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`CallLog::export_csv`] for a log that may be damaged ([`CallLog::list_salvaging`]).
+    pub fn export_csv_salvaging(
+        &self,
+        range: Range,
+        out: &mut impl Write,
+    ) -> Result<(usize, Option<Damage>), CallLogError> {
+        let (mut calls, damage) = self.list_salvaging(range)?;
+        calls.reverse();
+        write_csv(&calls, out).map_err(|e| CallLogError::Export(e.to_string()))?;
+        Ok((calls.len(), damage))
+    }
+
+    /// Reads every call by its id, the annotations too where they can be read.
+    fn salvage(&self, range: Range) -> (Vec<Call>, Option<Damage>) {
+        let highest: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM calls", [], |r| r.get(0))
+            .or_else(|_| {
+                self.conn.query_row(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'calls'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(SALVAGE_PROBE);
+        let one = format!("{SELECT_CALLS} WHERE c.id = ?1");
+        let bare = format!("{SELECT_CALLS_BARE} WHERE c.id = ?1");
+        let mut calls = Vec::new();
+        let mut unreadable = Vec::new();
+        for id in (1..=highest).rev() {
+            let read = self
+                .conn
+                .query_row(&one, [id], row_to_call)
+                .or_else(|_| self.conn.query_row(&bare, [id], row_to_call));
+            match read {
+                Ok(c) if range.contains(&c) => calls.push(c),
+                Ok(_) | Err(rusqlite::Error::QueryReturnedNoRows) => {}
+                Err(_) => unreadable.push(id),
+            }
+        }
+        unreadable.reverse();
+        (
+            calls,
+            Some(Damage {
+                path: self.path.clone(),
+                unreadable,
+            }),
+        )
+    }
+}
+
+/// How far a damaged log is read when even its highest id cannot be.
+const SALVAGE_PROBE: i64 = 100_000;
+
+/// What could not be read from a damaged call log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// The log.
+    pub path: PathBuf,
+    /// The ids of the calls that could not be read, in order.
+    pub unreadable: Vec<i64>,
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<String> = self
+            .unreadable
+            .iter()
+            .take(20)
+            .map(i64::to_string)
+            .collect();
+        let more = self.unreadable.len().saturating_sub(shown.len());
+        let list = if more > 0 {
+            format!("{} …(+{more})", shown.join(", "))
+        } else {
+            shown.join(", ")
+        };
+        write!(
+            f,
+            "接警记录文件已损坏：{} 条无法读取（编号 {list}），其余已读出；请保留此文件并联系管理员 / the call log is damaged: {} calls could not be read (ids {list}); the others were read; keep the file and call the administrator: {}",
+            self.unreadable.len(),
+            self.unreadable.len(),
+            self.path.display()
+        )
+    }
 }
 
 /// The columns of the CSV export, Chinese then English so both a Chinese Excel and a script
@@ -549,6 +667,13 @@ SELECT c.id, c.at_utc, c.at_local, c.operator, c.query, c.code, c.street, c.pole
        coalesce(a.incident_type, ''), coalesce(a.note, '')
 FROM calls c
 LEFT JOIN annotations a ON a.id = (SELECT max(id) FROM annotations WHERE call_id = c.id)";
+
+/// [`SELECT_CALLS`] without the annotations, for a damaged log whose annotations cannot be read.
+const SELECT_CALLS_BARE: &str = "
+SELECT c.id, c.at_utc, c.at_local, c.operator, c.query, c.code, c.street, c.pole_no, c.address,
+       c.readback, c.lat_deg, c.lon_deg, c.position, c.radius_m, c.dataset, c.data_version,
+       '', ''
+FROM calls c";
 
 fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
     let lat: Option<f64> = r.get(10)?;
