@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
-use lamppost_data::store::package::{Installed, Manifest, install_package, newest_package_in};
+use lamppost_data::store::package::{
+    Install, Installed, Manifest, install_package, newest_package_in,
+};
 use lamppost_data::store::{Access, Store};
 use lamppost_search::{IndexHandle, SearchIndex};
 
@@ -156,7 +158,13 @@ impl Worker {
     }
 
     fn install(&mut self, package: &Path) {
-        match install_package(package, &self.db, false) {
+        // From the shared folder only what the centre signed: whoever can write the share
+        // must not be able to replace the data (docs/SECURITY.md).
+        let how = Install {
+            force: false,
+            require_signature: true,
+        };
+        match install_package(package, &self.db, how) {
             Ok(done) => {
                 self.send(WatchEvent::Installed(done));
                 self.tick();
@@ -210,9 +218,15 @@ mod tests {
             .unwrap();
         }
         let pkg = share.join("v2.sqlite");
+        let key =
+            lamppost_data::store::signing::generate_key(&dir.path().join("centre.key")).unwrap();
+        Store::open(&db, Access::ReadWrite)
+            .unwrap()
+            .trust_package_key(&key.public_hex())
+            .unwrap();
         Store::open(&sup, Access::ReadOnly)
             .unwrap()
-            .export_package(&pkg, "test")
+            .export_package(&pkg, "test", Some(&key))
             .unwrap();
 
         let Some(WatchEvent::PackageOffered { path, manifest }) =

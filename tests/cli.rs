@@ -546,3 +546,92 @@ fn a_damaged_call_log_exports_what_can_be_read_and_names_the_rest() {
     let rows = csv::Reader::from_reader(&csv_bytes[3..]).records().count();
     assert!((200..400).contains(&rows), "{rows} of 400 calls exported");
 }
+
+/// The centre makes a key once, each workstation pins its public half, and from then on a
+/// package not signed with it is refused, whoever dropped it on the share.
+#[test]
+fn a_workstation_that_pinned_the_centre_key_installs_only_signed_packages() {
+    let (dir, db) = demo();
+    let key = dir.path().join("centre.key");
+    let o = run(&db, &["package", "keygen", "--out", key.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    let public = printed
+        .split_whitespace()
+        .find(|w| w.len() == 64 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap()
+        .to_owned();
+    // The key file is never overwritten.
+    let o = run(&db, &["package", "keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let unsigned = dir.path().join("unsigned.sqlite");
+    let signed = dir.path().join("signed.sqlite");
+    let o = run(&db, &["package", "export", unsigned.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not signed"));
+    let o = run(
+        &db,
+        &[
+            "package",
+            "export",
+            signed.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // A new workstation pins the key first.
+    let ws = dir.path().join("ws").join("lamppost.sqlite");
+    assert_eq!(
+        run(&ws, &["package", "trust", "not-a-key"]).status.code(),
+        Some(2)
+    );
+    let o = run(&ws, &["package", "trust", &public]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(
+        &ws,
+        &["package", "install", "--force", unsigned.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not signed"));
+    let o = run(&ws, &["package", "install", signed.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("warning"));
+    let o = run(&ws, &["package", "verify", signed.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("signed with the centre key pinned here"));
+    let v = json(&run(&ws, &["lookup", "2450034", "--json"]));
+    assert_eq!(v["code"], "2-45-0034");
+}
+
+/// `export csv` over the live database (or any existing file without --force) is refused.
+#[test]
+fn an_export_never_writes_over_the_reference_database() {
+    let (dir, db) = demo();
+    let before = std::fs::read(&db).unwrap();
+    for what in ["csv", "geojson"] {
+        for force in [false, true] {
+            let mut args = vec!["export", what, db.to_str().unwrap()];
+            if force {
+                args.push("--force");
+            }
+            let o = run(&db, &args);
+            assert_eq!(o.status.code(), Some(2), "{what}");
+            assert!(String::from_utf8_lossy(&o.stderr).contains("database in use"));
+        }
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    let out = dir.path().join("poles.csv");
+    assert!(
+        run(&db, &["export", "csv", out.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = run(&db, &["export", "csv", out.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert!(
+        run(&db, &["export", "csv", out.to_str().unwrap(), "--force"])
+            .status
+            .success()
+    );
+}

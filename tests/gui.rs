@@ -712,9 +712,18 @@ fn a_newer_package_in_the_watched_folder_is_offered_and_installed() {
     lamppost_data::demo::create_demo_database(&sup, "test").unwrap();
     make_version_2(&sup);
     let share = dir.join("共享 目录");
+    // The workstation was set up with the centre's key, and the centre signs its packages.
+    let key = lamppost_data::store::signing::generate_key(&dir.join("centre.key")).unwrap();
+    lamppost_data::store::Store::open(
+        &dir.join("demo.sqlite"),
+        lamppost_data::store::Access::ReadWrite,
+    )
+    .unwrap()
+    .trust_package_key(&key.public_hex())
+    .unwrap();
     lamppost_data::store::Store::open(&sup, lamppost_data::store::Access::ReadOnly)
         .unwrap()
-        .export_package(&share.join("台北 v2.sqlite"), "王主任")
+        .export_package(&share.join("台北 v2.sqlite"), "王主任", Some(&key))
         .unwrap();
 
     f.harness.get_by_label("设置").click();
@@ -738,6 +747,60 @@ fn a_newer_package_in_the_watched_folder_is_offered_and_installed() {
         dir.join("demo.sqlite.previous").is_file(),
         "the old data is kept"
     );
+}
+
+/// The attack: whoever can write the shared folder drops a package there. Unsigned (or signed
+/// by another key), it is refused with a message and nothing changes.
+#[test]
+fn a_package_in_the_watched_folder_not_signed_by_the_centre_is_refused() {
+    let mut f = open();
+    let dir = f.dir.path().to_owned();
+    let sup = dir.join("supervisor.sqlite");
+    lamppost_data::demo::create_demo_database(&sup, "test").unwrap();
+    make_version_2(&sup);
+    let share = dir.join("共享 目录");
+    let centre = lamppost_data::store::signing::generate_key(&dir.join("centre.key")).unwrap();
+    let forger = lamppost_data::store::signing::generate_key(&dir.join("forger.key")).unwrap();
+    lamppost_data::store::Store::open(
+        &dir.join("demo.sqlite"),
+        lamppost_data::store::Access::ReadWrite,
+    )
+    .unwrap()
+    .trust_package_key(&centre.public_hex())
+    .unwrap();
+    lamppost_data::store::Store::open(&sup, lamppost_data::store::Access::ReadOnly)
+        .unwrap()
+        .export_package(&share.join("台北 v2.sqlite"), "冒充者", Some(&forger))
+        .unwrap();
+
+    f.harness.get_by_label("设置").click();
+    f.harness.run();
+    f.harness.get_by_label("数据包文件夹（共享目录）").click();
+    f.harness.run();
+    f.harness
+        .get_by_label("数据包文件夹（共享目录）")
+        .type_text(share.to_str().unwrap());
+    f.harness.run();
+    f.harness.get_by_label("应用").click();
+    step_until(&mut f.harness, "the offer", |h| {
+        h.query_by_label_contains("有新的数据包：台北市中心示范数据 版本 2")
+            .is_some()
+    });
+    f.harness.get_by_label("安装").click();
+    step_until(&mut f.harness, "the refusal", |h| {
+        h.query_by_label_contains("does not match the centre key")
+            .is_some()
+    });
+    assert!(
+        !dir.join("demo.sqlite.previous").exists(),
+        "nothing was installed"
+    );
+    let s = lamppost_data::store::Store::open(
+        &dir.join("demo.sqlite"),
+        lamppost_data::store::Access::ReadOnly,
+    )
+    .unwrap();
+    assert_eq!(s.data_version().unwrap(), 1);
 }
 
 #[test]

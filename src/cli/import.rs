@@ -9,6 +9,8 @@ use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
 use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
 use lamppost_data::export::csv_file::write_canonical_csv;
+
+use super::output::{self, Keep};
 use lamppost_data::export::geojson::{GeoJsonWriter, GeoPole};
 use lamppost_data::store::{Access, Store};
 use lamppost_import::{self, Crs, Options, Report};
@@ -67,13 +69,19 @@ pub struct ImportArgs {
 pub enum ExportCommand {
     /// The canonical CSV (UTF-8 with BOM; `import` reads it back unchanged).
     Csv {
-        /// Output file.
+        /// Output file (never a database in use).
         out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// GeoJSON points: surveyed poles, and estimated ones marked `"position":"estimated"`.
     Geojson {
-        /// Output file.
+        /// Output file (never a database in use).
         out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// A data package for the other workstations (same as `lamppost package export`).
     Package {
@@ -354,20 +362,23 @@ pub fn run_undo(db: Option<&Path>, version: i64, note: &str, json_out: bool) -> 
 }
 
 /// Runs `lamppost export csv|geojson`.
-pub fn run_export(db: Option<&Path>, cmd: ExportCommand) -> Result<ExitCode> {
+pub fn run_export(db: Option<&Path>, cmd: ExportCommand, keep: &Keep) -> Result<ExitCode> {
     let path = resolve_db(db)?;
     match cmd {
-        ExportCommand::Csv { out } => {
+        ExportCommand::Csv { out, force } => {
             let store = Store::open(&path, Access::ReadOnly)?;
-            let n = write_to(&out, |f| Ok(write_canonical_csv(&store, f)?))?;
+            let n = output::write_file(&out, force, keep, |f| Ok(write_canonical_csv(&store, f)?))?;
             outln!("已导出 {n} 个编码 / exported {n} codes: {}", out.display());
         }
         ExportCommand::Package { out } => {
-            return super::package::run(&path, super::package::PackageCommand::Export { out });
+            return super::package::run(
+                &path,
+                super::package::PackageCommand::Export { out, key: None },
+            );
         }
-        ExportCommand::Geojson { out } => {
+        ExportCommand::Geojson { out, force } => {
             let index = SearchIndex::open(&path)?;
-            let (n, skipped) = write_to(&out, |f| write_geojson(&index, f))?;
+            let (n, skipped) = output::write_file(&out, force, keep, |f| write_geojson(&index, f))?;
             outln!(
                 "已导出 {n} 个点（{skipped} 个无位置的编码未导出）/ exported {n} points ({skipped} codes with no position left out): {}",
                 out.display()
@@ -377,26 +388,7 @@ pub fn run_export(db: Option<&Path>, cmd: ExportCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes to a temporary file beside `out` and renames it, so a failed export leaves no half
-/// file.
-fn write_to<T>(out: &Path, f: impl FnOnce(std::fs::File) -> Result<T>) -> Result<T> {
-    let tmp = out.with_extension("partial");
-    let file = std::fs::File::create(&tmp)
-        .with_context(|| format!("无法写入 / cannot write: {}", out.display()))?;
-    match f(file) {
-        Ok(v) => {
-            std::fs::rename(&tmp, out)
-                .with_context(|| format!("无法写入 / cannot write: {}", out.display()))?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
-fn write_geojson(index: &SearchIndex, file: std::fs::File) -> Result<(u64, u64)> {
+fn write_geojson(index: &SearchIndex, file: &mut dyn std::io::Write) -> Result<(u64, u64)> {
     let mut w = GeoJsonWriter::new(file)?;
     let mut skipped = 0;
     for s in 0..index.streets().len() {

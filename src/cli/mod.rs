@@ -199,7 +199,7 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
             note,
             json,
         } => import::run_undo(db, version, &note, json),
-        Command::Export { what } => import::run_export(db, what),
+        Command::Export { what } => import::run_export(db, what, &keep),
         Command::Init { empty } => init(db, empty),
         Command::Stats { json } => stats(&open_index(db)?, json),
         Command::Lookup { code, json } => lookup(&open_index(db)?, &code, json),

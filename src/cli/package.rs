@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Subcommand;
-use lamppost_data::store::package::{install_package, verify_package};
+use lamppost_data::store::package::{Install, install_package, verify_package};
+use lamppost_data::store::signing::{generate_key, parse_public_key, read_key};
 use lamppost_data::store::{Access, Store};
 
 /// Data package subcommands.
@@ -18,6 +19,25 @@ pub enum PackageCommand {
     Export {
         /// The package file to write (its manifest is written beside it as FILE.json).
         out: PathBuf,
+        /// The centre's key to sign it with (default: `centre.key` in the per-user data
+        /// folder, when there is one). Workstations that pinned the key take only signed
+        /// packages.
+        #[arg(long, env = "LAMPPOST_CENTRE_KEY", value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// Make the centre's signing key (once, on the supervisor's machine) and print the public
+    /// key to pin on every workstation with `package trust`.
+    Keygen {
+        /// Where to keep the key (default: `centre.key` in the per-user data folder). Never
+        /// overwritten; keep a backup of it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Pin the centre's public key on this workstation: from then on only packages signed
+    /// with it are installed (needs the supervisor password when one is set).
+    Trust {
+        /// The public key, 64 hex digits, as `package keygen` printed it.
+        public_key: String,
     },
     /// Check a package against its manifest without installing it.
     Verify {
@@ -70,30 +90,97 @@ pub fn require_supervisor(store: &mut Store) -> Result<()> {
     Ok(())
 }
 
+/// The centre's key file by default: `centre.key` beside the default database.
+fn default_key_path() -> Result<PathBuf> {
+    Ok(super::default_db_path()?.with_file_name("centre.key"))
+}
+
 /// Runs a `package` subcommand on the database at `db`.
 pub fn run(db: &Path, cmd: PackageCommand) -> Result<ExitCode> {
     match cmd {
-        PackageCommand::Export { out } => {
+        PackageCommand::Export { out, key } => {
+            let key_file = match key {
+                Some(k) => Some(k),
+                None => default_key_path().ok().filter(|p| p.is_file()),
+            };
+            let key = key_file.as_deref().map(read_key).transpose()?;
+            if key.is_none() {
+                eprintln!(
+                    "警告：数据包未签名（没有中心密钥，见 lamppost package keygen），设置了中心公钥的工作站不会安装它 / warning: the package is not signed (no centre key; see lamppost package keygen); workstations that pinned the centre's key will refuse it"
+                );
+            }
             let store = Store::open(db, Access::ReadOnly)?;
-            let m = store.export_package(&out, &super::operator())?;
+            let m = store.export_package(&out, &super::operator(), key.as_ref())?;
             outln!(
-                "已导出数据包 / exported the data package: {} ({} {}, 数据版本 data version {}, {} 个编码 codes, SHA-256 {})",
+                "已导出数据包 / exported the data package: {} ({} {}, 数据版本 data version {}, {} 个编码 codes, SHA-256 {}{})",
                 out.display(),
                 m.dataset,
                 m.created_at,
                 m.data_version,
                 m.poles,
-                m.sha256
+                m.sha256,
+                if m.signer.is_empty() {
+                    String::new()
+                } else {
+                    format!(", 签名 signed by {}", m.signer)
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PackageCommand::Keygen { out } => {
+            let path = match out {
+                Some(p) => p,
+                None => default_key_path()?,
+            };
+            let key = generate_key(&path)?;
+            outln!(
+                "已生成中心密钥 / made the centre's key: {}\n请妥善备份此文件，不要放在共享目录 / back this file up and never put it on the share.\n在每台工作站上运行 / on every workstation run:\n  lamppost package trust {}",
+                path.display(),
+                key.public_hex()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PackageCommand::Trust { public_key } => {
+            let Some(public_key) = parse_public_key(&public_key) else {
+                bail!(
+                    "这不是中心公钥（应为 64 个十六进制数字）/ this is not a centre public key (64 hex digits expected): {public_key}"
+                );
+            };
+            let mut store = if db.exists() {
+                Store::open(db, Access::ReadWrite)?
+            } else {
+                // A new workstation: an empty database that the first package fills.
+                Store::create(db)?
+            };
+            require_supervisor(&mut store)?;
+            store.trust_package_key(&public_key)?;
+            outln!(
+                "本工作站只安装由此公钥签名的数据包 / this workstation now installs only packages signed with: {public_key}"
             );
             Ok(ExitCode::SUCCESS)
         }
         PackageCommand::Verify { file } => {
             let m = verify_package(&file)?;
+            let pinned = if db.exists() {
+                Store::open(db, Access::ReadOnly)?.trusted_package_key()?
+            } else {
+                None
+            };
+            if let Some(key) = &pinned {
+                lamppost_data::store::signing::check_signature(&m, key, &file)?;
+            }
             outln!(
-                "数据包完好 / the package is sound: {} 数据版本 data version {}, SHA-256 {}",
+                "数据包完好 / the package is sound: {} 数据版本 data version {}, SHA-256 {}{}",
                 m.dataset,
                 m.data_version,
-                m.sha256
+                m.sha256,
+                match (&pinned, m.signer.is_empty()) {
+                    (Some(_), _) =>
+                        "；签名与本机信任的中心公钥相符 / signed with the centre key pinned here",
+                    (None, false) =>
+                        "；已签名，但本机未设置中心公钥 / signed, but no centre key is pinned here",
+                    (None, true) => "；未签名 / not signed",
+                }
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -102,7 +189,16 @@ pub fn run(db: &Path, cmd: PackageCommand) -> Result<ExitCode> {
                 let mut store = Store::open(db, Access::ReadWrite)?;
                 require_supervisor(&mut store)?;
             }
-            let done = install_package(&file, db, force)?;
+            let how = Install {
+                force,
+                require_signature: false,
+            };
+            let done = install_package(&file, db, how)?;
+            if done.signed_by.is_none() {
+                eprintln!(
+                    "警告：本机未设置中心公钥，未核对签名；请用 lamppost package trust 设置 / warning: no centre key is pinned on this workstation, so no signature was checked; pin it with lamppost package trust"
+                );
+            }
             outln!(
                 "已安装：数据版本 {} → {} / installed: data version {} → {}{}",
                 done.from_version,

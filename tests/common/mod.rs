@@ -75,6 +75,7 @@ pub fn bin() -> Command {
     c.env_remove("LAMPPOST_DB");
     c.env_remove("LAMPPOST_CALLS");
     c.env_remove("LAMPPOST_TEST_PAUSE_BEFORE_COMMIT_MS");
+    c.env_remove("LAMPPOST_CENTRE_KEY");
     c.env("LAMPPOST_OPERATOR", "test-supervisor");
     c
 }

@@ -19,9 +19,13 @@ use super::{Store, StoreError};
 const HASH_KEY: &str = "supervisor_password";
 const FAILURES_KEY: &str = "supervisor_failures";
 
-/// The `meta` keys that hold this workstation's credential and its failure counter: they never
-/// leave in a data package and are never taken from one (`store::package`).
-pub(crate) const CREDENTIAL_KEYS: [&str; 2] = [HASH_KEY, FAILURES_KEY];
+/// The `meta` key that holds the centre's public key this workstation trusts for packages.
+const TRUSTED_KEY: &str = "trusted_package_key";
+
+/// The `meta` keys that are this workstation's own: its credential, its failure counter and
+/// the package key it trusts. They never leave in a data package and are never taken from one
+/// (`store::package`).
+pub(crate) const CREDENTIAL_KEYS: [&str; 3] = [HASH_KEY, FAILURES_KEY, TRUSTED_KEY];
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 6;
@@ -123,6 +127,16 @@ impl Store {
             return Ok(());
         }
         Err(AuthError::Wrong { failures })
+    }
+
+    /// The centre's public key (hex) this workstation trusts for data packages, if pinned.
+    pub fn trusted_package_key(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.meta(TRUSTED_KEY)?.filter(|k| !k.is_empty()))
+    }
+
+    /// Pins the centre's public key (64 hex digits, checked by the caller) for data packages.
+    pub fn trust_package_key(&self, public_hex: &str) -> Result<(), StoreError> {
+        self.set_meta(TRUSTED_KEY, public_hex)
     }
 
     /// The failed attempts in a row so far (an attempt still running counts).

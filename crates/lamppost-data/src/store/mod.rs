@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod package;
 pub mod schema;
+pub mod signing;
 pub mod snapshot;
 pub mod write;
 

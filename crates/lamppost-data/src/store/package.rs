@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::auth::CREDENTIAL_KEYS;
+use super::signing::{CentreKey, check_signature};
 use super::{Access, Store, StoreError, hex, schema};
 
 /// What a package's manifest says.
@@ -51,6 +52,12 @@ pub struct Manifest {
     pub created_at: String,
     /// Who made it.
     pub created_by: String,
+    /// The public key (hex) of the centre that signed it; empty when unsigned.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signer: String,
+    /// The Ed25519 signature (hex) of the fields above ([`super::signing`]); empty when unsigned.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signature: String,
 }
 
 const FORMAT: &str = "lamppost-data-package";
@@ -102,6 +109,32 @@ pub enum PackageError {
         /// What differs from our schema.
         detail: String,
     },
+    /// The package is not signed, and this workstation only takes signed packages.
+    #[error(
+        "数据包没有签名，未安装：只安装由中心密钥签名的数据包 / the package is not signed; nothing was installed: only packages signed with the centre's key are installed: {}",
+        .0.display()
+    )]
+    Unsigned(PathBuf),
+    /// The signature does not match the pinned key: made or altered by someone else.
+    #[error(
+        "数据包签名与本机信任的中心公钥不符（可能被伪造或篡改），未安装，请联系值班长 / the package's signature does not match the centre key this workstation trusts (forged or altered?); nothing was installed; call the supervisor: {}",
+        .0.display()
+    )]
+    BadSignature(PathBuf),
+    /// No centre key is pinned here, and the install needs one (the watched folder).
+    #[error(
+        "本机尚未设置信任的中心公钥（lamppost package trust 公钥），不会自动安装 / no centre key is pinned on this workstation (lamppost package trust KEY); packages are not installed automatically: {}",
+        .0.display()
+    )]
+    NoTrustedKey(PathBuf),
+    /// The centre's key file cannot be made or read.
+    #[error("密钥文件不可用 / the key file cannot be used ({detail}): {}", .path.display())]
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
     /// The snapshot is not a usable reference database.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -115,6 +148,16 @@ pub enum PackageError {
     },
 }
 
+/// How to install a package.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Install {
+    /// Install even an older package or one of another dataset.
+    pub force: bool,
+    /// Refuse the package unless it is signed with the key pinned here (always, when a key is
+    /// pinned; with this, also when none is: the watched folder).
+    pub require_signature: bool,
+}
+
 /// What an install did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Installed {
@@ -124,6 +167,8 @@ pub struct Installed {
     pub to_version: i64,
     /// Where the replaced data was kept, if there was any.
     pub previous: Option<PathBuf>,
+    /// The centre key (hex) whose signature was checked; `None`: unsigned, no key pinned.
+    pub signed_by: Option<String>,
 }
 
 /// The manifest file that goes with a package file.
@@ -181,7 +226,12 @@ impl Store {
 
     /// Writes a data package: the snapshot at `out` and its manifest beside it
     /// ([`manifest_path`]). Either both are there afterwards, or neither.
-    pub fn export_package(&self, out: &Path, operator: &str) -> Result<Manifest, PackageError> {
+    pub fn export_package(
+        &self,
+        out: &Path,
+        operator: &str,
+        key: Option<&CentreKey>,
+    ) -> Result<Manifest, PackageError> {
         let manifest_file = manifest_path(out);
         for p in [out, manifest_file.as_path()] {
             if p.exists() {
@@ -205,7 +255,7 @@ impl Store {
             let schema_version = snap.check_schema()?;
             drop(snap);
             let (sha256, bytes) = hash_file(&partial)?;
-            let m = Manifest {
+            let mut m = Manifest {
                 format: FORMAT.into(),
                 format_version: 1,
                 dataset,
@@ -216,7 +266,12 @@ impl Store {
                 sha256,
                 created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 created_by: operator.to_owned(),
+                signer: String::new(),
+                signature: String::new(),
             };
+            if let Some(k) = key {
+                k.sign(&mut m);
+            }
             let json = serde_json::to_vec_pretty(&m).map_err(|e| PackageError::Manifest {
                 path: manifest_file.clone(),
                 detail: e.to_string(),
@@ -339,7 +394,13 @@ fn check_schema_is_ours(conn: &Connection, path: &Path, bytes: u64) -> Result<()
 fn strip_credentials(file: &Path) -> Result<(), StoreError> {
     let conn = Connection::open(file).map_err(|e| super::classify(file, e))?;
     conn.execute_batch("PRAGMA secure_delete = ON")
-        .and_then(|()| conn.execute("DELETE FROM meta WHERE key IN (?1, ?2)", CREDENTIAL_KEYS))
+        .and_then(|()| {
+            let marks = vec!["?"; CREDENTIAL_KEYS.len()].join(", ");
+            conn.execute(
+                &format!("DELETE FROM meta WHERE key IN ({marks})"),
+                CREDENTIAL_KEYS,
+            )
+        })
         .map(|_| ())
         .map_err(|e| super::classify(file, e))
 }
@@ -361,7 +422,7 @@ fn keep_local_credentials(file: &Path, local: &[(String, String)]) -> Result<(),
 ///
 /// The package is first copied beside the database, and that private copy is what is checked
 /// ([`verify_package`]'s checks) and installed. The local credential and failure count stay.
-pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Installed, PackageError> {
+pub fn install_package(package: &Path, db: &Path, how: Install) -> Result<Installed, PackageError> {
     let m = read_manifest(package)?;
     if !package.is_file() {
         return Err(StoreError::NotFound(package.to_owned()).into());
@@ -373,7 +434,7 @@ pub fn install_package(package: &Path, db: &Path, force: bool) -> Result<Install
     staged.push(".installing");
     let staged = PathBuf::from(staged);
     let _ = std::fs::remove_file(&staged);
-    let result = install_staged(package, &staged, db, &m, force);
+    let result = install_staged(package, &staged, db, &m, how);
     let _ = std::fs::remove_file(&staged);
     result
 }
@@ -383,11 +444,30 @@ fn install_staged(
     staged: &Path,
     db: &Path,
     m: &Manifest,
-    force: bool,
+    how: Install,
 ) -> Result<Installed, PackageError> {
+    let current = if db.exists() {
+        Some(Store::open(db, Access::ReadWrite)?)
+    } else {
+        None
+    };
+    let pinned = match &current {
+        Some(s) => s.trusted_package_key()?,
+        None => None,
+    };
+    let signed_by = match &pinned {
+        Some(key) => {
+            check_signature(m, key, package)?;
+            Some(key.clone())
+        }
+        None if how.require_signature => {
+            return Err(PackageError::NoTrustedKey(package.to_owned()));
+        }
+        None => None,
+    };
     std::fs::copy(package, staged).map_err(io(staged))?;
     check_package_file(staged, m)?;
-    if !db.exists() {
+    let Some(current) = current else {
         keep_local_credentials(staged, &[])?;
         // Opened for writing: on Windows, flushing a file (FlushFileBuffers) needs write access,
         // and a read-only handle fails with "Access denied" (found under Wine, tests/cli.rs).
@@ -402,12 +482,12 @@ fn install_staged(
             from_version: 0,
             to_version: m.data_version,
             previous: None,
+            signed_by,
         });
-    }
-    let current = Store::open(db, Access::ReadWrite)?;
+    };
     let installed = current.data_version()?;
     let dataset = current.meta("name")?.unwrap_or_default();
-    if !force {
+    if !how.force {
         if !dataset.is_empty() && dataset != m.dataset {
             return Err(PackageError::OtherDataset {
                 package: m.dataset.clone(),
@@ -463,6 +543,7 @@ fn install_staged(
         from_version: installed,
         to_version: m.data_version,
         previous: Some(previous),
+        signed_by,
     })
 }
 

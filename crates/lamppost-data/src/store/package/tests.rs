@@ -31,7 +31,7 @@ fn a_package_installs_on_a_workstation_that_has_no_data_yet() {
     let dir = tempfile::tempdir().unwrap();
     let (src, _) = create_demo_database(&dir.path().join("src.sqlite"), "test").unwrap();
     let pkg = dir.path().join("out").join("台北 v1.sqlite");
-    let m = src.export_package(&pkg, "王主任").unwrap();
+    let m = src.export_package(&pkg, "王主任", None).unwrap();
     assert_eq!(m.data_version, 1);
     assert_eq!(m.created_by, "王主任");
     assert!(manifest_path(&pkg).is_file());
@@ -43,7 +43,7 @@ fn a_package_installs_on_a_workstation_that_has_no_data_yet() {
     );
 
     let db = dir.path().join("ws").join("lamppost.sqlite");
-    let done = install_package(&pkg, &db, false).unwrap();
+    let done = install_package(&pkg, &db, Install::default()).unwrap();
     assert_eq!((done.from_version, done.to_version), (0, 1));
     let s = Store::open(&db, Access::ReadOnly).unwrap();
     assert_eq!(s.counts().unwrap().codes, src.counts().unwrap().codes);
@@ -54,7 +54,7 @@ fn a_newer_package_replaces_the_data_and_keeps_the_previous() {
     let dir = tempfile::tempdir().unwrap();
     let src = demo_v2(&dir.path().join("supervisor.sqlite"));
     let pkg = dir.path().join("v2.sqlite");
-    src.export_package(&pkg, "test").unwrap();
+    src.export_package(&pkg, "test", None).unwrap();
 
     let db = dir.path().join("lamppost.sqlite");
     create_demo_database(&db, "test").unwrap();
@@ -62,7 +62,7 @@ fn a_newer_package_replaces_the_data_and_keeps_the_previous() {
     let reader = Store::open(&db, Access::ReadOnly).unwrap();
     assert_eq!(reader.data_version().unwrap(), 1);
 
-    let done = install_package(&pkg, &db, false).unwrap();
+    let done = install_package(&pkg, &db, Install::default()).unwrap();
     assert_eq!((done.from_version, done.to_version), (1, 2));
     assert_eq!(
         reader.data_version().unwrap(),
@@ -86,10 +86,10 @@ fn an_equal_or_older_package_is_refused_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     let (src, _) = create_demo_database(&dir.path().join("src.sqlite"), "test").unwrap();
     let pkg = dir.path().join("v1.sqlite");
-    src.export_package(&pkg, "test").unwrap();
+    src.export_package(&pkg, "test", None).unwrap();
     let db = dir.path().join("lamppost.sqlite");
     demo_v2(&db);
-    let e = install_package(&pkg, &db, false).unwrap_err();
+    let e = install_package(&pkg, &db, Install::default()).unwrap_err();
     assert!(
         matches!(
             e,
@@ -101,7 +101,7 @@ fn an_equal_or_older_package_is_refused_unless_forced() {
         "{e}"
     );
     assert_eq!(note_of(&db, "2450034"), "v2", "nothing changed");
-    let done = install_package(&pkg, &db, true).unwrap();
+    let done = install_package(&pkg, &db, FORCE).unwrap();
     assert_eq!(done.to_version, 1);
     assert_eq!(note_of(&db, "2450034"), "");
 }
@@ -111,7 +111,7 @@ fn a_damaged_package_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let src = demo_v2(&dir.path().join("src.sqlite"));
     let pkg = dir.path().join("v2.sqlite");
-    src.export_package(&pkg, "test").unwrap();
+    src.export_package(&pkg, "test", None).unwrap();
     let mut bytes = std::fs::read(&pkg).unwrap();
     let n = bytes.len();
     bytes[n / 2] ^= 0xFF;
@@ -119,7 +119,7 @@ fn a_damaged_package_is_refused_and_changes_nothing() {
 
     let db = dir.path().join("lamppost.sqlite");
     create_demo_database(&db, "test").unwrap();
-    let e = install_package(&pkg, &db, true).unwrap_err();
+    let e = install_package(&pkg, &db, FORCE).unwrap_err();
     assert!(matches!(e, PackageError::Checksum(_)), "{e}");
     assert!(e.to_string().contains("校验失败"));
     assert_eq!(
@@ -131,7 +131,7 @@ fn a_damaged_package_is_refused_and_changes_nothing() {
     );
 
     std::fs::remove_file(manifest_path(&pkg)).unwrap();
-    let e = install_package(&pkg, &db, true).unwrap_err();
+    let e = install_package(&pkg, &db, FORCE).unwrap_err();
     assert!(matches!(e, PackageError::Manifest { .. }), "{e}");
 }
 
@@ -143,12 +143,12 @@ fn a_package_of_another_dataset_is_refused_unless_forced() {
         .execute("UPDATE meta SET value = '别的城市' WHERE key = 'name'", [])
         .unwrap();
     let pkg = dir.path().join("other.sqlite");
-    src.export_package(&pkg, "test").unwrap();
+    src.export_package(&pkg, "test", None).unwrap();
     let db = dir.path().join("lamppost.sqlite");
     create_demo_database(&db, "test").unwrap();
-    let e = install_package(&pkg, &db, false).unwrap_err();
+    let e = install_package(&pkg, &db, Install::default()).unwrap_err();
     assert!(matches!(e, PackageError::OtherDataset { .. }), "{e}");
-    assert!(install_package(&pkg, &db, true).is_ok());
+    assert!(install_package(&pkg, &db, FORCE).is_ok());
 }
 
 #[test]
@@ -156,13 +156,15 @@ fn exporting_never_overwrites_and_the_watcher_finds_the_newest_package() {
     let dir = tempfile::tempdir().unwrap();
     let share = dir.path().join("share");
     let (v1, _) = create_demo_database(&dir.path().join("a.sqlite"), "test").unwrap();
-    v1.export_package(&share.join("v1.sqlite"), "test").unwrap();
+    v1.export_package(&share.join("v1.sqlite"), "test", None)
+        .unwrap();
     assert!(matches!(
-        v1.export_package(&share.join("v1.sqlite"), "test"),
+        v1.export_package(&share.join("v1.sqlite"), "test", None),
         Err(PackageError::Store(StoreError::Exists(_)))
     ));
     let v2 = demo_v2(&dir.path().join("b.sqlite"));
-    v2.export_package(&share.join("v2.sqlite"), "test").unwrap();
+    v2.export_package(&share.join("v2.sqlite"), "test", None)
+        .unwrap();
     std::fs::write(share.join("notes.json"), b"{\"unrelated\": true}").unwrap();
 
     let (found, m) = newest_package_in(&share, 1).unwrap();
@@ -218,7 +220,7 @@ fn tables_hash(db: &Path) -> String {
 fn workstation_and_package(dir: &Path) -> (PathBuf, PathBuf) {
     let src = demo_v2(&dir.join("supervisor.sqlite"));
     let pkg = dir.join("v2.sqlite");
-    src.export_package(&pkg, "test").unwrap();
+    src.export_package(&pkg, "test", None).unwrap();
     let db = dir.join("lamppost.sqlite");
     create_demo_database(&db, "test").unwrap();
     (db, pkg)
@@ -238,7 +240,7 @@ fn a_package_carrying_a_trigger_is_refused_by_verify_and_install() {
     let before = tables_hash(&db);
     for e in [
         verify_package(&pkg).unwrap_err(),
-        install_package(&pkg, &db, true).unwrap_err(),
+        install_package(&pkg, &db, FORCE).unwrap_err(),
     ] {
         assert!(matches!(e, PackageError::Foreign { .. }), "{e}");
         assert!(e.to_string().contains("+trigger t"), "{e}");
@@ -267,7 +269,7 @@ fn a_package_with_a_view_an_extra_table_or_missing_tables_is_refused() {
         let (db, pkg) = workstation_and_package(dir.path());
         tamper(&pkg, sql);
         let before = tables_hash(&db);
-        let e = install_package(&pkg, &db, true).unwrap_err();
+        let e = install_package(&pkg, &db, FORCE).unwrap_err();
         assert!(matches!(e, PackageError::Foreign { .. }), "{sql}: {e}");
         assert_eq!(tables_hash(&db), before, "{sql}");
     }
@@ -281,7 +283,7 @@ fn bytes_appended_after_the_database_are_refused() {
     std::io::Write::write_all(&mut f, &[0x4d; 4096]).unwrap();
     drop(f);
     reseal(&pkg);
-    let e = install_package(&pkg, &db, true).unwrap_err();
+    let e = install_package(&pkg, &db, FORCE).unwrap_err();
     assert!(e.to_string().contains("bytes after the database"), "{e}");
 }
 
@@ -292,7 +294,7 @@ fn credentials_never_travel_in_a_package() {
     let mut src = demo_v2(&dir.path().join("supervisor.sqlite"));
     src.set_supervisor_password("总部的密码123", None).unwrap();
     let pkg = dir.path().join("v2.sqlite");
-    src.export_package(&pkg, "test").unwrap();
+    src.export_package(&pkg, "test", None).unwrap();
     let raw = std::fs::read(&pkg).unwrap();
     assert!(
         !raw.windows(b"argon2".len()).any(|w| w == b"argon2"),
@@ -317,7 +319,7 @@ fn credentials_never_travel_in_a_package() {
     ws.set_supervisor_password("本机的密码456", None).unwrap();
     assert!(ws.verify_supervisor("wrong").is_err());
     drop(ws);
-    install_package(&pkg, &db, false).unwrap();
+    install_package(&pkg, &db, Install::default()).unwrap();
     let mut ws = Store::open(&db, Access::ReadWrite).unwrap();
     assert_eq!(ws.data_version().unwrap(), 2, "the data was installed");
     assert_eq!(
@@ -338,9 +340,9 @@ fn credentials_never_travel_in_a_package() {
         )
         .unwrap();
     let pkg3 = dir.path().join("v3.sqlite");
-    src3.export_package(&pkg3, "test").unwrap();
+    src3.export_package(&pkg3, "test", None).unwrap();
     drop(ws);
-    install_package(&pkg3, &db, false).unwrap();
+    install_package(&pkg3, &db, Install::default()).unwrap();
     let mut ws = Store::open(&db, Access::ReadWrite).unwrap();
     assert!(ws.has_supervisor_password().unwrap());
     ws.verify_supervisor("本机的密码456").unwrap();
@@ -355,7 +357,105 @@ fn a_new_workstation_takes_no_credential_from_a_package() {
         "INSERT INTO meta(key, value) VALUES ('supervisor_password', '$argon2id$v=19$m=1,t=1,p=1$x$y');",
     );
     let db = dir.path().join("new").join("lamppost.sqlite");
-    install_package(&pkg, &db, false).unwrap();
+    install_package(&pkg, &db, Install::default()).unwrap();
     let s = Store::open(&db, Access::ReadOnly).unwrap();
     assert!(!s.has_supervisor_password().unwrap());
+}
+
+const FORCE: Install = Install {
+    force: true,
+    require_signature: false,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Signatures: a workstation that pinned the centre's key takes only packages it signed.
+
+#[test]
+fn a_pinned_workstation_takes_only_packages_signed_by_the_centre() {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = crate::store::signing::generate_key(&dir.path().join("centre.key")).unwrap();
+    let forger = crate::store::signing::generate_key(&dir.path().join("forger.key")).unwrap();
+    let src = demo_v2(&dir.path().join("supervisor.sqlite"));
+    let db = dir.path().join("lamppost.sqlite");
+    let (ws, _) = create_demo_database(&db, "test").unwrap();
+    ws.trust_package_key(&centre.public_hex()).unwrap();
+    drop(ws);
+    let before = tables_hash(&db);
+
+    // Unsigned, signed by someone else, and signed but altered afterwards: all refused.
+    let unsigned = dir.path().join("unsigned.sqlite");
+    src.export_package(&unsigned, "test", None).unwrap();
+    let e = install_package(&unsigned, &db, FORCE).unwrap_err();
+    assert!(matches!(e, PackageError::Unsigned(_)), "{e}");
+    let forged = dir.path().join("forged.sqlite");
+    src.export_package(&forged, "test", Some(&forger)).unwrap();
+    let e = install_package(&forged, &db, FORCE).unwrap_err();
+    assert!(matches!(e, PackageError::BadSignature(_)), "{e}");
+    assert!(e.to_string().contains("does not match"), "{e}");
+    let altered = dir.path().join("altered.sqlite");
+    src.export_package(&altered, "test", Some(&centre)).unwrap();
+    let c = Connection::open(&altered).unwrap();
+    c.execute_batch("UPDATE poles SET lat_deg = 0, lon_deg = 0 WHERE lat_deg IS NOT NULL;")
+        .unwrap();
+    drop(c);
+    let e = install_package(&altered, &db, FORCE).unwrap_err();
+    assert!(matches!(e, PackageError::Checksum(_)), "{e}");
+    // The attacker rewrites the manifest's hash too: now the signature no longer matches.
+    let m: Manifest =
+        serde_json::from_slice(&std::fs::read(manifest_path(&altered)).unwrap()).unwrap();
+    assert!(!m.signature.is_empty());
+    reseal(&altered);
+    let e = install_package(&altered, &db, FORCE).unwrap_err();
+    assert!(matches!(e, PackageError::BadSignature(_)), "{e}");
+    assert_eq!(tables_hash(&db), before, "nothing was installed");
+
+    // The centre's own package goes in, and the pin stays after it.
+    let good = dir.path().join("good.sqlite");
+    src.export_package(&good, "test", Some(&centre)).unwrap();
+    let done = install_package(&good, &db, Install::default()).unwrap();
+    assert_eq!(
+        done.signed_by.as_deref(),
+        Some(centre.public_hex().as_str())
+    );
+    let ws = Store::open(&db, Access::ReadOnly).unwrap();
+    assert_eq!(ws.data_version().unwrap(), 2);
+    assert_eq!(ws.trusted_package_key().unwrap(), Some(centre.public_hex()));
+}
+
+#[test]
+fn without_a_pinned_key_the_watched_folder_installs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, pkg) = workstation_and_package(dir.path());
+    let before = tables_hash(&db);
+    let e = install_package(
+        &pkg,
+        &db,
+        Install {
+            force: false,
+            require_signature: true,
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, PackageError::NoTrustedKey(_)), "{e}");
+    assert_eq!(tables_hash(&db), before);
+}
+
+#[test]
+fn a_package_cannot_pin_its_own_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = crate::store::signing::generate_key(&dir.path().join("centre.key")).unwrap();
+    let forger = crate::store::signing::generate_key(&dir.path().join("forger.key")).unwrap();
+    let (db, pkg) = workstation_and_package(dir.path());
+    let ws = Store::open(&db, Access::ReadWrite).unwrap();
+    ws.trust_package_key(&centre.public_hex()).unwrap();
+    drop(ws);
+    // A centre-signed package whose data names the forger's key as trusted: the local pin stays.
+    let src = Store::open(&dir.path().join("supervisor.sqlite"), Access::ReadWrite).unwrap();
+    src.trust_package_key(&forger.public_hex()).unwrap();
+    let pkg2 = dir.path().join("v2-signed.sqlite");
+    src.export_package(&pkg2, "test", Some(&centre)).unwrap();
+    let _ = pkg;
+    install_package(&pkg2, &db, Install::default()).unwrap();
+    let ws = Store::open(&db, Access::ReadOnly).unwrap();
+    assert_eq!(ws.trusted_package_key().unwrap(), Some(centre.public_hex()));
 }
