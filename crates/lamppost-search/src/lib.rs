@@ -25,7 +25,7 @@ use lamppost_core::code::{MAX_CODE_LEN, is_code_like, is_separator, to_half_widt
 use lamppost_core::estimate::{Basis, PoleInput, Position, estimate_street};
 use lamppost_core::geo::{LatLon, LocalPlane, Polyline};
 use lamppost_core::model::{PoleRecord, Side, StreetRecord};
-use lamppost_core::readback::{Lang, ReadbackParts, readback};
+use lamppost_core::readback::{Lang, ReadbackParts, readback, readback_confirming_street};
 use lamppost_core::text::fold;
 use lamppost_data::store::{RawPole, Store, StoreError};
 
@@ -1506,20 +1506,32 @@ impl<'a> PoleView<'a> {
     /// The read-back sentence.
     #[must_use]
     pub fn readback(&self, lang: Lang) -> String {
+        readback(&self.readback_parts(), lang)
+    }
+
+    /// The read-back sentence, asking the caller to confirm the street when `confirm_street`
+    /// (the code has confusable codes elsewhere: [`SearchIndex::confusables`]).
+    #[must_use]
+    pub fn readback_checked(&self, lang: Lang, confirm_street: bool) -> String {
+        if confirm_street {
+            readback_confirming_street(&self.readback_parts(), lang)
+        } else {
+            self.readback(lang)
+        }
+    }
+
+    fn readback_parts(&self) -> ReadbackParts<'a> {
         let street = self.street();
-        readback(
-            &ReadbackParts {
-                street: &street.name,
-                street_en: &street.name_en,
-                pole_no: self.pole_no(),
-                code: self.code(),
-                side: self.side(),
-                cross_street: self.cross_street(),
-                landmark: self.landmark(),
-                jurisdiction: self.jurisdiction(),
-            },
-            lang,
-        )
+        ReadbackParts {
+            street: &street.name,
+            street_en: &street.name_en,
+            pole_no: self.pole_no(),
+            code: self.code(),
+            side: self.side(),
+            cross_street: self.cross_street(),
+            landmark: self.landmark(),
+            jurisdiction: self.jurisdiction(),
+        }
     }
 }
 
