@@ -1144,6 +1144,15 @@ fn typing_a_new_code_after_a_confirmed_call_never_shows_the_old_read_back() {
     assert!(h.query_by_label_contains("未确认").is_some());
     assert_eq!(labels_containing(h, "重慶北路一段 第34号灯杆"), 0);
     assert_eq!(h.state().confirmed_code(), None);
+    // The map looks at the pole the card describes, not at the last call's.
+    let index = lamppost_search::SearchIndex::open(&f.dir.path().join("demo.sqlite")).unwrap();
+    let at = index
+        .pole(index.lookup("2460034").unwrap())
+        .point()
+        .unwrap();
+    let (lat, lon, _) = h.state().settings().map_view.unwrap();
+    let d = at.distance_m(lamppost_core::geo::LatLon::new(lat, lon));
+    assert!(d < 5.0, "the map is {d} m from 2-46-0034");
     // The last call is still in the call panel.
     assert!(
         h.query_by_label_contains("2-45-0034  重慶北路一段 #34")

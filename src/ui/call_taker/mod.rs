@@ -224,7 +224,7 @@ impl CallTaker {
         self.searched = None;
         self.highlighted = 0;
         self.confusables = None;
-        self.refresh_results(latest);
+        let _ = self.refresh_results(latest);
         if let Some(code) = code
             && let Some(k) = self.results.hits.iter().position(
                 |h| matches!(h.target, Target::Pole(id) if latest.pole(id).code() == code),
@@ -234,10 +234,11 @@ impl CallTaker {
         }
     }
 
-    /// Searches again when the query changed since the last search (never each frame).
-    fn refresh_results(&mut self, index: &SearchIndex) {
+    /// Searches again when the query changed since the last search (never each frame);
+    /// returns whether it did.
+    fn refresh_results(&mut self, index: &SearchIndex) -> bool {
         if self.searched.as_ref() == Some(&self.query) {
-            return;
+            return false;
         }
         self.results = index.search(&self.query, RESULT_LIMIT);
         self.highlighted = 0;
@@ -252,6 +253,7 @@ impl CallTaker {
         {
             self.confirmed = None;
         }
+        true
     }
 
     /// Enter (or a click) on result `k`. An exact code match is confirmed: selected and its
@@ -265,7 +267,7 @@ impl CallTaker {
         k: usize,
         operator: Operator<'_>,
     ) -> Option<(LatLon, f64)> {
-        self.refresh_results(index);
+        let _ = self.refresh_results(index);
         let hit = self.results.hits.get(k).copied()?;
         self.highlighted = k;
         match hit.target {
@@ -298,7 +300,7 @@ impl CallTaker {
     /// card shows it, not yet confirmed.
     pub fn select(&mut self, index: &SearchIndex, id: PoleId) {
         index.pole(id).code().clone_into(&mut self.query);
-        self.refresh_results(index);
+        let _ = self.refresh_results(index);
         if let Some(k) = self
             .results
             .hits

@@ -55,7 +55,15 @@ impl CallTaker {
         if ui.memory(|m| m.focused().is_none()) {
             response.request_focus();
         }
-        self.refresh_results(index);
+        // A new query whose best result is an exact code: the map shows the pole the card
+        // now describes (a prefix or a guess moves it only on ↑/↓ or Enter).
+        if self.refresh_results(index)
+            && self
+                .highlighted_hit()
+                .is_some_and(|h| h.reason == Reason::Exact)
+        {
+            out.push(Command::PreviewHighlighted);
+        }
         ui.label(RichText::new(t.keys_help).small().weak());
         ui.separator();
 
