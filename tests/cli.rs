@@ -635,3 +635,51 @@ fn an_export_never_writes_over_the_reference_database() {
             .success()
     );
 }
+
+#[test]
+fn lookup_lists_the_confusable_codes_on_other_streets() {
+    let (_d, db) = demo();
+    let v = json(&run(&db, &["lookup", "2450034", "--json"]));
+    let list = v["confusables"].as_array().unwrap();
+    assert!(!list.is_empty() && list.len() <= 8, "{v}");
+    // One digit of the street misread: 華陰街, about 430 m away.
+    let c = list
+        .iter()
+        .find(|c| c["code"] == "2-46-0034")
+        .unwrap_or_else(|| panic!("2-46-0034 missing: {v}"));
+    assert_eq!(c["street"], "華陰街");
+    assert_eq!(c["edit"], "substitute");
+    let d = c["distance_m"].as_f64().unwrap();
+    assert!((400.0..460.0).contains(&d), "{d}");
+    for c in list {
+        assert_eq!(
+            c.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["code", "distance_m", "edit", "street"],
+            "{c}"
+        );
+        assert!(
+            ["substitute", "swap", "drop", "insert"].contains(&c["edit"].as_str().unwrap()),
+            "{c}"
+        );
+        // Each is on another street, or far enough to send a car to the wrong place.
+        assert!(
+            c["street"] != "重慶北路一段" || c["distance_m"].as_f64().unwrap() > 300.0,
+            "{c}"
+        );
+    }
+    // A swap of two digits is found too (1-01-0002 and 1-10-0002).
+    let v = json(&run(&db, &["lookup", "1010002", "--json"]));
+    assert!(
+        v["confusables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "1-10-0002" && c["edit"] == "swap"),
+        "{v}"
+    );
+    // The text output lists them under the card.
+    let out = run(&db, &["lookup", "2450034"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("易混编码"), "{text}");
+    assert!(text.contains("2-46-0034    華陰街 #34"), "{text}");
+}

@@ -133,6 +133,12 @@ fn typing_a_demo_code_and_enter_shows_its_street_in_the_card() {
         f.harness.state().selected_code().as_deref(),
         Some("2-45-0034")
     );
+    // An exact code is confirmed by one Enter.
+    assert_eq!(
+        f.harness.state().confirmed_code().as_deref(),
+        Some("2-45-0034")
+    );
+    assert!(f.harness.query_by_label_contains("√ 已确认").is_some());
     f.harness
         .get_by_label("重慶北路一段 Chongqing North Road Section 1");
     assert!(
@@ -163,6 +169,12 @@ fn a_typo_offers_did_you_mean_with_the_true_pole_first() {
         f.harness.state().selected_code().as_deref(),
         Some("2-45-0034")
     );
+    // A guess needs a second Enter (enter_on_a_typo_guess_selects_and_a_second_enter_confirms).
+    press(&mut f.harness, Key::Enter);
+    assert_eq!(
+        f.harness.state().confirmed_code().as_deref(),
+        Some("2-45-0034")
+    );
 }
 
 #[test]
@@ -174,6 +186,18 @@ fn a_street_and_number_query_selects_the_pole() {
         f.harness.state().selected_code().as_deref(),
         Some("2-45-0034")
     );
+    // Not a code: the card says how the pole was found, and a second Enter confirms it.
+    assert!(
+        f.harness
+            .query_by_label_contains("“重庆北路 34”不是编码")
+            .is_some()
+    );
+    assert_eq!(f.harness.state().confirmed_code(), None);
+    press(&mut f.harness, Key::Enter);
+    assert_eq!(
+        f.harness.state().confirmed_code().as_deref(),
+        Some("2-45-0034")
+    );
 }
 
 #[test]
@@ -183,9 +207,16 @@ fn arrow_keys_choose_among_results() {
     press(&mut f.harness, Key::ArrowDown);
     press(&mut f.harness, Key::ArrowDown);
     press(&mut f.harness, Key::ArrowUp);
-    press(&mut f.harness, Key::Enter);
     assert_eq!(
         f.harness.state().selected_code().as_deref(),
+        Some("2-45-0031")
+    );
+    // A prefix is not an exact code: Enter chooses it, a second Enter confirms it.
+    press(&mut f.harness, Key::Enter);
+    assert_eq!(f.harness.state().confirmed_code(), None);
+    press(&mut f.harness, Key::Enter);
+    assert_eq!(
+        f.harness.state().confirmed_code().as_deref(),
         Some("2-45-0031")
     );
 }
@@ -842,10 +873,13 @@ fn a_supervisor_sets_the_password_checks_applies_and_undoes_an_import() {
     step_until(h, "the reload after undo", |h| {
         h.query_by_label_contains("数据已更新到版本 3").is_some()
     });
-    assert_eq!(
-        h.state().selected_code(),
-        None,
-        "the undone pole is gone from the card"
+    // The undone pole is gone: the card now shows the best guess for the code still in the
+    // box, saying plainly that the code does not exist, and nothing is confirmed.
+    assert_ne!(h.state().selected_code().as_deref(), Some("9-99-0001"));
+    assert_eq!(h.state().confirmed_code(), None);
+    assert!(
+        h.query_by_label_contains("编码 9990001 不存在").is_some(),
+        "the card says the code is gone"
     );
 }
 
@@ -1142,5 +1176,195 @@ fn ctrl_o_opens_the_file_dialog_and_a_typed_file_path_and_enter_picks_the_file()
         h.get_by_label("文件").value().as_deref(),
         csv.to_str(),
         "the typed file is the one to import"
+    );
+}
+
+/// The labels of the window whose text contains `part`.
+fn labels_containing(h: &Harness<'static, App>, part: &str) -> usize {
+    h.query_all_by_label_contains(part).count()
+}
+
+#[test]
+fn typing_a_new_code_after_a_confirmed_call_never_shows_the_old_read_back() {
+    let mut f = open();
+    let h = &mut f.harness;
+    type_query(h, "2450034");
+    press(h, Key::Enter);
+    wait_for_log(h, 1);
+    assert!(h.query_by_label_contains("√ 已记录").is_some());
+    // The next caller's first digits replace the code: the old card is gone at once.
+    type_query(h, "246");
+    assert_eq!(h.state().query(), "246");
+    assert_eq!(labels_containing(h, "重慶北路一段 第34号灯杆"), 0);
+    assert_eq!(labels_containing(h, "√ 已记录"), 0);
+    assert_eq!(labels_containing(h, "√ 已确认"), 0);
+    assert_eq!(h.state().confirmed_code(), None);
+    // The whole new code: its own card, not yet confirmed.
+    type_query(h, "0034");
+    assert_eq!(h.state().query(), "2460034");
+    assert_eq!(h.state().selected_code().as_deref(), Some("2-46-0034"));
+    assert!(h.query_by_label_contains("華陰街 第34号灯杆").is_some());
+    assert!(h.query_by_label_contains("未确认").is_some());
+    assert_eq!(labels_containing(h, "重慶北路一段 第34号灯杆"), 0);
+    assert_eq!(h.state().confirmed_code(), None);
+    // The map looks at the pole the card describes, not at the last call's.
+    let index = lamppost_search::SearchIndex::open(&f.dir.path().join("demo.sqlite")).unwrap();
+    let at = index
+        .pole(index.lookup("2460034").unwrap())
+        .point()
+        .unwrap();
+    let (lat, lon, _) = h.state().settings().map_view.unwrap();
+    let d = at.distance_m(lamppost_core::geo::LatLon::new(lat, lon));
+    assert!(d < 5.0, "the map is {d} m from 2-46-0034");
+    // The last call is still in the call panel.
+    assert!(
+        h.query_by_label_contains("2-45-0034  重慶北路一段 #34")
+            .is_some()
+    );
+    press(h, Key::Enter);
+    assert_eq!(h.state().confirmed_code().as_deref(), Some("2-46-0034"));
+    wait_for_log(h, 2);
+}
+
+#[test]
+fn the_same_code_typed_again_for_a_new_call_is_not_shown_as_already_confirmed() {
+    let mut f = open();
+    let h = &mut f.harness;
+    type_query(h, "2450034");
+    press(h, Key::Enter);
+    wait_for_log(h, 1);
+    // The next caller reports the same pole: typed again, it waits for its own Enter.
+    type_query(h, "2450034");
+    assert_eq!(h.state().confirmed_code(), None);
+    assert!(h.query_by_label_contains("未确认").is_some());
+    press(h, Key::Enter);
+    wait_for_log(h, 2);
+}
+
+#[test]
+fn arrow_keys_preview_the_highlighted_pole_on_the_map_before_enter() {
+    let mut f = open();
+    let h = &mut f.harness;
+    type_query(h, "245003");
+    let first = h.state().selected_code().unwrap();
+    press(h, Key::ArrowDown);
+    press(h, Key::ArrowDown);
+    press(h, Key::ArrowDown);
+    let third = h.state().selected_code().unwrap();
+    assert_ne!(first, third);
+    // The card shows the highlighted pole's read-back, not confirmed.
+    assert_eq!(h.state().confirmed_code(), None);
+    assert!(h.query_by_label_contains("未确认").is_some());
+    // The map looks at it.
+    let (lat, lon, _) = h.state().settings().map_view.unwrap();
+    let db = f.dir.path().join("demo.sqlite");
+    let index = lamppost_search::SearchIndex::open(&db).unwrap();
+    let at = index.pole(index.lookup(&third).unwrap()).point().unwrap();
+    let d = at.distance_m(lamppost_core::geo::LatLon::new(lat, lon));
+    assert!(d < 5.0, "the map is {d} m from {third}");
+    assert!(h.state().calls_today().is_empty() && !h.state().call_pending());
+}
+
+#[test]
+fn enter_on_a_typo_guess_selects_and_a_second_enter_confirms() {
+    let mut f = open();
+    let h = &mut f.harness;
+    // Two digits swapped: 2450304 does not exist.
+    type_query(h, "2450304");
+    press(h, Key::Enter);
+    assert_eq!(h.state().selected_code().as_deref(), Some("2-45-0034"));
+    assert_eq!(h.state().confirmed_code(), None, "one Enter only chooses");
+    assert!(
+        h.query_by_label_contains("编码 2450304 不存在，已选 2-45-0034")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("再按 Enter 确认").is_some());
+    assert!(h.state().calls_today().is_empty() && !h.state().call_pending());
+    press(h, Key::Enter);
+    assert_eq!(h.state().confirmed_code().as_deref(), Some("2-45-0034"));
+    wait_for_log(h, 1);
+    // Still plain after the confirm: the code typed does not exist.
+    assert!(
+        h.query_by_label_contains("编码 2450304 不存在，已选 2-45-0034")
+            .is_some()
+    );
+    // The log keeps both: what was typed, and what was chosen.
+    let c = &h.state().calls_today()[0].call;
+    assert_eq!(
+        (c.query.as_str(), c.code.as_str()),
+        ("2450304", "2-45-0034")
+    );
+    assert!(
+        c.readback
+            .ends_with("请与报警人核对街路名：是重慶北路一段吗？"),
+        "{}",
+        c.readback
+    );
+    // A third Enter does not log it again.
+    press(h, Key::Enter);
+    assert!(!h.state().call_pending());
+    assert_eq!(h.state().calls_today().len(), 1);
+}
+
+#[test]
+fn a_new_code_typed_after_one_enter_on_a_guess_needs_its_own_enters() {
+    let mut f = open();
+    let h = &mut f.harness;
+    type_query(h, "2450304");
+    press(h, Key::Enter);
+    // The caller corrects a digit: the choice made for the old text is gone.
+    type_query(h, "2450340");
+    press(h, Key::Enter);
+    assert_eq!(h.state().confirmed_code(), None);
+    assert!(h.state().calls_today().is_empty() && !h.state().call_pending());
+}
+
+#[test]
+fn an_exact_code_with_a_confusable_on_another_street_shows_it_and_asks_to_confirm_the_street() {
+    let mut f = open();
+    let h = &mut f.harness;
+    type_query(h, "2450034");
+    // Before Enter already: the codes one misread digit away, on other streets.
+    assert!(h.query_by_label_contains("易混编码").is_some());
+    assert!(
+        h.query_by_label_contains("2-46-0034 華陰街 428 米")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("请与报警人核对街路名：是重慶北路一段吗？")
+            .is_some()
+    );
+    press(h, Key::Enter);
+    assert_eq!(h.state().confirmed_code().as_deref(), Some("2-45-0034"));
+    assert!(
+        h.query_by_label_contains("2-46-0034 華陰街 428 米")
+            .is_some()
+    );
+    wait_for_log(h, 1);
+    let rb = &h.state().calls_today()[0].call.readback;
+    assert!(
+        rb.starts_with("重慶北路一段 第34号灯杆（东侧），近"),
+        "{rb}"
+    );
+    assert!(
+        rb.ends_with("。请与报警人核对街路名：是重慶北路一段吗？"),
+        "{rb}"
+    );
+    // In English too.
+    h.get_by_label("English").click();
+    h.run();
+    assert!(
+        h.query_by_label_contains("Confusable codes — check the street with the caller")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("2-46-0034 華陰街 428 m")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains(
+            "Confirm the street with the caller: is it Chongqing North Road Section 1"
+        )
+        .is_some()
     );
 }

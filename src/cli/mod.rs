@@ -24,7 +24,9 @@ use lamppost_core::estimate::Position;
 use lamppost_core::geo::{LatLon, format_latlon_dms};
 use lamppost_core::readback::Lang;
 use lamppost_data::store::Store;
-use lamppost_search::{DEFAULT_LIMIT, Hit, PoleView, SearchIndex, Target};
+use lamppost_search::{
+    Confusable, DEFAULT_LIMIT, Hit, MAX_CONFUSABLES, PoleView, SearchIndex, Target,
+};
 use serde_json::{Value, json};
 
 /// Exit status for "not found" / "no match".
@@ -371,12 +373,47 @@ fn lookup(index: &SearchIndex, code: &str, json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::from(NOT_FOUND));
     };
     let p = index.pole(id);
+    let confusables = index.confusables(id, MAX_CONFUSABLES);
     if json {
-        print_json(&pole_json(index, p))?;
+        let mut v = pole_json(index, p);
+        v["confusables"] = confusables
+            .iter()
+            .map(|c| confusable_json(index, c))
+            .collect();
+        print_json(&v)?;
     } else {
         print_card(index, p)?;
+        if !confusables.is_empty() {
+            outln!(
+                "  易混编码 confusable codes (请与报警人核对街路名 / check the street with the caller):"
+            );
+            for c in &confusables {
+                let o = index.pole(c.id);
+                let dist = c
+                    .dist_m
+                    .map_or_else(|| "-".to_owned(), |d| format!("{d:.0} m"));
+                outln!(
+                    "    {:<12} {} {}  {dist}  [{}]",
+                    o.code(),
+                    o.street().name,
+                    o.pole_no().map_or(String::new(), |n| format!("#{n}")),
+                    c.edit.word()
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One confusable code as `lookup --json` lists it.
+fn confusable_json(index: &SearchIndex, c: &Confusable) -> Value {
+    let o = index.pole(c.id);
+    json!({
+        "code": o.code(),
+        "street": o.street().name,
+        "distance_m": c.dist_m.map(f64::round),
+        "edit": c.edit.word(),
+    })
 }
 
 fn hit_json(index: &SearchIndex, rank: usize, h: &Hit) -> Value {

@@ -11,9 +11,13 @@ use lamppost_core::geo::LatLon;
 #[must_use]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Confirm result `k` of the list: a pole is selected, centred and its call logged; a
-    /// street fills the code box and the map shows it.
+    /// Enter or a click on result `k` of the list: an exact code match is confirmed, centred
+    /// and its call logged; another pole is first chosen (centred, the card saying the code
+    /// typed does not exist) and confirmed by a second Enter; a street fills the code box and
+    /// the map shows it.
     Confirm(usize),
+    /// Centre the map on the call-taker's highlighted result (↑/↓ preview it before Enter).
+    PreviewHighlighted,
     /// Select the pole nearest to this point (a click on the map, WGS-84).
     SelectNearest(LatLon),
     /// Show the pole with this code (a call in the log): select it and centre the map on it.

@@ -139,6 +139,23 @@ pub struct Strings {
     pub metres: &'static str,
     /// Nothing selected yet.
     pub nothing_selected: &'static str,
+    /// The card's pole is shown, not yet confirmed: Enter confirms.
+    pub unconfirmed: &'static str,
+    /// Not an exact code match: Enter chooses it, a second Enter confirms.
+    pub unconfirmed_two_enters: &'static str,
+    /// Not an exact code match, chosen: Enter again confirms.
+    pub unconfirmed_chosen: &'static str,
+    /// The card's pole is confirmed.
+    pub confirmed: &'static str,
+    /// The code typed does not exist and another was chosen: `{q}` typed, `{c}` chosen.
+    pub code_not_found_chosen: &'static str,
+    /// The text typed is not a code; a pole was found another way: `{q}` typed, `{r}` how,
+    /// `{c}` chosen.
+    pub not_a_code_chosen: &'static str,
+    /// Heading of the confusable codes under the card.
+    pub confusable_codes: &'static str,
+    /// More confusable codes than shown: `{n}`.
+    pub more_confusables: &'static str,
     /// Layer toggle.
     pub show_poles: &'static str,
     /// Heading of the call log panel.
@@ -636,9 +653,17 @@ pub const ZH: Strings = Strings {
     language: "English",
     dark_theme: "深色",
     add_pole_number: "请补充杆号",
-    keys_help: "↑↓ 选择　Enter 确认并记录　Esc 清空　Ctrl+Shift+C 复制复述　Ctrl+C 复制详情",
+    keys_help: "↑↓ 选择并预览　Enter 确认并记录（非完全匹配按两次）　Esc 清空　Ctrl+Shift+C 复制复述　Ctrl+C 复制详情",
     metres: "米",
     nothing_selected: "输入编码后按 Enter 确认",
+    unconfirmed: "未确认 — 核对后按 Enter 确认并记录",
+    unconfirmed_two_enters: "未确认 — 按 Enter 选中，再按 Enter 确认",
+    unconfirmed_chosen: "未确认 — 再按 Enter 确认并记录",
+    confirmed: "已确认",
+    code_not_found_chosen: "编码 {q} 不存在，已选 {c}",
+    not_a_code_chosen: "“{q}”不是编码（{r}），已选 {c}",
+    confusable_codes: "易混编码 — 请与报警人核对街路名：",
+    more_confusables: "…另有 {n} 个",
     show_poles: "显示灯杆",
     calls_today: "今日接警",
     calls_error: "接警记录不可用：",
@@ -720,9 +745,17 @@ pub const EN: Strings = Strings {
     language: "中文",
     dark_theme: "Dark",
     add_pole_number: "add a pole number",
-    keys_help: "↑↓ choose   Enter confirm & log   Esc clear   Ctrl+Shift+C copy read-back   Ctrl+C copy details",
+    keys_help: "↑↓ choose & preview   Enter confirm & log (twice if not an exact code)   Esc clear   Ctrl+Shift+C copy read-back   Ctrl+C copy details",
     metres: "m",
     nothing_selected: "Type a code and press Enter",
+    unconfirmed: "Not yet confirmed — check, then press Enter to confirm and log",
+    unconfirmed_two_enters: "Not yet confirmed — Enter chooses it, a second Enter confirms",
+    unconfirmed_chosen: "Not yet confirmed — press Enter again to confirm and log",
+    confirmed: "Confirmed",
+    code_not_found_chosen: "Code {q} does not exist; {c} chosen instead",
+    not_a_code_chosen: "“{q}” is not a code ({r}); {c} chosen",
+    confusable_codes: "Confusable codes — check the street with the caller:",
+    more_confusables: "…and {n} more",
     show_poles: "Show poles",
     calls_today: "Today's calls",
     calls_error: "Call log unavailable: ",

@@ -245,13 +245,22 @@ impl App {
         self.call_taker.query()
     }
 
-    /// The confirmed pole's code, if any.
+    /// The code of the pole the card shows (the highlighted result, confirmed or not).
     #[must_use]
     pub fn selected_code(&self) -> Option<String> {
         let index = self.index()?;
         self.call_taker
             .selected()
             .map(|id| index.pole(id).code().to_owned())
+    }
+
+    /// The card's pole code when it is confirmed (and logged) for the query in the code box.
+    #[must_use]
+    pub fn confirmed_code(&self) -> Option<String> {
+        let index = self.index()?;
+        let id = self.call_taker.selected()?;
+        (self.call_taker.card_state(&index) == Some(call_taker::CardState::Confirmed))
+            .then(|| index.pole(id).code().to_owned())
     }
 
     /// Where the map was drawn in the last frame (for tests and screenshots).
@@ -389,6 +398,13 @@ impl App {
                 };
                 if let Some((at, zoom)) =
                     index.and_then(|index| self.call_taker.confirm(index, k, operator))
+                {
+                    self.map.centre_on(at, zoom);
+                }
+            }
+            Command::PreviewHighlighted => {
+                if let Some((at, zoom)) =
+                    index.and_then(|index| self.call_taker.highlighted_view(index))
                 {
                     self.map.centre_on(at, zoom);
                 }

@@ -59,6 +59,29 @@ pub fn readback(p: &ReadbackParts<'_>, lang: Lang) -> String {
     }
 }
 
+/// The read-back sentence, ending with a request to confirm the street with the caller: for
+/// a code that another valid code one misread digit away could be mistaken for
+/// (`…，属後車頭辖区。请与报警人核对街路名：是重慶北路一段吗？`). The sentence itself is
+/// [`readback`]'s, unchanged.
+#[must_use]
+pub fn readback_confirming_street(p: &ReadbackParts<'_>, lang: Lang) -> String {
+    let mut s = readback(p, lang);
+    match lang {
+        Lang::Zh => {
+            let _ = write!(s, "。请与报警人核对街路名：是{}吗？", p.street);
+        }
+        Lang::En => {
+            let street = if p.street_en.is_empty() {
+                p.street.to_owned()
+            } else {
+                format!("{} ({})", p.street_en, p.street)
+            };
+            let _ = write!(s, ". Confirm the street with the caller: is it {street}?");
+        }
+    }
+    s
+}
+
 fn readback_zh(p: &ReadbackParts<'_>) -> String {
     let mut s = String::new();
     s.push_str(p.street);
@@ -142,6 +165,23 @@ mod tests {
             readback(&parts(), Lang::En),
             "Pole No. 34, Chongqing North Road Section 1 (重慶北路一段), west side, near the \
              junction with 南京西路, jurisdiction 大同区"
+        );
+    }
+
+    #[test]
+    fn a_confusable_code_ends_the_sentence_by_asking_for_the_street() {
+        assert_eq!(
+            readback_confirming_street(&parts(), Lang::Zh),
+            "重慶北路一段 第34号灯杆（西侧），近南京西路口，属大同区。请与报警人核对街路名：是重慶北路一段吗？"
+        );
+        let en = readback_confirming_street(&parts(), Lang::En);
+        assert!(en.starts_with(&readback(&parts(), Lang::En)), "{en}");
+        assert!(
+            en.ends_with(
+                ". Confirm the street with the caller: is it Chongqing North Road Section 1 \
+                 (重慶北路一段)?"
+            ),
+            "{en}"
         );
     }
 

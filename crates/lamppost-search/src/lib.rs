@@ -25,7 +25,7 @@ use lamppost_core::code::{MAX_CODE_LEN, is_code_like, is_separator, to_half_widt
 use lamppost_core::estimate::{Basis, PoleInput, Position, estimate_street};
 use lamppost_core::geo::{LatLon, LocalPlane, Polyline};
 use lamppost_core::model::{PoleRecord, Side, StreetRecord};
-use lamppost_core::readback::{Lang, ReadbackParts, readback};
+use lamppost_core::readback::{Lang, ReadbackParts, readback, readback_confirming_street};
 use lamppost_core::text::fold;
 use lamppost_data::store::{RawPole, Store, StoreError};
 
@@ -206,6 +206,64 @@ impl Reason {
             (Self::CrossStreet, Lang::Zh) => "交叉路口".into(),
             (Self::CrossStreet, Lang::En) => "cross street".into(),
         }
+    }
+}
+
+/// A confusable code this far away (or on another street) is worth a warning: a car sent
+/// to it would not see the right pole from there.
+pub const CONFUSABLE_FAR_M: f64 = 300.0;
+
+/// Most confusable codes listed for one code (the window and `lookup --json`).
+pub const MAX_CONFUSABLES: usize = 8;
+
+/// How a confusable code is made from the code it can be confused with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Edit {
+    /// One character replaced by another (`2450034` → `2460034`).
+    Substitute,
+    /// Two adjacent characters swapped (`2450034` → `2450043`).
+    Swap,
+    /// One character left out (`2450034` → `245034`).
+    Drop,
+    /// One character added (`245034` → `2450034`).
+    Insert,
+}
+
+impl Edit {
+    /// The word for JSON: `substitute`, `swap`, `drop`, `insert`.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Substitute => "substitute",
+            Self::Swap => "swap",
+            Self::Drop => "drop",
+            Self::Insert => "insert",
+        }
+    }
+}
+
+/// Another existing code one edit away from a pole's code: a caller who misreads one digit
+/// of the one can read out the other, and both are valid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Confusable {
+    /// The other pole.
+    pub id: PoleId,
+    /// How its code differs.
+    pub edit: Edit,
+    /// The weighted typo distance between the two codes (lower: a likelier confusion).
+    pub weight: f32,
+    /// Metres between the two poles' points (`None` when either has no position).
+    pub dist_m: Option<f64>,
+    /// Both poles are on the same street.
+    pub same_street: bool,
+}
+
+impl Confusable {
+    /// True when a car sent to the wrong one of the two would be at the wrong place: the
+    /// other pole is on another street, or more than [`CONFUSABLE_FAR_M`] away.
+    #[must_use]
+    pub fn is_risky(&self) -> bool {
+        !self.same_street || self.dist_m.is_some_and(|d| d > CONFUSABLE_FAR_M)
     }
 }
 
@@ -1094,37 +1152,29 @@ impl SearchIndex {
         }
     }
 
-    /// Codes one edit away, found by trying every edit of `key` against the hash table
-    /// (a few hundred lookups, microseconds even for a province).
-    fn one_edit_away(&self, key: &[u8]) -> Vec<PoleId> {
-        let mut out: Vec<PoleId> = Vec::new();
+    /// Calls `f` with every key one edit away from `key` (each character dropped, each pair of
+    /// different adjacent characters swapped, each character replaced by every other byte
+    /// that occurs in a key, every such byte inserted anywhere) and the kind of edit: about
+    /// 150 variants for a 7-digit code, never a scan of the index.
+    fn each_one_edit(&self, key: &[u8], mut f: impl FnMut(&[u8], Edit)) {
         let mut buf: Vec<u8> = Vec::with_capacity(key.len() + 1);
-        let try_key = |buf: &[u8], out: &mut Vec<PoleId>| {
-            if let Some(id) = std::str::from_utf8(buf)
-                .ok()
-                .and_then(|k| self.lookup_key(k))
-                && !out.contains(&id)
-            {
-                out.push(id);
-            }
-        };
         for i in 0..key.len() {
             buf.clear();
             buf.extend_from_slice(&key[..i]);
             buf.extend_from_slice(&key[i + 1..]);
-            try_key(&buf, &mut out);
+            f(&buf, Edit::Drop);
             if i + 1 < key.len() && key[i] != key[i + 1] {
                 buf.clear();
                 buf.extend_from_slice(key);
                 buf.swap(i, i + 1);
-                try_key(&buf, &mut out);
+                f(&buf, Edit::Swap);
             }
             for &c in &self.alphabet {
                 if c != key[i] {
                     buf.clear();
                     buf.extend_from_slice(key);
                     buf[i] = c;
-                    try_key(&buf, &mut out);
+                    f(&buf, Edit::Substitute);
                 }
             }
         }
@@ -1134,10 +1184,82 @@ impl SearchIndex {
                 buf.extend_from_slice(&key[..i]);
                 buf.push(c);
                 buf.extend_from_slice(&key[i..]);
-                try_key(&buf, &mut out);
+                f(&buf, Edit::Insert);
             }
         }
+    }
+
+    /// Existing codes one edit away from `key`, each once, with the first edit that reaches
+    /// it: a few hundred exact lookups, microseconds even for a province.
+    fn one_edit_away_with(&self, key: &[u8]) -> Vec<(PoleId, Edit)> {
+        let mut out: Vec<(PoleId, Edit)> = Vec::new();
+        self.each_one_edit(key, |buf, edit| {
+            if let Some(id) = std::str::from_utf8(buf)
+                .ok()
+                .and_then(|k| self.lookup_key(k))
+                && !out.iter().any(|&(o, _)| o == id)
+            {
+                out.push((id, edit));
+            }
+        });
         out
+    }
+
+    /// Codes one edit away, found by trying every edit of `key` against the hash table.
+    fn one_edit_away(&self, key: &[u8]) -> Vec<PoleId> {
+        self.one_edit_away_with(key)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// Every existing code one edit away from pole `id`'s code (one character substituted, two
+    /// adjacent characters swapped, one dropped or one added), most likely confusion first:
+    /// by the weighted typo distance, then another street before the same street, then the
+    /// farther first (the one that would send a car farther away is the one to check), then
+    /// by code. Bounded by design: the one-edit variants of the code are looked up exactly,
+    /// the index is never scanned.
+    #[must_use]
+    pub fn one_edit_codes(&self, id: PoleId) -> Vec<Confusable> {
+        let key = self.key(id).as_bytes();
+        let at = self.pole(id).point();
+        let street = self.poles[id as usize].street;
+        let mut out: Vec<Confusable> = self
+            .one_edit_away_with(key)
+            .into_iter()
+            .map(|(other, edit)| Confusable {
+                id: other,
+                edit,
+                weight: typo::weighted_distance(key, self.key(other).as_bytes()),
+                dist_m: at
+                    .zip(self.pole(other).point())
+                    .map(|(a, b)| a.distance_m(b)),
+                same_street: self.poles[other as usize].street == street,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.weight
+                .total_cmp(&b.weight)
+                .then(a.same_street.cmp(&b.same_street))
+                .then(
+                    b.dist_m
+                        .unwrap_or(f64::INFINITY)
+                        .total_cmp(&a.dist_m.unwrap_or(f64::INFINITY)),
+                )
+                .then(self.key(a.id).cmp(self.key(b.id)))
+        });
+        out
+    }
+
+    /// The confusable codes of pole `id` a call-taker must be warned about: those of
+    /// [`SearchIndex::one_edit_codes`] on another street or more than [`CONFUSABLE_FAR_M`]
+    /// away ([`Confusable::is_risky`]), most likely first, at most `limit`.
+    #[must_use]
+    pub fn confusables(&self, id: PoleId, limit: usize) -> Vec<Confusable> {
+        let mut all = self.one_edit_codes(id);
+        all.retain(Confusable::is_risky);
+        all.truncate(limit);
+        all
     }
 
     fn typos(&self, key: &str, limit: usize) -> Vec<(PoleId, Reason)> {
@@ -1384,20 +1506,32 @@ impl<'a> PoleView<'a> {
     /// The read-back sentence.
     #[must_use]
     pub fn readback(&self, lang: Lang) -> String {
+        readback(&self.readback_parts(), lang)
+    }
+
+    /// The read-back sentence, asking the caller to confirm the street when `confirm_street`
+    /// (the code has confusable codes elsewhere: [`SearchIndex::confusables`]).
+    #[must_use]
+    pub fn readback_checked(&self, lang: Lang, confirm_street: bool) -> String {
+        if confirm_street {
+            readback_confirming_street(&self.readback_parts(), lang)
+        } else {
+            self.readback(lang)
+        }
+    }
+
+    fn readback_parts(&self) -> ReadbackParts<'a> {
         let street = self.street();
-        readback(
-            &ReadbackParts {
-                street: &street.name,
-                street_en: &street.name_en,
-                pole_no: self.pole_no(),
-                code: self.code(),
-                side: self.side(),
-                cross_street: self.cross_street(),
-                landmark: self.landmark(),
-                jurisdiction: self.jurisdiction(),
-            },
-            lang,
-        )
+        ReadbackParts {
+            street: &street.name,
+            street_en: &street.name_en,
+            pole_no: self.pole_no(),
+            code: self.code(),
+            side: self.side(),
+            cross_street: self.cross_street(),
+            landmark: self.landmark(),
+            jurisdiction: self.jurisdiction(),
+        }
     }
 }
 

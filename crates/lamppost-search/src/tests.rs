@@ -294,3 +294,122 @@ fn two_mistyped_digits_are_still_found_when_nothing_is_one_edit_away() {
         }
     );
 }
+
+/// Poles whose codes are one edit from `2-01-0034` in every way: the same street close by,
+/// the same street far away, another street, and codes one digit shorter or longer.
+fn confusable_index() -> SearchIndex {
+    let streets = vec![
+        street(
+            "01",
+            "重慶北路一段",
+            "",
+            &[(25.0450, 121.5137), (25.0540, 121.5137)],
+        ),
+        street(
+            "02",
+            "忠孝西路一段",
+            "",
+            &[(25.0460, 121.5100), (25.0460, 121.5200)],
+        ),
+    ];
+    let mut b = IndexBuilder::new(DatasetInfo::default(), streets);
+    let at = |lat: f64| Some((lat, 121.5137));
+    // The code itself, and a neighbour 30 m north on the same street (substitute, harmless).
+    b.push(&pole("2-01-0034", "01", 34, Side::East, at(25.0480)));
+    b.push(&pole("2-01-0035", "01", 35, Side::West, at(25.048_27)));
+    // The same street, 700 m north: a swap.
+    b.push(&pole("2-01-0043", "01", 43, Side::West, at(25.0543)));
+    // Another street: a substitution of the street digit.
+    b.push(&pole(
+        "2-02-0034",
+        "02",
+        34,
+        Side::North,
+        Some((25.0460, 121.5190)),
+    ));
+    // Another street: one digit dropped, and one added.
+    b.push(&pole(
+        "2-01-034",
+        "02",
+        1,
+        Side::North,
+        Some((25.0460, 121.5110)),
+    ));
+    b.push(&pole(
+        "2-01-00341",
+        "02",
+        2,
+        Side::North,
+        Some((25.0460, 121.5120)),
+    ));
+    // Two edits away: never a confusable.
+    b.push(&pole(
+        "2-02-0043",
+        "02",
+        3,
+        Side::North,
+        Some((25.0460, 121.5130)),
+    ));
+    b.finish()
+}
+
+#[test]
+fn the_confusables_of_a_code_are_the_codes_one_edit_away_with_their_edit() {
+    let idx = confusable_index();
+    let id = idx.lookup("2010034").unwrap();
+    let all: Vec<(String, Edit)> = idx
+        .one_edit_codes(id)
+        .iter()
+        .map(|c| (idx.pole(c.id).key().to_owned(), c.edit))
+        .collect();
+    let mut sorted = all.clone();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        sorted,
+        vec![
+            ("20100341".to_owned(), Edit::Insert),
+            ("2010035".to_owned(), Edit::Substitute),
+            ("2010043".to_owned(), Edit::Swap),
+            ("201034".to_owned(), Edit::Drop),
+            ("2020034".to_owned(), Edit::Substitute),
+        ]
+    );
+    // A swap is the likeliest slip: it comes first.
+    assert_eq!(all[0], ("2010043".to_owned(), Edit::Swap));
+    assert!(!all.iter().any(|(k, _)| k == "2020043"), "two edits away");
+    assert!(!all.iter().any(|(k, _)| k == "2010034"), "not itself");
+}
+
+#[test]
+fn only_confusables_on_another_street_or_far_away_are_warned_about() {
+    let idx = confusable_index();
+    let id = idx.lookup("2-01-0034").unwrap();
+    let risky = idx.confusables(id, MAX_CONFUSABLES);
+    let keys: Vec<&str> = risky.iter().map(|c| idx.pole(c.id).key()).collect();
+    // The neighbour 30 m away on the same street is not a risk; the rest are.
+    assert!(!keys.contains(&"2010035"), "{keys:?}");
+    assert!(keys.contains(&"2010043"), "same street but 700 m: {keys:?}");
+    assert!(keys.contains(&"2020034"), "another street: {keys:?}");
+    assert!(keys.contains(&"20100341"), "{keys:?}");
+    assert!(keys.contains(&"201034"), "{keys:?}");
+    let far = risky
+        .iter()
+        .find(|c| idx.pole(c.id).key() == "2010043")
+        .unwrap();
+    assert!(far.same_street);
+    assert!((600.0..800.0).contains(&far.dist_m.unwrap()), "{far:?}");
+    assert_eq!(idx.confusables(id, 2).len(), 2, "the limit holds");
+    let other = risky
+        .iter()
+        .find(|c| idx.pole(c.id).key() == "2020034")
+        .unwrap();
+    assert_eq!(other.edit.word(), "substitute");
+    assert!(!other.same_street);
+}
+
+#[test]
+fn a_code_with_no_neighbours_has_no_confusables() {
+    let idx = index();
+    let id = idx.lookup("2-01-0143").unwrap();
+    assert!(idx.confusables(id, MAX_CONFUSABLES).is_empty());
+}

@@ -13,7 +13,9 @@ use lamppost_core::estimate::Position;
 use lamppost_core::geo::{LatLon, format_latlon_dms};
 use lamppost_core::readback::Lang;
 use lamppost_data::calllog::{Call, NewCall, PositionKind};
-use lamppost_search::{PoleId, SearchIndex, SearchResults, Target};
+use lamppost_search::{
+    Confusable, Hit, MAX_CONFUSABLES, PoleId, Reason, SearchIndex, SearchResults, Target,
+};
 
 /// Results shown in the list.
 const RESULT_LIMIT: usize = 20;
@@ -21,17 +23,23 @@ const RESULT_LIMIT: usize = 20;
 /// Zoom for a street confirmed without a pole number.
 const STREET_VIEW_ZOOM: f64 = 15.0;
 
-/// The call-taker screen's state.
+/// The call-taker screen's state. The card always describes the highlighted result of the
+/// query in the code box, never an earlier query's: it is marked confirmed only while the
+/// query it was confirmed for is still in the box.
 pub struct CallTaker {
     query: String,
     /// The query the results are for (reset when new data is swapped in).
     searched: Option<String>,
     results: SearchResults,
     highlighted: usize,
-    selected: Option<PoleId>,
-    /// The last call recorded: its ticket, pole and the query it was confirmed from (Enter
-    /// again on the same result does not log it twice).
-    logged: Option<(u64, PoleId, String)>,
+    /// A result that is not an exact code match, chosen by a first Enter: a second Enter on it,
+    /// with the same query, confirms it.
+    armed: Option<Chosen>,
+    /// The last call recorded, while its query is still in the code box (Enter again on the
+    /// same result does not log it twice).
+    confirmed: Option<Confirmed>,
+    /// The risky confusable codes of a pole, computed once per highlighted pole.
+    confusables: Option<(PoleId, Vec<Confusable>)>,
     /// Today's calls, and the worker that records them.
     calls: CallsPanel,
     /// The code box's id, to tell whether the keyboard is in it.
@@ -39,6 +47,33 @@ pub struct CallTaker {
     /// Select the code box's text in the next frame (after a confirm: the next call's first
     /// keystroke replaces it).
     select_query: bool,
+}
+
+/// A result chosen for a query, by its pole's code (codes outlive an index swap, ids do not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Chosen {
+    query: String,
+    code: String,
+}
+
+/// A confirmed call: what was chosen, and the call log's ticket for it.
+#[derive(Debug, Clone)]
+struct Confirmed {
+    chosen: Chosen,
+    ticket: u64,
+}
+
+/// Where the card stands for the highlighted pole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardState {
+    /// Shown, not yet confirmed: Enter confirms (an exact code match).
+    Unconfirmed,
+    /// Not an exact code match, not yet chosen: Enter chooses it, a second Enter confirms.
+    NeedsTwoEnters,
+    /// Not an exact code match, chosen by a first Enter: Enter again confirms.
+    Chosen,
+    /// Confirmed and sent to the call log.
+    Confirmed,
 }
 
 /// Who is taking the call, and in which language, for the call log.
@@ -59,8 +94,9 @@ impl CallTaker {
             searched: None,
             results: SearchResults::default(),
             highlighted: 0,
-            selected: None,
-            logged: None,
+            armed: None,
+            confirmed: None,
+            confusables: None,
             calls,
             code_box: None,
             select_query: false,
@@ -73,10 +109,92 @@ impl CallTaker {
         &self.query
     }
 
-    /// The confirmed pole, if any (an id in the pinned index).
+    /// The pole the card shows: the highlighted result, when it is a pole (an id in the
+    /// pinned index). Not necessarily confirmed: see [`CallTaker::card_state`].
     #[must_use]
     pub fn selected(&self) -> Option<PoleId> {
-        self.selected
+        self.highlighted_hit().and_then(|h| match h.target {
+            Target::Pole(id) => Some(id),
+            Target::Street(_) => None,
+        })
+    }
+
+    /// The highlighted result of the current query.
+    fn highlighted_hit(&self) -> Option<Hit> {
+        if self.searched.as_ref() != Some(&self.query) {
+            return None;
+        }
+        self.results.hits.get(self.highlighted).copied()
+    }
+
+    /// Whether the card's pole is confirmed, chosen, or still waits for Enter.
+    #[must_use]
+    pub fn card_state(&self, index: &SearchIndex) -> Option<CardState> {
+        let hit = self.highlighted_hit()?;
+        let Target::Pole(id) = hit.target else {
+            return None;
+        };
+        let chosen = Chosen {
+            query: self.query.clone(),
+            code: index.pole(id).code().to_owned(),
+        };
+        Some(
+            if self.confirmed.as_ref().is_some_and(|c| c.chosen == chosen) {
+                CardState::Confirmed
+            } else if hit.reason == Reason::Exact {
+                CardState::Unconfirmed
+            } else if self.armed.as_ref() == Some(&chosen) {
+                CardState::Chosen
+            } else {
+                CardState::NeedsTwoEnters
+            },
+        )
+    }
+
+    /// The confusable codes of pole `id` to warn about (another street, or far), computed
+    /// once per pole.
+    fn confusables_of(&mut self, index: &SearchIndex, id: PoleId) -> &[Confusable] {
+        if self.confusables.as_ref().is_none_or(|(p, _)| *p != id) {
+            self.confusables = Some((id, index.confusables(id, MAX_CONFUSABLES)));
+        }
+        self.confusables.as_ref().map_or(&[], |(_, c)| c.as_slice())
+    }
+
+    /// The read-back sentence for the highlighted pole: it asks the caller to confirm the
+    /// street when the code has confusable codes elsewhere, or when it is not the code typed
+    /// (a prefix, a typo guess).
+    fn sentence(&mut self, index: &SearchIndex, lang: Lang) -> Option<String> {
+        let hit = self.highlighted_hit()?;
+        let Target::Pole(id) = hit.target else {
+            return None;
+        };
+        let check = match hit.reason {
+            Reason::Exact => !self.confusables_of(index, id).is_empty(),
+            Reason::Prefix | Reason::Typo { .. } => true,
+            _ => false,
+        };
+        Some(index.pole(id).readback_checked(lang, check))
+    }
+
+    /// Where the map should look for the highlighted result, and at which zoom.
+    #[must_use]
+    pub fn highlighted_view(&self, index: &SearchIndex) -> Option<(LatLon, f64)> {
+        match self.highlighted_hit()?.target {
+            Target::Pole(id) => index
+                .pole(id)
+                .point()
+                .map(|at| (at, super::theme::STREET_ZOOM)),
+            Target::Street(s) => index.streets()[s as usize]
+                .anchor
+                .map(|at| (at, STREET_VIEW_ZOOM)),
+        }
+    }
+
+    /// The code box was edited (even to the same text): the last confirmation and choice no
+    /// longer answer what is being typed.
+    fn edited(&mut self) {
+        self.armed = None;
+        self.confirmed = None;
     }
 
     /// Today's saved calls, newest first.
@@ -96,45 +214,75 @@ impl CallTaker {
         self.calls.poll();
     }
 
-    /// New data was swapped in: pole ids of the old index mean nothing, so the selection is
-    /// found again by its code, and the query searched again.
+    /// New data was swapped in: pole ids of the old index mean nothing, so the query is
+    /// searched again and the highlighted result found again by its code.
     pub fn index_swapped(&mut self, old: Option<&SearchIndex>, latest: &SearchIndex) {
         let code = old
-            .zip(self.selected)
+            .zip(self.selected())
             .map(|(o, id)| o.pole(id).code().to_owned());
-        self.selected = code.and_then(|c| latest.lookup(&c));
-        self.logged = None;
         self.results = SearchResults::default();
         self.searched = None;
         self.highlighted = 0;
-        self.refresh_results(latest);
+        self.confusables = None;
+        let _ = self.refresh_results(latest);
+        if let Some(code) = code
+            && let Some(k) = self.results.hits.iter().position(
+                |h| matches!(h.target, Target::Pole(id) if latest.pole(id).code() == code),
+            )
+        {
+            self.highlighted = k;
+        }
     }
 
-    /// Searches again when the query changed since the last search (never each frame).
-    fn refresh_results(&mut self, index: &SearchIndex) {
+    /// Searches again when the query changed since the last search (never each frame);
+    /// returns whether it did.
+    fn refresh_results(&mut self, index: &SearchIndex) -> bool {
         if self.searched.as_ref() == Some(&self.query) {
-            return;
+            return false;
         }
         self.results = index.search(&self.query, RESULT_LIMIT);
         self.highlighted = 0;
         self.searched = Some(self.query.clone());
+        if self.armed.as_ref().is_some_and(|a| a.query != self.query) {
+            self.armed = None;
+        }
+        if self
+            .confirmed
+            .as_ref()
+            .is_some_and(|c| c.chosen.query != self.query)
+        {
+            self.confirmed = None;
+        }
+        true
     }
 
-    /// Confirms result `k`: a pole is selected and its call logged, a street fills the code
-    /// box. Returns where the map should look, and at which zoom.
+    /// Enter (or a click) on result `k`. An exact code match is confirmed: selected and its
+    /// call logged. Any other pole (a prefix, a typo guess, a street and number, a landmark)
+    /// is first only chosen, with the card saying the code typed does not exist; Enter again
+    /// on it confirms it. A street fills the code box. Returns where the map should look, and
+    /// at which zoom.
     pub fn confirm(
         &mut self,
         index: &SearchIndex,
         k: usize,
         operator: Operator<'_>,
     ) -> Option<(LatLon, f64)> {
-        self.refresh_results(index);
+        let _ = self.refresh_results(index);
         let hit = self.results.hits.get(k).copied()?;
+        self.highlighted = k;
         match hit.target {
             Target::Pole(id) => {
-                self.selected = Some(id);
-                self.log_call(index, id, operator);
-                self.select_query = true;
+                let chosen = Chosen {
+                    query: self.query.clone(),
+                    code: index.pole(id).code().to_owned(),
+                };
+                if hit.reason != Reason::Exact && self.armed.as_ref() != Some(&chosen) {
+                    self.armed = Some(chosen);
+                } else {
+                    self.armed = None;
+                    self.log_call(index, id, chosen, operator);
+                    self.select_query = true;
+                }
                 index
                     .pole(id)
                     .point()
@@ -148,11 +296,19 @@ impl CallTaker {
         }
     }
 
-    /// Selects a pole (a map click, a call in the log) and puts its code in the code box.
+    /// Selects a pole (a map click, a call in the log) and puts its code in the code box. The
+    /// card shows it, not yet confirmed.
     pub fn select(&mut self, index: &SearchIndex, id: PoleId) {
-        self.selected = Some(id);
         index.pole(id).code().clone_into(&mut self.query);
-        self.refresh_results(index);
+        let _ = self.refresh_results(index);
+        if let Some(k) = self
+            .results
+            .hits
+            .iter()
+            .position(|h| h.target == Target::Pole(id))
+        {
+            self.highlighted = k;
+        }
     }
 
     /// Shows a call from the log again: selects its pole without logging a new call. Returns
@@ -160,19 +316,25 @@ impl CallTaker {
     pub fn show_code(&mut self, index: &SearchIndex, code: &str) -> Option<LatLon> {
         let id = index.lookup(code)?;
         self.select(index, id);
-        self.logged = None;
+        self.edited();
         index.pole(id).point()
     }
 
     /// Sends the confirmed call to the log worker, unless this very result was just logged.
-    fn log_call(&mut self, index: &SearchIndex, id: PoleId, operator: Operator<'_>) {
-        if self
-            .logged
-            .as_ref()
-            .is_some_and(|(_, p, q)| *p == id && *q == self.query)
-        {
+    /// The log keeps the raw text typed (`query`) beside the code chosen.
+    fn log_call(
+        &mut self,
+        index: &SearchIndex,
+        id: PoleId,
+        chosen: Chosen,
+        operator: Operator<'_>,
+    ) {
+        if self.confirmed.as_ref().is_some_and(|c| c.chosen == chosen) {
             return;
         }
+        let readback = self
+            .sentence(index, operator.lang)
+            .unwrap_or_else(|| index.pole(id).readback(operator.lang));
         let p = index.pole(id);
         let pos = p.position();
         let (position, radius_m) = match pos {
@@ -187,7 +349,7 @@ impl CallTaker {
             street: p.street().name.clone(),
             pole_no: p.pole_no().map(i64::from),
             address: p.address().to_owned(),
-            readback: p.readback(operator.lang),
+            readback,
             lat_lon_deg: pos.point().map(|a| (a.lat_deg, a.lon_deg)),
             position,
             radius_m,
@@ -195,11 +357,11 @@ impl CallTaker {
             data_version: index.info().data_version,
         };
         let ticket = self.calls.record(call);
-        self.logged = Some((ticket, id, self.query.clone()));
+        self.confirmed = Some(Confirmed { chosen, ticket });
     }
 
     /// Code, address and coordinates of a pole as plain text (Ctrl+C on the card).
-    fn card_text(index: &SearchIndex, id: PoleId, t: &Strings) -> String {
+    fn card_text(index: &SearchIndex, id: PoleId, sentence: &str, t: &Strings) -> String {
         let p = index.pole(id);
         let pos = p.position();
         let coords = pos.point().map_or_else(
@@ -226,7 +388,7 @@ impl CallTaker {
             t.coordinates,
             coords,
             t.position_kind(&pos),
-            p.readback(t.lang)
+            sentence
         )
     }
 
@@ -270,7 +432,7 @@ impl CallTaker {
             // it as a Copy event (or as the key, in tests); take it so the box does not
             // copy nothing over it.
             let mut copy_card = false;
-            if !has_selection && self.selected.is_some() {
+            if !has_selection && self.selected().is_some() {
                 copy_card = i.consume_key(Modifiers::COMMAND, Key::C);
                 let before = i.events.len();
                 i.events.retain(|e| !matches!(e, egui::Event::Copy));
@@ -286,26 +448,35 @@ impl CallTaker {
             )
         });
         let n = self.results.hits.len();
+        let before = self.highlighted;
         if down && n > 0 {
             self.highlighted = (self.highlighted + 1).min(n - 1);
         }
         if up {
             self.highlighted = self.highlighted.saturating_sub(1);
         }
+        if self.highlighted != before {
+            // ↑/↓ preview the highlighted result on the map.
+            out.push(Command::PreviewHighlighted);
+        }
         if esc {
             self.query.clear();
-            self.selected = None;
+            self.edited();
         }
-        if copy && let Some(id) = self.selected {
-            out.push(Command::Copy {
-                text: index.pole(id).readback(t.lang),
-                said: t.copied,
-            });
-        }
-        if copy_card && let Some(id) = self.selected {
-            out.push(Command::Copy {
-                text: Self::card_text(index, id, t),
-                said: t.card_copied,
+        if (copy || copy_card)
+            && let Some(id) = self.selected()
+            && let Some(sentence) = self.sentence(index, t.lang)
+        {
+            out.push(if copy {
+                Command::Copy {
+                    text: sentence,
+                    said: t.copied,
+                }
+            } else {
+                Command::Copy {
+                    text: Self::card_text(index, id, &sentence, t),
+                    said: t.card_copied,
+                }
             });
         }
         enter

@@ -3,14 +3,20 @@
 
 use egui::{RichText, Ui};
 
-use super::CallTaker;
+use super::{CallTaker, CardState};
 use crate::ui::DataNews;
 use crate::ui::calls;
 use crate::ui::command::Command;
 use crate::ui::i18n::Strings;
 use crate::ui::theme::{self, Palette};
 use lamppost_core::geo::format_latlon_dms;
-use lamppost_search::{Reason, SearchIndex, Target};
+use lamppost_search::{Confusable, Reason, SearchIndex, Target};
+
+/// Confusable codes listed in the card; the rest are counted.
+const CARD_CONFUSABLES: usize = 3;
+
+/// Characters of the typed text echoed in the card's warning.
+const ECHO_CHARS: usize = 24;
 
 impl CallTaker {
     /// The side panel: data banners, the code box, the results and the card.
@@ -32,6 +38,9 @@ impl CallTaker {
             .id_salt("code-box");
         let response = ui.add(edit).labelled_by(label.id);
         self.code_box = Some(response.id);
+        if response.changed() {
+            self.edited();
+        }
         if std::mem::take(&mut self.select_query)
             && let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), response.id)
         {
@@ -46,7 +55,15 @@ impl CallTaker {
         if ui.memory(|m| m.focused().is_none()) {
             response.request_focus();
         }
-        self.refresh_results(index);
+        // A new query whose best result is an exact code: the map shows the pole the card
+        // now describes (a prefix or a guess moves it only on ↑/↓ or Enter).
+        if self.refresh_results(index)
+            && self
+                .highlighted_hit()
+                .is_some_and(|h| h.reason == Reason::Exact)
+        {
+            out.push(Command::PreviewHighlighted);
+        }
         ui.label(RichText::new(t.keys_help).small().weak());
         ui.separator();
 
@@ -150,90 +167,215 @@ impl CallTaker {
         }
     }
 
+    /// The card: the highlighted result of the query in the code box, framed in the warning
+    /// colour until confirmed; what was typed and what was chosen when they differ; the
+    /// read-back sentence; the confusable codes of an exact match; the details.
     fn card(
-        &self,
+        &mut self,
         ui: &mut Ui,
         index: &SearchIndex,
         t: &Strings,
         pal: Palette,
         out: &mut Vec<Command>,
     ) {
-        let Some(id) = self.selected else {
+        let Some(hit) = self.highlighted_hit() else {
             ui.label(RichText::new(t.nothing_selected).weak());
             return;
         };
-        let p = index.pole(id);
-        ui.label(RichText::new(t.readback).strong());
-        let sentence = p.readback(t.lang);
-        ui.add(egui::Label::new(
-            RichText::new(&sentence)
-                .size(theme::READBACK_SIZE)
-                .strong()
-                .color(pal.readback),
-        ));
-        ui.horizontal(|ui| {
-            if ui.button(t.copy).clicked() {
-                out.push(Command::Copy {
-                    text: sentence,
-                    said: t.copied,
-                });
-            }
-            if let Some((ticket, pole, _)) = &self.logged
-                && *pole == id
-            {
-                match self.calls.status(*ticket) {
-                    Some(calls::Saving::Pending) => {
-                        ui.label(RichText::new(format!("… {}", t.saving)).weak());
-                    }
-                    Some(calls::Saving::Saved(c)) => {
-                        ui.label(
-                            RichText::new(format!("√ {} {}", t.saved, c.local_time()))
-                                .color(pal.ok),
-                        );
-                    }
-                    Some(calls::Saving::Failed(e)) => {
-                        ui.colored_label(pal.warning, format!("× {}{e}", t.not_saved));
-                    }
-                    None => {}
-                }
-            }
-        });
-        ui.add_space(6.0);
-        let street = p.street();
-        let pos = p.position();
-        egui::Grid::new("card")
-            .num_columns(2)
-            .striped(true)
-            .show(ui, |ui| {
-                let mut row = |k: &str, v: String| {
-                    ui.label(RichText::new(k).size(theme::CARD_SIZE).weak());
-                    ui.label(RichText::new(v).size(theme::CARD_SIZE));
-                    ui.end_row();
-                };
-                row(t.code, p.code().to_owned());
-                row(t.street, format!("{} {}", street.name, street.name_en));
-                row(t.pole_no, p.pole_no().map_or("-".into(), |n| n.to_string()));
-                row(t.side, p.side().map_or("-".into(), |s| t.side(s)));
-                row(t.cross_street, p.cross_street().to_owned());
-                row(t.landmark, p.landmark().to_owned());
-                row(t.jurisdiction, p.jurisdiction().to_owned());
-                row(t.address, p.address().to_owned());
-                row(
-                    t.coordinates,
-                    pos.point().map_or("-".into(), |at| {
-                        format!(
-                            "{:.6}, {:.6}\n{}",
-                            at.lat_deg,
-                            at.lon_deg,
-                            format_latlon_dms(at)
-                        )
-                    }),
+        let id = match hit.target {
+            Target::Pole(id) => id,
+            Target::Street(s) => {
+                let st = &index.streets()[s as usize];
+                ui.label(
+                    RichText::new(format!("{} — {}", st.name, t.add_pole_number))
+                        .size(theme::CARD_SIZE)
+                        .strong(),
                 );
-                row(t.position, t.position_kind(&pos));
-                row(t.dataset, index.info().name.clone());
-                row(t.data_version, index.info().data_version.to_string());
+                return;
+            }
+        };
+        let Some(state) = self.card_state(index) else {
+            return;
+        };
+        let sentence = self.sentence(index, t.lang).unwrap_or_default();
+        let confusables: Vec<Confusable> = if hit.reason == Reason::Exact {
+            self.confusables_of(index, id).to_vec()
+        } else {
+            Vec::new()
+        };
+        let p = index.pole(id);
+        let ink = if state == CardState::Confirmed {
+            pal.ok
+        } else {
+            pal.warning
+        };
+        egui::ScrollArea::vertical()
+            .id_salt("card")
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                egui::Frame::new()
+                    .stroke(egui::Stroke::new(2.0, ink))
+                    .inner_margin(8.0)
+                    .corner_radius(4.0)
+                    .show(ui, |ui| {
+                        if hit.reason != Reason::Exact {
+                            let typed: String =
+                                self.query.trim().chars().take(ECHO_CHARS).collect();
+                            let said = match hit.reason {
+                                Reason::Prefix | Reason::Typo { .. } => t.code_not_found_chosen,
+                                _ => t.not_a_code_chosen,
+                            };
+                            let said = said
+                                .replace("{q}", &typed)
+                                .replace("{r}", &hit.reason.describe(t.lang))
+                                .replace("{c}", p.code());
+                            ui.label(
+                                RichText::new(said)
+                                    .size(theme::CARD_SIZE)
+                                    .strong()
+                                    .color(pal.warning),
+                            );
+                        }
+                        self.status_line(ui, t, pal, state);
+                        ui.label(RichText::new(t.readback).strong());
+                        ui.add(egui::Label::new(
+                            RichText::new(&sentence)
+                                .size(theme::READBACK_SIZE)
+                                .strong()
+                                .color(pal.readback),
+                        ));
+                        if ui.button(t.copy).clicked() {
+                            out.push(Command::Copy {
+                                text: sentence.clone(),
+                                said: t.copied,
+                            });
+                        }
+                        confusable_list(ui, index, t, pal, &confusables);
+                    });
+                ui.add_space(6.0);
+                details(ui, index, id, t);
             });
     }
+
+    /// Confirmed (and whether the call is saved), or what Enter will do.
+    fn status_line(&self, ui: &mut Ui, t: &Strings, pal: Palette, state: CardState) {
+        ui.horizontal_wrapped(|ui| {
+            let waiting = match state {
+                CardState::Confirmed => None,
+                CardState::Unconfirmed => Some(t.unconfirmed),
+                CardState::NeedsTwoEnters => Some(t.unconfirmed_two_enters),
+                CardState::Chosen => Some(t.unconfirmed_chosen),
+            };
+            if let Some(w) = waiting {
+                ui.label(
+                    RichText::new(w)
+                        .size(theme::CARD_SIZE)
+                        .strong()
+                        .color(pal.warning),
+                );
+                return;
+            }
+            ui.label(
+                RichText::new(format!("√ {}", t.confirmed))
+                    .size(theme::CARD_SIZE)
+                    .strong()
+                    .color(pal.ok),
+            );
+            let Some(c) = &self.confirmed else { return };
+            match self.calls.status(c.ticket) {
+                Some(calls::Saving::Pending) => {
+                    ui.label(RichText::new(format!("… {}", t.saving)).weak());
+                }
+                Some(calls::Saving::Saved(c)) => {
+                    ui.label(
+                        RichText::new(format!("√ {} {}", t.saved, c.local_time())).color(pal.ok),
+                    );
+                }
+                Some(calls::Saving::Failed(e)) => {
+                    ui.colored_label(pal.warning, format!("× {}{e}", t.not_saved));
+                }
+                None => {}
+            }
+        });
+    }
+}
+
+/// The confusable codes of an exact match: other valid codes one misread digit away, on
+/// another street or far.
+fn confusable_list(
+    ui: &mut Ui,
+    index: &SearchIndex,
+    t: &Strings,
+    pal: Palette,
+    confusables: &[Confusable],
+) {
+    if confusables.is_empty() {
+        return;
+    }
+    ui.add_space(4.0);
+    ui.label(
+        RichText::new(t.confusable_codes)
+            .size(theme::CARD_SIZE)
+            .strong()
+            .color(pal.warning),
+    );
+    for c in confusables.iter().take(CARD_CONFUSABLES) {
+        let o = index.pole(c.id);
+        let dist = c
+            .dist_m
+            .map_or(String::new(), |d| format!(" {d:.0} {}", t.metres));
+        ui.label(
+            RichText::new(format!("{} {}{dist}", o.code(), o.street().name)).size(theme::CARD_SIZE),
+        );
+    }
+    if confusables.len() > CARD_CONFUSABLES {
+        ui.label(
+            RichText::new(
+                t.more_confusables
+                    .replace("{n}", &(confusables.len() - CARD_CONFUSABLES).to_string()),
+            )
+            .weak(),
+        );
+    }
+}
+
+/// The pole's details, one row each.
+fn details(ui: &mut Ui, index: &SearchIndex, id: lamppost_search::PoleId, t: &Strings) {
+    let p = index.pole(id);
+    let street = p.street();
+    let pos = p.position();
+    egui::Grid::new("card")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            let mut row = |k: &str, v: String| {
+                ui.label(RichText::new(k).size(theme::CARD_SIZE).weak());
+                ui.label(RichText::new(v).size(theme::CARD_SIZE));
+                ui.end_row();
+            };
+            row(t.code, p.code().to_owned());
+            row(t.street, format!("{} {}", street.name, street.name_en));
+            row(t.pole_no, p.pole_no().map_or("-".into(), |n| n.to_string()));
+            row(t.side, p.side().map_or("-".into(), |s| t.side(s)));
+            row(t.cross_street, p.cross_street().to_owned());
+            row(t.landmark, p.landmark().to_owned());
+            row(t.jurisdiction, p.jurisdiction().to_owned());
+            row(t.address, p.address().to_owned());
+            row(
+                t.coordinates,
+                pos.point().map_or("-".into(), |at| {
+                    format!(
+                        "{:.6}, {:.6}\n{}",
+                        at.lat_deg,
+                        at.lon_deg,
+                        format_latlon_dms(at)
+                    )
+                }),
+            );
+            row(t.position, t.position_kind(&pos));
+            row(t.dataset, index.info().name.clone());
+            row(t.data_version, index.info().data_version.to_string());
+        });
 }
 
 /// A newer data package on offer, or a data problem, above the code box.

@@ -68,7 +68,7 @@ pub struct MapView {
 pub struct Overlays<'a> {
     /// The index to draw from.
     pub index: &'a SearchIndex,
-    /// The confirmed pole.
+    /// The pole the card shows (the highlighted result, confirmed or not).
     pub selected: Option<PoleId>,
     /// Draw every pole as a dot.
     pub show_poles: bool,
