@@ -361,3 +361,145 @@ fn plain_text(v: &str) -> bool {
         && v.bytes()
             .all(|b| b >= 0x20 && b != 0x7F && b != 0xC2 && b != 0xEF)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> Vec<String> {
+        [
+            "code", "street", "pole_no", "side", "lat_deg", "lon_deg", "note", "position",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| (*c).to_owned()).collect()
+    }
+
+    /// Validates one row of the header above, with `seen` as the earlier rows' codes.
+    fn check(seen: &[(&str, u64)], cells: &[&str]) -> (Option<CheckedRow>, RowFindings) {
+        let h = header();
+        let mapping = Mapping::resolve(&h, &[]).unwrap();
+        let rules = RowRules {
+            mapping: &mapping,
+            columns: h.len(),
+            position_col: h.iter().position(|c| c == "position"),
+            encoding: "UTF-8",
+        };
+        let seen: HashMap<String, u64> = seen.iter().map(|(k, l)| ((*k).to_owned(), *l)).collect();
+        validate_row(&rules, &seen, 7, &row(cells))
+    }
+
+    fn kinds(list: &[Finding]) -> Vec<(&str, &FindingKind)> {
+        list.iter().map(|f| (f.field.as_str(), &f.kind)).collect()
+    }
+
+    #[test]
+    fn a_good_row_is_checked_without_a_store_and_without_findings() {
+        let (r, f) = check(
+            &[],
+            &[
+                " 1-01-0001 ",
+                "中山路",
+                "12号",
+                "东侧",
+                "25.1",
+                "121.5",
+                "",
+                "",
+            ],
+        );
+        assert!(f.errors.is_empty() && f.warnings.is_empty(), "{f:?}");
+        let r = r.unwrap();
+        assert_eq!(r.code.key(), "1010001");
+        assert_eq!(r.street, "中山路");
+        assert_eq!(r.street_code, "", "no street code column");
+        assert_eq!(r.pole_no, Update::Set(12));
+        assert_eq!(r.side.as_deref(), Some("东"));
+        assert_eq!(r.position, Update::Set(LatLon::new(25.1, 121.5)));
+        assert_eq!(r.others[5], (Field::Note, Some(String::new())));
+        assert_eq!(r.others[0], (Field::Address, None), "no address column");
+    }
+
+    #[test]
+    fn empty_cells_clear_and_an_estimated_position_keeps_the_stored_one() {
+        let (r, _) = check(&[], &["1-01-0001", "中山路", "", "", "", "", "", ""]);
+        let r = r.unwrap();
+        assert_eq!(r.pole_no, Update::Clear);
+        assert_eq!(r.position, Update::Clear);
+        let (r, _) = check(
+            &[],
+            &[
+                "1-01-0001",
+                "中山路",
+                "1",
+                "",
+                "25.1",
+                "121.5",
+                "",
+                "estimated",
+            ],
+        );
+        assert_eq!(r.unwrap().position, Update::Keep);
+    }
+
+    #[test]
+    fn a_bad_row_is_refused_with_one_finding_per_problem_in_column_order() {
+        let (r, f) = check(
+            &[("1010001", 3)],
+            &["1-01-0001", "中山路", "x", "up", "95", "", "=cmd()", ""],
+        );
+        assert!(r.is_none());
+        assert_eq!(
+            kinds(&f.errors),
+            [
+                (
+                    "code",
+                    &FindingKind::DuplicateCode {
+                        code: "1-01-0001".into(),
+                        first_line: 3
+                    }
+                ),
+                ("pole_no", &FindingKind::BadPoleNo { value: "x".into() }),
+                ("side", &FindingKind::UnknownSide { value: "up".into() }),
+                (
+                    "lat_deg",
+                    &FindingKind::CoordinateOutOfRange {
+                        value: "95".into(),
+                        limit_deg: 90,
+                        maybe_swapped: false
+                    }
+                ),
+            ]
+        );
+        assert_eq!(kinds(&f.warnings), [("note", &FindingKind::FormulaLike)]);
+        assert!(f.errors.iter().all(|e| e.line == 7));
+    }
+
+    #[test]
+    fn a_row_of_the_wrong_width_or_without_a_code_is_refused() {
+        let (r, f) = check(&[], &["1-01-0001", "中山路"]);
+        assert!(r.is_none());
+        assert_eq!(
+            kinds(&f.errors),
+            [(
+                "-",
+                &FindingKind::ColumnCount {
+                    found: 2,
+                    expected: 8
+                }
+            )]
+        );
+        let (r, f) = check(&[], &["", "中山路", "1", "", "25.1", "", "", ""]);
+        assert!(r.is_none());
+        assert_eq!(
+            kinds(&f.errors),
+            [
+                ("code", &FindingKind::MissingCode),
+                ("lon_deg", &FindingKind::OnlyOneCoordinate)
+            ]
+        );
+    }
+}

@@ -373,3 +373,208 @@ fn code_error_words(error: &CodeError, lang: Lang) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Finding;
+    use crate::mapping::Field;
+
+    /// One finding of every kind. `kind_names_are_unique_and_every_kind_has_a_sample` counts
+    /// them: a new variant needs a sample here.
+    fn samples() -> Vec<FindingKind> {
+        let s = String::from;
+        vec![
+            FindingKind::BinaryFile,
+            FindingKind::MixedEncodings {
+                good_line: 2,
+                bad_line: 3,
+            },
+            FindingKind::Latin1Fallback,
+            FindingKind::ChangedWhileReading,
+            FindingKind::LineTooLong { mb: 1 },
+            FindingKind::MalformedCsv { detail: s("x") },
+            FindingKind::EmptyFile,
+            FindingKind::TooManyColumns {
+                columns: 1001,
+                max: 1000,
+            },
+            FindingKind::GeoJsonTooLarge { mb: 512 },
+            FindingKind::InvalidJson {
+                column: 4,
+                detail: s("EOF"),
+            },
+            FindingKind::NotFeatureCollection,
+            FindingKind::NotAFeature { feature: 2 },
+            FindingKind::PropertiesNotObject,
+            FindingKind::BadPointCoordinates,
+            FindingKind::NotAPoint {
+                geometry_type: s("LineString"),
+            },
+            FindingKind::NoDataRows,
+            FindingKind::UndecodableHeader { encoding: "UTF-8" },
+            FindingKind::NoCodeColumn {
+                header: vec![s("a"), s("b")],
+            },
+            FindingKind::OneCoordinateColumn {
+                has: Field::Lat,
+                lacks: Field::Lon,
+            },
+            FindingKind::NoSuchColumn {
+                column: s("NOPE"),
+                header: vec![s("a")],
+            },
+            FindingKind::UnclosedTemplate { template: s("{a") },
+            FindingKind::ColumnCount {
+                found: 3,
+                expected: 4,
+            },
+            FindingKind::TextTooLong { max_chars: 500 },
+            FindingKind::ControlCharacter { ch: '\u{7}' },
+            FindingKind::ByteOrderMark,
+            FindingKind::UndecodableText { encoding: "UTF-8" },
+            FindingKind::FormulaLike,
+            FindingKind::CoordinateOutOfRange {
+                value: s("121.5"),
+                limit_deg: 90,
+                maybe_swapped: true,
+            },
+            FindingKind::CoordinateNotFinite { value: s("inf") },
+            FindingKind::CoordinateNotANumber { value: s("abc") },
+            FindingKind::OnlyOneCoordinate,
+            FindingKind::MissingCode,
+            FindingKind::BadCode {
+                error: CodeError::TooLong,
+            },
+            FindingKind::DuplicateCode {
+                code: s("1-01-0001"),
+                first_line: 2,
+            },
+            FindingKind::BadPoleNo { value: s("x") },
+            FindingKind::UnknownSide { value: s("up") },
+            FindingKind::StreetNameDiffers {
+                street_code: s("S1"),
+                stored: s("中山路"),
+                file: s("中山北路"),
+            },
+            FindingKind::NewStreetNeedsName {
+                street_code: s("S9"),
+            },
+            FindingKind::FoldedStreet {
+                name: s("中山路 "),
+                stored: s("中山路"),
+                street_code: s("S1"),
+            },
+            FindingKind::NewCodeNeedsStreet,
+            FindingKind::NewStreet {
+                name: s("测试路"),
+                code: s("S1"),
+            },
+            FindingKind::SwappedLatLon,
+            FindingKind::OutsideRegion {
+                lat: 45.1,
+                lon: 100.5,
+            },
+            FindingKind::GcjShift { moved_m: 503.2 },
+            FindingKind::FarFromNeighbours {
+                code: s("1-01-0001"),
+                dist_m: 521.4,
+                limit_m: 500.0,
+            },
+            FindingKind::OutOfSequence {
+                code: s("1-01-0001"),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_kind_has_chinese_and_english_words() {
+        for k in samples() {
+            let (zh, en) = (k.words(Lang::Zh), k.words(Lang::En));
+            assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{k:?}");
+            assert_ne!(zh, en, "{k:?}");
+            assert!(
+                !zh.contains(" / ") && !en.contains(" / "),
+                "one language each: {k:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn kind_names_are_unique_and_every_kind_has_a_sample() {
+        let names: std::collections::BTreeSet<&str> =
+            samples().iter().map(FindingKind::name).collect();
+        // The number of `FindingKind` variants.
+        assert_eq!(names.len(), 46, "{names:?}");
+        for n in names {
+            assert!(
+                n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_words_are_the_ones_users_and_tests_know() {
+        let f = Finding::new(
+            5,
+            "lat_deg",
+            FindingKind::CoordinateOutOfRange {
+                value: "121.51".into(),
+                limit_deg: 90,
+                maybe_swapped: true,
+            },
+        );
+        assert_eq!(
+            f.reason_both(),
+            "坐标 121.51 超出范围（±90）（纬度与经度可能对调） / coordinate 121.51 is out of range (±90) (latitude and longitude may be swapped)"
+        );
+        assert_eq!(
+            f.to_string(),
+            "第 5 行，字段 lat_deg：坐标 121.51 超出范围（±90）（纬度与经度可能对调） / line 5, field lat_deg: coordinate 121.51 is out of range (±90) (latitude and longitude may be swapped)"
+        );
+        let gcj = FindingKind::GcjShift { moved_m: 503.4 };
+        assert_eq!(
+            gcj.words(Lang::En),
+            "the new position is 503 m from the surveyed one, exactly the GCJ-02 shift; the file may be in GCJ-02 (--crs gcj02)"
+        );
+        let json = serde_json::to_value(Finding::new(
+            2,
+            "street",
+            FindingKind::NewStreet {
+                name: "测试路".into(),
+                code: "S1".into(),
+            },
+        ))
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "line": 2,
+                "field": "street",
+                "reason": "新街路 测试路（街路编码 S1） / new street 测试路 (street code S1)",
+                "reason_zh": "新街路 测试路（街路编码 S1）",
+                "reason_en": "new street 测试路 (street code S1)",
+                "kind": "new_street",
+            })
+        );
+    }
+
+    #[test]
+    fn a_bad_code_reads_as_the_two_halves_of_the_code_error() {
+        for error in [
+            CodeError::Empty,
+            CodeError::TooLong,
+            CodeError::BadChar('路'),
+        ] {
+            let both = error.to_string();
+            let kind = FindingKind::BadCode { error };
+            let (zh, en) = (kind.words(Lang::Zh), kind.words(Lang::En));
+            assert!(
+                both.starts_with(&zh) && both.ends_with(&en),
+                "{both} | {zh} | {en}"
+            );
+        }
+    }
+}
