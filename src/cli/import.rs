@@ -13,7 +13,7 @@ use lamppost_data::export::csv_file::write_canonical_csv;
 use super::output::{self, Keep};
 use lamppost_data::export::geojson::{GeoJsonWriter, GeoPole};
 use lamppost_data::store::{Access, Store};
-use lamppost_import::{self, Crs, Options, Report};
+use lamppost_import::{self, ChangeOp, Crs, Options, Report};
 use lamppost_search::SearchIndex;
 use serde_json::json;
 
@@ -239,7 +239,12 @@ fn print_summary(r: &Report) -> Result<()> {
     if r.rejected.len() + r.warnings.len() > 100 {
         eprintln!("……更多见 --report / more in --report");
     }
-    for c in r.changes.iter().filter(|c| c.op == "change").take(20) {
+    for c in r
+        .changes
+        .iter()
+        .filter(|c| c.op == ChangeOp::Change)
+        .take(20)
+    {
         let fields: Vec<String> = c
             .fields
             .iter()
@@ -283,18 +288,18 @@ fn write_report(out: &Path, r: &Report) -> Result<()> {
                 f.field.clone(),
                 String::new(),
                 String::new(),
-                t(&f.reason),
+                t(&f.reason_both()),
             ])?;
         }
     }
     for c in &r.changes {
         let line = c.line.map(|l| l.to_string()).unwrap_or_default();
         if c.fields.is_empty() {
-            w.write_record([c.op, &line, &t(&c.code), "", "", "", ""])?;
+            w.write_record([c.op.word(), &line, &t(&c.code), "", "", "", ""])?;
         }
         for f in &c.fields {
             w.write_record([
-                c.op,
+                c.op.word(),
                 &line,
                 &t(&c.code),
                 f.field,

@@ -222,7 +222,7 @@ pub struct Moved {
 pub fn moved_poles(r: &Report, limit: usize) -> Vec<Moved> {
     r.changes
         .iter()
-        .filter(|c| c.op == "change")
+        .filter(|c| c.op == lamppost_import::ChangeOp::Change)
         .filter_map(|c| {
             let get = |f: &str| {
                 c.fields
@@ -1265,9 +1265,9 @@ fn review_rows(
             .map(|c: &Change| ReviewRow {
                 line: c.line,
                 kind: match c.op {
-                    "add" => s.op_add,
-                    "change" => s.op_change,
-                    _ => s.op_remove,
+                    lamppost_import::ChangeOp::Add => s.op_add,
+                    lamppost_import::ChangeOp::Change => s.op_change,
+                    lamppost_import::ChangeOp::Remove => s.op_remove,
                 },
                 code: c.code.clone(),
                 detail: c
@@ -1289,10 +1289,7 @@ fn review_rows(
                     line: Some(f.line),
                     kind,
                     code: f.field.clone(),
-                    detail: match lang {
-                        Lang::Zh => f.reason_zh.clone(),
-                        Lang::En => f.reason_en.clone(),
-                    },
+                    detail: f.reason(lang),
                 })
                 .collect()
         }

@@ -14,30 +14,33 @@
 #![forbid(unsafe_code)]
 
 pub use lamppost_core::datum;
+pub mod finding;
 pub mod history;
 pub mod mapping;
 pub mod preview;
 pub mod progress;
 pub mod read;
+mod validate;
+mod words;
 
 use std::path::Path;
 
 use hashbrown::{HashMap, HashSet};
 use sha2::{Digest, Sha256};
 
-use lamppost_core::code::PoleCode;
 use lamppost_core::geo::{LatLon, wgs84_to_gcj02};
-use lamppost_core::model::Side;
 pub use lamppost_data::store::PoleRow;
 use lamppost_data::store::write::{HistoryOp, NewVersion, VersionCounts, VersionWriter};
 use lamppost_data::store::{Store, StoreError};
 
 pub use datum::Crs;
+pub use finding::{Finding, FindingKind};
 pub use history::{UndoReport, VersionInfo, undo, versions};
 pub use mapping::{Field, MapSpec, Mapping, SavedMapping, parse_map_specs, save_mapping};
 pub use preview::{Preview, preview};
 pub use progress::{ImportControl, Progress, Stage};
 pub use read::{Detected, Format, Input};
+use validate::{CheckedRow, RowFindings, RowRules, Update, validate_row};
 
 /// Longest text accepted in a field (characters); real addresses are under 100.
 pub const MAX_TEXT_CHARS: usize = lamppost_core::canonical::MAX_FIELD_CHARS;
@@ -47,46 +50,6 @@ pub const NEIGHBOUR_WARN_M: f64 = 500.0;
 pub const MAX_FINDINGS: usize = 10_000;
 /// At most this many changes are listed in a report (the counts are exact).
 pub const MAX_CHANGES: usize = 200_000;
-
-/// One problem with the file, at a place: the physical line of the record in a CSV file (the
-/// header is line 1) or the 1-based feature number in a GeoJSON file; 0 for the file as a whole.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
-    /// Line (CSV) or feature number (GeoJSON).
-    pub line: u64,
-    /// The field (canonical name) or `-` for the row or file.
-    pub field: String,
-    /// `中文 / English`.
-    pub reason: String,
-    /// The reason in Chinese.
-    pub reason_zh: String,
-    /// The reason in English.
-    pub reason_en: String,
-}
-
-impl Finding {
-    /// A finding with its reason in both languages.
-    pub fn new(line: u64, field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        let (zh, en) = (zh.into(), en.into());
-        Self {
-            line,
-            field: field.to_owned(),
-            reason: format!("{zh} / {en}"),
-            reason_zh: zh,
-            reason_en: en,
-        }
-    }
-}
-
-impl std::fmt::Display for Finding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "第 {} 行，字段 {}：{} / line {}, field {}: {}",
-            self.line, self.field, self.reason_zh, self.line, self.field, self.reason_en
-        )
-    }
-}
 
 /// Why an import, undo or export could not run at all (as opposed to findings in the file).
 #[derive(Debug, thiserror::Error)]
@@ -177,11 +140,45 @@ pub struct FieldChange {
     pub after: String,
 }
 
+/// What the import does to a pole; serialised as `add`, `change` or `remove`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeOp {
+    /// A new pole.
+    Add,
+    /// A stored pole with at least one field changed.
+    Change,
+    /// A stored pole removed (`--replace-streets`).
+    Remove,
+}
+
+impl ChangeOp {
+    /// The word in reports: `add`, `change` or `remove`.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Add => "add",
+            Self::Change => "change",
+            Self::Remove => "remove",
+        }
+    }
+}
+
+impl From<ChangeOp> for HistoryOp {
+    fn from(op: ChangeOp) -> Self {
+        match op {
+            ChangeOp::Add => Self::Add,
+            ChangeOp::Change => Self::Change,
+            ChangeOp::Remove => Self::Remove,
+        }
+    }
+}
+
 /// One pole that the import adds, changes or removes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Change {
-    /// `add`, `change` or `remove`.
-    pub op: &'static str,
+    /// What happens to it.
+    pub op: ChangeOp,
     /// The line in the file (none for a removal).
     pub line: Option<u64>,
     /// The code as displayed.
@@ -268,6 +265,74 @@ impl Report {
             self.changes_truncated = true;
         }
     }
+}
+
+/// What a row does to its pole, by comparing it with the stored one.
+#[derive(Debug, Clone, PartialEq)]
+enum Comparison {
+    /// No stored pole: a new one.
+    Add,
+    /// The stored pole differs in these fields.
+    Change(Vec<FieldChange>),
+    /// The stored pole is the same.
+    Same,
+}
+
+/// Compares the row's pole (`after`) with the stored one.
+fn compare(before: Option<&PoleRow>, after: &PoleRow) -> Comparison {
+    match before {
+        None => Comparison::Add,
+        Some(b) => {
+            let fields = diff(b, after);
+            if fields.is_empty() {
+                Comparison::Same
+            } else {
+                Comparison::Change(fields)
+            }
+        }
+    }
+}
+
+/// The pole as the import leaves it: the stored pole (or a new one) with the fields the row
+/// gives replaced, its position converted from `crs` to WGS-84.
+fn merge(before: Option<&PoleRow>, row: CheckedRow, street_code: String, crs: Crs) -> PoleRow {
+    let (key, display) = row.code.into_parts();
+    let mut after = before.cloned().unwrap_or_else(|| PoleRow {
+        code: key,
+        ..PoleRow::default()
+    });
+    after.code_display = display;
+    after.street_code = street_code;
+    match row.pole_no {
+        Update::Keep => {}
+        Update::Clear => after.pole_no = None,
+        Update::Set(n) => after.pole_no = Some(n),
+    }
+    if let Some(s) = row.side {
+        after.side = s;
+    }
+    for (field, v) in row.others {
+        if let Some(v) = v {
+            let slot = match field {
+                Field::Address => &mut after.address,
+                Field::Landmark => &mut after.landmark,
+                Field::CrossStreet => &mut after.cross_street,
+                Field::Jurisdiction => &mut after.jurisdiction,
+                Field::Status => &mut after.status,
+                _ => &mut after.note,
+            };
+            *slot = v;
+        }
+    }
+    match row.position {
+        Update::Keep => {}
+        Update::Clear => (after.lat_deg, after.lon_deg) = (None, None),
+        Update::Set(p) => {
+            let wgs = crs.to_wgs84(p);
+            (after.lat_deg, after.lon_deg) = (Some(wgs.lat_deg), Some(wgs.lon_deg));
+        }
+    }
+    after
 }
 
 /// A stored row's position, when it was surveyed.
@@ -374,73 +439,6 @@ pub fn derived_street_code(name: &str, taken: impl Fn(&str) -> bool) -> String {
     }
 }
 
-/// Undoes a spreadsheet's neutralisation (`'=x` → `=x`, see
-/// [`lamppost_core::spreadsheet::neutralise_formula`]), so that an exported file imports unchanged.
-fn unneutralise(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest)
-            if rest.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']) =>
-        {
-            rest
-        }
-        _ => cell,
-    }
-}
-
-/// True for text a spreadsheet would run as a formula (`=cmd|' /C calc'!A0`, `@SUM(…)`).
-fn formula_like(text: &str) -> bool {
-    let mut cs = text.chars();
-    match cs.next() {
-        Some('=' | '＝' | '@' | '＠') => true,
-        Some('+' | '-' | '＋' | '－') => {
-            let rest = cs.as_str().trim();
-            !rest.is_empty()
-                && rest.parse::<f64>().is_err()
-                && !rest.starts_with(|c: char| c.is_ascii_digit())
-        }
-        _ => false,
-    }
-}
-
-/// A cell as stored: trimmed, a neutralised formula restored, and line breaks inside a quoted
-/// cell kept as spaces (one line per field on screen).
-fn clean_text(raw: &str) -> String {
-    let v = unneutralise(raw.trim());
-    if !v.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\t')) {
-        // Already trimmed: `unneutralise` leaves text that starts with `=`, `+`, `-` or `@`.
-        return v.to_owned();
-    }
-    let v: String = v
-        .chars()
-        .map(|c| {
-            if matches!(c, '\r' | '\n' | '\t') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    v.trim().to_owned()
-}
-
-/// True when the text needs none of the checks in `Planner::text` (the common case, decided
-/// on the bytes): short enough by bytes, no ASCII control byte, no lead byte of a C1 control
-/// (`C2`) or of U+F000..U+FFFF (`EF`: the BOM, U+FFFD, full-width forms), and no formula sign
-/// in front.
-fn plain_text(v: &str) -> bool {
-    v.len() <= MAX_TEXT_CHARS
-        && !v.starts_with(['=', '+', '-', '@'])
-        && v.bytes()
-            .all(|b| b >= 0x20 && b != 0x7F && b != 0xC2 && b != 0xEF)
-}
-
-/// Findings for one row.
-#[derive(Default)]
-struct RowFindings {
-    errors: Vec<Finding>,
-    warnings: Vec<Finding>,
-}
-
 /// The row-by-row work, fed by the reader.
 struct Planner<'t, 'w> {
     db: &'t mut VersionWriter<'w>,
@@ -481,14 +479,9 @@ impl read::TableSink for Planner<'_, '_> {
             self.fatal(Finding::new(
                 1,
                 "-",
-                format!(
-                    "表头含有无法按 {} 解码的字节，编码不对；请用 --encoding 指定正确的编码（如 gbk）",
-                    self.encoding
-                ),
-                format!(
-                    "the header holds bytes that are not valid {}; the encoding is wrong, choose the right one with --encoding (e.g. gbk)",
-                    self.encoding
-                ),
+                FindingKind::UndecodableHeader {
+                    encoding: self.encoding,
+                },
             ));
             return false;
         }
@@ -504,28 +497,22 @@ impl read::TableSink for Planner<'_, '_> {
             self.fatal(Finding::new(
                 1,
                 "code",
-                format!(
-                    "找不到编码列（表头：{}）；请用 --map code=列名 指定",
-                    columns.join(", ")
-                ),
-                format!(
-                    "no code column (header: {}); name it with --map code=COLUMN",
-                    columns.join(", ")
-                ),
+                FindingKind::NoCodeColumn {
+                    header: columns.to_vec(),
+                },
             ));
             return false;
         }
         if m.has(Field::Lat) != m.has(Field::Lon) {
             let (has, lacks) = if m.has(Field::Lat) {
-                ("lat_deg", "lon_deg")
+                (Field::Lat, Field::Lon)
             } else {
-                ("lon_deg", "lat_deg")
+                (Field::Lon, Field::Lat)
             };
             self.fatal(Finding::new(
                 1,
-                lacks,
-                format!("有 {has} 列却没有 {lacks} 列；请用 --map {lacks}=列名 指定"),
-                format!("there is a {has} column but no {lacks} column; name it with --map {lacks}=COLUMN"),
+                lacks.name(),
+                FindingKind::OneCoordinateColumn { has, lacks },
             ));
             return false;
         }
@@ -569,408 +556,179 @@ impl Planner<'_, '_> {
         self.report
     }
 
-    fn text(
-        &self,
-        line: u64,
-        field: Field,
-        cells: &dyn read::Cells,
-        f: &mut RowFindings,
-    ) -> Option<String> {
-        let raw = self.mapping.as_ref()?.value(field, cells)?;
-        let v = clean_text(&raw);
-        if plain_text(&v) {
-            return Some(v);
-        }
-        let name = field.name();
-        if v.chars().count() > MAX_TEXT_CHARS {
-            f.errors.push(Finding::new(
-                line,
-                name,
-                format!("内容过长（超过 {MAX_TEXT_CHARS} 字）"),
-                format!("longer than {MAX_TEXT_CHARS} characters"),
-            ));
-        } else if let Some(c) = v.chars().find(|c| c.is_control()) {
-            f.errors.push(Finding::new(
-                line,
-                name,
-                format!("含有控制字符 U+{:04X}", c as u32),
-                format!("contains the control character U+{:04X}", c as u32),
-            ));
-        } else if v.contains('\u{FEFF}') {
-            f.errors.push(Finding::new(
-                line,
-                name,
-                "含有字节顺序标记（BOM，U+FEFF），可能是拼接文件时混入的",
-                "contains a byte-order mark (U+FEFF), probably from joining files",
-            ));
-        } else if v.contains('\u{FFFD}') {
-            f.errors.push(Finding::new(
-                line,
-                name,
-                format!(
-                    "含有无法按 {} 解码的字节，编码可能不对（可用 --encoding 指定）",
-                    self.encoding
-                ),
-                format!(
-                    "holds bytes that are not valid {}; the encoding may be wrong (choose one with --encoding)",
-                    self.encoding
-                ),
-            ));
-        } else if formula_like(&v) {
-            f.warnings.push(Finding::new(
-                line,
-                name,
-                "内容像电子表格公式，导出时会加单引号以防执行",
-                "looks like a spreadsheet formula; exports prefix it with an apostrophe so it cannot run",
-            ));
-        }
-        Some(v)
-    }
-
-    fn coordinate(
-        &self,
-        line: u64,
-        field: Field,
-        cells: &dyn read::Cells,
-        f: &mut RowFindings,
-    ) -> Option<f64> {
-        let raw = self.mapping.as_ref()?.value(field, cells)?;
-        let v = raw.trim();
-        if v.is_empty() {
-            return None;
-        }
-        let limit = if field == Field::Lat { 90.0 } else { 180.0 };
-        match v.parse::<f64>() {
-            Ok(x) if x.is_finite() && x.abs() <= limit => Some(x),
-            Ok(x) if x.is_finite() => {
-                // Swapped when the "longitude" would make a valid latitude.
-                let other_fits = self
-                    .mapping
-                    .as_ref()
-                    .and_then(|m| m.value(Field::Lon, cells))
-                    .and_then(|o| o.trim().parse::<f64>().ok())
-                    .is_some_and(|o| o.abs() <= 90.0);
-                let hint = if field == Field::Lat && x.abs() <= 180.0 && other_fits {
-                    (
-                        "（纬度与经度可能对调）",
-                        " (latitude and longitude may be swapped)",
-                    )
-                } else {
-                    ("", "")
-                };
-                f.errors.push(Finding::new(
-                    line,
-                    field.name(),
-                    format!("坐标 {v} 超出范围（±{limit}）{}", hint.0),
-                    format!("coordinate {v} is out of range (±{limit}){}", hint.1),
-                ));
-                None
-            }
-            Ok(_) => {
-                f.errors.push(Finding::new(
-                    line,
-                    field.name(),
-                    format!("坐标 {v} 不是有限的数"),
-                    format!("coordinate {v} is not a finite number"),
-                ));
-                None
-            }
-            Err(_) => {
-                let shown: String = v.chars().take(40).collect();
-                f.errors.push(Finding::new(
-                    line,
-                    field.name(),
-                    format!("无法识别的坐标 {shown:?}"),
-                    format!("not a number: {shown:?}"),
-                ));
-                None
-            }
-        }
-    }
-
+    /// One row: validated ([`validate_row`], no store), its street resolved, merged with the
+    /// stored pole, and written when it adds or changes one.
     fn plan_row(&mut self, line: u64, cells: &dyn read::Cells) -> Result<(), StoreError> {
-        let mut f = RowFindings::default();
-        if cells.count() != self.columns {
-            let n = cells.count();
-            let c = self.columns;
-            f.errors.push(Finding::new(
-                line,
-                "-",
-                format!("这一行有 {n} 列，表头有 {c} 列（可能有未闭合的引号或多余的分隔符）"),
-                format!("this row has {n} columns, the header {c} (an unbalanced quote or a stray delimiter?)"),
-            ));
-            self.reject(line, f);
-            return Ok(());
-        }
-        let code_text = self
-            .text(line, Field::Code, cells, &mut f)
-            .unwrap_or_default();
-        let code = if code_text.is_empty() {
+        let Some(mapping) = self.mapping.as_ref() else {
+            // Rows come only after a header that resolved; without one no field has a column.
+            let mut f = RowFindings::default();
             f.errors
-                .push(Finding::new(line, "code", "缺少编码", "missing code"));
-            None
-        } else {
-            match PoleCode::parse(&code_text) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    let msg = e.to_string();
-                    let (zh, en) = msg.split_once(" / ").unwrap_or((&msg, &msg));
-                    f.errors.push(Finding::new(line, "code", zh, en));
-                    None
-                }
-            }
-        };
-        if let Some(c) = &code
-            && let Some(first) = self.seen.get(c.key())
-        {
-            f.errors.push(Finding::new(
-                line,
-                "code",
-                format!("编码 {c} 与第 {first} 行重复（规范化后相同）"),
-                format!("code {c} duplicates line {first} (the same after normalisation)"),
-            ));
-        }
-        let street_code = self.text(line, Field::StreetCode, cells, &mut f);
-        let street = self.text(line, Field::Street, cells, &mut f);
-        let pole_no_text = self.text(line, Field::PoleNo, cells, &mut f);
-        let pole_no = pole_no_text.as_deref().map(|s| {
-            let s = s.trim_end_matches(['号', '號']).trim();
-            if s.is_empty() {
-                return None;
-            }
-            s.parse::<u32>().ok().or_else(|| {
-                f.errors.push(Finding::new(
-                    line,
-                    "pole_no",
-                    format!("杆号 {s:?} 不是正整数"),
-                    format!("pole number {s:?} is not a whole number"),
-                ));
-                None
-            })
-        });
-        let side_text = self.text(line, Field::Side, cells, &mut f);
-        let side = side_text.as_deref().map(|s| {
-            if s.is_empty() {
-                return String::new();
-            }
-            Side::parse(s).map_or_else(
-                || {
-                    f.errors.push(Finding::new(
-                        line,
-                        "side",
-                        format!("无法识别的方位 {s:?}（应为 东/西/南/北/左/右）"),
-                        format!("unknown side {s:?} (expected E/W/N/S/L/R or 东西南北左右)"),
-                    ));
-                    String::new()
-                },
-                |sd| sd.zh().to_owned(),
-            )
-        });
-        let lat = self.coordinate(line, Field::Lat, cells, &mut f);
-        let lon = self.coordinate(line, Field::Lon, cells, &mut f);
-        let estimated = self.position_col.is_some_and(|c| {
-            matches!(
-                cells.cell(c).map(str::trim),
-                Some("estimated" | "估算" | "unknown")
-            )
-        });
-        let others = [
-            Field::Address,
-            Field::Landmark,
-            Field::CrossStreet,
-            Field::Jurisdiction,
-            Field::Status,
-            Field::Note,
-        ]
-        .map(|field| (field, self.text(line, field, cells, &mut f)));
-        // Coordinates: both or neither.
-        let has_position = self.mapping.as_ref().is_some_and(|m| m.has(Field::Lat));
-        let position = match (lat, lon) {
-            _ if !has_position => None, // no coordinate columns: keep what is stored
-            (Some(a), Some(o)) => Some(Some(LatLon::new(a, o))),
-            (None, None) => Some(None),
-            (a, _) => {
-                if f.errors
-                    .iter()
-                    .all(|e| e.field != "lat_deg" && e.field != "lon_deg")
-                {
-                    f.errors.push(Finding::new(
-                        line,
-                        if a.is_none() { "lat_deg" } else { "lon_deg" },
-                        "只有纬度或经度之一",
-                        "only one of latitude and longitude",
-                    ));
-                }
-                None
-            }
-        };
-        // A position the exporter marked as an estimate is not a survey: never import it as one.
-        let position = if estimated { None } else { position };
-        let Some(code) = code else {
-            self.reject(line, f);
+                .push(Finding::new(line, "code", FindingKind::MissingCode));
+            self.reject(f);
             return Ok(());
         };
-        if !f.errors.is_empty() {
-            self.reject(line, f);
+        let rules = RowRules {
+            mapping,
+            columns: self.columns,
+            position_col: self.position_col,
+            encoding: self.encoding,
+        };
+        let (row, mut f) = validate_row(&rules, &self.seen, line, cells);
+        let Some(row) = row else {
+            self.reject(f);
             return Ok(());
-        }
-        let (key, display) = code.into_parts();
+        };
         // Into an empty table (a new city's first import) the only stored rows are this file's,
         // and a code seen twice was refused above: no need to look.
         let before = if self.was_empty {
             None
         } else {
-            self.db.pole(&key)?
+            self.db.pole(row.code.key())?
         };
+        let Some(street_code) = self.resolve_street(line, &row, before.as_ref(), &mut f)? else {
+            self.reject(f);
+            return Ok(());
+        };
+        let surveyed = matches!(row.position, Update::Set(_));
+        let after = merge(before.as_ref(), row, street_code, self.crs);
+        if surveyed && let Some(p) = position(&after) {
+            self.position_warnings(line, p, before.as_ref(), &mut f);
+        }
+        if after.lat_deg.is_some() && !self.touched_streets.contains(&after.street_code) {
+            self.touched_streets.insert(after.street_code.clone());
+        }
+        if !self.file_streets.contains(&after.street_code) {
+            self.file_streets.insert(after.street_code.clone());
+        }
+        for w in f.warnings {
+            self.report.warn(w);
+        }
+        self.seen.insert(after.code.clone(), line);
+        self.write_change(line, before.as_ref(), &after)
+    }
 
-        // The street (the cells are trimmed already).
-        let sc = street_code.unwrap_or_default();
-        let name = street.as_deref().unwrap_or("");
-        let resolved_street = if !sc.is_empty() {
-            match self.streets_by_code.get(&sc) {
+    /// The street code of an accepted row: the stored street its code or name names, a new
+    /// street (added to the store and reported), or the stored pole's. `None`, with an error
+    /// in `f`, when a new pole or a new street code lacks what it needs.
+    fn resolve_street(
+        &mut self,
+        line: u64,
+        row: &CheckedRow,
+        before: Option<&PoleRow>,
+        f: &mut RowFindings,
+    ) -> Result<Option<String>, StoreError> {
+        // The cells are trimmed already.
+        let sc = &row.street_code;
+        let name = row.street.as_str();
+        if !sc.is_empty() {
+            return Ok(match self.streets_by_code.get(sc) {
                 Some(stored) => {
                     if !name.is_empty() && stored != name {
                         f.warnings.push(Finding::new(
                             line,
                             "street",
-                            format!("街路编码 {sc} 的名称是 {stored}，文件中为 {name}；保留原名称"),
-                            format!("street code {sc} is named {stored}, the file says {name}; the stored name is kept"),
+                            FindingKind::StreetNameDiffers {
+                                street_code: sc.clone(),
+                                stored: stored.clone(),
+                                file: name.to_owned(),
+                            },
                         ));
                     }
-                    Some(sc)
+                    Some(sc.clone())
                 }
                 None if name.is_empty() => {
                     f.errors.push(Finding::new(
                         line,
                         "street",
-                        format!("新街路编码 {sc} 缺少街路名称"),
-                        format!("the new street code {sc} needs a street name"),
+                        FindingKind::NewStreetNeedsName {
+                            street_code: sc.clone(),
+                        },
                     ));
                     None
                 }
                 None => {
-                    self.new_street(line, &sc, name, &mut f)?;
-                    Some(sc)
+                    self.new_street(line, sc, name, f)?;
+                    Some(sc.clone())
                 }
-            }
-        } else if !name.is_empty() {
+            });
+        }
+        if !name.is_empty() {
             if let Some(c) = self.streets_by_name.get(name) {
-                Some(c.clone())
-            } else if let Some(c) = self.streets_by_folded.get(&lamppost_core::text::fold(name)) {
+                return Ok(Some(c.clone()));
+            }
+            if let Some(c) = self.streets_by_folded.get(&lamppost_core::text::fold(name)) {
                 if self.folded_warned.insert(name.to_owned()) {
                     let stored = self.streets_by_code.get(c).map_or("", String::as_str);
                     f.warnings.push(Finding::new(
                         line,
                         "street",
-                        format!("街路 {name} 按已有的 {stored}（街路编码 {c}）导入"),
-                        format!("street {name} is taken as the stored {stored} (street code {c})"),
+                        FindingKind::FoldedStreet {
+                            name: name.to_owned(),
+                            stored: stored.to_owned(),
+                            street_code: c.clone(),
+                        },
                     ));
                 }
-                Some(c.clone())
-            } else {
-                let by_code = &self.streets_by_code;
-                let c = derived_street_code(name, |c| by_code.contains_key(c));
-                self.new_street(line, &c, name, &mut f)?;
-                Some(c)
+                return Ok(Some(c.clone()));
             }
-        } else if let Some(b) = &before {
-            Some(b.street_code.clone())
-        } else {
-            f.errors.push(Finding::new(
-                line,
-                "street",
-                "新编码缺少街路（街路名称或街路编码）",
-                "a new code needs a street (a street name or street code)",
-            ));
-            None
-        };
-        let Some(street_code) = resolved_street else {
-            self.reject(line, f);
-            return Ok(());
-        };
+            let by_code = &self.streets_by_code;
+            let c = derived_street_code(name, |c| by_code.contains_key(c));
+            self.new_street(line, &c, name, f)?;
+            return Ok(Some(c));
+        }
+        if let Some(b) = before {
+            return Ok(Some(b.street_code.clone()));
+        }
+        f.errors.push(Finding::new(
+            line,
+            "street",
+            FindingKind::NewCodeNeedsStreet,
+        ));
+        Ok(None)
+    }
 
-        let mut after = before.clone().unwrap_or_else(|| PoleRow {
-            code: key.clone(),
-            ..PoleRow::default()
-        });
-        after.code_display = display;
-        after.street_code.clone_from(&street_code);
-        if let Some(n) = pole_no {
-            after.pole_no = n;
-        }
-        if let Some(s) = side {
-            after.side = s;
-        }
-        for (field, v) in others {
-            if let Some(v) = v {
-                let slot = match field {
-                    Field::Address => &mut after.address,
-                    Field::Landmark => &mut after.landmark,
-                    Field::CrossStreet => &mut after.cross_street,
-                    Field::Jurisdiction => &mut after.jurisdiction,
-                    Field::Status => &mut after.status,
-                    _ => &mut after.note,
-                };
-                *slot = v;
-            }
-        }
-        if let Some(pos) = position {
-            let wgs = pos.map(|p| self.crs.to_wgs84(p));
-            after.lat_deg = wgs.map(|p| p.lat_deg);
-            after.lon_deg = wgs.map(|p| p.lon_deg);
-            if let Some(p) = wgs {
-                self.position_warnings(line, p, before.as_ref(), &mut f);
-            }
-        }
-
-        if after.lat_deg.is_some() && !self.touched_streets.contains(&street_code) {
-            self.touched_streets.insert(street_code.clone());
-        }
-        if !self.file_streets.contains(&street_code) {
-            self.file_streets.insert(street_code);
-        }
-        for w in f.warnings {
-            self.report.warn(w);
-        }
-        self.seen.insert(key.clone(), line);
-        match &before {
-            None => {
+    /// Writes the row's pole when it is new or differs from the stored one, and reports it.
+    fn write_change(
+        &mut self,
+        line: u64,
+        before: Option<&PoleRow>,
+        after: &PoleRow,
+    ) -> Result<(), StoreError> {
+        match compare(before, after) {
+            Comparison::Same => self.report.unchanged += 1,
+            Comparison::Add => {
                 self.report.added += 1;
-                self.db.insert_pole(&after)?;
+                self.db.insert_pole(after)?;
                 // Into an empty table every stored pole is an addition of this version: their
                 // history is written in one statement after the rows (`add_history_in_bulk`).
                 if !self.was_empty {
-                    self.db.record(&key, HistoryOp::Add, None, Some(&after))?;
+                    self.db
+                        .record(&after.code, ChangeOp::Add.into(), None, Some(after))?;
                 }
                 self.report.change(Change {
-                    op: "add",
+                    op: ChangeOp::Add,
                     line: Some(line),
                     code: after.code_display.clone(),
                     fields: Vec::new(),
                 });
             }
-            Some(b) => {
-                let fields = diff(b, &after);
-                if fields.is_empty() {
-                    self.report.unchanged += 1;
-                } else {
-                    self.report.changed += 1;
-                    self.db.replace_pole(&after)?;
-                    self.db
-                        .record(&key, HistoryOp::Change, Some(b), Some(&after))?;
-                    self.report.change(Change {
-                        op: "change",
-                        line: Some(line),
-                        code: after.code_display.clone(),
-                        fields,
-                    });
-                }
+            Comparison::Change(fields) => {
+                self.report.changed += 1;
+                self.db.replace_pole(after)?;
+                self.db
+                    .record(&after.code, ChangeOp::Change.into(), before, Some(after))?;
+                self.report.change(Change {
+                    op: ChangeOp::Change,
+                    line: Some(line),
+                    code: after.code_display.clone(),
+                    fields,
+                });
             }
         }
         Ok(())
     }
 
-    fn reject(&mut self, _line: u64, f: RowFindings) {
+    fn reject(&mut self, f: RowFindings) {
         self.report.rejected_rows += 1;
         for e in f.errors {
             self.report.error(e);
@@ -998,8 +756,10 @@ impl Planner<'_, '_> {
         f.warnings.push(Finding::new(
             line,
             "street",
-            format!("新街路 {name}（街路编码 {code}）"),
-            format!("new street {name} (street code {code})"),
+            FindingKind::NewStreet {
+                name: name.to_owned(),
+                code: code.to_owned(),
+            },
         ));
         Ok(())
     }
@@ -1021,11 +781,10 @@ impl Planner<'_, '_> {
                     f.warnings.push(Finding::new(
                         line,
                         "lat_deg",
-                        format!("位置 {:.5}, {:.5} 在数据集范围之外", p.lat_deg, p.lon_deg),
-                        format!(
-                            "the position {:.5}, {:.5} is outside the dataset's region",
-                            p.lat_deg, p.lon_deg
-                        ),
+                        FindingKind::OutsideRegion {
+                            lat: p.lat_deg,
+                            lon: p.lon_deg,
+                        },
                     ));
                 }
             }
@@ -1042,12 +801,7 @@ impl Planner<'_, '_> {
                 f.warnings.push(Finding::new(
                     line,
                     "lat_deg",
-                    format!(
-                        "新位置比原实测位置偏移 {moved:.0} 米，恰好是 GCJ-02 偏移量；文件可能是 GCJ-02 坐标（--crs gcj02）"
-                    ),
-                    format!(
-                        "the new position is {moved:.0} m from the surveyed one, exactly the GCJ-02 shift; the file may be in GCJ-02 (--crs gcj02)"
-                    ),
+                    FindingKind::GcjShift { moved_m: moved },
                 ));
             }
         }
@@ -1082,14 +836,11 @@ impl Planner<'_, '_> {
                     found.push(Finding::new(
                         line,
                         "lat_deg",
-                        format!(
-                            "编码 {} 距同一街路编号相邻的灯杆 {near:.0} 米（超过 {NEIGHBOUR_WARN_M:.0} 米）",
-                            pts[i].1
-                        ),
-                        format!(
-                            "code {} is {near:.0} m from the poles numbered next to it on its street (more than {NEIGHBOUR_WARN_M:.0} m)",
-                            pts[i].1
-                        ),
+                        FindingKind::FarFromNeighbours {
+                            code: pts[i].1.clone(),
+                            dist_m: near,
+                            limit_m: NEIGHBOUR_WARN_M,
+                        },
                     ));
                 } else if i > 0 && i + 1 < pts.len() {
                     let (a, b) = (pts[i - 1].2, pts[i + 1].2);
@@ -1098,14 +849,9 @@ impl Planner<'_, '_> {
                         found.push(Finding::new(
                             line,
                             "pole_no",
-                            format!(
-                                "编码 {} 的杆号与位置顺序不符（不在前后杆号的灯杆之间）",
-                                pts[i].1
-                            ),
-                            format!(
-                                "code {}: pole number out of sequence (not between the poles numbered before and after it)",
-                                pts[i].1
-                            ),
+                            FindingKind::OutOfSequence {
+                                code: pts[i].1.clone(),
+                            },
                         ));
                     }
                 }
@@ -1130,10 +876,11 @@ impl Planner<'_, '_> {
                     continue;
                 }
                 self.db.delete_pole(&r.code)?;
-                self.db.record(&r.code, HistoryOp::Remove, Some(&r), None)?;
+                self.db
+                    .record(&r.code, ChangeOp::Remove.into(), Some(&r), None)?;
                 self.report.removed += 1;
                 self.report.change(Change {
-                    op: "remove",
+                    op: ChangeOp::Remove,
                     line: None,
                     code: r.code_display.clone(),
                     fields: Vec::new(),
@@ -1145,12 +892,7 @@ impl Planner<'_, '_> {
 }
 
 fn swapped_warning(line: u64) -> Finding {
-    Finding::new(
-        line,
-        "lat_deg",
-        "纬度与经度似乎对调了",
-        "latitude and longitude look swapped",
-    )
+    Finding::new(line, "lat_deg", FindingKind::SwappedLatLon)
 }
 
 /// The mapping specs, datum and encoding to use: a saved mapping (if named), overridden field by
@@ -1346,12 +1088,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         if mapping_resolved && !planner.fatal && planner.report.rows == 0 {
             read::TableSink::fatal(
                 &mut planner,
-                Finding::new(
-                    1,
-                    "-",
-                    "文件只有表头，没有数据行",
-                    "the file has a header but no data rows",
-                ),
+                Finding::new(1, "-", FindingKind::NoDataRows),
             );
         }
         if !planner.fatal {

@@ -6,8 +6,8 @@
 
 use std::borrow::Cow;
 
-use super::Finding;
 use super::read::Cells;
+use super::{Finding, FindingKind};
 
 /// A field of a pole that a file can provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -252,11 +252,10 @@ impl Mapping {
             Finding::new(
                 1,
                 field.name(),
-                format!("文件中没有列 {name:?}（表头：{}）", header.join(", ")),
-                format!(
-                    "no column {name:?} in the file (header: {})",
-                    header.join(", ")
-                ),
+                FindingKind::NoSuchColumn {
+                    column: name.to_owned(),
+                    header: header.to_vec(),
+                },
             )
         };
         let mut m = Mapping::default();
@@ -273,8 +272,9 @@ impl Mapping {
                         return Err(Finding::new(
                             1,
                             field.name(),
-                            format!("模板 {rhs:?} 缺少 }}"),
-                            format!("the template {rhs:?} lacks a closing }}"),
+                            FindingKind::UnclosedTemplate {
+                                template: rhs.clone(),
+                            },
                         ));
                     };
                     let name = &rest[open + 1..open + close];
@@ -463,7 +463,7 @@ mod tests {
     fn a_mapping_to_a_missing_column_is_refused_with_the_header() {
         let err = Mapping::resolve(&header(&["a", "b"]), &[(Field::Code, "c".into())]).unwrap_err();
         assert_eq!(err.field, "code");
-        assert!(err.reason_en.contains("header: a, b"), "{err:?}");
+        assert!(err.reason_en().contains("header: a, b"), "{err:?}");
         assert!(parse_map_specs(&["nonsense".into()]).is_err());
     }
 }

@@ -211,7 +211,7 @@ mod tests {
         assert!(sample.contains(&(Field::Street, vec!["Zhongshan Rd".to_owned()])));
         let err = p.sample(&[(Field::Code, "NOPE".to_owned())]).unwrap_err();
         assert_eq!(err.line, 1);
-        assert!(err.reason_en.contains("NOPE"), "{err:?}");
+        assert!(err.reason_en().contains("NOPE"), "{err:?}");
     }
 
     #[test]

@@ -19,8 +19,8 @@ use std::rc::Rc;
 use encoding_rs::{Encoding, GB18030, UTF_8, WINDOWS_1252};
 use sha2::{Digest, Sha256};
 
-use super::Finding;
 use super::progress::{Counting, ImportControl};
+use super::{Finding, FindingKind};
 
 /// The longest physical line accepted in a CSV file (after decoding): a real row is well under
 /// a kilobyte; a 50 MB line is not a row.
@@ -184,12 +184,7 @@ pub fn detect_watched(
         return Ok(d);
     }
     if looks_binary(&head) {
-        d.refusal = Some(Finding::new(
-            1,
-            "-",
-            "这像是二进制文件（含大量控制字节），不是 CSV 或 GeoJSON 文本",
-            "this looks like a binary file (many control bytes), not CSV or GeoJSON text",
-        ));
+        d.refusal = Some(Finding::new(1, "-", FindingKind::BinaryFile));
         return Ok(d);
     }
     if scan.invalid_lines == 0 {
@@ -200,12 +195,10 @@ pub fn detect_watched(
         d.refusal = Some(Finding::new(
             bad,
             "-",
-            format!(
-                "文件混用了多种编码：第 {good} 行是 UTF-8，第 {bad} 行不是；请另存为统一的 UTF-8 后再导入"
-            ),
-            format!(
-                "the file mixes encodings: line {good} is UTF-8 but line {bad} is not; save it again as UTF-8 throughout"
-            ),
+            FindingKind::MixedEncodings {
+                good_line: good,
+                bad_line: bad,
+            },
         ));
     } else if gb_ok {
         d.encoding = GB18030;
@@ -214,8 +207,7 @@ pub fn detect_watched(
         d.warning = Some(Finding::new(
             scan.first_invalid_line.unwrap_or(1),
             "-",
-            "既不是 UTF-8 也不是 GBK/GB18030，按 Latin-1（windows-1252）读取，中文可能是乱码；可用 --encoding 指定",
-            "neither UTF-8 nor GBK/GB18030; read as Latin-1 (windows-1252), Chinese text may be garbled; use --encoding to choose",
+            FindingKind::Latin1Fallback,
         ));
     }
     Ok(d)
@@ -416,12 +408,7 @@ fn check_unchanged(hasher: &SharedHasher, det: &Detected, sink: &mut dyn TableSi
     let got = lamppost_core::encode::hex(&hasher.borrow().clone().finalize());
     let same = got == det.sha256;
     if !same {
-        sink.fatal(Finding::new(
-            1,
-            "-",
-            "读取期间文件被修改了，请在文件不再变化时重新导入",
-            "the file changed while it was being read; import it again once it is complete",
-        ));
+        sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));
     }
     same
 }
@@ -654,11 +641,9 @@ fn read_csv(
                     sink.fatal(Finding::new(
                         line,
                         "-",
-                        format!("这一行超过 {} MB，不是正常的数据行", MAX_LINE_BYTES >> 20),
-                        format!(
-                            "this line is longer than {} MB, not a data row",
-                            MAX_LINE_BYTES >> 20
-                        ),
+                        FindingKind::LineTooLong {
+                            mb: (MAX_LINE_BYTES >> 20) as u64,
+                        },
                     ));
                     return Ok(());
                 }
@@ -669,8 +654,9 @@ fn read_csv(
                         sink.fatal(Finding::new(
                             line,
                             "-",
-                            format!("CSV 格式错误：{other:?}"),
-                            format!("malformed CSV: {other:?}"),
+                            FindingKind::MalformedCsv {
+                                detail: format!("{other:?}"),
+                            },
                         ));
                         return Ok(());
                     }
@@ -709,7 +695,7 @@ fn read_csv(
         }
     }
     if first {
-        sink.fatal(Finding::new(1, "-", "文件是空的", "the file is empty"));
+        sink.fatal(Finding::new(1, "-", FindingKind::EmptyFile));
     }
     let _ = check_unchanged(&hasher, det, sink);
     Ok(())
@@ -719,8 +705,10 @@ fn too_many_columns(line: u64, n: usize) -> Finding {
     Finding::new(
         line,
         "-",
-        format!("有 {n} 列，最多 {MAX_COLUMNS} 列"),
-        format!("{n} columns, at most {MAX_COLUMNS}"),
+        FindingKind::TooManyColumns {
+            columns: n,
+            max: MAX_COLUMNS,
+        },
     )
 }
 
@@ -739,11 +727,9 @@ fn read_geojson(
         sink.fatal(Finding::new(
             1,
             "-",
-            format!("GeoJSON 文件超过 {} MB", MAX_GEOJSON_BYTES >> 20),
-            format!(
-                "the GeoJSON file is larger than {} MB",
-                MAX_GEOJSON_BYTES >> 20
-            ),
+            FindingKind::GeoJsonTooLarge {
+                mb: MAX_GEOJSON_BYTES >> 20,
+            },
         ));
         return Ok(());
     }
@@ -759,8 +745,10 @@ fn read_geojson(
             sink.fatal(Finding::new(
                 e.line() as u64,
                 "-",
-                format!("不是有效的 JSON（第 {} 列）：{e}", e.column()),
-                format!("not valid JSON (column {}): {e}", e.column()),
+                FindingKind::InvalidJson {
+                    column: e.column(),
+                    detail: e.to_string(),
+                },
             ));
             return Ok(());
         }
@@ -770,12 +758,7 @@ fn read_geojson(
         doc.get("type").and_then(|t| t.as_str()),
         doc.get("features").and_then(|f| f.as_array()),
     ) else {
-        sink.fatal(Finding::new(
-            1,
-            "type",
-            "GeoJSON 顶层应为含 features 数组的 FeatureCollection",
-            "the GeoJSON top level must be a FeatureCollection with a features array",
-        ));
+        sink.fatal(Finding::new(1, "type", FindingKind::NotFeatureCollection));
         return Ok(());
     };
     // Columns: every property name, in order of first appearance, then the geometry.
@@ -810,8 +793,7 @@ fn read_geojson(
             sink.fatal(Finding::new(
                 n,
                 "type",
-                format!("第 {n} 个要素不是 Feature"),
-                format!("feature {n} is not a Feature"),
+                FindingKind::NotAFeature { feature: n },
             ));
             return Ok(());
         }
@@ -832,8 +814,7 @@ fn read_geojson(
                 sink.fatal(Finding::new(
                     n,
                     "properties",
-                    "properties 应为对象",
-                    "properties must be an object",
+                    FindingKind::PropertiesNotObject,
                 ));
                 return Ok(());
             }
@@ -859,8 +840,7 @@ fn read_geojson(
                         sink.fatal(Finding::new(
                             n,
                             "geometry",
-                            "点坐标应为 [经度, 纬度]",
-                            "point coordinates must be [longitude, latitude]",
+                            FindingKind::BadPointCoordinates,
                         ));
                         return Ok(());
                     }
@@ -869,8 +849,9 @@ fn read_geojson(
                         sink.fatal(Finding::new(
                             n,
                             "geometry",
-                            format!("几何类型 {k:?} 不是 Point"),
-                            format!("geometry type {k:?} is not Point"),
+                            FindingKind::NotAPoint {
+                                geometry_type: k.to_owned(),
+                            },
                         ));
                         return Ok(());
                     }
@@ -1032,7 +1013,7 @@ mod tests {
         let mut c = Collect::default();
         read_table(Input::Bytes(bytes), &det, Format::Csv(b','), &mut c).unwrap();
         assert!(
-            c.fatal[0].reason_en.contains("changed while"),
+            c.fatal[0].reason_en().contains("changed while"),
             "{:?}",
             c.fatal
         );

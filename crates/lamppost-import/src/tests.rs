@@ -111,7 +111,7 @@ fn codes_that_normalise_to_the_same_key_are_duplicates() {
     assert_eq!(r.rejected.len(), 1);
     assert_eq!(r.rejected[0].line, 3);
     assert!(
-        r.rejected[0].reason_en.contains("duplicates line 2"),
+        r.rejected[0].reason_en().contains("duplicates line 2"),
         "{:?}",
         r.rejected
     );
@@ -133,7 +133,7 @@ fn a_new_street_without_a_code_gets_a_stable_derived_one_and_known_names_are_reu
     assert!(
         r.warnings
             .iter()
-            .any(|w| w.reason_en.contains("new street"))
+            .any(|w| w.reason_en().contains("new street"))
     );
 }
 
@@ -155,12 +155,12 @@ fn a_street_written_in_traditional_or_full_width_finds_the_stored_street_not_a_n
     assert!(
         !r.warnings
             .iter()
-            .any(|w| w.reason_en.contains("new street"))
+            .any(|w| w.reason_en().contains("new street"))
     );
     let taken: Vec<&Finding> = r
         .warnings
         .iter()
-        .filter(|w| w.reason_en.contains("is taken as the stored 中山路"))
+        .filter(|w| w.reason_en().contains("is taken as the stored 中山路"))
         .collect();
     assert_eq!(taken.len(), 1, "said once per spelling: {:?}", r.warnings);
     assert_eq!(taken[0].line, 2);
@@ -172,7 +172,7 @@ fn a_street_written_in_traditional_or_full_width_finds_the_stored_street_not_a_n
     assert!(
         !r.warnings
             .iter()
-            .any(|w| w.reason_en.contains("new street")),
+            .any(|w| w.reason_en().contains("new street")),
         "{:?}",
         r.warnings
     );
@@ -322,11 +322,7 @@ fn a_gcj02_shifted_position_swapped_coordinates_and_far_poles_are_warned_about()
             ..opts()
         },
     );
-    let reasons: Vec<(u64, &str)> = r
-        .warnings
-        .iter()
-        .map(|w| (w.line, w.reason_en.as_str()))
-        .collect();
+    let reasons: Vec<(u64, String)> = r.warnings.iter().map(|w| (w.line, w.reason_en())).collect();
     assert!(
         reasons.iter().any(|(l, w)| *l == 2 && w.contains("GCJ-02")),
         "{reasons:?}"
@@ -334,7 +330,7 @@ fn a_gcj02_shifted_position_swapped_coordinates_and_far_poles_are_warned_about()
     assert!(
         r.rejected
             .iter()
-            .any(|e| e.line == 3 && e.reason_en.contains("swapped")),
+            .any(|e| e.line == 3 && e.reason_en().contains("swapped")),
         "{:?}",
         r.rejected
     );
@@ -360,7 +356,7 @@ fn a_pole_numbered_out_of_sequence_along_its_street_is_warned_about() {
     assert!(
         r.warnings.iter().any(|w| w.line == 2
             && w.field == "pole_no"
-            && w.reason_en.contains("out of sequence")),
+            && w.reason_en().contains("out of sequence")),
         "{:?}",
         r.warnings
     );
@@ -374,7 +370,7 @@ fn formula_text_is_a_warning_and_a_neutralised_cell_comes_back_unchanged() {
     assert!(
         r.warnings
             .iter()
-            .any(|w| w.field == "note" && w.reason_en.contains("formula"))
+            .any(|w| w.field == "note" && w.reason_en().contains("formula"))
     );
     let again = "code,street,note\n1-01-0001,中山路,'=cmd|' /C calc'!A0\n";
     let r = run(
@@ -517,7 +513,7 @@ mod props {
         ) {
             let bytes = [header.as_bytes(), &body].concat();
             let r = dry(&bytes);
-            prop_assert!(r.rejected.iter().all(|f| !f.reason_zh.is_empty() && !f.reason_en.is_empty()));
+            prop_assert!(r.rejected.iter().all(|f| !f.reason_zh().is_empty() && !f.reason_en().is_empty()));
             prop_assert!(r.added + r.rejected_rows <= r.rows.max(1) + 1);
         }
 

@@ -1,0 +1,382 @@
+//! What the importer finds wrong with a file: a [`Finding`] is a place (line, field) and a
+//! [`FindingKind`] with the values that matter. The words a person reads are made only at the
+//! edge, by [`FindingKind::words`] (in `words.rs`), when the CLI, the window or a report shows
+//! the finding.
+
+use lamppost_core::code::CodeError;
+use lamppost_core::readback::Lang;
+
+use crate::mapping::Field;
+
+/// One problem with the file, at a place: the physical line of the record in a CSV file (the
+/// header is line 1) or the 1-based feature number in a GeoJSON file; 0 for the file as a whole.
+///
+/// Serialised (the JSON report) as `line`, `field`, `reason` (`中文 / English`), `reason_zh`,
+/// `reason_en` and `kind` (the `snake_case` name of the [`FindingKind`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Line (CSV) or feature number (GeoJSON).
+    pub line: u64,
+    /// The field (canonical name) or `-` for the row or file.
+    pub field: String,
+    /// What is wrong, with its values.
+    pub kind: FindingKind,
+}
+
+/// What is wrong, one variant per message, carrying the values the message names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FindingKind {
+    // The file as a whole (reading and decoding).
+    /// Many control bytes: not text.
+    BinaryFile,
+    /// Some lines are UTF-8 and others are not.
+    MixedEncodings {
+        /// The first line that is valid UTF-8.
+        good_line: u64,
+        /// The first line that is not.
+        bad_line: u64,
+    },
+    /// Neither UTF-8 nor GB18030: read as windows-1252.
+    Latin1Fallback,
+    /// The bytes read differ from the bytes detection hashed.
+    ChangedWhileReading,
+    /// A physical line longer than the limit.
+    LineTooLong {
+        /// The limit in MiB.
+        mb: u64,
+    },
+    /// The CSV reader refused the text.
+    MalformedCsv {
+        /// The CSV reader's description of the error.
+        detail: String,
+    },
+    /// No bytes, or no header.
+    EmptyFile,
+    /// A header with more columns than the limit.
+    TooManyColumns {
+        /// The number of columns found.
+        columns: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A GeoJSON file larger than the limit.
+    GeoJsonTooLarge {
+        /// The limit in MiB.
+        mb: u64,
+    },
+    /// The GeoJSON file is not valid JSON.
+    InvalidJson {
+        /// The column of the error.
+        column: usize,
+        /// The JSON parser's description of the error.
+        detail: String,
+    },
+    /// The GeoJSON top level is not a `FeatureCollection` with `features`.
+    NotFeatureCollection,
+    /// A GeoJSON feature whose type is not `Feature`.
+    NotAFeature {
+        /// The feature's 1-based number.
+        feature: u64,
+    },
+    /// A GeoJSON feature whose `properties` is not an object.
+    PropertiesNotObject,
+    /// A GeoJSON point whose coordinates are not `[lon, lat]`.
+    BadPointCoordinates,
+    /// A GeoJSON geometry that is not a `Point`.
+    NotAPoint {
+        /// The geometry's type (`?` when it has none).
+        geometry_type: String,
+    },
+    /// The file has a header and no rows.
+    NoDataRows,
+
+    // The header and the mapping.
+    /// The header holds bytes the encoding could not decode.
+    UndecodableHeader {
+        /// The encoding used.
+        encoding: &'static str,
+    },
+    /// No column feeds the code.
+    NoCodeColumn {
+        /// The header's column names.
+        header: Vec<String>,
+    },
+    /// A latitude column without a longitude column, or the other way round.
+    OneCoordinateColumn {
+        /// The coordinate that has a column.
+        has: Field,
+        /// The coordinate that lacks one.
+        lacks: Field,
+    },
+    /// A mapping names a column the header does not have.
+    NoSuchColumn {
+        /// The column named.
+        column: String,
+        /// The header's column names.
+        header: Vec<String>,
+    },
+    /// A mapping template with a `{` and no `}`.
+    UnclosedTemplate {
+        /// The template.
+        template: String,
+    },
+
+    // A row's cells.
+    /// The row has another number of cells than the header.
+    ColumnCount {
+        /// Cells in the row.
+        found: usize,
+        /// Columns in the header.
+        expected: usize,
+    },
+    /// A text longer than the limit.
+    TextTooLong {
+        /// The limit in characters.
+        max_chars: usize,
+    },
+    /// A text with a control character.
+    ControlCharacter {
+        /// The character.
+        ch: char,
+    },
+    /// A text with a byte-order mark inside.
+    ByteOrderMark,
+    /// A text with bytes the encoding could not decode.
+    UndecodableText {
+        /// The encoding used.
+        encoding: &'static str,
+    },
+    /// A text a spreadsheet would run as a formula.
+    FormulaLike,
+    /// A coordinate beyond ±90° (latitude) or ±180° (longitude).
+    CoordinateOutOfRange {
+        /// The cell as written.
+        value: String,
+        /// The limit in degrees.
+        limit_deg: u16,
+        /// True when the longitude would make a valid latitude.
+        maybe_swapped: bool,
+    },
+    /// A coordinate that is infinite or NaN.
+    CoordinateNotFinite {
+        /// The cell as written.
+        value: String,
+    },
+    /// A coordinate that is not a number.
+    CoordinateNotANumber {
+        /// The cell as written (its first 40 characters).
+        value: String,
+    },
+    /// One of latitude and longitude without the other.
+    OnlyOneCoordinate,
+    /// No code in the row.
+    MissingCode,
+    /// A code that is not a valid pole code.
+    BadCode {
+        /// Why.
+        error: CodeError,
+    },
+    /// A code already in an earlier row.
+    DuplicateCode {
+        /// The code as written.
+        code: String,
+        /// The earlier row's line.
+        first_line: u64,
+    },
+    /// A pole number that is not a whole number.
+    BadPoleNo {
+        /// The cell as written.
+        value: String,
+    },
+    /// A side that is none of the known words.
+    UnknownSide {
+        /// The cell as written.
+        value: String,
+    },
+
+    // The street.
+    /// A known street code given with another name: the stored one is kept.
+    StreetNameDiffers {
+        /// The street code.
+        street_code: String,
+        /// The stored name.
+        stored: String,
+        /// The file's name.
+        file: String,
+    },
+    /// A new street code given without a name.
+    NewStreetNeedsName {
+        /// The street code.
+        street_code: String,
+    },
+    /// A street name matched to a stored street through its folded spelling.
+    FoldedStreet {
+        /// The file's name.
+        name: String,
+        /// The stored name.
+        stored: String,
+        /// The stored street's code.
+        street_code: String,
+    },
+    /// A new code without a street name or street code.
+    NewCodeNeedsStreet,
+    /// A street the reference data did not have.
+    NewStreet {
+        /// The street's name.
+        name: String,
+        /// Its street code (given or derived).
+        code: String,
+    },
+
+    // The position.
+    /// Latitude and longitude look swapped.
+    SwappedLatLon,
+    /// A position outside the dataset's region.
+    OutsideRegion {
+        /// Latitude, WGS-84 degrees.
+        lat: f64,
+        /// Longitude, WGS-84 degrees.
+        lon: f64,
+    },
+    /// A move by exactly the GCJ-02 shift: the file is probably in GCJ-02.
+    GcjShift {
+        /// The move in metres.
+        moved_m: f64,
+    },
+    /// A pole far from the poles numbered next to it on its street.
+    FarFromNeighbours {
+        /// The code as displayed.
+        code: String,
+        /// The distance to the nearest neighbour by number, in metres.
+        dist_m: f64,
+        /// The warning threshold in metres.
+        limit_m: f64,
+    },
+    /// A pole whose number does not fit between its neighbours' positions.
+    OutOfSequence {
+        /// The code as displayed.
+        code: String,
+    },
+}
+
+impl Finding {
+    /// A finding of `kind` at `line`, in `field` (a canonical field name, or `-`).
+    #[must_use]
+    pub fn new(line: u64, field: &str, kind: FindingKind) -> Self {
+        Self {
+            line,
+            field: field.to_owned(),
+            kind,
+        }
+    }
+
+    /// The reason in `lang`.
+    #[must_use]
+    pub fn reason(&self, lang: Lang) -> String {
+        self.kind.words(lang)
+    }
+
+    /// The reason in Chinese.
+    #[must_use]
+    pub fn reason_zh(&self) -> String {
+        self.kind.words(Lang::Zh)
+    }
+
+    /// The reason in English.
+    #[must_use]
+    pub fn reason_en(&self) -> String {
+        self.kind.words(Lang::En)
+    }
+
+    /// The reason in both languages: `中文 / English`.
+    #[must_use]
+    pub fn reason_both(&self) -> String {
+        format!("{} / {}", self.reason_zh(), self.reason_en())
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "第 {} 行，字段 {}：{} / line {}, field {}: {}",
+            self.line,
+            self.field,
+            self.reason_zh(),
+            self.line,
+            self.field,
+            self.reason_en()
+        )
+    }
+}
+
+impl serde::Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let zh = self.reason_zh();
+        let en = self.reason_en();
+        let mut st = s.serialize_struct("Finding", 6)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("field", &self.field)?;
+        st.serialize_field("reason", &format!("{zh} / {en}"))?;
+        st.serialize_field("reason_zh", &zh)?;
+        st.serialize_field("reason_en", &en)?;
+        st.serialize_field("kind", self.kind.name())?;
+        st.end()
+    }
+}
+
+impl FindingKind {
+    /// The kind's name in reports: its variant's name in snake case (`outside_region`).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::BinaryFile => "binary_file",
+            Self::MixedEncodings { .. } => "mixed_encodings",
+            Self::Latin1Fallback => "latin1_fallback",
+            Self::ChangedWhileReading => "changed_while_reading",
+            Self::LineTooLong { .. } => "line_too_long",
+            Self::MalformedCsv { .. } => "malformed_csv",
+            Self::EmptyFile => "empty_file",
+            Self::TooManyColumns { .. } => "too_many_columns",
+            Self::GeoJsonTooLarge { .. } => "geojson_too_large",
+            Self::InvalidJson { .. } => "invalid_json",
+            Self::NotFeatureCollection => "not_feature_collection",
+            Self::NotAFeature { .. } => "not_a_feature",
+            Self::PropertiesNotObject => "properties_not_object",
+            Self::BadPointCoordinates => "bad_point_coordinates",
+            Self::NotAPoint { .. } => "not_a_point",
+            Self::NoDataRows => "no_data_rows",
+            Self::UndecodableHeader { .. } => "undecodable_header",
+            Self::NoCodeColumn { .. } => "no_code_column",
+            Self::OneCoordinateColumn { .. } => "one_coordinate_column",
+            Self::NoSuchColumn { .. } => "no_such_column",
+            Self::UnclosedTemplate { .. } => "unclosed_template",
+            Self::ColumnCount { .. } => "column_count",
+            Self::TextTooLong { .. } => "text_too_long",
+            Self::ControlCharacter { .. } => "control_character",
+            Self::ByteOrderMark => "byte_order_mark",
+            Self::UndecodableText { .. } => "undecodable_text",
+            Self::FormulaLike => "formula_like",
+            Self::CoordinateOutOfRange { .. } => "coordinate_out_of_range",
+            Self::CoordinateNotFinite { .. } => "coordinate_not_finite",
+            Self::CoordinateNotANumber { .. } => "coordinate_not_a_number",
+            Self::OnlyOneCoordinate => "only_one_coordinate",
+            Self::MissingCode => "missing_code",
+            Self::BadCode { .. } => "bad_code",
+            Self::DuplicateCode { .. } => "duplicate_code",
+            Self::BadPoleNo { .. } => "bad_pole_no",
+            Self::UnknownSide { .. } => "unknown_side",
+            Self::StreetNameDiffers { .. } => "street_name_differs",
+            Self::NewStreetNeedsName { .. } => "new_street_needs_name",
+            Self::FoldedStreet { .. } => "folded_street",
+            Self::NewCodeNeedsStreet => "new_code_needs_street",
+            Self::NewStreet { .. } => "new_street",
+            Self::SwappedLatLon => "swapped_lat_lon",
+            Self::OutsideRegion { .. } => "outside_region",
+            Self::GcjShift { .. } => "gcj_shift",
+            Self::FarFromNeighbours { .. } => "far_from_neighbours",
+            Self::OutOfSequence { .. } => "out_of_sequence",
+        }
+    }
+}
