@@ -735,6 +735,24 @@ fn the_window_picks_up_new_data_without_a_restart_and_keeps_the_selection() {
     );
 }
 
+/// Sets the watched folder in the settings, waits for the offer of version 2 and clicks 安装.
+fn offer_and_install(f: &mut Fixture, share: &std::path::Path) {
+    f.harness.get_by_label("设置").click();
+    f.harness.run();
+    f.harness.get_by_label("数据包文件夹（共享目录）").click();
+    f.harness.run();
+    f.harness
+        .get_by_label("数据包文件夹（共享目录）")
+        .type_text(share.to_str().unwrap());
+    f.harness.run();
+    f.harness.get_by_label("应用").click();
+    step_until(&mut f.harness, "the offer", |h| {
+        h.query_by_label_contains("有新的数据包：台北市中心示范数据 版本 2")
+            .is_some()
+    });
+    f.harness.get_by_label("安装").click();
+}
+
 #[test]
 fn a_newer_package_in_the_watched_folder_is_offered_and_installed() {
     let mut f = open();
@@ -757,20 +775,7 @@ fn a_newer_package_in_the_watched_folder_is_offered_and_installed() {
         .export_package(&share.join("台北 v2.sqlite"), "王主任", Some(&key))
         .unwrap();
 
-    f.harness.get_by_label("设置").click();
-    f.harness.run();
-    f.harness.get_by_label("数据包文件夹（共享目录）").click();
-    f.harness.run();
-    f.harness
-        .get_by_label("数据包文件夹（共享目录）")
-        .type_text(share.to_str().unwrap());
-    f.harness.run();
-    f.harness.get_by_label("应用").click();
-    step_until(&mut f.harness, "the offer", |h| {
-        h.query_by_label_contains("有新的数据包：台北市中心示范数据 版本 2")
-            .is_some()
-    });
-    f.harness.get_by_label("安装").click();
+    offer_and_install(&mut f, &share);
     step_until(&mut f.harness, "the install", |h| {
         h.query_by_label_contains("数据已更新到版本 2").is_some()
     });
@@ -804,20 +809,7 @@ fn a_package_in_the_watched_folder_not_signed_by_the_centre_is_refused() {
         .export_package(&share.join("台北 v2.sqlite"), "冒充者", Some(&forger))
         .unwrap();
 
-    f.harness.get_by_label("设置").click();
-    f.harness.run();
-    f.harness.get_by_label("数据包文件夹（共享目录）").click();
-    f.harness.run();
-    f.harness
-        .get_by_label("数据包文件夹（共享目录）")
-        .type_text(share.to_str().unwrap());
-    f.harness.run();
-    f.harness.get_by_label("应用").click();
-    step_until(&mut f.harness, "the offer", |h| {
-        h.query_by_label_contains("有新的数据包：台北市中心示范数据 版本 2")
-            .is_some()
-    });
-    f.harness.get_by_label("安装").click();
+    offer_and_install(&mut f, &share);
     step_until(&mut f.harness, "the refusal", |h| {
         h.query_by_label_contains("does not match the centre key")
             .is_some()
