@@ -17,7 +17,11 @@ m = json.load(sys.stdin)
 packages = {p["id"]: p for p in m["packages"]}
 nodes = {n["id"]: n for n in m["resolve"]["nodes"]}
 root = m["resolve"]["root"]
-seen, todo = set(), [root]
+# The programs that ship: `lamppost` and the basemap builder beside it. The workspace's own
+# crates are Lamppost itself, not third-party.
+members = set(m["workspace_members"])
+shipped = [i for i in members if packages[i]["name"] == "lamppost-basemap-builder"]
+seen, todo = set(), [root, *shipped]
 while todo:
     i = todo.pop()
     if i in seen:
@@ -53,7 +57,7 @@ def licence_files(p):
     return out
 
 
-crates = sorted((packages[i] for i in seen if i != root), key=lambda p: (p["name"], p["version"]))
+crates = sorted((packages[i] for i in seen if i not in members), key=lambda p: (p["name"], p["version"]))
 texts = {}  # text -> [(crate, file)]
 without = []
 for p in crates:
