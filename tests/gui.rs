@@ -735,6 +735,31 @@ fn the_window_picks_up_new_data_without_a_restart_and_keeps_the_selection() {
     );
 }
 
+/// A workstation (the fixture's `demo.sqlite`) set up with the centre's key, and a share with a
+/// version-2 package signed with the key in `signer` (`centre.key`, or another one).
+fn share_with_version_2(dir: &std::path::Path, signer: &str) -> std::path::PathBuf {
+    use lamppost_data::store::{Access, Store, signing::generate_key};
+    let sup = dir.join("supervisor.sqlite");
+    lamppost_data::demo::create_demo_database(&sup, "test").unwrap();
+    make_version_2(&sup);
+    let centre = generate_key(&dir.join("centre.key")).unwrap();
+    Store::open(&dir.join("demo.sqlite"), Access::ReadWrite)
+        .unwrap()
+        .trust_package_key(&centre.public_hex())
+        .unwrap();
+    let other = (signer != "centre.key").then(|| generate_key(&dir.join(signer)).unwrap());
+    let share = dir.join("共享 目录");
+    Store::open(&sup, Access::ReadOnly)
+        .unwrap()
+        .export_package(
+            &share.join("台北 v2.sqlite"),
+            "王主任",
+            Some(other.as_ref().unwrap_or(&centre)),
+        )
+        .unwrap();
+    share
+}
+
 /// Sets the watched folder in the settings, waits for the offer of version 2 and clicks 安装.
 fn offer_and_install(f: &mut Fixture, share: &std::path::Path) {
     f.harness.get_by_label("设置").click();
@@ -757,23 +782,7 @@ fn offer_and_install(f: &mut Fixture, share: &std::path::Path) {
 fn a_newer_package_in_the_watched_folder_is_offered_and_installed() {
     let mut f = open();
     let dir = f.dir.path().to_owned();
-    let sup = dir.join("supervisor.sqlite");
-    lamppost_data::demo::create_demo_database(&sup, "test").unwrap();
-    make_version_2(&sup);
-    let share = dir.join("共享 目录");
-    // The workstation was set up with the centre's key, and the centre signs its packages.
-    let key = lamppost_data::store::signing::generate_key(&dir.join("centre.key")).unwrap();
-    lamppost_data::store::Store::open(
-        &dir.join("demo.sqlite"),
-        lamppost_data::store::Access::ReadWrite,
-    )
-    .unwrap()
-    .trust_package_key(&key.public_hex())
-    .unwrap();
-    lamppost_data::store::Store::open(&sup, lamppost_data::store::Access::ReadOnly)
-        .unwrap()
-        .export_package(&share.join("台北 v2.sqlite"), "王主任", Some(&key))
-        .unwrap();
+    let share = share_with_version_2(&dir, "centre.key");
 
     offer_and_install(&mut f, &share);
     step_until(&mut f.harness, "the install", |h| {
@@ -791,23 +800,7 @@ fn a_newer_package_in_the_watched_folder_is_offered_and_installed() {
 fn a_package_in_the_watched_folder_not_signed_by_the_centre_is_refused() {
     let mut f = open();
     let dir = f.dir.path().to_owned();
-    let sup = dir.join("supervisor.sqlite");
-    lamppost_data::demo::create_demo_database(&sup, "test").unwrap();
-    make_version_2(&sup);
-    let share = dir.join("共享 目录");
-    let centre = lamppost_data::store::signing::generate_key(&dir.join("centre.key")).unwrap();
-    let forger = lamppost_data::store::signing::generate_key(&dir.join("forger.key")).unwrap();
-    lamppost_data::store::Store::open(
-        &dir.join("demo.sqlite"),
-        lamppost_data::store::Access::ReadWrite,
-    )
-    .unwrap()
-    .trust_package_key(&centre.public_hex())
-    .unwrap();
-    lamppost_data::store::Store::open(&sup, lamppost_data::store::Access::ReadOnly)
-        .unwrap()
-        .export_package(&share.join("台北 v2.sqlite"), "冒充者", Some(&forger))
-        .unwrap();
+    let share = share_with_version_2(&dir, "forger.key");
 
     offer_and_install(&mut f, &share);
     step_until(&mut f.harness, "the refusal", |h| {
