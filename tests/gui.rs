@@ -672,6 +672,16 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
     h.run();
     assert!(h.query_by_label("无法打开灯杆数据库").is_some());
     assert!(h.query_by_label_contains("broken.sqlite").is_some());
+    // In the window's language only: no "中文 / English" pair.
+    let shown = h.state().error().unwrap();
+    assert!(
+        shown.contains("数据库") && !shown.contains(" / "),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("database") && !shown.contains("SQLite database file"),
+        "{shown}"
+    );
     assert!(h.query_by_label("今日接警 (1)").is_some());
 }
 
@@ -804,7 +814,7 @@ fn a_package_in_the_watched_folder_not_signed_by_the_centre_is_refused() {
 
     offer_and_install(&mut f, &share);
     step_until(&mut f.harness, "the refusal", |h| {
-        h.query_by_label_contains("does not match the centre key")
+        h.query_by_label_contains("签名与本机信任的中心公钥不符")
             .is_some()
     });
     assert!(

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
 use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
+use lamppost_core::words::Words;
 use lamppost_data::export::csv_file::write_canonical_csv;
 
 use super::output::{self, Keep};
@@ -252,9 +253,9 @@ fn print_summary(r: &Report) -> Result<()> {
             .collect();
         outln!("  修改 change {}: {}", c.code, fields.join("; "));
     }
-    match (r.version, &r.not_applied_reason) {
+    match (r.version, &r.not_applied) {
         (Some(v), _) => outln!("已写入数据版本 / applied as data version {v}"),
-        (None, Some(why)) => outln!("{why}"),
+        (None, Some(why)) => outln!("{}", why.message()),
         (None, None) => {}
     }
     Ok(())

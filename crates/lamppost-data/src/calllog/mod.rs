@@ -19,6 +19,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use serde::Serialize;
 
 use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
+use lamppost_core::words::{Message, Words};
 
 use crate::migrate::SchemaError;
 
@@ -63,19 +64,13 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 
 /// What can go wrong with the call log. Messages are for the call-taker: Chinese, then English.
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum CallLogError {
     /// The file is not a call log (another SQLite file, or not SQLite).
-    #[error("不是接警记录文件 / not a call log: {0}")]
     NotCallLog(PathBuf),
     /// Written by a newer program.
-    #[error(
-        "接警记录由更新版本的程序创建，请升级 / the call log was written by a newer version; upgrade the program: {0}"
-    )]
     NewerSchema(PathBuf),
     /// The folder or file cannot be written.
-    #[error(
-        "无法写入接警记录（检查文件夹权限和磁盘空间）/ cannot write the call log (check folder permissions and disk space): {path}: {source}"
-    )]
     Io {
         /// The file.
         path: PathBuf,
@@ -83,7 +78,6 @@ pub enum CallLogError {
         source: std::io::Error,
     },
     /// SQLite failed.
-    #[error("接警记录数据库错误 / call log database error: {path}: {source}")]
     Sqlite {
         /// The file.
         path: PathBuf,
@@ -91,11 +85,35 @@ pub enum CallLogError {
         source: rusqlite::Error,
     },
     /// No entry with this id.
-    #[error("没有这条接警记录 / no such call: {0}")]
     NoSuchCall(i64),
     /// Writing an export failed.
-    #[error("导出失败 / export failed: {0}")]
     Export(String),
+}
+
+impl Words for CallLogError {
+    fn message(&self) -> Message {
+        match self {
+            Self::NotCallLog(path) => {
+                Message::new("不是接警记录文件", "not a call log").about(path.display())
+            }
+            Self::NewerSchema(path) => Message::new(
+                "接警记录由更新版本的程序创建，请升级",
+                "the call log was written by a newer version; upgrade the program",
+            )
+            .about(path.display()),
+            Self::Io { path, source } => Message::new(
+                "无法写入接警记录（检查文件夹权限和磁盘空间）",
+                "cannot write the call log (check folder permissions and disk space)",
+            )
+            .about(format!("{}: {source}", path.display())),
+            Self::Sqlite { path, source } => {
+                Message::new("接警记录数据库错误", "call log database error")
+                    .about(format!("{}: {source}", path.display()))
+            }
+            Self::NoSuchCall(id) => Message::new("没有这条接警记录", "no such call").about(id),
+            Self::Export(detail) => Message::new("导出失败", "export failed").about(detail),
+        }
+    }
 }
 
 /// The position a call was given, as shown to the call-taker.
@@ -573,8 +591,8 @@ pub struct Damage {
     pub unreadable: Vec<i64>,
 }
 
-impl std::fmt::Display for Damage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Words for Damage {
+    fn message(&self) -> Message {
         let shown: Vec<String> = self
             .unreadable
             .iter()
@@ -587,13 +605,18 @@ impl std::fmt::Display for Damage {
         } else {
             shown.join(", ")
         };
-        write!(
-            f,
-            "接警记录文件已损坏：{} 条无法读取（编号 {list}），其余已读出；请保留此文件并联系管理员 / the call log is damaged: {} calls could not be read (ids {list}); the others were read; keep the file and call the administrator: {}",
-            self.unreadable.len(),
-            self.unreadable.len(),
-            self.path.display()
+        let n = self.unreadable.len();
+        Message::new(
+            format!("接警记录文件已损坏：{n} 条无法读取（编号 {list}），其余已读出；请保留此文件并联系管理员"),
+            format!("the call log is damaged: {n} calls could not be read (ids {list}); the others were read; keep the file and call the administrator"),
         )
+        .about(self.path.display())
+    }
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
     }
 }
 

@@ -185,5 +185,5 @@ fn the_worker_reports_an_unwritable_log_per_entry_and_keeps_running() {
     let Some(Event::Failed { ticket: 1, error }) = w.wait_event(Duration::from_secs(10)) else {
         panic!("no Failed event");
     };
-    assert!(error.contains("接警记录"), "{error}");
+    assert!(error.zh.contains("接警记录"), "{error}");
 }
