@@ -9,6 +9,7 @@ use std::process::Output;
 mod common;
 
 use common::{bin, demo, json, run};
+use serde_json::Value;
 
 #[test]
 fn init_creates_the_demo_database_and_stats_counts_it() {
@@ -609,7 +610,7 @@ fn a_workstation_that_pinned_the_centre_key_installs_only_signed_packages() {
 fn an_export_never_writes_over_the_reference_database() {
     let (dir, db) = demo();
     let before = std::fs::read(&db).unwrap();
-    for what in ["csv", "geojson"] {
+    for what in ["csv", "geojson", "gpkg"] {
         for force in [false, true] {
             let mut args = vec!["export", what, db.to_str().unwrap()];
             if force {
@@ -633,6 +634,74 @@ fn an_export_never_writes_over_the_reference_database() {
         run(&db, &["export", "csv", out.to_str().unwrap(), "--force"])
             .status
             .success()
+    );
+}
+
+/// `export gpkg`: the GeoPackage QGIS opens, with the same points as the GeoJSON and the
+/// streets' centre lines; an existing file only with --force, never half-written.
+#[test]
+fn export_gpkg_writes_a_geopackage_with_poles_and_streets() {
+    let (dir, db) = demo();
+    let gpkg = dir.path().join("灯杆 poles.gpkg");
+    let o = run(&db, &["export", "gpkg", gpkg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let gj = dir.path().join("poles.geojson");
+    assert!(
+        run(&db, &["export", "geojson", gj.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let doc: Value = serde_json::from_slice(&std::fs::read(&gj).unwrap()).unwrap();
+    let features = doc["features"].as_array().unwrap();
+
+    let c =
+        rusqlite::Connection::open_with_flags(&gpkg, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let app: i64 = c
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(app, 0x4750_4B47, "GPKG");
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM poles") as usize, features.len());
+    assert_eq!(
+        count("SELECT count(*) FROM poles WHERE position = 'surveyed'"),
+        1026
+    );
+    let streets = count("SELECT count(*) FROM streets");
+    assert!(streets > 0, "street centre lines");
+    assert_eq!(
+        count("SELECT count(*) FROM gpkg_geometry_columns WHERE srs_id = 4326"),
+        2
+    );
+    // The same pole in both exports, at the same point.
+    let first = &features[0];
+    let code = first["properties"]["code"].as_str().unwrap();
+    let blob: Vec<u8> = c
+        .query_row("SELECT geom FROM poles WHERE code = ?1", [code], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let x = f64::from_le_bytes(blob[13..21].try_into().unwrap());
+    let y = f64::from_le_bytes(blob[21..29].try_into().unwrap());
+    let at = first["geometry"]["coordinates"].as_array().unwrap();
+    assert!((x - at[0].as_f64().unwrap()).abs() < 1e-9);
+    assert!((y - at[1].as_f64().unwrap()).abs() < 1e-9);
+    drop(c);
+
+    let before = std::fs::read(&gpkg).unwrap();
+    let o = run(&db, &["export", "gpkg", gpkg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(std::fs::read(&gpkg).unwrap(), before);
+    let o = run(&db, &["export", "gpkg", gpkg.to_str().unwrap(), "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with(".lamppost-")),
+        "no temporary folder left: {names:?}"
     );
 }
 

@@ -139,7 +139,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export the reference data: csv (canonical) or geojson.
+    /// Export the reference data: csv (canonical), geojson, gpkg (GeoPackage) or package.
     Export {
         #[command(subcommand)]
         what: import::ExportCommand,

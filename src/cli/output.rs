@@ -121,6 +121,31 @@ pub fn write_file<T>(
     Ok(value)
 }
 
+/// Like [`write_file`] for a file that another library writes by path (a GeoPackage is an
+/// SQLite database): `write` gets a new path in a private folder beside `out`, and that file
+/// is renamed over `out` only when `write` has succeeded.
+pub fn write_path<T>(
+    out: &Path,
+    force: bool,
+    keep: &Keep,
+    write: impl FnOnce(&Path) -> Result<T>,
+) -> Result<T> {
+    check(out, force, keep)?;
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let cannot = || format!("无法写入 / cannot write: {}", out.display());
+    let tmp = tempfile::Builder::new()
+        .prefix(".lamppost-")
+        .tempdir_in(dir)
+        .with_context(cannot)?;
+    let file = tmp.path().join("new");
+    let value = write(&file)?;
+    std::fs::rename(&file, out).with_context(cannot)?;
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +181,24 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
         write_file(&out, true, &keep, |w| Ok(w.write_all(b"new")?)).unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_file_written_by_path_replaces_the_old_one_only_when_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("poles.gpkg");
+        std::fs::write(&out, "old").unwrap();
+        let keep = Keep::default();
+        let e = write_path(&out, true, &keep, |p| -> Result<()> {
+            std::fs::write(p, "half")?;
+            bail!("half-way")
+        });
+        assert!(e.is_err());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+        write_path(&out, true, &keep, |p| Ok(std::fs::write(p, "new")?)).unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary folder left behind");
     }
 
     #[test]
