@@ -268,6 +268,7 @@ fn call(code: &str, note_like_query: &str) -> lamppost_data::calllog::NewCall {
         radius_m: Some(38.0),
         dataset: "台北市中心示范数据".into(),
         data_version: 1,
+        caller: None,
     }
 }
 

@@ -646,6 +646,7 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
         radius_m: None,
         dataset: "示范".into(),
         data_version: 1,
+        caller: None,
     })
     .unwrap();
     drop(log);
