@@ -1470,7 +1470,12 @@ fn the_call_log_records_the_caller_location_and_the_poles_distance() {
     type_query(&mut f.harness, "2450034");
     press(&mut f.harness, Key::Enter);
     wait_for_log(&mut f.harness, 1);
-    let c = f.harness.state().calls_today()[0].call.caller.unwrap();
+    let c = f.harness.state().calls_today()[0]
+        .call
+        .caller
+        .as_deref()
+        .copied()
+        .unwrap();
     assert_eq!(c.datum, "gcj02");
     assert_eq!(c.radius_m, Some(50.0));
     // Recorded in WGS-84: the GCJ-02 offset undone.

@@ -166,6 +166,12 @@ fn digit(c: u8) -> Option<usize> {
     c.is_ascii_digit().then(|| usize::from(c - b'0'))
 }
 
+/// True when `typed[k]` repeats a neighbour: an extra copy of a digit, not a new one.
+fn is_doubled(typed: &[u8], k: usize) -> bool {
+    let c = typed[k];
+    (k > 0 && typed[k - 1] == c) || typed.get(k + 1) == Some(&c)
+}
+
 fn is_pair(pairs: &[(u8, u8)], a: u8, b: u8) -> bool {
     pairs
         .iter()
@@ -285,8 +291,8 @@ impl ErrorModel {
         }
         // Three rows of the alignment: i-2, i-1, i.
         let mut rows = [[0f32; MAX_CODE_LEN + 1]; 3];
-        for j in 0..=m {
-            rows[0][j] = self.insert_run_cost(typed, j);
+        for (j, v) in rows[0].iter_mut().enumerate().take(m + 1) {
+            *v = self.insert_run_cost(typed, j);
         }
         for i in 1..=n {
             let (cur, prev, prev2) = (i % 3, (i + 2) % 3, (i + 1) % 3);
@@ -312,9 +318,7 @@ impl ErrorModel {
 
     /// The cost of `typed[k]` being an extra character: doubled when it repeats a neighbour.
     fn insert_cost(&self, typed: &[u8], k: usize) -> f32 {
-        let c = typed[k];
-        let doubled = (k > 0 && typed[k - 1] == c) || typed.get(k + 1) == Some(&c);
-        if doubled {
+        if is_doubled(typed, k) {
             self.cost_doubled
         } else {
             self.cost_insert
@@ -347,8 +351,8 @@ impl ErrorModel {
             return Vec::new();
         }
         let mut d = vec![vec![0f32; m + 1]; n + 1];
-        for j in 0..=m {
-            d[0][j] = self.insert_run_cost(typed, j);
+        for (j, v) in d[0].iter_mut().enumerate().take(m + 1) {
+            *v = self.insert_run_cost(typed, j);
         }
         for i in 1..=n {
             d[i][0] = d[i - 1][0] + self.cost_drop;
@@ -394,8 +398,7 @@ impl ErrorModel {
                 out.push(Mistake::Drop);
                 i -= 1;
             } else if j > 0 {
-                let c = self.insert_cost(typed, j - 1);
-                out.push(if close(c, self.cost_doubled) && c != self.cost_insert {
+                out.push(if is_doubled(typed, j - 1) {
                     Mistake::Doubled
                 } else {
                     Mistake::Insert

@@ -368,7 +368,7 @@ impl CallTaker {
             radius_m,
             dataset: index.info().name.clone(),
             data_version: index.info().data_version,
-            caller: self.caller.log_entry(pos.point()),
+            caller: self.caller.log_entry(pos.point()).map(Box::new),
         };
         let ticket = self.calls.record(call);
         self.confirmed = Some(Confirmed { chosen, ticket });

@@ -184,8 +184,9 @@ pub struct NewCall {
     pub dataset: String,
     /// Data version of the reference database.
     pub data_version: i64,
-    /// The caller's location given with the call, if one was entered.
-    pub caller: Option<CallerLocation>,
+    /// The caller's location given with the call, if one was entered (boxed: most calls have
+    /// none, and the call travels through the log worker's channel).
+    pub caller: Option<Box<CallerLocation>>,
 }
 
 /// One entry of the log, with its newest annotation.
@@ -396,7 +397,7 @@ impl CallLog {
         let mut call = call.clone();
         clip(&mut call.query);
         let (lat, lon) = call.lat_lon_deg.unzip();
-        let caller = call.caller.as_ref();
+        let caller = call.caller.as_deref();
         self.conn
             .execute(
                 "INSERT INTO calls(at_utc, at_local, local_date, operator, query, code, street,
@@ -687,6 +688,7 @@ fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
     for c in calls {
         let n = &c.call;
         let text = |s: &str| neutralise_formula(s).into_owned();
+        let caller = n.caller.as_deref();
         let (lat, lon) = n
             .lat_lon_deg
             .map_or((String::new(), String::new()), |(a, b)| {
@@ -712,15 +714,13 @@ fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
             text(&c.incident_type),
             text(&c.note),
             "WGS-84".to_owned(),
-            n.caller
-                .map_or(String::new(), |c| format!("{:.7}", c.lat_deg)),
-            n.caller
-                .map_or(String::new(), |c| format!("{:.7}", c.lon_deg)),
-            n.caller.map_or("", |c| c.datum).to_owned(),
-            n.caller
+            caller.map_or(String::new(), |c| format!("{:.7}", c.lat_deg)),
+            caller.map_or(String::new(), |c| format!("{:.7}", c.lon_deg)),
+            caller.map_or("", |c| c.datum).to_owned(),
+            caller
                 .and_then(|c| c.radius_m)
                 .map_or(String::new(), |r| format!("{r:.0}")),
-            n.caller
+            caller
                 .and_then(|c| c.distance_m)
                 .map_or(String::new(), |d| format!("{d:.0}")),
         ])?;
@@ -752,16 +752,18 @@ fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
     let caller_lat: Option<f64> = r.get(18)?;
     let caller_lon: Option<f64> = r.get(19)?;
     let caller_datum: String = r.get(20)?;
-    let caller = caller_lat.zip(caller_lon).map(|(lat, lon)| CallerLocation {
-        lat_deg: lat,
-        lon_deg: lon,
-        datum: CALLER_DATUMS
-            .iter()
-            .find(|d| **d == caller_datum)
-            .copied()
-            .unwrap_or("wgs84"),
-        radius_m: r.get(21).ok().flatten(),
-        distance_m: r.get(22).ok().flatten(),
+    let caller = caller_lat.zip(caller_lon).map(|(lat, lon)| {
+        Box::new(CallerLocation {
+            lat_deg: lat,
+            lon_deg: lon,
+            datum: CALLER_DATUMS
+                .iter()
+                .find(|d| **d == caller_datum)
+                .copied()
+                .unwrap_or("wgs84"),
+            radius_m: r.get(21).ok().flatten(),
+            distance_m: r.get(22).ok().flatten(),
+        })
     });
     Ok(Call {
         id: r.get(0)?,

@@ -214,13 +214,13 @@ fn a_log_of_the_first_version_gains_the_caller_columns_and_keeps_its_calls() {
     assert_eq!(old[0].call.code, "2-45-0034");
     assert_eq!(old[0].call.caller, None);
     let mut call = sample("2-45-0035");
-    call.caller = Some(CallerLocation {
+    call.caller = Some(Box::new(CallerLocation {
         lat_deg: 25.05,
         lon_deg: 121.51,
         datum: "gcj02",
         radius_m: Some(150.0),
         distance_m: Some(432.4),
-    });
+    }));
     let saved = log.append(&call).unwrap();
     let back = CallLog::open_read_only(&path)
         .unwrap()
