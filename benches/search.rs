@@ -4,8 +4,10 @@
 //! generated once into `target/bench-data/`, which takes a minute). Without `--bench` (as under
 //! `cargo test`) only a 10k smoke run is made.
 //!
-//! Criterion measures medians for exact lookup (beside a `HashMap<String, u32>` lookup), nearest
-//! pole (beside rstar's R-tree) and the index build. Percentiles per keystroke, which criterion
+//! Criterion measures medians for exact lookup (beside a `HashMap<String, u32>` lookup), a
+//! mistyped code ranked by the noisy-channel model (default and learnt from a call log, beside
+//! the unranked one-edit lookups it is made of), nearest pole (beside rstar's R-tree) and the
+//! index build. Percentiles per keystroke, which criterion
 //! does not give, are measured directly and printed as a table at the end.
 
 // Test code: a failed unwrap is a failed test.
@@ -20,7 +22,7 @@ use criterion::{BenchmarkId, Criterion};
 use lamppost_core::geo::LatLon;
 use lamppost_data::store::{Access, Store};
 use lamppost_demo_data::synth::Rng;
-use lamppost_search::SearchIndex;
+use lamppost_search::{ErrorModel, SearchIndex};
 
 mod common;
 
@@ -74,6 +76,60 @@ fn workload(index: &SearchIndex, n: usize) -> Workload {
         streets,
         points,
     }
+}
+
+/// Every one-edit variant of `key` (digits only) looked up exactly, unranked: what a typo
+/// search must at least do before the model ranks anything.
+fn one_edit_lookups(index: &SearchIndex, key: &str) -> usize {
+    let k = key.as_bytes();
+    let mut found = 0;
+    let mut buf = Vec::with_capacity(k.len() + 1);
+    let mut look = |b: &[u8]| {
+        if index.lookup(std::str::from_utf8(b).unwrap()).is_some() {
+            found += 1;
+        }
+    };
+    for i in 0..k.len() {
+        buf.clear();
+        buf.extend_from_slice(&k[..i]);
+        buf.extend_from_slice(&k[i + 1..]);
+        look(&buf);
+        if i + 1 < k.len() {
+            buf.clear();
+            buf.extend_from_slice(k);
+            buf.swap(i, i + 1);
+            look(&buf);
+        }
+        for c in b'0'..=b'9' {
+            buf.clear();
+            buf.extend_from_slice(k);
+            buf[i] = c;
+            look(&buf);
+        }
+    }
+    for i in 0..=k.len() {
+        for c in b'0'..=b'9' {
+            buf.clear();
+            buf.extend_from_slice(&k[..i]);
+            buf.push(c);
+            buf.extend_from_slice(&k[i..]);
+            look(&buf);
+        }
+    }
+    found
+}
+
+/// A model learnt from a busy workstation's log: `calls` calls, one in five mistyped (the
+/// workload's typos against their codes), the rest typed right.
+fn learnt_model(w: &Workload, calls: usize) -> ErrorModel {
+    let pairs: Vec<(&str, &str)> = (0..calls)
+        .map(|i| {
+            let k = i % w.codes.len();
+            let typed = if i % 5 == 0 { &w.typos[k] } else { &w.codes[k] };
+            (typed.as_str(), w.codes[k].as_str())
+        })
+        .collect();
+    ErrorModel::learnt_from(pairs)
 }
 
 /// Every prefix of `q`, by characters: what the index sees as the call-taker types.
@@ -161,6 +217,38 @@ fn main() {
             },
         );
         drop(map);
+        // A mistyped code: the search's one-edit candidates ranked by the noisy-channel model
+        // (the default weights, then weights and a prior learnt from 20,000 logged calls),
+        // beside the unranked exact lookups of the one-edit variants it starts from.
+        let typo_norm: Vec<String> = w
+            .typos
+            .iter()
+            .map(|c| lamppost_core::code::normalize_lenient(c))
+            .collect();
+        g.bench_function(BenchmarkId::new("mistyped code, default model", n), |b| {
+            b.iter(|| {
+                i = (i + 1) % w.typos.len();
+                black_box(index.search(black_box(&w.typos[i]), 20))
+            });
+        });
+        let learnt = std::sync::Arc::new(learnt_model(&w, 20_000));
+        index.set_model(std::sync::Arc::clone(&learnt));
+        g.bench_function(BenchmarkId::new("mistyped code, learnt model", n), |b| {
+            b.iter(|| {
+                i = (i + 1) % w.typos.len();
+                black_box(index.search(black_box(&w.typos[i]), 20))
+            });
+        });
+        index.set_model(std::sync::Arc::new(ErrorModel::default()));
+        g.bench_function(
+            BenchmarkId::new("baseline one-edit variants looked up, unranked", n),
+            |b| {
+                b.iter(|| {
+                    i = (i + 1) % typo_norm.len();
+                    black_box(one_edit_lookups(&index, black_box(&typo_norm[i])))
+                });
+            },
+        );
         // Confusable codes of an existing code: its one-edit variants looked up exactly, about
         // 150 lookups, so about 150 times the exact lookup above, at any dataset size.
         let ids: Vec<u32> = w.codes.iter().filter_map(|c| index.lookup(c)).collect();
@@ -213,6 +301,17 @@ fn main() {
         let nearest = time_each(&w.points, |p| {
             black_box(index.nearest(*p));
         });
+        // Every keystroke of every code, and the mistyped codes, with the learnt model.
+        index.set_model(std::sync::Arc::clone(&learnt));
+        let mut learnt_keys = code_keys.clone();
+        learnt_keys.extend(typo_keys.iter().copied());
+        let with_learnt = time_each(&learnt_keys, |q| {
+            black_box(index.search(q, 20));
+        });
+        index.set_model(std::sync::Arc::new(ErrorModel::default()));
+        let baseline_typos = time_each(&typo_norm, |q| {
+            black_box(one_edit_lookups(&index, q));
+        });
         table.push((
             n,
             build_s,
@@ -222,6 +321,8 @@ fn main() {
             percentiles(streets),
             percentiles(typos),
             percentiles(nearest),
+            percentiles(with_learnt),
+            percentiles(baseline_typos),
         ));
 
         // The index build, from the open database.
@@ -247,13 +348,13 @@ fn main() {
 
     println!("\nper keystroke / query (p50 / p99 / max), µs; index build wall time; memory");
     println!(
-        "| poles | build s | RSS +MiB | index heap MiB | code as-you-type | street as-you-type | mistyped code (typo search) | nearest |"
+        "| poles | build s | RSS +MiB | index heap MiB | code as-you-type | street as-you-type | mistyped code (typo search) | nearest | code keystroke, learnt model | baseline: one-edit lookups, unranked |"
     );
-    println!("|---:|---:|---:|---:|---|---|---|---|");
+    println!("|---:|---:|---:|---:|---|---|---|---|---|---|");
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    for (n, build_s, rss, heap, a, s, t, ne) in table {
+    for (n, build_s, rss, heap, a, s, t, ne, l, bt) in table {
         println!(
-            "| {n} | {build_s:.2} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.2} / {:.2} / {:.2} |",
+            "| {n} | {build_s:.2} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.2} / {:.2} / {:.2} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} |",
             rss.map_or("-".into(), |k| format!("{:.0}", k as f64 / 1024.0)),
             heap as f64 / (1024.0 * 1024.0),
             us(a.0),
@@ -268,6 +369,12 @@ fn main() {
             us(ne.0),
             us(ne.1),
             us(ne.2),
+            us(l.0),
+            us(l.1),
+            us(l.2),
+            us(bt.0),
+            us(bt.1),
+            us(bt.2),
         );
     }
 }

@@ -269,6 +269,7 @@ fn call(code: &str, note_like_query: &str) -> lamppost_data::calllog::NewCall {
         radius_m: Some(38.0),
         dataset: "台北市中心示范数据".into(),
         data_version: 1,
+        caller: None,
     }
 }
 
@@ -751,4 +752,175 @@ fn lookup_lists_the_confusable_codes_on_other_streets() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("易混编码"), "{text}");
     assert!(text.contains("2-46-0034    華陰街 #34"), "{text}");
+}
+
+/// `lamppost --db DB --calls CALLS ARGS…`.
+fn run_with_calls(db: &Path, calls: &Path, args: &[&str]) -> Output {
+    bin()
+        .arg("--db")
+        .arg(db)
+        .arg("--calls")
+        .arg(calls)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn lookup_near_says_how_far_the_pole_is_from_the_caller_and_whether_within() {
+    let (d, db) = demo();
+    let calls = d.path().join("calls.sqlite");
+    let pole = json(&run(&db, &["lookup", "2450034", "--json"]));
+    let (lat, lon) = (
+        pole["lat_deg"].as_f64().unwrap(),
+        pole["lon_deg"].as_f64().unwrap(),
+    );
+    // 0.001° of latitude north of the pole: about 111 m.
+    let near = format!("{},{lon},150", lat + 0.001);
+    let v = json(&run_with_calls(
+        &db,
+        &calls,
+        &["lookup", "2450034", "--near", &near, "--json"],
+    ));
+    let n = &v["near"];
+    let dist = n["distance_m"].as_f64().unwrap();
+    assert!((dist - 111.2).abs() < 1.0, "{n}");
+    assert_eq!(n["radius_m"], 150.0);
+    assert_eq!(n["within"], true);
+    assert_eq!(n["crs"], "wgs84");
+    // A tighter radius: outside, and the text card warns.
+    let tight = format!("{},{lon},50", lat + 0.001);
+    let v = json(&run_with_calls(
+        &db,
+        &calls,
+        &["lookup", "2450034", "--near", &tight, "--json"],
+    ));
+    assert_eq!(v["near"]["within"], false);
+    let out = run_with_calls(&db, &calls, &["lookup", "2450034", "--near", &tight]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("outside the 50 m radius"), "{text}");
+    // No radius: a distance, and no verdict.
+    let v = json(&run_with_calls(
+        &db,
+        &calls,
+        &[
+            "lookup",
+            "2450034",
+            "--near",
+            &format!("{lat},{lon}"),
+            "--json",
+        ],
+    ));
+    assert!(v["near"]["distance_m"].as_f64().unwrap() < 0.5);
+    assert!(v["near"]["within"].is_null() && v["near"]["radius_m"].is_null());
+    // The same place as Baidu gives it (BD-09) is the same place.
+    let bd = lamppost_core::datum::gcj02_to_bd09(lamppost_core::geo::wgs84_to_gcj02(
+        lamppost_core::geo::LatLon::new(lat, lon),
+    ));
+    let v = json(&run_with_calls(
+        &db,
+        &calls,
+        &[
+            "lookup",
+            "2450034",
+            "--near",
+            &format!("{},{},30", bd.lat_deg, bd.lon_deg),
+            "--near-crs",
+            "bd09",
+            "--json",
+        ],
+    ));
+    assert!(
+        v["near"]["distance_m"].as_f64().unwrap() < 1.0,
+        "{}",
+        v["near"]
+    );
+    assert_eq!(v["near"]["within"], true);
+    assert_eq!(v["near"]["crs"], "bd09");
+    // Longitude first, unlabelled, is refused with the rule.
+    let out = run_with_calls(
+        &db,
+        &calls,
+        &["lookup", "2450034", "--near", &format!("{lon},{lat}")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("latitude first"));
+    assert!(!calls.exists(), "a lookup never creates the call log");
+}
+
+#[test]
+fn nearest_takes_dms_a_datum_and_a_limit() {
+    let (_d, db) = demo();
+    let pole = json(&run(&db, &["lookup", "2450034", "--json"]));
+    let at = lamppost_core::geo::LatLon::new(
+        pole["lat_deg"].as_f64().unwrap(),
+        pole["lon_deg"].as_f64().unwrap(),
+    );
+    let dms = lamppost_core::geo::format_latlon_dms(at);
+    let (lat, lon) = dms.split_once(' ').unwrap();
+    let v = json(&run(&db, &["nearest", lat, lon, "--limit", "5", "--json"]));
+    assert_eq!(v["code"], "2-45-0034");
+    let list = v["nearest"].as_array().unwrap();
+    assert_eq!(list.len(), 5);
+    assert_eq!(list[0]["code"], "2-45-0034");
+    let d: Vec<f64> = list
+        .iter()
+        .map(|x| x["distance_m"].as_f64().unwrap())
+        .collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    assert!(d[0] < 1.0, "{d:?}");
+    // The same point in GCJ-02 (as Amap gives it), as one argument, labelled longitude first.
+    let g = lamppost_core::geo::wgs84_to_gcj02(at);
+    let v = json(&run(
+        &db,
+        &[
+            "nearest",
+            &format!("{:.7}E {:.7}N", g.lon_deg, g.lat_deg),
+            "--crs",
+            "gcj02",
+            "--json",
+        ],
+    ));
+    assert_eq!(v["code"], "2-45-0034");
+    assert_eq!(v["from"]["crs"], "gcj02");
+    assert!(v["distance_m"].as_f64().unwrap() < 1.0);
+    let out = run(&db, &["nearest", "25.05", "121.51", "--crs", "mercator"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn search_lists_guesses_in_the_models_order_and_learns_from_the_call_log() {
+    let (d, db) = demo();
+    let calls = d.path().join("calls.sqlite");
+    let guesses = |calls: &Path| {
+        let v = json(&run_with_calls(
+            &db,
+            calls,
+            &["search", "2450190", "--limit", "6", "--json"],
+        ));
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(r["reason"], "typo");
+                (
+                    r["code"].as_str().unwrap().to_owned(),
+                    r["score"].as_f64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = guesses(&calls);
+    assert!(before.len() >= 3, "{before:?}");
+    assert!(before.windows(2).all(|w| w[0].1 >= w[1].1), "{before:?}");
+    // This workstation's callers who said 2450190 meant the third guess, again and again.
+    let meant = before[2].0.clone();
+    let mut log = lamppost_data::calllog::CallLog::open(&calls).unwrap();
+    for _ in 0..40 {
+        log.append(&call(&meant, "2450190")).unwrap();
+    }
+    drop(log);
+    let after = guesses(&calls);
+    assert_eq!(after[0].0, meant, "{before:?} → {after:?}");
 }

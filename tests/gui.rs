@@ -646,6 +646,7 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
         radius_m: None,
         dataset: "示范".into(),
         data_version: 1,
+        caller: None,
     })
     .unwrap();
     drop(log);
@@ -1362,4 +1363,226 @@ fn an_exact_code_with_a_confusable_on_another_street_shows_it_and_asks_to_confir
         )
         .is_some()
     );
+}
+
+/// Where a demo pole is (WGS-84), from the fixture's database.
+fn pole_point(f: &Fixture, code: &str) -> lamppost_core::geo::LatLon {
+    let index = lamppost_search::SearchIndex::open(&f.dir.path().join("demo.sqlite")).unwrap();
+    let id = index.lookup(code).unwrap();
+    index.pole(id).point().unwrap()
+}
+
+/// Clicks the text box labelled `label` and types `text` into it.
+fn type_into(h: &mut Harness<'static, App>, label: &str, text: &str) {
+    h.get_by_label(label).click();
+    h.run();
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
+/// Types a caller location (and a radius) into the caller location box.
+fn type_caller(h: &mut Harness<'static, App>, position: &str, radius: &str) {
+    type_into(h, "报警人坐标", position);
+    if !radius.is_empty() {
+        type_into(h, "半径（米）", radius);
+    }
+    h.key_press(Key::Escape); // back to the code box
+    h.run();
+}
+
+#[test]
+fn the_caller_location_box_reads_dms_and_lists_the_poles_nearest_the_caller() {
+    let mut f = open();
+    let at = pole_point(&f, "2-45-0034");
+    // The caller reads out the position in degrees, minutes and seconds.
+    type_caller(
+        &mut f.harness,
+        &lamppost_core::geo::format_latlon_dms(at),
+        "",
+    );
+    // The nearest pole is the one at that point, 0 m away, and a click on it shows it.
+    let link = f.harness.get_by_label("2-45-0034 0 米");
+    link.click();
+    f.harness.run();
+    assert_eq!(
+        f.harness.state().selected_code().as_deref(),
+        Some("2-45-0034")
+    );
+    // No radius: the card's pole gets a distance and no verdict.
+    assert!(
+        f.harness
+            .query_by_label_contains("编码 2-45-0034 距报警人位置 0 米")
+            .is_some()
+    );
+    assert!(f.harness.query_by_label_contains("超出").is_none());
+    // Something that is not a position says why.
+    type_into(&mut f.harness, "报警人坐标", "abc");
+    assert!(
+        f.harness
+            .query_by_label_contains("not a coordinate value")
+            .is_some()
+    );
+}
+
+#[test]
+fn a_code_outside_the_callers_circle_is_called_out_and_inside_is_not() {
+    let mut f = open();
+    let at = pole_point(&f, "2-45-0034");
+    // 0.001° north of the pole: about 111 m. With a 50 m radius the pole is outside.
+    type_caller(
+        &mut f.harness,
+        &format!("{:.7}, {:.7}", at.lat_deg + 0.001, at.lon_deg),
+        "50",
+    );
+    type_query(&mut f.harness, "2450034");
+    let warning = "注意：编码 2-45-0034 距报警人位置 111 米，超出 50 米范围";
+    assert!(
+        f.harness.query_by_label_contains(warning).is_some(),
+        "the typed code, before Enter"
+    );
+    press(&mut f.harness, Key::Enter);
+    assert_eq!(
+        f.harness.state().confirmed_code().as_deref(),
+        Some("2-45-0034")
+    );
+    assert!(
+        f.harness.query_by_label_contains(warning).is_some(),
+        "the confirmed code"
+    );
+    // A wider radius takes the pole in: no warning.
+    type_into(&mut f.harness, "半径（米）", "0"); // 500 m
+    assert!(f.harness.query_by_label_contains("超出").is_none());
+    assert!(
+        f.harness
+            .query_by_label_contains("编码 2-45-0034 距报警人位置 111 米，在 500 米范围内")
+            .is_some()
+    );
+}
+
+#[test]
+fn the_call_log_records_the_caller_location_and_the_poles_distance() {
+    let mut f = open();
+    let at = pole_point(&f, "2-45-0034");
+    // The caller location as Amap gives it (GCJ-02), chosen in the datum list.
+    let g = lamppost_core::geo::wgs84_to_gcj02(lamppost_core::geo::LatLon::new(
+        at.lat_deg + 0.001,
+        at.lon_deg,
+    ));
+    f.harness.get_by_label("坐标系").click();
+    f.harness.run();
+    f.harness.get_by_label("GCJ-02（高德、腾讯）").click();
+    f.harness.run();
+    type_caller(
+        &mut f.harness,
+        &format!("{:.7}, {:.7}", g.lat_deg, g.lon_deg),
+        "50",
+    );
+    type_query(&mut f.harness, "2450034");
+    press(&mut f.harness, Key::Enter);
+    wait_for_log(&mut f.harness, 1);
+    let c = f.harness.state().calls_today()[0]
+        .call
+        .caller
+        .as_deref()
+        .copied()
+        .unwrap();
+    assert_eq!(c.datum, "gcj02");
+    assert_eq!(c.radius_m, Some(50.0));
+    // Recorded in WGS-84: the GCJ-02 offset undone.
+    let back = lamppost_core::geo::LatLon::new(c.lat_deg, c.lon_deg);
+    assert!(
+        back.distance_m(lamppost_core::geo::LatLon::new(
+            at.lat_deg + 0.001,
+            at.lon_deg
+        )) < 1.0,
+        "{c:?}"
+    );
+    assert!((c.distance_m.unwrap() - 111.2).abs() < 1.0, "{c:?}");
+    // And it is on disk, in the export's columns.
+    let log = CallLog::open_read_only(&f.dir.path().join("calls.sqlite")).unwrap();
+    let mut csv = Vec::new();
+    log.export_csv(lamppost_data::calllog::Range::All, &mut csv)
+        .unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    assert!(
+        text.lines().last().unwrap().ends_with(",gcj02,50,111"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_caller_location_box_speaks_english() {
+    let mut f = open();
+    f.harness.get_by_label("English").click();
+    f.harness.run();
+    let at = pole_point(&f, "2-45-0034");
+    type_into(
+        &mut f.harness,
+        "Caller coordinates",
+        &format!("{:.7}N {:.7}E, 50", at.lat_deg + 0.001, at.lon_deg),
+    );
+    f.harness.key_press(Key::Escape);
+    f.harness.run();
+    type_query_en(&mut f.harness, "2450034");
+    assert!(
+        f.harness
+            .query_by_label_contains(
+                "Warning: code 2-45-0034 is 111 m from the caller's location, outside the 50 m radius"
+            )
+            .is_some()
+    );
+}
+
+#[test]
+fn the_window_ranks_guesses_with_what_the_call_log_taught() {
+    let first_guess = |calls_before: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("demo.sqlite");
+        lamppost_data::demo::create_demo_database(&db, "test").unwrap();
+        let calls = dir.path().join("calls.sqlite");
+        let mut log = CallLog::open(&calls).unwrap();
+        // This workstation's callers who said 2450190 meant 2-45-0019, again and again.
+        for _ in 0..calls_before {
+            log.append(&lamppost_data::calllog::NewCall {
+                operator: "张三".into(),
+                query: "2450190".into(),
+                code: "2-45-0019".into(),
+                street: "重慶北路一段".into(),
+                pole_no: Some(19),
+                address: String::new(),
+                readback: String::new(),
+                lat_lon_deg: None,
+                position: lamppost_data::calllog::PositionKind::Unknown,
+                radius_m: None,
+                dataset: "示范".into(),
+                data_version: 1,
+                caller: None,
+            })
+            .unwrap();
+        }
+        drop(log);
+        let mut h = launch(
+            Options {
+                db: Ok(db),
+                calls: Ok(calls),
+                basemap: None,
+                startup_probe: None,
+            },
+            None,
+        );
+        // The log is learnt from on a worker thread; wait until the window has read it.
+        wait_for_log(&mut h, calls_before);
+        type_query(&mut h, "2450190");
+        let started = Instant::now();
+        while calls_before > 0 && h.state().selected_code().as_deref() != Some("2-45-0019") {
+            if started.elapsed() > Duration::from_secs(10) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            h.step();
+        }
+        h.state().selected_code()
+    };
+    assert_eq!(first_guess(0).as_deref(), Some("2-45-0009"));
+    assert_eq!(first_guess(40).as_deref(), Some("2-45-0019"));
 }

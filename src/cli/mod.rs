@@ -11,6 +11,7 @@ macro_rules! outln {
 
 pub mod calls;
 pub mod import;
+pub mod near;
 pub mod output;
 pub mod package;
 
@@ -21,7 +22,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 use lamppost_core::estimate::Position;
-use lamppost_core::geo::{LatLon, format_latlon_dms};
+use lamppost_core::geo::format_latlon_dms;
 use lamppost_core::readback::Lang;
 use lamppost_data::store::Store;
 use lamppost_search::{
@@ -77,6 +78,14 @@ pub enum Command {
     Lookup {
         /// The code on the sign.
         code: String,
+        /// The caller's location given with the call: `LAT,LON[,RADIUS_M]`, decimal or DMS
+        /// (`31°14'5.2"N 121°28'E, 150`); latitude first unless labelled N/S/E/W. Adds how far
+        /// the pole is from it, and whether it lies within the radius.
+        #[arg(long, value_name = "LAT,LON[,RADIUS_M]", allow_hyphen_values = true)]
+        near: Option<String>,
+        /// The datum of `--near`: wgs84 (GPS), gcj02 (Amap, Tencent) or bd09 (Baidu).
+        #[arg(long, value_name = "CRS", default_value = "wgs84")]
+        near_crs: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -92,14 +101,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The pole nearest to a point (WGS-84 latitude and longitude, in that order).
+    /// The poles nearest to a point: latitude then longitude (unless labelled N/S/E/W), decimal
+    /// or DMS (`nearest 25.0478 121.5170`, `nearest "25°02'52\"N" "121°31'01\"E"`).
     Nearest {
-        /// Latitude in degrees (north positive).
-        #[arg(allow_negative_numbers = true)]
-        lat: f64,
-        /// Longitude in degrees (east positive).
-        #[arg(allow_negative_numbers = true)]
-        lon: f64,
+        /// Latitude then longitude, in one or two arguments.
+        #[arg(
+            value_name = "LAT LON",
+            num_args = 1..=2,
+            required = true,
+            allow_negative_numbers = true
+        )]
+        position: Vec<String>,
+        /// The datum of the point: wgs84 (GPS), gcj02 (Amap, Tencent) or bd09 (Baidu).
+        #[arg(long, value_name = "CRS", default_value = "wgs84")]
+        crs: String,
+        /// How many poles to list, nearest first.
+        #[arg(long, default_value_t = 1)]
+        limit: usize,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -204,15 +222,53 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
         Command::Export { what } => import::run_export(db, what, &keep),
         Command::Init { empty } => init(db, empty),
         Command::Stats { json } => stats(&open_index(db)?, json),
-        Command::Lookup { code, json } => lookup(&open_index(db)?, &code, json),
-        Command::Search { query, limit, json } => search(&open_index(db)?, &query, limit, json),
-        Command::Nearest { lat, lon, json } => nearest(&open_index(db)?, lat, lon, json),
+        Command::Lookup {
+            code,
+            near,
+            near_crs,
+            json,
+        } => {
+            let near = near
+                .map(|n| near::CallerArg::parse(&n, &near_crs))
+                .transpose()?;
+            lookup(&open_index_learning(db, calls)?, &code, near, json)
+        }
+        Command::Search { query, limit, json } => {
+            search(&open_index_learning(db, calls)?, &query, limit, json)
+        }
+        Command::Nearest {
+            position,
+            crs,
+            limit,
+            json,
+        } => {
+            let at = near::CallerArg::parse(&position.join(" "), &crs)?;
+            near::nearest(&open_index(db)?, &at, limit, json)
+        }
     }
 }
 
 fn open_index(db: Option<&Path>) -> Result<SearchIndex> {
     let path = resolve_db(db)?;
     Ok(SearchIndex::open(&path)?)
+}
+
+/// The index, ranking typo guesses and confusable codes with the error model learnt from this
+/// workstation's call log (`--calls`, else the default one when it exists; a log that cannot
+/// be read leaves the default weights, with a warning).
+fn open_index_learning(db: Option<&Path>, calls: Option<&Path>) -> Result<SearchIndex> {
+    let index = open_index(db)?;
+    if let Ok(path) = calls::resolve_calls(calls)
+        && path.exists()
+    {
+        match lamppost_search::ErrorModel::from_call_log(&path) {
+            Ok(model) => index.set_model(std::sync::Arc::new(model)),
+            Err(e) => eprintln!(
+                "警告：未能从接警记录学习输错规律，使用默认权重 / warning: could not learn from the call log, using the default weights: {e}"
+            ),
+        }
+    }
+    Ok(index)
 }
 
 fn init(db: Option<&Path>, empty: bool) -> Result<ExitCode> {
@@ -298,7 +354,8 @@ pub fn pole_json(index: &SearchIndex, p: PoleView<'_>) -> Value {
     })
 }
 
-fn round7(x: f64) -> f64 {
+/// Rounds degrees to 1e-7 (about a centimetre), as every JSON position is written.
+pub fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
 }
 
@@ -315,7 +372,8 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
         })
 }
 
-fn print_json(v: &Value) -> Result<()> {
+/// Prints a JSON value, pretty, buffered.
+pub fn print_json(v: &Value) -> Result<()> {
     // Buffered: stdout flushes at every line break, and an import report has one per field.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     // As an io::Error (serde_json hands back the one it met), so `is_broken_pipe` sees it.
@@ -343,7 +401,8 @@ fn position_text(pos: &Position) -> String {
     }
 }
 
-fn print_card(index: &SearchIndex, p: PoleView<'_>) -> Result<()> {
+/// Prints one pole as the text card.
+pub fn print_card(index: &SearchIndex, p: PoleView<'_>) -> Result<()> {
     let street = p.street();
     outln!("{}  {}", p.code(), p.readback(Lang::Zh));
     outln!("  街路 street:        {} {}", street.name, street.name_en);
@@ -364,7 +423,12 @@ fn print_card(index: &SearchIndex, p: PoleView<'_>) -> Result<()> {
     Ok(())
 }
 
-fn lookup(index: &SearchIndex, code: &str, json: bool) -> Result<ExitCode> {
+fn lookup(
+    index: &SearchIndex,
+    code: &str,
+    near: Option<near::CallerArg>,
+    json: bool,
+) -> Result<ExitCode> {
     let Some(id) = index.lookup(code) else {
         eprintln!(
             "未找到编码 / code not found: {}",
@@ -380,9 +444,15 @@ fn lookup(index: &SearchIndex, code: &str, json: bool) -> Result<ExitCode> {
             .iter()
             .map(|c| confusable_json(index, c))
             .collect();
+        if let Some(n) = &near {
+            v["near"] = n.json(p.point());
+        }
         print_json(&v)?;
     } else {
         print_card(index, p)?;
+        if let Some(n) = &near {
+            outln!("  {}", n.text(p.point()));
+        }
         if !confusables.is_empty() {
             outln!(
                 "  易混编码 confusable codes (请与报警人核对街路名 / check the street with the caller):"
@@ -441,6 +511,10 @@ fn hit_json(index: &SearchIndex, rank: usize, h: &Hit) -> Value {
     v["reason"] = json!(h.reason.word());
     v["reason_text"] = json!(h.reason.describe(Lang::Zh));
     v["distance_m"] = json!(h.dist_m.map(f64::round));
+    if let Some(s) = h.score {
+        // ln P(typed | code) + ln P(pole): the noisy-channel score the guesses are ranked by.
+        v["score"] = json!((f64::from(s) * 1000.0).round() / 1000.0);
+    }
     v
 }
 
@@ -496,25 +570,3 @@ fn search(index: &SearchIndex, query: &str, limit: usize, json: bool) -> Result<
 
 /// Longest query echoed back in JSON.
 const MAX_ECHO: usize = 200;
-
-fn nearest(index: &SearchIndex, lat: f64, lon: f64, json: bool) -> Result<ExitCode> {
-    let at = LatLon::new(lat, lon);
-    if !at.is_valid() {
-        anyhow::bail!(
-            "坐标超出范围（纬度 ±90，经度 ±180；先纬度后经度）/ coordinates out of range (latitude ±90, longitude ±180; latitude first): {lat} {lon}"
-        );
-    }
-    let Some((id, d)) = index.nearest(at) else {
-        eprintln!("数据库中没有带位置的灯杆 / no pole in the database has a position");
-        return Ok(ExitCode::from(NOT_FOUND));
-    };
-    if json {
-        let mut v = pole_json(index, index.pole(id));
-        v["distance_m"] = json!((d * 10.0).round() / 10.0);
-        print_json(&v)?;
-    } else {
-        outln!("最近的灯杆 nearest pole: {d:.0} m");
-        print_card(index, index.pole(id))?;
-    }
-    Ok(ExitCode::SUCCESS)
-}

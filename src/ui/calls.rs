@@ -82,6 +82,12 @@ impl CallsPanel {
         }
     }
 
+    /// The call log file, when its worker runs.
+    #[must_use]
+    pub fn log_path(&self) -> Option<PathBuf> {
+        self.worker.as_ref().map(|w| w.path().to_owned())
+    }
+
     /// Drains the worker's answers (once per frame; never blocks).
     pub fn poll(&mut self) {
         while let Some(event) = self.worker.as_ref().and_then(LogWorker::try_event) {

@@ -22,6 +22,8 @@ pub enum Command {
     SelectNearest(LatLon),
     /// Show the pole with this code (a call in the log): select it and centre the map on it.
     ShowCode(String),
+    /// Centre the map on a point (WGS-84) at a zoom level (the caller location).
+    CentreOn(LatLon, f64),
     /// Zoom the map in one step.
     ZoomIn,
     /// Zoom the map out one step.

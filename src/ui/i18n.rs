@@ -812,3 +812,93 @@ pub fn strings(lang: Lang) -> &'static Strings {
         Lang::En => &EN,
     }
 }
+
+/// The caller location box's words (`call_taker::caller_location`).
+#[derive(Debug)]
+pub struct CallerStrings {
+    /// The box's title (also the position box's accessibility name).
+    pub title: &'static str,
+    /// Label of the position box (also its accessibility name).
+    pub position: &'static str,
+    /// Hint in the position box.
+    pub hint: &'static str,
+    /// Label of the datum choice.
+    pub datum: &'static str,
+    /// The datums, as listed: WGS-84, GCJ-02, BD-09.
+    pub datums: [&'static str; 3],
+    /// Label of the radius box (also its accessibility name).
+    pub radius: &'static str,
+    /// Clear the box.
+    pub clear: &'static str,
+    /// Centre the map on the caller.
+    pub show_on_map: &'static str,
+    /// Heading of the nearest poles.
+    pub nearest: &'static str,
+    /// The card's pole is outside the circle: `{c}` code, `{d}` metres, `{r}` radius.
+    pub outside: &'static str,
+    /// The card's pole is inside: `{c}`, `{d}`, `{r}`.
+    pub inside: &'static str,
+    /// No radius given: `{c}`, `{d}`.
+    pub distance: &'static str,
+    /// The card's pole has no position.
+    pub no_position: &'static str,
+    /// Metres.
+    pub metres: &'static str,
+    /// The word under the caller's cross on the map.
+    pub on_map: &'static str,
+}
+
+/// Chinese.
+pub const CALLER_ZH: CallerStrings = CallerStrings {
+    title: "报警人位置",
+    position: "报警人坐标",
+    hint: "粘贴坐标：25.0478, 121.5170 或 25°02'52\"N 121°31'01\"E（先纬度后经度）",
+    datum: "坐标系",
+    datums: [
+        "WGS-84（GPS、手机定位）",
+        "GCJ-02（高德、腾讯）",
+        "BD-09（百度）",
+    ],
+    radius: "半径（米）",
+    clear: "清除",
+    show_on_map: "在地图上显示",
+    nearest: "离报警人最近的灯杆：",
+    outside: "注意：编码 {c} 距报警人位置 {d} 米，超出 {r} 米范围 — 请与报警人核对位置！",
+    inside: "编码 {c} 距报警人位置 {d} 米，在 {r} 米范围内",
+    distance: "编码 {c} 距报警人位置 {d} 米",
+    no_position: "该灯杆没有坐标，无法与报警人位置比较",
+    metres: "米",
+    on_map: "报警人",
+};
+
+/// English.
+pub const CALLER_EN: CallerStrings = CallerStrings {
+    title: "Caller location",
+    position: "Caller coordinates",
+    hint: "Paste: 25.0478, 121.5170 or 25°02'52\"N 121°31'01\"E (latitude first)",
+    datum: "Datum",
+    datums: [
+        "WGS-84 (GPS, handset)",
+        "GCJ-02 (Amap, Tencent)",
+        "BD-09 (Baidu)",
+    ],
+    radius: "Radius (m)",
+    clear: "Clear",
+    show_on_map: "Show on map",
+    nearest: "Poles nearest the caller:",
+    outside: "Warning: code {c} is {d} m from the caller's location, outside the {r} m radius. Check the location with the caller!",
+    inside: "Code {c} is {d} m from the caller's location, within {r} m",
+    distance: "Code {c} is {d} m from the caller's location",
+    no_position: "This pole has no coordinates to compare with the caller's location",
+    metres: "m",
+    on_map: "caller",
+};
+
+/// The caller location box's words for a language.
+#[must_use]
+pub fn caller_strings(lang: Lang) -> &'static CallerStrings {
+    match lang {
+        Lang::Zh => &CALLER_ZH,
+        Lang::En => &CALLER_EN,
+    }
+}

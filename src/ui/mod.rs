@@ -431,6 +431,7 @@ impl App {
                     self.map.centre_on(at, theme::STREET_ZOOM);
                 }
             }
+            Command::CentreOn(at, zoom) => self.map.centre_on(at, zoom),
             Command::ZoomIn => self.map.zoom_in(),
             Command::ZoomOut => self.map.zoom_out(),
             Command::ZoomToSelection => {
@@ -705,6 +706,7 @@ impl eframe::App for App {
                     show_poles: self.settings.show_poles,
                     palette: pal,
                     credits: &self.background.credits,
+                    caller: self.call_taker.caller_overlay(),
                 };
                 let map = &mut self.map;
                 egui::CentralPanel::default()

@@ -15,6 +15,7 @@
 
 pub mod canonical;
 pub mod code;
+pub mod coords;
 pub mod datum;
 pub mod encode;
 pub mod estimate;

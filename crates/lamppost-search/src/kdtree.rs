@@ -93,6 +93,57 @@ impl KdTree {
         }
     }
 
+    /// The `k` nearest points to (x, y), nearest first, with their squared distances.
+    #[must_use]
+    pub fn nearest_k(&self, x: f32, y: f32, k: usize) -> Vec<(KdPoint, f32)> {
+        let mut best: Vec<(KdPoint, f32)> = Vec::with_capacity(k + 1);
+        if k > 0 {
+            self.nearest_k_in(0, self.pts.len(), 0, x, y, k, &mut best);
+        }
+        best
+    }
+
+    /// Keeps `best` sorted, at most `k` long.
+    #[allow(clippy::too_many_arguments)]
+    fn nearest_k_in(
+        &self,
+        lo: usize,
+        hi: usize,
+        axis: u8,
+        x: f32,
+        y: f32,
+        k: usize,
+        best: &mut Vec<(KdPoint, f32)>,
+    ) {
+        let offer = |p: KdPoint, best: &mut Vec<(KdPoint, f32)>| {
+            let d = (p.x - x).powi(2) + (p.y - y).powi(2);
+            if best.len() < k || d < best[best.len() - 1].1 {
+                let at = best.partition_point(|(_, b)| *b <= d);
+                best.insert(at, (p, d));
+                best.truncate(k);
+            }
+        };
+        if hi - lo <= LEAF {
+            for p in &self.pts[lo..hi] {
+                offer(*p, best);
+            }
+            return;
+        }
+        let m = lo + (hi - lo) / 2;
+        let p = self.pts[m];
+        offer(p, best);
+        let delta = if axis == 0 { x - p.x } else { y - p.y };
+        let (first, second) = if delta < 0.0 {
+            ((lo, m), (m + 1, hi))
+        } else {
+            ((m + 1, hi), (lo, m))
+        };
+        self.nearest_k_in(first.0, first.1, 1 - axis, x, y, k, best);
+        if best.len() < k || delta * delta < best[best.len() - 1].1 {
+            self.nearest_k_in(second.0, second.1, 1 - axis, x, y, k, best);
+        }
+    }
+
     /// Calls `f` for every point inside the box (edges included).
     pub fn within(&self, min_x: f32, min_y: f32, max_x: f32, max_y: f32, f: impl FnMut(KdPoint)) {
         self.within_to_depth(min_x, min_y, max_x, max_y, u32::MAX, f);
@@ -184,6 +235,25 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_k_nearest_agree_with_a_sorted_scan(
+            raw in prop::collection::vec((-5000.0f32..5000.0, -5000.0f32..5000.0), 0..300),
+            qx in -6000.0f32..6000.0,
+            qy in -6000.0f32..6000.0,
+            k in 0usize..40,
+        ) {
+            let pts: Vec<KdPoint> = raw.iter().enumerate()
+                .map(|(i, (x, y))| KdPoint { x: *x, y: *y, id: i as u32 }).collect();
+            let tree = KdTree::new(pts.clone());
+            let got: Vec<u32> = tree.nearest_k(qx, qy, k).iter().map(|(_, d)| d.to_bits()).collect();
+            let mut want: Vec<f32> = pts.iter()
+                .map(|p| (p.x - qx).powi(2) + (p.y - qy).powi(2)).collect();
+            want.sort_by(f32::total_cmp);
+            want.truncate(k);
+            let want: Vec<u32> = want.iter().map(|d| d.to_bits()).collect();
+            prop_assert_eq!(got, want);
+        }
+
         #[test]
         fn nearest_agrees_with_a_linear_scan(
             raw in prop::collection::vec((-5000.0f32..5000.0, -5000.0f32..5000.0), 1..400),

@@ -8,15 +8,20 @@
 
 #![forbid(unsafe_code)]
 
+pub mod channel;
 pub mod handle;
 pub mod kdtree;
 pub mod names;
 pub mod typo;
 
 use std::path::Path;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use hashbrown::HashTable;
 
+pub use channel::ErrorModel;
 pub use handle::IndexHandle;
 use kdtree::{KdPoint, KdTree};
 use names::{KeyKind, NameIndex, NameIndexBuilder};
@@ -252,6 +257,10 @@ pub struct Confusable {
     pub edit: Edit,
     /// The weighted typo distance between the two codes (lower: a likelier confusion).
     pub weight: f32,
+    /// The noisy-channel score of this code being the true one when the other was said:
+    /// `ln P(said | this) + ln P(this pole)` ([`channel`]; higher is likelier). The list is
+    /// ranked by it.
+    pub score: f32,
     /// Metres between the two poles' points (`None` when either has no position).
     pub dist_m: Option<f64>,
     /// Both poles are on the same street.
@@ -285,6 +294,9 @@ pub struct Hit {
     pub reason: Reason,
     /// Metres from the first result (`None` when either has no position).
     pub dist_m: Option<f64>,
+    /// For a typo guess, the noisy-channel score `ln P(typed | code) + ln P(pole)` it was
+    /// ranked by ([`channel`]; higher is likelier); `None` for other results.
+    pub score: Option<f32>,
 }
 
 /// The answer to one query.
@@ -325,6 +337,9 @@ pub struct SearchIndex {
     plane: LocalPlane,
     tree: KdTree,
     counts: PositionCounts,
+    /// The error model and prior that rank typo guesses and confusable codes: the defaults
+    /// until [`SearchIndex::set_model`] gives the one learnt from the call log.
+    model: ArcSwap<ErrorModel>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -784,6 +799,7 @@ impl IndexBuilder {
             plane,
             tree,
             counts,
+            model: ArcSwap::from_pointee(ErrorModel::default()),
         }
     }
 }
@@ -1086,6 +1102,7 @@ impl SearchIndex {
                     target,
                     reason,
                     dist_m: None,
+                    score: None,
                 });
             }
         };
@@ -1102,8 +1119,13 @@ impl SearchIndex {
             }
             let wants_typos = exact.is_none() && (total == 0 || key.len() >= self.min_key_len);
             if wants_typos && key.len() >= 3 && is_code_like(key) {
-                for (id, reason) in self.typos(key, limit) {
+                for (id, reason, score) in self.typos(key, limit) {
                     push(&mut hits, Target::Pole(id), reason);
+                    if let Some(h) = hits.last_mut()
+                        && h.target == Target::Pole(id)
+                    {
+                        h.score = Some(score);
+                    }
                 }
             }
         }
@@ -1213,17 +1235,53 @@ impl SearchIndex {
             .collect()
     }
 
+    /// The error model and prior in use.
+    #[must_use]
+    pub fn model(&self) -> Arc<ErrorModel> {
+        self.model.load_full()
+    }
+
+    /// Uses `model` (learnt from the call log) from now on, for every reader of this index.
+    pub fn set_model(&self, model: Arc<ErrorModel>) {
+        self.model.store(model);
+    }
+
+    /// True when `model` is the one in use (the very same, not an equal copy).
+    #[must_use]
+    pub fn uses_model(&self, model: &Arc<ErrorModel>) -> bool {
+        Arc::ptr_eq(&self.model.load(), model)
+    }
+
+    /// The noisy-channel score of pole `id` being the one meant when `typed` (a normalised
+    /// key) was entered: `ln P(typed | its code) + ln P(pole)` ([`channel`]).
+    #[must_use]
+    pub fn channel_score(&self, typed: &str, id: PoleId) -> f32 {
+        self.score_with(&self.model.load(), typed.as_bytes(), id)
+    }
+
+    fn score_with(&self, model: &ErrorModel, typed: &[u8], id: PoleId) -> f32 {
+        let key = self.key(id);
+        let kind = match self.poles[id as usize].kind {
+            PointKind::Surveyed => channel::PriorKind::Surveyed,
+            PointKind::Estimated => channel::PriorKind::Estimated,
+            PointKind::Unknown => channel::PriorKind::Unknown,
+        };
+        model.log_likelihood(typed, key.as_bytes()) + model.log_prior(kind, key)
+    }
+
     /// Every existing code one edit away from pole `id`'s code (one character substituted, two
     /// adjacent characters swapped, one dropped or one added), most likely confusion first:
-    /// by the weighted typo distance, then another street before the same street, then the
-    /// farther first (the one that would send a car farther away is the one to check), then
-    /// by code. Bounded by design: the one-edit variants of the code are looked up exactly,
-    /// the index is never scanned.
+    /// by the noisy-channel score of the other code being the true one when this one was said
+    /// ([`Confusable::score`]), then another street before the same street, then the farther
+    /// first (the one that would send a car farther away is the one to check), then by code.
+    /// Bounded by design: the one-edit variants of the code are looked up exactly, the index
+    /// is never scanned.
     #[must_use]
     pub fn one_edit_codes(&self, id: PoleId) -> Vec<Confusable> {
         let key = self.key(id).as_bytes();
         let at = self.pole(id).point();
         let street = self.poles[id as usize].street;
+        let model = self.model.load();
         let mut out: Vec<Confusable> = self
             .one_edit_away_with(key)
             .into_iter()
@@ -1231,6 +1289,7 @@ impl SearchIndex {
                 id: other,
                 edit,
                 weight: typo::weighted_distance(key, self.key(other).as_bytes()),
+                score: self.score_with(&model, key, other),
                 dist_m: at
                     .zip(self.pole(other).point())
                     .map(|(a, b)| a.distance_m(b)),
@@ -1238,8 +1297,8 @@ impl SearchIndex {
             })
             .collect();
         out.sort_by(|a, b| {
-            a.weight
-                .total_cmp(&b.weight)
+            b.score
+                .total_cmp(&a.score)
                 .then(a.same_street.cmp(&b.same_street))
                 .then(
                     b.dist_m
@@ -1262,7 +1321,9 @@ impl SearchIndex {
         all
     }
 
-    fn typos(&self, key: &str, limit: usize) -> Vec<(PoleId, Reason)> {
+    /// Typo guesses for `key`, likeliest first by the noisy-channel score, with their reason
+    /// and score.
+    fn typos(&self, key: &str, limit: usize) -> Vec<(PoleId, Reason, f32)> {
         // One edit first, straight from the hash table. Only when that finds almost nothing
         // (a sparse code space) is the trie walked for two edits: in a dense province the
         // one-edit candidates are what the call-taker needs, and the walk would cost a
@@ -1277,31 +1338,28 @@ impl SearchIndex {
                 .map(|(i, d)| (self.sorted[i], d))
                 .collect()
         };
+        let model = self.model.load();
         let mut ranked: Vec<(f32, u8, PoleId)> = found
             .into_iter()
-            .map(|(id, d)| {
-                (
-                    typo::weighted_distance(key.as_bytes(), self.key(id).as_bytes()),
-                    d,
-                    id,
-                )
-            })
+            .map(|(id, d)| (self.score_with(&model, key.as_bytes(), id), d, id))
             .collect();
         ranked.sort_by(|a, b| {
-            a.0.total_cmp(&b.0)
+            b.0.total_cmp(&a.0)
                 .then(a.1.cmp(&b.1))
                 .then(self.key(a.2).cmp(self.key(b.2)))
         });
         ranked
             .into_iter()
             .take(limit)
-            .map(|(w, d, id)| {
+            .map(|(score, d, id)| {
+                let w = typo::weighted_distance(key.as_bytes(), self.key(id).as_bytes());
                 (
                     id,
                     Reason::Typo {
                         edits: d,
                         likely: w < f32::from(d),
                     },
+                    score,
                 )
             })
             .collect()
@@ -1323,6 +1381,22 @@ impl SearchIndex {
         let (p, _) = self.tree.nearest(xy.x_m as f32, xy.y_m as f32)?;
         let d = at.distance_m(latlon_of(&self.poles[p.id as usize]));
         Some((p.id, d))
+    }
+
+    /// The `k` poles nearest to a point (surveyed or estimated), nearest first, each with its
+    /// distance in metres.
+    #[must_use]
+    pub fn nearest_k(&self, at: LatLon, k: usize) -> Vec<(PoleId, f64)> {
+        let xy = self.plane.to_xy(at);
+        let mut out: Vec<(PoleId, f64)> = self
+            .tree
+            .nearest_k(xy.x_m as f32, xy.y_m as f32, k)
+            .into_iter()
+            .map(|(p, _)| (p.id, at.distance_m(latlon_of(&self.poles[p.id as usize]))))
+            .collect();
+        // The plane is exact to centimetres over a city; the great-circle order decides ties.
+        out.sort_by(|a, b| a.1.total_cmp(&b.1));
+        out
     }
 
     /// Calls `f` for every pole with a position inside the box.

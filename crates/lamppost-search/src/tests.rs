@@ -413,3 +413,82 @@ fn a_code_with_no_neighbours_has_no_confusables() {
     let id = idx.lookup("2-01-0143").unwrap();
     assert!(idx.confusables(id, MAX_CONFUSABLES).is_empty());
 }
+
+/// Three surveyed poles around the code `4110033`, which does not exist: `4-11-0303` (two
+/// digits swapped), `4-11-0038` (3 read for 8) and `4-11-0053` (a digit that is neither).
+fn channel_index() -> SearchIndex {
+    let streets = vec![street(
+        "11",
+        "重慶北路一段",
+        "",
+        &[(25.0450, 121.5137), (25.0540, 121.5137)],
+    )];
+    let mut b = IndexBuilder::new(DatasetInfo::default(), streets);
+    for (i, code) in ["4-11-0303", "4-11-0038", "4-11-0053"].iter().enumerate() {
+        let at = Some((25.046 + i as f64 * 0.001, 121.5137));
+        b.push(&pole(code, "11", 30 + i as u32, Side::East, at));
+    }
+    b.finish()
+}
+
+#[test]
+fn a_call_log_full_of_8_read_as_3_moves_the_8_variant_up() {
+    let idx = channel_index();
+    let order = |idx: &SearchIndex| {
+        let r = idx.search("4110033", 5);
+        assert!(
+            r.hits
+                .iter()
+                .all(|h| matches!(h.reason, Reason::Typo { .. }) && h.score.is_some())
+        );
+        codes(idx, &r)
+    };
+    // The defaults: a swap is the commonest slip, then a faded 8 read as 3, then the rest.
+    assert_eq!(order(&idx), ["4-11-0303", "4-11-0038", "4-11-0053"]);
+    // This workstation's log: callers keep reading 8 as 3 (and one street name, which teaches
+    // nothing about codes).
+    let mut log: Vec<(String, String)> = (0..30)
+        .map(|i| (format!("93{i:02}3"), format!("9-3{i:02}-8")))
+        .collect();
+    log.push(("重慶北路 34".into(), "2-01-0034".into()));
+    let model = ErrorModel::learnt_from(log.iter().map(|(t, c)| (t.as_str(), c.as_str())));
+    assert_eq!(model.observed(), 30);
+    idx.set_model(std::sync::Arc::new(model));
+    assert_eq!(order(&idx), ["4-11-0038", "4-11-0303", "4-11-0053"]);
+    // The confusable codes of an existing code are ranked by the same model.
+    let id = idx.lookup("4-11-0038").unwrap();
+    let scores: Vec<f32> = idx.one_edit_codes(id).iter().map(|c| c.score).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+}
+
+#[test]
+fn calls_logged_for_a_pole_raise_its_prior() {
+    let idx = channel_index();
+    // 4110053 and 4110038 are both one substitution from 4110058: a faded 3 read as 8, and a
+    // 3 typed as 5 (nothing in common). Many calls logged for 4-11-0038 lift it above.
+    let first = |idx: &SearchIndex| codes(idx, &idx.search("4110058", 5))[0].clone();
+    assert_eq!(first(&idx), "4-11-0053");
+    let few = vec![("4-11-0038", "4-11-0038"); 3];
+    idx.set_model(std::sync::Arc::new(ErrorModel::learnt_from(few)));
+    assert_eq!(
+        first(&idx),
+        "4-11-0053",
+        "a few calls do not outweigh the error model"
+    );
+    let many = vec![("4-11-0038", "4-11-0038"); 400];
+    idx.set_model(std::sync::Arc::new(ErrorModel::learnt_from(many)));
+    assert_eq!(first(&idx), "4-11-0038");
+}
+
+#[test]
+fn the_nearest_poles_come_nearest_first() {
+    let idx = confusable_index();
+    let at = LatLon::new(25.0481, 121.5137);
+    let near = idx.nearest_k(at, 3);
+    assert_eq!(near.len(), 3);
+    assert_eq!(idx.pole(near[0].0).key(), "2010034");
+    assert_eq!(idx.pole(near[1].0).key(), "2010035");
+    assert!(near.windows(2).all(|w| w[0].1 <= w[1].1));
+    assert!((near[0].1 - 11.1).abs() < 1.0, "{near:?}");
+    assert_eq!(idx.nearest_k(at, 100).len(), 7);
+}

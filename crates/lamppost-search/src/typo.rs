@@ -182,7 +182,7 @@ fn keypad_pos(d: u8) -> Option<(i8, i8)> {
     })
 }
 
-fn keypad_neighbours(a: u8, b: u8) -> bool {
+pub(crate) fn keypad_neighbours(a: u8, b: u8) -> bool {
     if (a, b) == (b'0', b'2') || (a, b) == (b'2', b'0') {
         return true;
     }

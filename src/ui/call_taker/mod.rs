@@ -2,6 +2,7 @@
 //! the call log panel. It owns its state (the query, the results, the selection, the last
 //! call logged); what reaches beyond it (the map, the clipboard) it returns as [`Command`]s.
 
+pub mod caller_location;
 mod panel;
 
 use egui::{Key, Modifiers, Ui};
@@ -47,6 +48,9 @@ pub struct CallTaker {
     /// Select the code box's text in the next frame (after a confirm: the next call's first
     /// keystroke replaces it).
     select_query: bool,
+    /// The caller location box, and the error model learnt from the call log.
+    caller: caller_location::CallerLocation,
+    learnt: caller_location::LearntModel,
 }
 
 /// A result chosen for a query, by its pole's code (codes outlive an index swap, ids do not).
@@ -89,6 +93,7 @@ impl CallTaker {
     /// An empty screen recording calls through `calls`.
     #[must_use]
     pub fn new(calls: CallsPanel) -> Self {
+        let learnt = caller_location::LearntModel::spawn(calls.log_path());
         Self {
             query: String::new(),
             searched: None,
@@ -100,7 +105,15 @@ impl CallTaker {
             calls,
             code_box: None,
             select_query: false,
+            caller: caller_location::CallerLocation::default(),
+            learnt,
         }
+    }
+
+    /// What the map draws for the caller location, if one is entered.
+    #[must_use]
+    pub fn caller_overlay(&self) -> Option<caller_location::CallerOverlay> {
+        self.caller.overlay()
     }
 
     /// The text in the code box.
@@ -355,6 +368,7 @@ impl CallTaker {
             radius_m,
             dataset: index.info().name.clone(),
             data_version: index.info().data_version,
+            caller: self.caller.log_entry(pos.point()).map(Box::new),
         };
         let ticket = self.calls.record(call);
         self.confirmed = Some(Confirmed { chosen, ticket });

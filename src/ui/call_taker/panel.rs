@@ -55,6 +55,10 @@ impl CallTaker {
         if ui.memory(|m| m.focused().is_none()) {
             response.request_focus();
         }
+        // The error model learnt from the call log arrived: rank the results again with it.
+        if self.learnt.apply(index) {
+            self.searched = None;
+        }
         // A new query whose best result is an exact code: the map shows the pole the card
         // now describes (a prefix or a guess moves it only on ↑/↓ or Enter).
         if self.refresh_results(index)
@@ -65,6 +69,8 @@ impl CallTaker {
             out.push(Command::PreviewHighlighted);
         }
         ui.label(RichText::new(t.keys_help).small().weak());
+        let card = self.selected();
+        self.caller.show(ui, index, t, pal, card, out);
         ui.separator();
 
         self.results_list(ui, index, t, pal, out);

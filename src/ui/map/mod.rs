@@ -1,6 +1,7 @@
 //! The map: its view (memory, basemap, datum) and what is drawn on it. Each overlay is its own
 //! walkers plugin ([`plugins`]); the controls return [`Command`]s.
 
+pub mod caller;
 pub mod plugins;
 
 use egui::{Align2, Color32, Key, Modifiers, Stroke, Ui};
@@ -77,6 +78,8 @@ pub struct Overlays<'a> {
     pub palette: Palette,
     /// The data's and the basemap's credits.
     pub credits: &'a str,
+    /// The caller location, its circle and nearest poles, if one is entered.
+    pub caller: Option<super::call_taker::caller_location::CallerOverlay>,
 }
 
 impl MapView {
@@ -225,6 +228,15 @@ impl MapView {
             palette: pal,
             datum,
         });
+        if let Some(overlay) = &o.caller {
+            map = map.with_plugin(caller::CallerCircle {
+                index: o.index,
+                overlay,
+                word: super::i18n::caller_strings(t.lang).on_map,
+                palette: pal,
+                datum,
+            });
+        }
         if let Some(selected) = o.selected {
             map = map.with_plugin(plugins::Neighbours {
                 index: o.index,

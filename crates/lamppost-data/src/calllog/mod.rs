@@ -24,7 +24,8 @@ use lamppost_core::words::{Message, Words};
 use crate::migrate::SchemaError;
 
 /// Migrations of the call log, added and never edited (`PRAGMA user_version` = how many ran).
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE calls (
     id            INTEGER PRIMARY KEY,
     at_utc        TEXT NOT NULL,      -- RFC 3339, UTC
@@ -56,7 +57,17 @@ CREATE TABLE annotations (
     note          TEXT NOT NULL
 );
 CREATE INDEX annotations_by_call ON annotations(call_id, id);
-"];
+",
+    r"
+-- The caller's location given with the call (handset or cell location), converted to WGS-84,
+-- the datum it was given in, its accuracy radius, and the confirmed pole's distance from it.
+ALTER TABLE calls ADD COLUMN caller_lat_deg REAL;
+ALTER TABLE calls ADD COLUMN caller_lon_deg REAL;
+ALTER TABLE calls ADD COLUMN caller_datum TEXT NOT NULL DEFAULT '';
+ALTER TABLE calls ADD COLUMN caller_radius_m REAL;
+ALTER TABLE calls ADD COLUMN caller_distance_m REAL;
+",
+];
 
 /// Longest text kept in a note or in the typed query; longer input is cut (a pasted page
 /// must not bloat the log).
@@ -146,6 +157,24 @@ impl PositionKind {
     }
 }
 
+/// Where the caller said (or the phone network said) the caller is, as the call-taker entered it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CallerLocation {
+    /// WGS-84 latitude (converted from the datum it was given in).
+    pub lat_deg: f64,
+    /// WGS-84 longitude.
+    pub lon_deg: f64,
+    /// The datum it was given in: `wgs84`, `gcj02` or `bd09`.
+    pub datum: &'static str,
+    /// Its accuracy radius in metres, when given.
+    pub radius_m: Option<f64>,
+    /// Metres from the confirmed pole to it (`None` when the pole has no position).
+    pub distance_m: Option<f64>,
+}
+
+/// The datum words a caller location is recorded with.
+const CALLER_DATUMS: [&str; 3] = ["wgs84", "gcj02", "bd09"];
+
 /// A call to record: what the call-taker confirmed, as it was shown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewCall {
@@ -173,6 +202,9 @@ pub struct NewCall {
     pub dataset: String,
     /// Data version of the reference database.
     pub data_version: i64,
+    /// The caller's location given with the call, if one was entered (boxed: most calls have
+    /// none, and the call travels through the log worker's channel).
+    pub caller: Option<Box<CallerLocation>>,
 }
 
 /// One entry of the log, with its newest annotation.
@@ -383,12 +415,15 @@ impl CallLog {
         let mut call = call.clone();
         clip(&mut call.query);
         let (lat, lon) = call.lat_lon_deg.unzip();
+        let caller = call.caller.as_deref();
         self.conn
             .execute(
                 "INSERT INTO calls(at_utc, at_local, local_date, operator, query, code, street,
                      pole_no, address, readback, lat_deg, lon_deg, position, radius_m, dataset,
-                     data_version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                     data_version, caller_lat_deg, caller_lon_deg, caller_datum, caller_radius_m,
+                     caller_distance_m)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19, ?20, ?21)",
                 params![
                     at_utc,
                     at_local,
@@ -406,6 +441,11 @@ impl CallLog {
                     call.radius_m,
                     call.dataset,
                     call.data_version,
+                    caller.map(|c| c.lat_deg),
+                    caller.map(|c| c.lon_deg),
+                    caller.map_or("", |c| c.datum),
+                    caller.and_then(|c| c.radius_m),
+                    caller.and_then(|c| c.distance_m),
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -496,6 +536,19 @@ impl CallLog {
     fn query(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<Call>, CallLogError> {
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
         stmt.query_map(args, row_to_call)
+            .map_err(|e| self.err(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every call's raw typed text and the code confirmed for it, oldest first: what the search
+    /// learns its error model from (`lamppost_search::channel`).
+    pub fn typed_and_confirmed(&self) -> Result<Vec<(String, String)>, CallLogError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT query, code FROM calls WHERE code <> '' ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(|e| self.err(e))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))
@@ -622,7 +675,7 @@ impl std::fmt::Display for Damage {
 
 /// The columns of the CSV export, Chinese then English so both a Chinese Excel and a script
 /// can read them.
-pub const CSV_HEADER: [&str; 19] = [
+pub const CSV_HEADER: [&str; 24] = [
     "编号 id",
     "本地时间 local_time",
     "UTC时间 utc_time",
@@ -642,6 +695,11 @@ pub const CSV_HEADER: [&str; 19] = [
     "事件类型 incident_type",
     "备注 note",
     "坐标系 datum",
+    "报警人纬度 caller_lat_deg",
+    "报警人经度 caller_lon_deg",
+    "报警人坐标原坐标系 caller_datum",
+    "报警人位置半径米 caller_radius_m",
+    "灯杆距报警人米 caller_distance_m",
 ];
 
 fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
@@ -653,6 +711,7 @@ fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
     for c in calls {
         let n = &c.call;
         let text = |s: &str| neutralise_formula(s).into_owned();
+        let caller = n.caller.as_deref();
         let (lat, lon) = n
             .lat_lon_deg
             .map_or((String::new(), String::new()), |(a, b)| {
@@ -678,6 +737,15 @@ fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
             text(&c.incident_type),
             text(&c.note),
             "WGS-84".to_owned(),
+            caller.map_or(String::new(), |c| format!("{:.7}", c.lat_deg)),
+            caller.map_or(String::new(), |c| format!("{:.7}", c.lon_deg)),
+            caller.map_or("", |c| c.datum).to_owned(),
+            caller
+                .and_then(|c| c.radius_m)
+                .map_or(String::new(), |r| format!("{r:.0}")),
+            caller
+                .and_then(|c| c.distance_m)
+                .map_or(String::new(), |d| format!("{d:.0}")),
         ])?;
     }
     w.flush()?;
@@ -687,7 +755,8 @@ fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
 const SELECT_CALLS: &str = "
 SELECT c.id, c.at_utc, c.at_local, c.operator, c.query, c.code, c.street, c.pole_no, c.address,
        c.readback, c.lat_deg, c.lon_deg, c.position, c.radius_m, c.dataset, c.data_version,
-       coalesce(a.incident_type, ''), coalesce(a.note, '')
+       coalesce(a.incident_type, ''), coalesce(a.note, ''),
+       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m
 FROM calls c
 LEFT JOIN annotations a ON a.id = (SELECT max(id) FROM annotations WHERE call_id = c.id)";
 
@@ -695,13 +764,30 @@ LEFT JOIN annotations a ON a.id = (SELECT max(id) FROM annotations WHERE call_id
 const SELECT_CALLS_BARE: &str = "
 SELECT c.id, c.at_utc, c.at_local, c.operator, c.query, c.code, c.street, c.pole_no, c.address,
        c.readback, c.lat_deg, c.lon_deg, c.position, c.radius_m, c.dataset, c.data_version,
-       '', ''
+       '', '',
+       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m
 FROM calls c";
 
 fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
     let lat: Option<f64> = r.get(10)?;
     let lon: Option<f64> = r.get(11)?;
     let position: String = r.get(12)?;
+    let caller_lat: Option<f64> = r.get(18)?;
+    let caller_lon: Option<f64> = r.get(19)?;
+    let caller_datum: String = r.get(20)?;
+    let caller = caller_lat.zip(caller_lon).map(|(lat, lon)| {
+        Box::new(CallerLocation {
+            lat_deg: lat,
+            lon_deg: lon,
+            datum: CALLER_DATUMS
+                .iter()
+                .find(|d| **d == caller_datum)
+                .copied()
+                .unwrap_or("wgs84"),
+            radius_m: r.get(21).ok().flatten(),
+            distance_m: r.get(22).ok().flatten(),
+        })
+    });
     Ok(Call {
         id: r.get(0)?,
         at_utc: r.get(1)?,
@@ -719,6 +805,7 @@ fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
             radius_m: r.get(13)?,
             dataset: r.get(14)?,
             data_version: r.get(15)?,
+            caller,
         },
         incident_type: r.get(16)?,
         note: r.get(17)?,

@@ -19,6 +19,7 @@ fn sample(code: &str) -> NewCall {
         radius_m: None,
         dataset: "示范".into(),
         data_version: 1,
+        caller: None,
     }
 }
 
@@ -186,4 +187,74 @@ fn the_worker_reports_an_unwritable_log_per_entry_and_keeps_running() {
         panic!("no Failed event");
     };
     assert!(error.zh.contains("接警记录"), "{error}");
+}
+
+#[test]
+fn a_log_of_the_first_version_gains_the_caller_columns_and_keeps_its_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.sqlite");
+    {
+        // A log as the previous program wrote it: only the first migration, one call.
+        let mut c = Connection::open(&path).unwrap();
+        crate::migrate::migrate(&mut c, &MIGRATIONS[..1]).unwrap();
+        c.execute(
+            "INSERT INTO calls(at_utc, at_local, local_date, operator, query, code, street,
+                 pole_no, address, readback, lat_deg, lon_deg, position, radius_m, dataset,
+                 data_version)
+             VALUES ('2026-12-05T01:00:00.000Z', '2026-12-05T09:00:00.000+08:00', '2026-12-05',
+                 '张三', '2450034', '2-45-0034', '重慶北路一段', 34, '', '', NULL, NULL,
+                 'unknown', NULL, '示范', 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let mut log = CallLog::open(&path).unwrap();
+    let old = log.list(Range::All).unwrap();
+    assert_eq!(old.len(), 1);
+    assert_eq!(old[0].call.code, "2-45-0034");
+    assert_eq!(old[0].call.caller, None);
+    let mut call = sample("2-45-0035");
+    call.caller = Some(Box::new(CallerLocation {
+        lat_deg: 25.05,
+        lon_deg: 121.51,
+        datum: "gcj02",
+        radius_m: Some(150.0),
+        distance_m: Some(432.4),
+    }));
+    let saved = log.append(&call).unwrap();
+    let back = CallLog::open_read_only(&path)
+        .unwrap()
+        .get(saved.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.call.caller, call.caller);
+    let mut csv = Vec::new();
+    log.export_csv(Range::All, &mut csv).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    assert!(text.contains("caller_distance_m"), "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.ends_with(",25.0500000,121.5100000,gcj02,150,432"),
+        "{last}"
+    );
+}
+
+#[test]
+fn the_typed_text_and_the_confirmed_code_are_read_oldest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = CallLog::open(&dir.path().join("calls.sqlite")).unwrap();
+    let mut a = sample("2-45-0034");
+    a.query = "2450043".into();
+    log.append(&a).unwrap();
+    let mut b = sample("");
+    b.query = "中山北路".into();
+    log.append(&b).unwrap();
+    log.append(&sample("2-45-0084")).unwrap();
+    assert_eq!(
+        log.typed_and_confirmed().unwrap(),
+        vec![
+            ("2450043".to_owned(), "2-45-0034".to_owned()),
+            ("2450034".to_owned(), "2-45-0084".to_owned()),
+        ]
+    );
 }
