@@ -1419,8 +1419,14 @@ fn the_caller_location_box_reads_dms_and_lists_the_poles_nearest_the_caller() {
     type_into(&mut f.harness, "报警人坐标", "abc");
     assert!(
         f.harness
-            .query_by_label_contains("not a coordinate value")
+            .query_by_label_contains("无法识别的坐标值")
             .is_some()
+    );
+    assert!(
+        f.harness
+            .query_by_label_contains("not a coordinate value")
+            .is_none(),
+        "in the window's language only"
     );
 }
 
