@@ -525,10 +525,14 @@ fn a_damaged_call_log_exports_what_can_be_read_and_names_the_rest() {
         log.append(&c).unwrap();
     }
     drop(log);
-    // Zero one page in the middle of the file, as a bad sector would.
+    // Zero the page that holds call 240, as a bad sector would.
     let mut bytes = std::fs::read(&calls).unwrap();
-    let pages = bytes.len() / 4096;
-    let hit = pages * 3 / 5;
+    let needle = "第 240 条".as_bytes();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    let hit = at / 4096;
     bytes[hit * 4096..(hit + 1) * 4096].fill(0);
     std::fs::write(&calls, &bytes).unwrap();
 
@@ -604,6 +608,85 @@ fn a_workstation_that_pinned_the_centre_key_installs_only_signed_packages() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("signed with the centre key pinned here"));
     let v = json(&run(&ws, &["lookup", "2450034", "--json"]));
     assert_eq!(v["code"], "2-45-0034");
+}
+
+/// Two workstations' logs merged at the centre, twice: no duplicate; then the shift report over
+/// the merged log, with the jurisdictions from the reference data.
+#[test]
+fn calls_merge_twice_then_a_shift_report_over_the_centre_log() {
+    let (dir, db) = demo();
+    let (a, b) = (dir.path().join("a.sqlite"), dir.path().join("b.sqlite"));
+    let mut la = lamppost_data::calllog::CallLog::open(&a).unwrap();
+    la.append(&call("2-45-0034", "2450034")).unwrap();
+    la.append(&call("2-45-0034", "2460034")).unwrap();
+    drop(la);
+    let mut lb = lamppost_data::calllog::CallLog::open(&b).unwrap();
+    lb.append(&call("1-01-0002", "1010002")).unwrap();
+    lb.append(&call("", "9999999")).unwrap();
+    drop(lb);
+    let a_before = std::fs::read(&a).unwrap();
+    let centre = dir.path().join("centre.sqlite");
+    let merge = || {
+        bin()
+            .args(["--db"])
+            .arg(&db)
+            .args(["calls", "merge"])
+            .arg(&a)
+            .arg(&b)
+            .arg("--out")
+            .arg(&centre)
+            .arg("--json")
+            .output()
+            .unwrap()
+    };
+    let v = json(&merge());
+    assert_eq!(
+        (v["calls_added"].as_u64(), v["calls_known"].as_u64()),
+        (Some(4), Some(0))
+    );
+    let v = json(&merge());
+    assert_eq!(
+        (v["calls_added"].as_u64(), v["calls_known"].as_u64()),
+        (Some(0), Some(4))
+    );
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        a_before,
+        "sources are read, not written"
+    );
+
+    let v = json(
+        &bin()
+            .arg("--db")
+            .arg(&db)
+            .arg("--calls")
+            .arg(&centre)
+            .args(["calls", "report", "--all", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["calls"], 4);
+    assert_eq!(v["misread"], 1, "2460034 typed, 2-45-0034 confirmed");
+    assert_eq!(v["not_found"], 1);
+    assert_eq!(v["per_workstation"].as_object().unwrap().len(), 2);
+    let lookup = json(&run(&db, &["lookup", "2450034", "--json"]));
+    let place = lookup["jurisdiction"].as_str().unwrap();
+    assert!(!place.is_empty());
+    assert!(v["per_jurisdiction"][place].as_u64().unwrap() >= 2, "{v}");
+
+    // Never into this workstation's own log.
+    let o = bin()
+        .arg("--calls")
+        .arg(&a)
+        .args(["calls", "merge"])
+        .arg(&b)
+        .arg("--out")
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("database in use"));
+    assert_eq!(std::fs::read(&a).unwrap(), a_before);
 }
 
 /// `export csv` over the live database (or any existing file without --force) is refused.

@@ -66,6 +66,19 @@ fn is_sqlite(p: &Path) -> bool {
         .is_ok_and(|()| &head == b"SQLite format 3\0")
 }
 
+/// Refuses `out` when it names a database in use (the reference data, this workstation's call
+/// log, their side files): for commands that write into an existing file on purpose, such as
+/// `calls merge --out`.
+pub fn refuse_kept(out: &Path, keep: &Keep) -> Result<()> {
+    if let Some(k) = keep.names(out) {
+        bail!(
+            "不会写入正在使用的数据库或接警记录，请换一个文件名 / will not write into a database in use (the reference data or this workstation's call log); choose another file name: {}",
+            k.display()
+        );
+    }
+    Ok(())
+}
+
 /// Refuses to write at `out` when that would replace what must be kept (see the module).
 pub fn check(out: &Path, force: bool, keep: &Keep) -> Result<()> {
     if let Some(k) = keep.names(out) {

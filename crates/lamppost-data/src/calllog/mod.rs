@@ -67,6 +67,30 @@ ALTER TABLE calls ADD COLUMN caller_datum TEXT NOT NULL DEFAULT '';
 ALTER TABLE calls ADD COLUMN caller_radius_m REAL;
 ALTER TABLE calls ADD COLUMN caller_distance_m REAL;
 ",
+    r"
+-- Every log has an id of its own, and every call and annotation a stable unique id made from it
+-- and its row id: merging logs (`calls merge`) never duplicates an entry, however often the same
+-- copy comes in. A merged log keeps each entry's workstation and uid as they were.
+-- A new log gets a random id. A log that already holds calls gets one made from its first call's
+-- UTC time, so that two copies of the same old log, upgraded apart, still agree.
+CREATE TABLE workstation (
+    only INTEGER PRIMARY KEY CHECK (only = 1),
+    uid  TEXT NOT NULL
+);
+INSERT INTO workstation VALUES (1, coalesce(
+    (SELECT 'w' || replace(replace(replace(replace(replace(at_utc, '-', ''), ':', ''), 'T', ''),
+                   '.', ''), 'Z', '')
+     FROM calls ORDER BY id LIMIT 1),
+    lower(hex(randomblob(8)))));
+ALTER TABLE calls ADD COLUMN workstation TEXT NOT NULL DEFAULT '';
+ALTER TABLE calls ADD COLUMN uid TEXT;
+UPDATE calls SET workstation = (SELECT uid FROM workstation),
+                 uid = (SELECT uid FROM workstation) || '-' || id;
+CREATE UNIQUE INDEX calls_by_uid ON calls(uid);
+ALTER TABLE annotations ADD COLUMN uid TEXT;
+UPDATE annotations SET uid = (SELECT uid FROM workstation) || '-a' || id;
+CREATE UNIQUE INDEX annotations_by_uid ON annotations(uid);
+",
 ];
 
 /// Longest text kept in a note or in the typed query; longer input is cut (a pasted page
@@ -99,6 +123,10 @@ pub enum CallLogError {
     NoSuchCall(i64),
     /// Writing an export failed.
     Export(String),
+    /// No call log at the path (opening for reading never creates one).
+    Missing(PathBuf),
+    /// `calls merge` was asked to merge a log into itself.
+    MergeIntoItself(PathBuf),
 }
 
 impl Words for CallLogError {
@@ -123,6 +151,14 @@ impl Words for CallLogError {
             }
             Self::NoSuchCall(id) => Message::new("没有这条接警记录", "no such call").about(id),
             Self::Export(detail) => Message::new("导出失败", "export failed").about(detail),
+            Self::Missing(path) => {
+                Message::new("找不到接警记录文件", "no call log at this path").about(path.display())
+            }
+            Self::MergeIntoItself(path) => Message::new(
+                "不能把接警记录合并到它自己",
+                "a call log cannot be merged into itself",
+            )
+            .about(path.display()),
         }
     }
 }
@@ -223,6 +259,10 @@ pub struct Call {
     pub incident_type: String,
     /// Note added afterwards ('' when none).
     pub note: String,
+    /// The id of the workstation's log the call was taken on.
+    pub workstation: String,
+    /// The call's stable unique id (`WORKSTATION-ID`), the same in every merged copy.
+    pub uid: String,
 }
 
 impl Call {
@@ -324,10 +364,7 @@ impl CallLog {
     /// Opens an existing call log for reading only (exports, listing); never creates one.
     pub fn open_read_only(path: &Path) -> Result<Self, CallLogError> {
         if !path.exists() {
-            return Err(CallLogError::Io {
-                path: path.to_owned(),
-                source: std::io::Error::from(std::io::ErrorKind::NotFound),
-            });
+            return Err(CallLogError::Missing(path.to_owned()));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
@@ -416,46 +453,69 @@ impl CallLog {
         clip(&mut call.query);
         let (lat, lon) = call.lat_lon_deg.unzip();
         let caller = call.caller.as_deref();
-        self.conn
-            .execute(
-                "INSERT INTO calls(at_utc, at_local, local_date, operator, query, code, street,
-                     pole_no, address, readback, lat_deg, lon_deg, position, radius_m, dataset,
-                     data_version, caller_lat_deg, caller_lon_deg, caller_datum, caller_radius_m,
-                     caller_distance_m)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21)",
-                params![
-                    at_utc,
-                    at_local,
-                    local.date_naive().to_string(),
-                    call.operator,
-                    call.query,
-                    call.code,
-                    call.street,
-                    call.pole_no,
-                    call.address,
-                    call.readback,
-                    lat,
-                    lon,
-                    call.position.as_str(),
-                    call.radius_m,
-                    call.dataset,
-                    call.data_version,
-                    caller.map(|c| c.lat_deg),
-                    caller.map(|c| c.lon_deg),
-                    caller.map_or("", |c| c.datum),
-                    caller.and_then(|c| c.radius_m),
-                    caller.and_then(|c| c.distance_m),
-                ],
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|source| CallLogError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        let sqlite = |source| CallLogError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        tx.execute(
+            "INSERT INTO calls(at_utc, at_local, local_date, operator, query, code, street,
+                 pole_no, address, readback, lat_deg, lon_deg, position, radius_m, dataset,
+                 data_version, caller_lat_deg, caller_lon_deg, caller_datum, caller_radius_m,
+                 caller_distance_m)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19, ?20, ?21)",
+            params![
+                at_utc,
+                at_local,
+                local.date_naive().to_string(),
+                call.operator,
+                call.query,
+                call.code,
+                call.street,
+                call.pole_no,
+                call.address,
+                call.readback,
+                lat,
+                lon,
+                call.position.as_str(),
+                call.radius_m,
+                call.dataset,
+                call.data_version,
+                caller.map(|c| c.lat_deg),
+                caller.map(|c| c.lon_deg),
+                caller.map_or("", |c| c.datum),
+                caller.and_then(|c| c.radius_m),
+                caller.and_then(|c| c.distance_m),
+            ],
+        )
+        .map_err(sqlite)?;
+        let id = tx.last_insert_rowid();
+        let (workstation, uid): (String, String) = tx
+            .query_row(
+                "UPDATE calls SET workstation = (SELECT uid FROM workstation),
+                     uid = (SELECT uid FROM workstation) || '-' || id
+                 WHERE id = ?1 RETURNING workstation, uid",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(|e| self.err(e))?;
+            .map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
         Ok(Call {
-            id: self.conn.last_insert_rowid(),
+            id,
             at_utc,
             at_local,
             call,
             incident_type: String::new(),
             note: String::new(),
+            workstation,
+            uid,
         })
     }
 
@@ -498,6 +558,15 @@ impl CallLog {
                 incident_type,
                 note
             ],
+        )
+        .map_err(|source| CallLogError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })?;
+        tx.execute(
+            "UPDATE annotations SET uid = (SELECT uid FROM workstation) || '-a' || id
+             WHERE id = last_insert_rowid()",
+            [],
         )
         .map_err(|source| CallLogError::Sqlite {
             path: self.path.clone(),
@@ -675,7 +744,7 @@ impl std::fmt::Display for Damage {
 
 /// The columns of the CSV export, Chinese then English so both a Chinese Excel and a script
 /// can read them.
-pub const CSV_HEADER: [&str; 24] = [
+pub const CSV_HEADER: [&str; 26] = [
     "编号 id",
     "本地时间 local_time",
     "UTC时间 utc_time",
@@ -700,6 +769,8 @@ pub const CSV_HEADER: [&str; 24] = [
     "报警人坐标原坐标系 caller_datum",
     "报警人位置半径米 caller_radius_m",
     "灯杆距报警人米 caller_distance_m",
+    "工作站 workstation",
+    "记录标识 uid",
 ];
 
 fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
@@ -746,6 +817,8 @@ fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
             caller
                 .and_then(|c| c.distance_m)
                 .map_or(String::new(), |d| format!("{d:.0}")),
+            c.workstation.clone(),
+            c.uid.clone(),
         ])?;
     }
     w.flush()?;
@@ -756,7 +829,8 @@ const SELECT_CALLS: &str = "
 SELECT c.id, c.at_utc, c.at_local, c.operator, c.query, c.code, c.street, c.pole_no, c.address,
        c.readback, c.lat_deg, c.lon_deg, c.position, c.radius_m, c.dataset, c.data_version,
        coalesce(a.incident_type, ''), coalesce(a.note, ''),
-       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m
+       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m,
+       c.workstation, coalesce(c.uid, '')
 FROM calls c
 LEFT JOIN annotations a ON a.id = (SELECT max(id) FROM annotations WHERE call_id = c.id)";
 
@@ -765,7 +839,8 @@ const SELECT_CALLS_BARE: &str = "
 SELECT c.id, c.at_utc, c.at_local, c.operator, c.query, c.code, c.street, c.pole_no, c.address,
        c.readback, c.lat_deg, c.lon_deg, c.position, c.radius_m, c.dataset, c.data_version,
        '', '',
-       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m
+       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m,
+       c.workstation, coalesce(c.uid, '')
 FROM calls c";
 
 fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
@@ -809,6 +884,8 @@ fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
         },
         incident_type: r.get(16)?,
         note: r.get(17)?,
+        workstation: r.get(23)?,
+        uid: r.get(24)?,
     })
 }
 
@@ -823,6 +900,10 @@ fn clip(s: &mut String) {
             .collect();
     }
 }
+
+mod merge;
+pub mod report;
+pub use merge::MergeCounts;
 
 #[cfg(test)]
 mod tests;
