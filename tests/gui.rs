@@ -36,6 +36,7 @@ fn open_with(basemap: Option<PathBuf>) -> Fixture {
             calls: Ok(dir.path().join("calls.sqlite")),
             basemap,
             startup_probe: None,
+            operator: Some("测试员".into()),
         },
         None,
     );
@@ -345,21 +346,19 @@ fn enter_writes_a_call_log_entry_that_survives_reopening() {
         calls: Ok(calls.clone()),
         basemap: None,
         startup_probe: None,
+        operator: None,
     };
     let mut h = launch(options.clone(), None);
-    h.get_by_label("接警员").click();
-    h.run();
+    // The shift starts with the operator's name.
     h.get_by_label("接警员").type_text("李四");
     h.run();
-    h.key_press(Key::Escape); // back to the code box
-    h.run();
+    press(&mut h, Key::Enter);
     type_query(&mut h, "2450034");
+    press(&mut h, Key::Enter);
+    // Enter pressed twice (within a second) is one call.
     press(&mut h, Key::Enter);
     wait_for_log(&mut h, 1);
     assert!(h.query_by_label_contains("√ 已记录").is_some());
-    // Enter again on the same result does not log the call twice.
-    press(&mut h, Key::Enter);
-    h.run();
     assert!(!h.state().call_pending());
     drop(h);
 
@@ -503,12 +502,12 @@ fn operator_language_and_layers_persist_between_runs() {
         calls: Ok(dir.path().join("calls.sqlite")),
         basemap: None,
         startup_probe: None,
+        operator: None,
     };
     let mut h = launch(options.clone(), None);
-    h.get_by_label("接警员").click();
-    h.run();
     h.get_by_label("接警员").type_text("王五");
     h.run();
+    press(&mut h, Key::Enter);
     h.get_by_label("English").click();
     h.run();
     h.get_by_label("Show poles").click();
@@ -518,7 +517,11 @@ fn operator_language_and_layers_persist_between_runs() {
     drop(h);
 
     let storage: &'static MemStorage = Box::leak(Box::new(storage));
-    let h = launch(options, Some(storage));
+    let mut h = launch(options, Some(storage));
+    // The next shift is asked for its name, the last one offered.
+    assert!(h.state().asks_operator());
+    press(&mut h, Key::Enter);
+    assert!(!h.state().asks_operator());
     assert_eq!(h.state().operator(), "王五");
     assert_eq!(h.state().lang(), Lang::En);
     assert!(!h.state().settings().show_poles, "the pole layer stays off");
@@ -537,6 +540,7 @@ fn child_confirms_a_call_and_waits_to_be_killed() {
             calls: Ok(dir.join("calls.sqlite")),
             basemap: None,
             startup_probe: None,
+            operator: Some("测试员".into()),
         },
         None,
     );
@@ -660,6 +664,7 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
                     calls: Ok(calls),
                     basemap: None,
                     startup_probe: None,
+                    operator: Some("测试员".into()),
                 },
             )
         });
@@ -771,6 +776,9 @@ fn offer_and_install(f: &mut Fixture, share: &std::path::Path) {
         .type_text(share.to_str().unwrap());
     f.harness.run();
     f.harness.get_by_label("应用").click();
+    f.harness.run();
+    // The settings window is modal: Esc closes it, then the offer can be answered.
+    press(&mut f.harness, Key::Escape);
     step_until(&mut f.harness, "the offer", |h| {
         h.query_by_label_contains("有新的数据包：台北市中心示范数据 版本 2")
             .is_some()
@@ -842,12 +850,24 @@ fn a_supervisor_sets_the_password_checks_applies_and_undoes_an_import() {
     step_until(h, "the reload", |h| {
         h.query_by_label_contains("数据已更新到版本 2").is_some()
     });
-    h.get_by_label("灯杆编码").click();
-    h.run();
+    // Supervisor mode is modal: Esc closes it before the call-taker types again.
+    press(h, Key::Escape);
     type_query(h, "9990001");
     press(h, Key::Enter);
     assert_eq!(h.state().selected_code().as_deref(), Some("9-99-0001"));
 
+    h.get_by_label("值班长").click();
+    step_until(h, "the password", |h| {
+        h.query_by_label("值班长密码").is_some()
+    });
+    h.get_by_label("值班长密码").click();
+    h.run();
+    h.get_by_label("值班长密码").type_text("zhibanzhang");
+    h.run();
+    h.get_by_label("进入值班长模式").click();
+    step_until(h, "supervisor mode", |h| {
+        h.query_by_label("版本历史").is_some()
+    });
     h.get_by_label("版本历史").click();
     step_until(h, "the versions", |h| h.query_by_label("撤销").is_some());
     h.get_by_label("撤销").click();
@@ -858,6 +878,7 @@ fn a_supervisor_sets_the_password_checks_applies_and_undoes_an_import() {
     step_until(h, "the reload after undo", |h| {
         h.query_by_label_contains("数据已更新到版本 3").is_some()
     });
+    press(h, Key::Escape);
     // The undone pole is gone: the card now shows the best guess for the code still in the
     // box, saying plainly that the code does not exist, and nothing is confirmed.
     assert_ne!(h.state().selected_code().as_deref(), Some("9-99-0001"));

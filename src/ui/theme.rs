@@ -12,6 +12,10 @@ pub const CARD_SIZE: f32 = 16.0;
 pub const RESULT_SIZE: f32 = 16.0;
 /// Width of the left panel (search, results, card).
 pub const SIDE_PANEL_WIDTH: f32 = 470.0;
+/// Narrowest the call-taker can drag the left panel.
+pub const SIDE_PANEL_MIN: f32 = 340.0;
+/// Widest the call-taker can drag the left panel.
+pub const SIDE_PANEL_MAX: f32 = 900.0;
 /// Width of the right panel (today's calls).
 pub const CALLS_PANEL_WIDTH: f32 = 300.0;
 /// Radius of a pole dot on the map, in points.

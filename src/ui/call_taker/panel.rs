@@ -30,6 +30,9 @@ impl CallTaker {
         out: &mut Vec<Command>,
     ) {
         data_banners(ui, t, pal, news, out);
+        // Where the cursor goes after the app changed the text: set before the box takes
+        // this frame's typing, so that a keystroke in the same frame lands at the right place.
+        self.place_cursor(ui.ctx());
         let label = ui.label(RichText::new(t.code_label).size(theme::CARD_SIZE).strong());
         let edit = egui::TextEdit::singleline(&mut self.query)
             .font(theme::font(theme::CODE_BOX_SIZE))
@@ -41,18 +44,11 @@ impl CallTaker {
         if response.changed() {
             self.edited();
         }
-        if std::mem::take(&mut self.select_query)
-            && let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), response.id)
-        {
-            let all = egui::text::CCursorRange::two(
-                egui::text::CCursor::new(0),
-                egui::text::CCursor::new(self.query.chars().count()),
-            );
-            state.cursor.set_char_range(Some(all));
-            state.store(ui.ctx(), response.id);
-        }
-        // Typing anywhere goes into the code box.
-        if ui.memory(|m| m.focused().is_none()) {
+        // The first frame has no id to place the cursor with yet.
+        self.place_cursor(ui.ctx());
+        // Typing anywhere goes into the code box (not while a window above is modal: the
+        // panel is disabled then).
+        if ui.is_enabled() && ui.memory(|m| m.focused().is_none()) {
             response.request_focus();
         }
         // A new query whose best result is an exact code: the map shows the pole the card
@@ -70,6 +66,26 @@ impl CallTaker {
         self.results_list(ui, index, t, pal, out);
         ui.separator();
         self.card(ui, index, t, pal, out);
+    }
+
+    /// Selects the whole text (after a confirm) or puts the cursor at its end (after the app
+    /// filled the box), as asked by the last command.
+    fn place_cursor(&mut self, ctx: &egui::Context) {
+        let Some(id) = self.code_box else { return };
+        if !(self.select_query || self.cursor_to_end) {
+            return;
+        }
+        let end = egui::text::CCursor::new(self.query.chars().count());
+        let range = if std::mem::take(&mut self.select_query) {
+            egui::text::CCursorRange::two(egui::text::CCursor::new(0), end)
+        } else {
+            egui::text::CCursorRange::one(end)
+        };
+        self.cursor_to_end = false;
+        let mut state = egui::TextEdit::load_state(ctx, id).unwrap_or_default();
+        state.cursor.set_char_range(Some(range));
+        state.store(ctx, id);
+        ctx.memory_mut(|m| m.request_focus(id));
     }
 
     /// The call log panel; a click on a call shows its pole again.
