@@ -48,6 +48,9 @@ pub struct CallTaker {
     calls: CallsPanel,
     /// The code box's id, to tell whether the keyboard is in it.
     code_box: Option<egui::Id>,
+    /// The code box had the keyboard in the last frame (egui takes the focus away on Esc
+    /// before the frame's widgets run: this tells an Esc in the code box from one elsewhere).
+    code_box_focused: bool,
     /// Select the code box's text in the next frame (after a confirm: the next call's first
     /// keystroke replaces it).
     select_query: bool,
@@ -109,6 +112,7 @@ impl CallTaker {
             confusables: None,
             calls,
             code_box: None,
+            code_box_focused: false,
             select_query: false,
             cursor_to_end: false,
         }
@@ -449,7 +453,11 @@ impl CallTaker {
         // its keys alone, except Esc, which brings the keyboard back to the code box and
         // leaves the card as it is.
         let focus = ui.memory(egui::Memory::focused);
-        if focus.is_some() && focus != self.code_box {
+        let elsewhere = match focus {
+            Some(_) => focus != self.code_box,
+            None => !self.code_box_focused,
+        };
+        if elsewhere {
             if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
                 && let Some(id) = self.code_box
             {

@@ -41,6 +41,7 @@ impl CallTaker {
             .id_salt("code-box");
         let response = ui.add(edit).labelled_by(label.id);
         self.code_box = Some(response.id);
+        self.code_box_focused = response.has_focus();
         if response.changed() {
             self.edited();
         }
