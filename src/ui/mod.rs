@@ -500,7 +500,12 @@ impl App {
             }
             Command::ShowPoles(on) => self.settings.show_poles = on,
             Command::ShowCalls(on) => self.settings.show_calls = on,
-            Command::ToggleSettings => self.chrome.settings_open = !self.chrome.settings_open,
+            Command::ToggleSettings => {
+                self.chrome.settings_open = !self.chrome.settings_open;
+                if !self.chrome.settings_open {
+                    self.call_taker.focus_code_box(ctx);
+                }
+            }
             Command::ApplyPackageFolder => {
                 if let Some(w) = &self.background.watcher {
                     w.send(WatchRequest::SetFolder(package_folder(&self.settings)));
@@ -521,7 +526,10 @@ impl App {
                     self.supervisor = Some(supervisor::Supervisor::new(db.clone(), ctx));
                 }
             }
-            Command::CloseSupervisor => self.supervisor = None,
+            Command::CloseSupervisor => {
+                self.supervisor = None;
+                self.call_taker.focus_code_box(ctx);
+            }
             Command::ChangeOperator => {
                 self.chrome.operator_prompt = Some(self.settings.operator.clone());
             }
@@ -580,7 +588,9 @@ impl App {
                 )
                 .labelled_by(label.id);
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if !r.has_focus() && !enter {
+            // The keyboard stays in the name box (asked once: no repaint loop while the window
+            // itself is not focused).
+            if !enter && ui.memory(|m| m.focused()) != Some(r.id) {
                 r.request_focus();
             }
             ui.add_space(6.0);
@@ -590,11 +600,13 @@ impl App {
                 .clicked();
             named && (enter || clicked)
         });
-        if modal.inner {
-            self.settings.operator = draft.trim().to_owned();
+        if modal.inner || (has_operator && modal.should_close()) {
+            if modal.inner {
+                self.settings.operator = draft.trim().to_owned();
+            }
             self.chrome.operator_prompt = None;
-        } else if has_operator && modal.should_close() {
-            self.chrome.operator_prompt = None;
+            // The next keystroke is the first code of the shift.
+            self.call_taker.focus_code_box(ctx);
         }
     }
 

@@ -532,6 +532,13 @@ impl CallTaker {
         enter
     }
 
+    /// Gives the keyboard back to the code box (a window over the screen closed).
+    pub fn focus_code_box(&self, ctx: &egui::Context) {
+        if let Some(id) = self.code_box {
+            ctx.memory_mut(|m| m.request_focus(id));
+        }
+    }
+
     /// The highlighted result (what Enter confirms).
     #[must_use]
     pub fn highlighted(&self) -> usize {
