@@ -54,6 +54,8 @@ pub struct CallsPanel {
     /// A shortcut asked for the keyboard in the note editor (F2: the incident type, F3: the
     /// note), given when the editor is next drawn.
     focus: Option<EditorField>,
+    /// The zone the times are shown in (`UTC+08:00`), read once.
+    zone: String,
 }
 
 /// A field of the note editor.
@@ -88,6 +90,7 @@ impl CallsPanel {
             note: String::new(),
             incident_type: String::new(),
             focus: None,
+            zone: crate::clock::zone(),
         }
     }
 
@@ -243,6 +246,12 @@ impl CallsPanel {
     ) -> Option<Command> {
         let mut action = None;
         ui.heading(format!("{} ({})", t.calls_today, self.today.len()));
+        // Every time in the window is the workstation's local time, in this zone.
+        ui.label(
+            RichText::new(format!("{} {}", t.time_zone, self.zone))
+                .small()
+                .weak(),
+        );
         if let Some(e) = &self.error {
             ui.colored_label(pal.warning, format!("{}{e}", t.calls_error));
         }
@@ -290,7 +299,7 @@ impl CallsPanel {
                     };
                     let line = format!(
                         "{}  {}  {} {}{kind}",
-                        c.local_time(),
+                        crate::clock::local_time_of_day(&c.at_utc),
                         c.call.code,
                         c.call.street,
                         c.call.pole_no.map_or(String::new(), |n| format!("#{n}")),
@@ -326,7 +335,7 @@ impl CallsPanel {
         ui.label(
             RichText::new(format!(
                 "{} · {} {}",
-                call.local_time(),
+                crate::clock::local_time_of_day(&call.at_utc),
                 call.call.code,
                 call.call.street
             ))

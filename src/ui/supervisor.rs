@@ -1222,7 +1222,7 @@ impl Supervisor {
                         ui.end_row();
                         for v in self.versions.iter().rev() {
                             ui.label(v.version.to_string());
-                            ui.label(v.applied_at.replace('T', " "));
+                            ui.label(crate::clock::local_text(&v.applied_at));
                             ui.label(&v.applied_by);
                             ui.label(format!("{} {}", v.source_name, v.note));
                             ui.label(format!("+{} ~{} -{}", v.added, v.changed, v.removed));

@@ -305,7 +305,12 @@ impl CallTaker {
                 }
                 Some(calls::Saving::Saved(c)) => {
                     ui.label(
-                        RichText::new(format!("√ {} {}", t.saved, c.local_time())).color(pal.ok),
+                        RichText::new(format!(
+                            "√ {} {}",
+                            t.saved,
+                            crate::clock::local_time_of_day(&c.at_utc)
+                        ))
+                        .color(pal.ok),
                     );
                 }
                 Some(calls::Saving::Failed(e)) => {
@@ -356,43 +361,50 @@ fn confusable_list(
     }
 }
 
-/// The pole's details, one row each.
+/// Width of the names in the card's detail rows.
+const DETAIL_KEY_WIDTH: f32 = 96.0;
+
+/// The pole's details, one row each: the name, then the value, wrapped to the panel's width
+/// (a long address takes two lines rather than widening the panel).
 fn details(ui: &mut Ui, index: &SearchIndex, id: lamppost_search::PoleId, t: &Strings) {
     let p = index.pole(id);
     let street = p.street();
     let pos = p.position();
-    egui::Grid::new("card")
-        .num_columns(2)
-        .striped(true)
-        .show(ui, |ui| {
-            let mut row = |k: &str, v: String| {
-                ui.label(RichText::new(k).size(theme::CARD_SIZE).weak());
-                ui.label(RichText::new(v).size(theme::CARD_SIZE));
-                ui.end_row();
-            };
-            row(t.code, p.code().to_owned());
-            row(t.street, format!("{} {}", street.name, street.name_en));
-            row(t.pole_no, p.pole_no().map_or("-".into(), |n| n.to_string()));
-            row(t.side, p.side().map_or("-".into(), |s| t.side(s)));
-            row(t.cross_street, p.cross_street().to_owned());
-            row(t.landmark, p.landmark().to_owned());
-            row(t.jurisdiction, p.jurisdiction().to_owned());
-            row(t.address, p.address().to_owned());
-            row(
-                t.coordinates,
-                pos.point().map_or("-".into(), |at| {
-                    format!(
-                        "{:.6}, {:.6}\n{}",
-                        at.lat_deg,
-                        at.lon_deg,
-                        format_latlon_dms(at)
-                    )
-                }),
+    let mut row = |k: &str, v: String| {
+        ui.horizontal_top(|ui| {
+            ui.allocate_ui_with_layout(
+                egui::vec2(DETAIL_KEY_WIDTH, 0.0),
+                egui::Layout::left_to_right(egui::Align::TOP),
+                |ui| {
+                    ui.set_min_width(DETAIL_KEY_WIDTH);
+                    ui.label(RichText::new(k).size(theme::CARD_SIZE).weak());
+                },
             );
-            row(t.position, t.position_kind(&pos));
-            row(t.dataset, index.info().name.clone());
-            row(t.data_version, index.info().data_version.to_string());
+            ui.add(egui::Label::new(RichText::new(v).size(theme::CARD_SIZE)).wrap());
         });
+    };
+    row(t.code, p.code().to_owned());
+    row(t.street, format!("{} {}", street.name, street.name_en));
+    row(t.pole_no, p.pole_no().map_or("-".into(), |n| n.to_string()));
+    row(t.side, p.side().map_or("-".into(), |s| t.side(s)));
+    row(t.cross_street, p.cross_street().to_owned());
+    row(t.landmark, p.landmark().to_owned());
+    row(t.jurisdiction, p.jurisdiction().to_owned());
+    row(t.address, p.address().to_owned());
+    row(
+        t.coordinates,
+        pos.point().map_or("-".into(), |at| {
+            format!(
+                "{:.6}, {:.6}\n{}",
+                at.lat_deg,
+                at.lon_deg,
+                format_latlon_dms(at)
+            )
+        }),
+    );
+    row(t.position, t.position_kind(&pos));
+    row(t.dataset, index.info().name.clone());
+    row(t.data_version, index.info().data_version.to_string());
 }
 
 /// A newer data package on offer, or a data problem, above the code box.
