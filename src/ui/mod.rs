@@ -680,12 +680,11 @@ impl App {
             self.recovery.installing = None;
             match done {
                 Ok((db, kept)) => {
-                    self.recovery.message = kept.map(|k| {
-                        (
-                            t.db_broken_kept.replace("{p}", &k.display().to_string()),
-                            true,
-                        )
-                    });
+                    // Said in the status bar, once the data is open.
+                    if let Some(k) = kept {
+                        self.background.news.note =
+                            Some(t.db_broken_kept.replace("{p}", &k.display().to_string()));
+                    }
                     self.open_database(ctx, db);
                 }
                 Err(e) => self.recovery.message = Some((e, false)),
@@ -983,11 +982,26 @@ impl eframe::App for App {
             }
             _ => false,
         };
+        // A narrow window (1024 wide, or 1366 at 150 %) keeps room for the map: a narrower
+        // call panel, and the left panel no wider than what leaves the map its minimum.
+        let width = ui.available_width();
+        let calls_width = if width < theme::NARROW_WINDOW {
+            theme::CALLS_PANEL_NARROW
+        } else {
+            theme::CALLS_PANEL_WIDTH
+        };
+        let calls_shown = if self.settings.show_calls {
+            calls_width
+        } else {
+            0.0
+        };
+        let side_max = (width - calls_shown - theme::MAP_MIN_WIDTH)
+            .clamp(theme::SIDE_PANEL_MIN, theme::SIDE_PANEL_MAX);
         if self.settings.show_calls {
             let operator = self.settings.operator.as_str();
             let call_taker = &mut self.call_taker;
             egui::Panel::right("calls")
-                .exact_size(theme::CALLS_PANEL_WIDTH)
+                .exact_size(calls_width)
                 .show(ui, |ui| {
                     if modal {
                         ui.disable();
@@ -1000,15 +1014,20 @@ impl eframe::App for App {
                 let (call_taker, news) = (&mut self.call_taker, &self.background.news);
                 let side = egui::Panel::left("search")
                     .resizable(true)
-                    .default_size(self.settings.side_width)
-                    .size_range(theme::SIDE_PANEL_MIN..=theme::SIDE_PANEL_MAX)
+                    .default_size(self.settings.side_width.min(side_max))
+                    .size_range(theme::SIDE_PANEL_MIN..=side_max)
                     .show(ui, |ui| {
                         if modal {
                             ui.disable();
                         }
                         call_taker.side_panel(ui, index, t, pal, news, &mut commands);
                     });
-                self.settings.side_width = side.response.rect.width();
+                // Remembered as dragged (a narrow window's squeeze is not a choice).
+                if side.response.rect.width() < side_max - 0.5
+                    || self.settings.side_width < side_max
+                {
+                    self.settings.side_width = side.response.rect.width();
+                }
                 if enter {
                     commands.push(Command::Confirm(self.call_taker.highlighted()));
                 }
@@ -1067,7 +1086,8 @@ pub fn run(options: Options) -> eframe::Result<()> {
         viewport: egui::ViewportBuilder::default()
             .with_title("灯杆报警定位 · Lamppost")
             .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([900.0, 600.0])
+            // 1366×768 at 150 % is 910×512 points.
+            .with_min_inner_size([800.0, 500.0])
             .with_icon(window_icon()),
         ..Default::default()
     };

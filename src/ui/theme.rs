@@ -18,6 +18,12 @@ pub const SIDE_PANEL_MIN: f32 = 340.0;
 pub const SIDE_PANEL_MAX: f32 = 900.0;
 /// Width of the right panel (today's calls).
 pub const CALLS_PANEL_WIDTH: f32 = 300.0;
+/// Width of the right panel in a narrow window.
+pub const CALLS_PANEL_NARROW: f32 = 240.0;
+/// Windows narrower than this (points) are narrow.
+pub const NARROW_WINDOW: f32 = 1100.0;
+/// The map keeps at least this width (points) beside the panels.
+pub const MAP_MIN_WIDTH: f32 = 320.0;
 /// Radius of a pole dot on the map, in points.
 pub const POLE_DOT: f32 = 2.5;
 /// Radius of a neighbouring pole of the selected street.
