@@ -362,7 +362,7 @@ fn confusable_list(
 }
 
 /// Width of the names in the card's detail rows.
-const DETAIL_KEY_WIDTH: f32 = 96.0;
+const DETAIL_KEY_WIDTH: f32 = 112.0;
 
 /// The pole's details, one row each: the name, then the value, wrapped to the panel's width
 /// (a long address takes two lines rather than widening the panel).
