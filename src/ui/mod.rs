@@ -172,10 +172,14 @@ struct Recovery {
     /// The file dialog, and what the file picked is for.
     dialog: Option<(file_dialog::FileDialog, Pick)>,
     /// A package being installed on a worker thread: the database it makes, or why not.
-    installing: Option<Receiver<Result<(PathBuf, Option<PathBuf>), String>>>,
+    installing: Option<Receiver<Installed>>,
     /// The last outcome to show (the damaged file kept aside, or why the install failed).
     message: Option<(String, bool)>,
 }
+
+/// A package installed on the error screen: the database made and where the damaged file
+/// was kept, or why not.
+type Installed = Result<(PathBuf, Option<PathBuf>), String>;
 
 /// What a file picked on the error screen is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -590,7 +594,7 @@ impl App {
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             // The keyboard stays in the name box (asked once: no repaint loop while the window
             // itself is not focused).
-            if !enter && ui.memory(|m| m.focused()) != Some(r.id) {
+            if !enter && ui.memory(egui::Memory::focused) != Some(r.id) {
                 r.request_focus();
             }
             ui.add_space(6.0);
@@ -779,7 +783,8 @@ impl App {
                         .color(egui::Color32::from_rgb(30, 150, 60)),
                 );
                 ui.separator();
-                ui.label(format!("{}：{}", t.operator, self.settings.operator));
+                let colon = if t.lang == Lang::Zh { "：" } else { ": " };
+                ui.label(format!("{}{colon}{}", t.operator, self.settings.operator));
                 if ui.small_button(t.change_operator).clicked() {
                     out.push(Command::ChangeOperator);
                 }
