@@ -190,3 +190,15 @@ fn the_operator_is_asked_at_the_start_and_goes_into_every_call_and_can_change() 
         .collect();
     assert_eq!(ops, ["钱七", "赵六"], "newest first");
 }
+
+#[test]
+fn after_a_click_elsewhere_the_next_code_typed_still_replaces_the_confirmed_one() {
+    let mut f = open();
+    let h = &mut f.harness;
+    type_query(h, "2450034");
+    press(h, Key::Enter);
+    // A click on the card's empty corner takes the keyboard from the code box.
+    click_at(h, egui::pos2(300.0, 790.0));
+    type_keys(h, "1010002");
+    assert_eq!(h.state().query(), "1010002");
+}

@@ -51,6 +51,15 @@ impl CallTaker {
         // panel is disabled then).
         if ui.is_enabled() && ui.memory(|m| m.focused().is_none()) {
             response.request_focus();
+            // Back after a click elsewhere with a call confirmed: the next caller's first
+            // digit replaces the code, as right after the confirm.
+            if self
+                .confirmed
+                .as_ref()
+                .is_some_and(|c| c.chosen.query == self.query)
+            {
+                self.select_query = true;
+            }
         }
         // A new query whose best result is an exact code: the map shows the pole the card
         // now describes (a prefix or a guess moves it only on ↑/↓ or Enter).
