@@ -237,11 +237,8 @@ fn plated_text(
     let galley = painter.layout_no_wrap(text.to_owned(), theme::font(size), ink);
     let rect = anchor.anchor_size(at, galley.size());
     let plate = rect.expand2(egui::vec2(4.0, 1.0));
-    let fill = if ui.visuals().dark_mode {
-        Color32::from_black_alpha(220)
-    } else {
-        Color32::from_white_alpha(235)
-    };
+    // Light in both themes, as the basemap under it.
+    let fill = Color32::from_white_alpha(235);
     painter.rect(
         plate,
         3.0,
