@@ -7,101 +7,27 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod gui_common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use gui_common::{
+    Fixture, MemStorage, demo_options, launch, open, press, step_until, type_query, wait_for_log,
+};
 use lamppost::ui::{App, Options};
 use lamppost_core::readback::Lang;
 use lamppost_data::calllog::CallLog;
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    harness: Harness<'static, App>,
-}
-
-fn open() -> Fixture {
-    open_with(None)
-}
-
 fn open_with(basemap: Option<PathBuf>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let db: PathBuf = dir.path().join("demo.sqlite");
-    lamppost_data::demo::create_demo_database(&db, "test").unwrap();
-    let harness = launch(
-        Options {
-            db: Ok(db),
-            calls: Ok(dir.path().join("calls.sqlite")),
-            basemap,
-            startup_probe: None,
-            operator: Some("测试员".into()),
-        },
-        None,
-    );
+    let mut options = demo_options(dir.path());
+    options.basemap = basemap;
+    let harness = launch(options, None);
     Fixture { dir, harness }
-}
-
-/// Opens the window with `options` (and saved settings, if any) and waits for the index.
-fn launch(options: Options, storage: Option<&'static MemStorage>) -> Harness<'static, App> {
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        // Basemap tiles arrive from the loader's worker and each asks for a repaint.
-        .with_max_steps(500)
-        .build_eframe(move |cc| {
-            if let Some(s) = storage {
-                cc.storage = Some(s);
-            }
-            App::new(cc, options)
-        });
-    let started = Instant::now();
-    while !harness.state().is_ready() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the index never loaded"
-        );
-        assert!(
-            harness.state().error().is_none(),
-            "{:?}",
-            harness.state().error()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.run();
-    harness
-}
-
-/// eframe's settings storage, in memory.
-#[derive(Default)]
-struct MemStorage(std::collections::HashMap<String, String>);
-
-impl eframe::Storage for MemStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_owned(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
-}
-
-/// Steps the window until the call log has written what was sent.
-fn wait_for_log(h: &mut Harness<'static, App>, calls: usize) {
-    let started = Instant::now();
-    while h.state().call_pending() || h.state().calls_today().len() < calls {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the call was never saved"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
-    h.run();
 }
 
 fn copied_text(h: &Harness<'static, App>) -> Option<String> {
@@ -113,16 +39,6 @@ fn copied_text(h: &Harness<'static, App>) -> Option<String> {
             egui::OutputCommand::CopyText(t) => Some(t.clone()),
             _ => None,
         })
-}
-
-fn type_query(h: &mut Harness<'static, App>, text: &str) {
-    h.get_by_label("灯杆编码").type_text(text);
-    h.run();
-}
-
-fn press(h: &mut Harness<'static, App>, key: Key) {
-    h.key_press(key);
-    h.run();
 }
 
 #[test]
@@ -692,23 +608,6 @@ fn make_version_2(db: &std::path::Path) {
          DELETE FROM poles WHERE code = '2450034';",
     )
     .unwrap();
-}
-
-fn step_until(
-    h: &mut Harness<'static, App>,
-    what: &str,
-    mut done: impl FnMut(&Harness<'static, App>) -> bool,
-) {
-    let started = Instant::now();
-    while !done(h) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
 }
 
 #[test]
