@@ -64,6 +64,7 @@ fn open_app(db: &Path, calls: PathBuf) -> Harness<'static, App> {
                     calls: Ok(calls),
                     basemap: None,
                     startup_probe: None,
+                    operator: Some("测试员".into()),
                 },
             )
         });

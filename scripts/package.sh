@@ -81,7 +81,7 @@ deps() {
         case $p in
             windows)
                 pkgs+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64)
-                [ $TEST = 0 ] || pkgs+=(wine wine64 xvfb xauth xdotool imagemagick x11-utils)
+                [ $TEST = 0 ] || pkgs+=(wine wine64 xvfb xauth xdotool xclip imagemagick x11-utils)
                 ;;
             linux-arm64)
                 pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)

@@ -207,7 +207,8 @@ PY
 }
 
 echo "== Windows GUI under Wine + Xvfb =="
-wine "$EXE" >"$WORK/gui.log" 2>&1 &
+# The operator's name is given (the window would ask for it first).
+LAMPPOST_OPERATOR=smoke wine "$EXE" >"$WORK/gui.log" 2>&1 &
 GUI_PID=$!
 WIN=
 for _ in $(seq 120); do
@@ -225,6 +226,22 @@ if [ -n "$WIN" ]; then
     sleep 5
     import -window root "$SHOT"
     ok "screenshot: $SHOT"
+    # Ctrl+Shift+C copies the read-back sentence to the Windows clipboard, which Wine shares
+    # with the X server's: another program pastes it. Not yet seen passing in CI: a miss is
+    # reported as KNOWN (tests/gui_clipboard.rs checks the same on X11 directly).
+    if command -v xclip >/dev/null; then
+        xdotool key ctrl+shift+c
+        sleep 2
+        clip=$(timeout 5 xclip -o -selection clipboard 2>/dev/null) || true
+        if grep -q '重慶北路一段' <<<"$clip"; then
+            ok "Ctrl+Shift+C reached the clipboard: $(head -c 60 <<<"$clip")"
+        else
+            KNOWN=$((KNOWN + 1))
+            echo "  KNOWN the copy did not reach the X clipboard under Wine: $(head -c 100 <<<"$clip")"
+        fi
+    else
+        echo "  SKIPPED the clipboard check under Wine: no xclip"
+    fi
     # Another process reads the database the window holds open (Windows file sharing, WAL).
     out=$(wine "$EXE" lookup 2450034 --json 2>&1 | tr -d '\r')
     if grep -q '"key": "2450034"' <<<"$out"; then ok "a second process reads while the window runs"; else bad "concurrent lookup: $out"; fi

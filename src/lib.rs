@@ -4,8 +4,10 @@
 //! call-taker's window ([`ui`], feature `gui`). The layers below are crates of their own
 //! (docs/ARCHITECTURE.md): `lamppost-core` (codes, positions, model), `lamppost-data` (every SQL
 //! statement), `lamppost-search` (the index), `lamppost-import` (the supervisor's import) and
-//! `lamppost-basemap` (tiles). [`watch`] keeps a running program's index current.
+//! `lamppost-basemap` (tiles). [`watch`] keeps a running program's index current; [`clock`]
+//! writes times for people, in one zone.
 
+pub mod clock;
 pub mod watch;
 
 #[cfg(feature = "gui")]

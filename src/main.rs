@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             args.db.as_deref(),
             args.calls.as_deref(),
             args.basemap,
+            args.operator,
             started,
         ),
     };
@@ -39,6 +40,7 @@ fn open_window(
     db: Option<&std::path::Path>,
     calls: Option<&std::path::Path>,
     basemap: Option<std::path::PathBuf>,
+    operator: Option<String>,
     started: std::time::Instant,
 ) -> anyhow::Result<ExitCode> {
     let options = lamppost::ui::Options {
@@ -47,6 +49,7 @@ fn open_window(
         basemap,
         // Set by scripts/startup.sh to measure the time to the first ready frame.
         startup_probe: std::env::var_os("LAMPPOST_STARTUP_PROBE").map(|_| started),
+        operator,
     };
     lamppost::ui::run(options)
         .map_err(|e| anyhow::anyhow!("无法打开窗口 / cannot open the window: {e}"))?;
@@ -58,6 +61,7 @@ fn open_window(
     _db: Option<&std::path::Path>,
     _calls: Option<&std::path::Path>,
     _basemap: Option<std::path::PathBuf>,
+    _operator: Option<String>,
     _started: std::time::Instant,
 ) -> anyhow::Result<ExitCode> {
     use clap::CommandFactory as _;

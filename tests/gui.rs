@@ -7,100 +7,27 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod gui_common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use gui_common::{
+    Fixture, MemStorage, demo_options, launch, open, press, step_until, type_query, wait_for_log,
+};
 use lamppost::ui::{App, Options};
 use lamppost_core::readback::Lang;
 use lamppost_data::calllog::CallLog;
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    harness: Harness<'static, App>,
-}
-
-fn open() -> Fixture {
-    open_with(None)
-}
-
 fn open_with(basemap: Option<PathBuf>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let db: PathBuf = dir.path().join("demo.sqlite");
-    lamppost_data::demo::create_demo_database(&db, "test").unwrap();
-    let harness = launch(
-        Options {
-            db: Ok(db),
-            calls: Ok(dir.path().join("calls.sqlite")),
-            basemap,
-            startup_probe: None,
-        },
-        None,
-    );
+    let mut options = demo_options(dir.path());
+    options.basemap = basemap;
+    let harness = launch(options, None);
     Fixture { dir, harness }
-}
-
-/// Opens the window with `options` (and saved settings, if any) and waits for the index.
-fn launch(options: Options, storage: Option<&'static MemStorage>) -> Harness<'static, App> {
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        // Basemap tiles arrive from the loader's worker and each asks for a repaint.
-        .with_max_steps(500)
-        .build_eframe(move |cc| {
-            if let Some(s) = storage {
-                cc.storage = Some(s);
-            }
-            App::new(cc, options)
-        });
-    let started = Instant::now();
-    while !harness.state().is_ready() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the index never loaded"
-        );
-        assert!(
-            harness.state().error().is_none(),
-            "{:?}",
-            harness.state().error()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.run();
-    harness
-}
-
-/// eframe's settings storage, in memory.
-#[derive(Default)]
-struct MemStorage(std::collections::HashMap<String, String>);
-
-impl eframe::Storage for MemStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_owned(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
-}
-
-/// Steps the window until the call log has written what was sent.
-fn wait_for_log(h: &mut Harness<'static, App>, calls: usize) {
-    let started = Instant::now();
-    while h.state().call_pending() || h.state().calls_today().len() < calls {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the call was never saved"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
-    h.run();
 }
 
 fn copied_text(h: &Harness<'static, App>) -> Option<String> {
@@ -112,16 +39,6 @@ fn copied_text(h: &Harness<'static, App>) -> Option<String> {
             egui::OutputCommand::CopyText(t) => Some(t.clone()),
             _ => None,
         })
-}
-
-fn type_query(h: &mut Harness<'static, App>, text: &str) {
-    h.get_by_label("灯杆编码").type_text(text);
-    h.run();
-}
-
-fn press(h: &mut Harness<'static, App>, key: Key) {
-    h.key_press(key);
-    h.run();
 }
 
 #[test]
@@ -345,21 +262,19 @@ fn enter_writes_a_call_log_entry_that_survives_reopening() {
         calls: Ok(calls.clone()),
         basemap: None,
         startup_probe: None,
+        operator: None,
     };
     let mut h = launch(options.clone(), None);
-    h.get_by_label("接警员").click();
-    h.run();
+    // The shift starts with the operator's name.
     h.get_by_label("接警员").type_text("李四");
     h.run();
-    h.key_press(Key::Escape); // back to the code box
-    h.run();
+    press(&mut h, Key::Enter);
     type_query(&mut h, "2450034");
+    press(&mut h, Key::Enter);
+    // Enter pressed twice (within a second) is one call.
     press(&mut h, Key::Enter);
     wait_for_log(&mut h, 1);
     assert!(h.query_by_label_contains("√ 已记录").is_some());
-    // Enter again on the same result does not log the call twice.
-    press(&mut h, Key::Enter);
-    h.run();
     assert!(!h.state().call_pending());
     drop(h);
 
@@ -503,12 +418,12 @@ fn operator_language_and_layers_persist_between_runs() {
         calls: Ok(dir.path().join("calls.sqlite")),
         basemap: None,
         startup_probe: None,
+        operator: None,
     };
     let mut h = launch(options.clone(), None);
-    h.get_by_label("接警员").click();
-    h.run();
     h.get_by_label("接警员").type_text("王五");
     h.run();
+    press(&mut h, Key::Enter);
     h.get_by_label("English").click();
     h.run();
     h.get_by_label("Show poles").click();
@@ -518,7 +433,11 @@ fn operator_language_and_layers_persist_between_runs() {
     drop(h);
 
     let storage: &'static MemStorage = Box::leak(Box::new(storage));
-    let h = launch(options, Some(storage));
+    let mut h = launch(options, Some(storage));
+    // The next shift is asked for its name, the last one offered.
+    assert!(h.state().asks_operator());
+    press(&mut h, Key::Enter);
+    assert!(!h.state().asks_operator());
     assert_eq!(h.state().operator(), "王五");
     assert_eq!(h.state().lang(), Lang::En);
     assert!(!h.state().settings().show_poles, "the pole layer stays off");
@@ -537,6 +456,7 @@ fn child_confirms_a_call_and_waits_to_be_killed() {
             calls: Ok(dir.join("calls.sqlite")),
             basemap: None,
             startup_probe: None,
+            operator: Some("测试员".into()),
         },
         None,
     );
@@ -661,6 +581,7 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
                     calls: Ok(calls),
                     basemap: None,
                     startup_probe: None,
+                    operator: Some("测试员".into()),
                 },
             )
         });
@@ -698,23 +619,6 @@ fn make_version_2(db: &std::path::Path) {
          DELETE FROM poles WHERE code = '2450034';",
     )
     .unwrap();
-}
-
-fn step_until(
-    h: &mut Harness<'static, App>,
-    what: &str,
-    mut done: impl FnMut(&Harness<'static, App>) -> bool,
-) {
-    let started = Instant::now();
-    while !done(h) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
 }
 
 #[test]
@@ -782,6 +686,9 @@ fn offer_and_install(f: &mut Fixture, share: &std::path::Path) {
         .type_text(share.to_str().unwrap());
     f.harness.run();
     f.harness.get_by_label("应用").click();
+    f.harness.run();
+    // The settings window is modal: Esc closes it, then the offer can be answered.
+    press(&mut f.harness, Key::Escape);
     step_until(&mut f.harness, "the offer", |h| {
         h.query_by_label_contains("有新的数据包：台北市中心示范数据 版本 2")
             .is_some()
@@ -853,12 +760,24 @@ fn a_supervisor_sets_the_password_checks_applies_and_undoes_an_import() {
     step_until(h, "the reload", |h| {
         h.query_by_label_contains("数据已更新到版本 2").is_some()
     });
-    h.get_by_label("灯杆编码").click();
-    h.run();
+    // Supervisor mode is modal: Esc closes it before the call-taker types again.
+    press(h, Key::Escape);
     type_query(h, "9990001");
     press(h, Key::Enter);
     assert_eq!(h.state().selected_code().as_deref(), Some("9-99-0001"));
 
+    h.get_by_label("值班长").click();
+    step_until(h, "the password", |h| {
+        h.query_by_label("值班长密码").is_some()
+    });
+    h.get_by_label("值班长密码").click();
+    h.run();
+    h.get_by_label("值班长密码").type_text("zhibanzhang");
+    h.run();
+    h.get_by_label("进入值班长模式").click();
+    step_until(h, "supervisor mode", |h| {
+        h.query_by_label("版本历史").is_some()
+    });
     h.get_by_label("版本历史").click();
     step_until(h, "the versions", |h| h.query_by_label("撤销").is_some());
     h.get_by_label("撤销").click();
@@ -869,6 +788,7 @@ fn a_supervisor_sets_the_password_checks_applies_and_undoes_an_import() {
     step_until(h, "the reload after undo", |h| {
         h.query_by_label_contains("数据已更新到版本 3").is_some()
     });
+    press(h, Key::Escape);
     // The undone pole is gone: the card now shows the best guess for the code still in the
     // box, saying plainly that the code does not exist, and nothing is confirmed.
     assert_ne!(h.state().selected_code().as_deref(), Some("9-99-0001"));
@@ -1573,6 +1493,7 @@ fn the_window_ranks_guesses_with_what_the_call_log_taught() {
                 calls: Ok(calls),
                 basemap: None,
                 startup_probe: None,
+                operator: Some("测试员".into()),
             },
             None,
         );

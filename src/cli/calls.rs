@@ -162,10 +162,7 @@ pub fn run(
                     writeln!(
                         stdout,
                         "{}  {}  {}  {}  {}  {}",
-                        c.at_local
-                            .get(..19)
-                            .unwrap_or(&c.at_local)
-                            .replace('T', " "),
+                        lamppost::clock::local_text(&c.at_utc),
                         c.call.operator,
                         c.call.code,
                         c.call.readback,

@@ -338,7 +338,7 @@ pub fn run_versions(db: Option<&Path>, json_out: bool) -> Result<ExitCode> {
             outln!(
                 "{:>4} | {} | {} | {} | {} | +{} ~{} -{} | {}",
                 v.version,
-                v.applied_at,
+                lamppost::clock::local_text(&v.applied_at),
                 v.applied_by,
                 v.source_name,
                 v.datum,

@@ -56,6 +56,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "LAMPPOST_CALLS", value_name = "PATH")]
     pub calls: Option<PathBuf>,
 
+    /// The operator taking calls in the window (otherwise the window asks for the name at the
+    /// start of the shift); it goes into every call logged.
+    #[arg(long, env = "LAMPPOST_OPERATOR", value_name = "NAME")]
+    pub operator: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

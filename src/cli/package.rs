@@ -115,7 +115,7 @@ pub fn run(db: &Path, cmd: PackageCommand) -> Result<ExitCode> {
                 "已导出数据包 / exported the data package: {} ({} {}, 数据版本 data version {}, {} 个编码 codes, SHA-256 {}{})",
                 out.display(),
                 m.dataset,
-                m.created_at,
+                lamppost::clock::local_text(&m.created_at),
                 m.data_version,
                 m.poles,
                 m.sha256,

@@ -52,6 +52,20 @@ pub struct CallsPanel {
     editing: Option<i64>,
     note: String,
     incident_type: String,
+    /// A shortcut asked for the keyboard in the note editor (F2: the incident type, F3: the
+    /// note), given when the editor is next drawn.
+    focus: Option<EditorField>,
+    /// The zone the times are shown in (`UTC+08:00`), read once.
+    zone: String,
+}
+
+/// A field of the note editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditorField {
+    /// The incident type list (↑/↓ change it).
+    IncidentType,
+    /// The note.
+    Note,
 }
 
 impl CallsPanel {
@@ -79,6 +93,8 @@ impl CallsPanel {
             editing: None,
             note: String::new(),
             incident_type: String::new(),
+            focus: None,
+            zone: crate::clock::zone(),
         }
     }
 
@@ -86,6 +102,22 @@ impl CallsPanel {
     #[must_use]
     pub fn log_path(&self) -> Option<PathBuf> {
         self.worker.as_ref().map(|w| w.path().to_owned())
+    }
+
+    /// Gives the keyboard to a field of the note editor (of the call being annotated, else of
+    /// the newest call today); false when there is no call to annotate.
+    pub fn focus_editor(&mut self, field: EditorField) -> bool {
+        if self
+            .editing
+            .is_none_or(|id| !self.today.iter().any(|c| c.id == id))
+        {
+            let Some(call) = self.today.first().cloned() else {
+                return false;
+            };
+            self.start_editing(&call);
+        }
+        self.focus = Some(field);
+        true
     }
 
     /// Drains the worker's answers (once per frame; never blocks).
@@ -224,6 +256,12 @@ impl CallsPanel {
     ) -> Option<Command> {
         let mut action = None;
         ui.heading(format!("{} ({})", t.calls_today, self.today.len()));
+        // Every time in the window is the workstation's local time, in this zone.
+        ui.label(
+            RichText::new(format!("{} {}", t.time_zone, self.zone))
+                .small()
+                .weak(),
+        );
         if let Some(e) = &self.error {
             ui.colored_label(
                 pal.warning,
@@ -280,7 +318,7 @@ impl CallsPanel {
                     };
                     let line = format!(
                         "{}  {}  {} {}{kind}",
-                        c.local_time(),
+                        crate::clock::local_time_of_day(&c.at_utc),
                         c.call.code,
                         c.call.street,
                         c.call.pole_no.map_or(String::new(), |n| format!("#{n}")),
@@ -316,15 +354,16 @@ impl CallsPanel {
         ui.label(
             RichText::new(format!(
                 "{} · {} {}",
-                call.local_time(),
+                crate::clock::local_time_of_day(&call.at_utc),
                 call.call.code,
                 call.call.street
             ))
             .strong(),
         );
         let saved = call.note == self.note && call.incident_type == self.incident_type;
+        let focus = self.focus.take();
         ui.horizontal(|ui| {
-            egui::ComboBox::new("incident-type", t.incident_type)
+            let combo = egui::ComboBox::new("incident-type", t.incident_type)
                 .selected_text(if self.incident_type.is_empty() {
                     "-"
                 } else {
@@ -341,6 +380,34 @@ impl CallsPanel {
                         ui.selectable_value(&mut self.incident_type, stored.to_owned(), *shown);
                     }
                 });
+            let r = combo.response;
+            if focus == Some(EditorField::IncidentType) {
+                r.request_focus();
+            }
+            // With the keyboard on the list, ↑/↓ (or ←/→) choose the type without opening it.
+            if r.has_focus() {
+                ui.memory_mut(|m| {
+                    m.set_focus_lock_filter(
+                        r.id,
+                        egui::EventFilter {
+                            horizontal_arrows: true,
+                            vertical_arrows: true,
+                            ..Default::default()
+                        },
+                    );
+                });
+                let step = ui.input_mut(|i| {
+                    let down = i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown)
+                        || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight);
+                    let up = i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp)
+                        || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft);
+                    i32::from(down) - i32::from(up)
+                });
+                if step != 0 {
+                    self.incident_type = step_incident(&self.incident_type, step);
+                }
+                focus_ring(ui, r.rect);
+            }
         });
         let label = ui.label(t.note);
         let note = ui
@@ -352,6 +419,12 @@ impl CallsPanel {
                     .id_salt("call-note"),
             )
             .labelled_by(label.id);
+        if focus == Some(EditorField::Note) {
+            note.request_focus();
+        }
+        if note.has_focus() {
+            focus_ring(ui, note.rect);
+        }
         let save_keys = note.has_focus()
             && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
         ui.horizontal(|ui| {
@@ -374,6 +447,26 @@ impl CallsPanel {
             }
         });
     }
+}
+
+/// The incident type `step` places after (or before, when negative) `stored` in the list,
+/// stopping at its ends; as stored ('' for none).
+fn step_incident(stored: &str, step: i32) -> String {
+    let all = ZH.incident_types;
+    let at = all.iter().position(|k| *k == stored).unwrap_or(0) as i32;
+    let to = (at + step).clamp(0, all.len() as i32 - 1) as usize;
+    if to == 0 {
+        String::new()
+    } else {
+        all[to].to_owned()
+    }
+}
+
+/// A ring around the widget that has the keyboard, thicker than egui's own.
+fn focus_ring(ui: &Ui, rect: egui::Rect) {
+    let stroke = egui::Stroke::new(2.5, ui.visuals().selection.stroke.color);
+    ui.painter()
+        .rect_stroke(rect.expand(2.0), 3.0, stroke, egui::StrokeKind::Outside);
 }
 
 /// The name of a stored incident type (Chinese) in the window's language; text from elsewhere

@@ -59,4 +59,8 @@ pub enum Command {
     OpenSupervisor,
     /// Close supervisor mode.
     CloseSupervisor,
+    /// Ask for the operator's name again (another operator takes over).
+    ChangeOperator,
+    /// The database error screen: open the file dialog for another database or a package.
+    ChooseFile(super::Pick),
 }

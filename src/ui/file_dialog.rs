@@ -81,6 +81,13 @@ impl FileDialog {
         d
     }
 
+    /// Lists every file, not only data files to import (a database, a data package).
+    #[must_use]
+    pub fn all_files(mut self) -> Self {
+        self.only_data = false;
+        self
+    }
+
     /// The folder shown.
     #[must_use]
     pub fn dir(&self) -> &Path {

@@ -127,6 +127,18 @@ pub struct Strings {
     pub db_error: &'static str,
     /// What to do about it.
     pub db_error_help: &'static str,
+    /// Error screen button: open another database file.
+    pub db_choose: &'static str,
+    /// Error screen button: install a data package.
+    pub db_install: &'static str,
+    /// Title of the file dialog for a database file.
+    pub db_choose_title: &'static str,
+    /// Title of the file dialog for a data package.
+    pub db_package_title: &'static str,
+    /// A package is being installed.
+    pub db_installing: &'static str,
+    /// The damaged database was kept under this name (`{p}`).
+    pub db_broken_kept: &'static str,
     /// Language switch.
     pub language: &'static str,
     /// Theme switch.
@@ -190,6 +202,16 @@ pub struct Strings {
     pub operator: &'static str,
     /// Hint of the operator box.
     pub operator_hint: &'static str,
+    /// Title of the operator window (start of a shift).
+    pub operator_title: &'static str,
+    /// Why the name is asked.
+    pub operator_why: &'static str,
+    /// Button: start taking calls under this name.
+    pub start_shift: &'static str,
+    /// Status bar button: another operator takes over.
+    pub change_operator: &'static str,
+    /// Label of the time zone all times are shown in.
+    pub time_zone: &'static str,
     /// Call log panel toggle.
     pub show_calls: &'static str,
     /// Kilometres.
@@ -380,7 +402,7 @@ pub struct SupervisorStrings {
 }
 
 /// The file dialog's words in one language.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct FileDialogStrings {
     /// Title.
     pub title: &'static str,
@@ -653,11 +675,17 @@ pub const ZH: Strings = Strings {
     offline: "离线运行",
     loading: "正在加载数据…",
     db_error: "无法打开灯杆数据库",
-    db_error_help: "请联系值班长：检查数据库文件，或从数据包恢复。",
+    db_error_help: "可以选择另一个数据库文件，或安装数据包（U 盘或共享文件夹中的 .sqlite 文件）。仍无法打开时，请电话联系值班长。",
+    db_choose: "选择另一个数据库文件…",
+    db_install: "安装数据包…",
+    db_choose_title: "选择灯杆数据库文件",
+    db_package_title: "选择数据包文件",
+    db_installing: "正在安装数据包…",
+    db_broken_kept: "损坏的数据库已另存为 {p}",
     language: "English",
     dark_theme: "深色",
     add_pole_number: "请补充杆号",
-    keys_help: "↑↓ 选择并预览　Enter 确认并记录（非完全匹配按两次）　Esc 清空　Ctrl+Shift+C 复制复述　Ctrl+C 复制详情",
+    keys_help: "↑↓ 选择并预览　Enter 确认并记录（非完全匹配按两次）　Esc 清空　Ctrl+Shift+C 复制复述　Ctrl+C 复制详情　F2 事件类型　F3 备注",
     metres: "米",
     nothing_selected: "输入编码后按 Enter 确认",
     unconfirmed: "未确认 — 核对后按 Enter 确认并记录",
@@ -695,6 +723,11 @@ pub const ZH: Strings = Strings {
     saved: "已记录",
     operator: "接警员",
     operator_hint: "姓名",
+    operator_title: "交接班：接警员",
+    operator_why: "请输入您的姓名，它将记入本班的每一条接警记录。",
+    start_shift: "开始接警",
+    change_operator: "换班…",
+    time_zone: "时区",
     show_calls: "接警记录",
     kilometres: "公里",
     zoom_in: "放大 (Ctrl+=)",
@@ -745,11 +778,17 @@ pub const EN: Strings = Strings {
     offline: "Offline",
     loading: "Loading data…",
     db_error: "Cannot open the pole database",
-    db_error_help: "Call the supervisor: check the database file, or restore it from a data package.",
+    db_error_help: "Choose another database file, or install a data package (the .sqlite file on a USB stick or the shared folder). If it still does not open, phone the supervisor.",
+    db_choose: "Choose another database file…",
+    db_install: "Install a data package…",
+    db_choose_title: "Choose the pole database file",
+    db_package_title: "Choose the data package file",
+    db_installing: "Installing the data package…",
+    db_broken_kept: "The damaged database was kept as {p}",
     language: "中文",
     dark_theme: "Dark",
     add_pole_number: "add a pole number",
-    keys_help: "↑↓ choose & preview   Enter confirm & log (twice if not an exact code)   Esc clear   Ctrl+Shift+C copy read-back   Ctrl+C copy details",
+    keys_help: "↑↓ choose & preview   Enter confirm & log (twice if not an exact code)   Esc clear   Ctrl+Shift+C copy read-back   Ctrl+C copy details   F2 incident type   F3 note",
     metres: "m",
     nothing_selected: "Type a code and press Enter",
     unconfirmed: "Not yet confirmed — check, then press Enter to confirm and log",
@@ -787,6 +826,11 @@ pub const EN: Strings = Strings {
     saved: "Logged",
     operator: "Operator",
     operator_hint: "name",
+    operator_title: "Start of shift: operator",
+    operator_why: "Type your name: it goes into every call logged in this shift.",
+    start_shift: "Start taking calls",
+    change_operator: "Change operator…",
+    time_zone: "Time zone",
     show_calls: "Call log",
     kilometres: "km",
     zoom_in: "Zoom in (Ctrl+=)",

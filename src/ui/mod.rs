@@ -20,7 +20,7 @@ pub mod supervisor;
 pub mod theme;
 pub mod tiles;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
@@ -51,7 +51,7 @@ pub struct Settings {
     pub dark: bool,
     /// Draw every pole as a dot.
     pub show_poles: bool,
-    /// Operator name, for the call log.
+    /// The last operator name (offered at the start of the next shift), for the call log.
     pub operator: String,
     /// Last map centre (latitude, longitude) and zoom.
     pub map_view: Option<(f64, f64, f64)>,
@@ -59,6 +59,8 @@ pub struct Settings {
     pub show_calls: bool,
     /// A folder (a network share) watched for newer data packages; empty: none.
     pub package_folder: String,
+    /// Width of the left panel (search, results, card), points; the call-taker drags it.
+    pub side_width: f32,
 }
 
 impl Default for Settings {
@@ -71,6 +73,7 @@ impl Default for Settings {
             map_view: None,
             show_calls: true,
             package_folder: String::new(),
+            side_width: theme::SIDE_PANEL_WIDTH,
         }
     }
 }
@@ -96,6 +99,9 @@ pub struct Options {
     /// Measure start-up: when set (to the moment the process started), the first frame that
     /// is ready for typing prints `startup_ms=N` to standard output and closes the window.
     pub startup_probe: Option<std::time::Instant>,
+    /// The operator taking calls, when known at start (`--operator`); otherwise the window
+    /// asks for the name first.
+    pub operator: Option<String>,
 }
 
 enum Data {
@@ -142,6 +148,9 @@ struct Chrome {
     /// The settings window is open.
     settings_open: bool,
     startup_probe: Option<std::time::Instant>,
+    /// The name being typed in the operator window, while it is open (at the start of a
+    /// shift, and when the operator changes).
+    operator_prompt: Option<String>,
 }
 
 /// The window's state: the two screens, the map, the data and the preferences. It routes the
@@ -154,6 +163,32 @@ pub struct App {
     /// Supervisor mode, while its window is open.
     supervisor: Option<supervisor::Supervisor>,
     chrome: Chrome,
+    /// The database error screen's file dialog and package install.
+    recovery: Recovery,
+}
+
+/// What the database error screen is doing: choosing a file, installing a package.
+#[derive(Default)]
+struct Recovery {
+    /// The file dialog, and what the file picked is for.
+    dialog: Option<(file_dialog::FileDialog, Pick)>,
+    /// A package being installed on a worker thread: the database it makes, or why not.
+    installing: Option<Receiver<Installed>>,
+    /// The last outcome to show (the damaged file kept aside, or why the install failed).
+    message: Option<(String, bool)>,
+}
+
+/// A package installed on the error screen: the database made and where the damaged file
+/// was kept, or why not.
+type Installed = Result<(PathBuf, Option<PathBuf>), Message>;
+
+/// What a file picked on the error screen is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Another reference database to open.
+    Database,
+    /// A data package to install as the reference database.
+    Package,
 }
 
 impl App {
@@ -166,40 +201,31 @@ impl App {
             calls,
             basemap,
             startup_probe,
+            operator,
         } = options;
         let basemap = basemap.as_deref();
         if fonts::install(&cc.egui_ctx, &fonts::assets_dir()) == 0 {
             log_missing_font();
         }
-        let settings: Settings = cc
+        let mut settings: Settings = cc
             .storage
             .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
             .unwrap_or_default();
+        // A new shift says who is taking calls first (the last name offered).
+        let operator = operator
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty());
+        let operator_prompt = match operator {
+            Some(name) => {
+                settings.operator = name;
+                None
+            }
+            None => Some(settings.operator.clone()),
+        };
         cc.egui_ctx.set_visuals(theme::visuals(settings.dark));
         let db_path = db.as_ref().ok().cloned();
         let data = match db {
-            Ok(path) => {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let ctx = cc.egui_ctx.clone();
-                let spawned =
-                    std::thread::Builder::new()
-                        .name("index-load".into())
-                        .spawn(move || {
-                            let r = SearchIndex::open(&path).map_err(|e| e.message());
-                            let _ = tx.send(r);
-                            ctx.request_repaint();
-                        });
-                match spawned {
-                    Ok(_) => Data::Loading(rx),
-                    Err(e) => Data::Failed(
-                        Message::new(
-                            "无法启动读取数据的线程",
-                            "cannot start the thread that reads the data",
-                        )
-                        .about(e),
-                    ),
-                }
-            }
+            Ok(path) => load_index(path, &cc.egui_ctx),
             Err(e) => Data::Failed(Message::new(e.clone(), e)),
         };
         let (tiles, tile_warnings) = open_basemap(&cc.egui_ctx, &fonts::assets_dir(), basemap);
@@ -227,8 +253,31 @@ impl App {
                 flash: None,
                 settings_open: false,
                 startup_probe,
+                operator_prompt,
             },
+            recovery: Recovery::default(),
         }
+    }
+
+    /// Opens another reference database (chosen on the error screen): loads its index on a
+    /// worker thread, as at start.
+    fn open_database(&mut self, ctx: &egui::Context, path: PathBuf) {
+        self.background.watcher = None;
+        self.background.pinned = None;
+        self.background.db_path = Some(path.clone());
+        self.background.data = load_index(path, ctx);
+    }
+
+    /// True while the operator window asks for a name.
+    #[must_use]
+    pub fn asks_operator(&self) -> bool {
+        self.chrome.operator_prompt.is_some()
+    }
+
+    /// The width of the left panel (search, results, card), points.
+    #[must_use]
+    pub fn side_width(&self) -> f32 {
+        self.settings.side_width
     }
 
     /// True once the index is loaded.
@@ -460,7 +509,12 @@ impl App {
             }
             Command::ShowPoles(on) => self.settings.show_poles = on,
             Command::ShowCalls(on) => self.settings.show_calls = on,
-            Command::ToggleSettings => self.chrome.settings_open = !self.chrome.settings_open,
+            Command::ToggleSettings => {
+                self.chrome.settings_open = !self.chrome.settings_open;
+                if !self.chrome.settings_open {
+                    self.call_taker.focus_code_box(ctx);
+                }
+            }
             Command::ApplyPackageFolder => {
                 if let Some(w) = &self.background.watcher {
                     w.send(WatchRequest::SetFolder(package_folder(&self.settings)));
@@ -481,7 +535,189 @@ impl App {
                     self.supervisor = Some(supervisor::Supervisor::new(db.clone(), ctx));
                 }
             }
-            Command::CloseSupervisor => self.supervisor = None,
+            Command::CloseSupervisor => {
+                self.supervisor = None;
+                self.call_taker.focus_code_box(ctx);
+            }
+            Command::ChangeOperator => {
+                self.chrome.operator_prompt = Some(self.settings.operator.clone());
+            }
+            Command::ChooseFile(pick) => {
+                let start = self
+                    .background
+                    .db_path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .map_or_else(String::new, |p| p.display().to_string());
+                let dialog = file_dialog::FileDialog::new(&start, ctx).all_files();
+                self.recovery.dialog = Some((dialog, pick));
+            }
+        }
+    }
+
+    /// Esc closes the window on top (supervisor, settings); a dialog of egui's own (the
+    /// supervisor's file dialog) and the operator window handle their Esc themselves.
+    fn close_on_escape(&mut self, ctx: &egui::Context, out: &mut Vec<Command>) {
+        if self.chrome.operator_prompt.is_some()
+            || ctx.memory(egui::Memory::top_modal_layer).is_some()
+            || !ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            return;
+        }
+        if self.supervisor.is_some() {
+            out.push(Command::CloseSupervisor);
+        } else if self.chrome.settings_open {
+            out.push(Command::ToggleSettings);
+        }
+    }
+
+    /// The operator window, at the start of a shift and when the operator changes: the name
+    /// goes into every call logged. Enter (or the button) starts; Esc keeps the current
+    /// operator when there is one.
+    fn operator_window(&mut self, ctx: &egui::Context) {
+        let t = strings(self.settings.lang);
+        let has_operator = !self.settings.operator.trim().is_empty();
+        let Some(draft) = &mut self.chrome.operator_prompt else {
+            return;
+        };
+        let modal = egui::Modal::new(egui::Id::unique("operator-window")).show(ctx, |ui| {
+            ui.set_width(380.0);
+            ui.heading(t.operator_title);
+            ui.label(t.operator_why);
+            ui.add_space(6.0);
+            let label = ui.label(t.operator);
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(draft)
+                        .hint_text(t.operator_hint)
+                        .font(theme::font(theme::CARD_SIZE + 4.0))
+                        .desired_width(f32::INFINITY)
+                        .char_limit(40)
+                        .id_salt("operator-name"),
+                )
+                .labelled_by(label.id);
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            // The keyboard stays in the name box (asked once: no repaint loop while the window
+            // itself is not focused).
+            if !enter && ui.memory(egui::Memory::focused) != Some(r.id) {
+                r.request_focus();
+            }
+            ui.add_space(6.0);
+            let named = !draft.trim().is_empty();
+            let clicked = ui
+                .add_enabled(named, egui::Button::new(t.start_shift))
+                .clicked();
+            named && (enter || clicked)
+        });
+        if modal.inner || (has_operator && modal.should_close()) {
+            if modal.inner {
+                self.settings.operator = draft.trim().to_owned();
+            }
+            self.chrome.operator_prompt = None;
+            // The next keystroke is the first code of the shift.
+            self.call_taker.focus_code_box(ctx);
+        }
+    }
+
+    /// The screen shown when the reference database cannot be opened: why, and what the
+    /// call-taker can do from the window (another database file, a data package, the
+    /// supervisor's phone).
+    fn error_screen(&mut self, ui: &mut Ui, e: &Message, out: &mut Vec<Command>) {
+        let t = strings(self.settings.lang);
+        let pal = theme::palette(self.settings.dark);
+        ui.heading(RichText::new(t.db_error).color(pal.warning));
+        ui.add_space(8.0);
+        ui.add(egui::Label::new(RichText::new(e.in_lang(t.lang)).size(theme::CARD_SIZE)).wrap());
+        ui.add_space(8.0);
+        ui.add(egui::Label::new(RichText::new(t.db_error_help).size(theme::CARD_SIZE)).wrap());
+        ui.add_space(12.0);
+        let busy = self.recovery.installing.is_some();
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(
+                    !busy,
+                    egui::Button::new(RichText::new(t.db_choose).size(theme::CARD_SIZE)),
+                )
+                .clicked()
+            {
+                out.push(Command::ChooseFile(Pick::Database));
+            }
+            if ui
+                .add_enabled(
+                    !busy && self.background.db_path.is_some(),
+                    egui::Button::new(RichText::new(t.db_install).size(theme::CARD_SIZE)),
+                )
+                .clicked()
+            {
+                out.push(Command::ChooseFile(Pick::Package));
+            }
+        });
+        if busy {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(t.db_installing);
+            });
+        }
+        if let Some((m, ok)) = &self.recovery.message {
+            ui.colored_label(if *ok { pal.ok } else { pal.warning }, m);
+        }
+    }
+
+    /// The error screen's file dialog and package install: a database picked is opened, a
+    /// package picked is installed on a worker thread, then opened.
+    fn poll_recovery(&mut self, ctx: &egui::Context) {
+        let t = strings(self.settings.lang);
+        if let Some((dialog, pick)) = &mut self.recovery.dialog {
+            let words = file_dialog_words(t, *pick);
+            match dialog.show(ctx, &words) {
+                file_dialog::Outcome::Open => {}
+                file_dialog::Outcome::Cancelled => self.recovery.dialog = None,
+                file_dialog::Outcome::Picked(path) => {
+                    let pick = *pick;
+                    self.recovery.dialog = None;
+                    self.recovery.message = None;
+                    match pick {
+                        Pick::Database => self.open_database(ctx, path),
+                        Pick::Package => self.start_install(ctx, path),
+                    }
+                }
+            }
+        }
+        if let Some(rx) = &self.recovery.installing
+            && let Ok(done) = rx.try_recv()
+        {
+            self.recovery.installing = None;
+            match done {
+                Ok((db, kept)) => {
+                    // Said in the status bar, once the data is open.
+                    if let Some(k) = kept {
+                        self.background.news.note =
+                            Some(t.db_broken_kept.replace("{p}", &k.display().to_string()));
+                    }
+                    self.open_database(ctx, db);
+                }
+                Err(e) => self.recovery.message = Some((e.in_lang(t.lang), false)),
+            }
+        }
+    }
+
+    /// Installs the package at `package` as the reference database, on a worker thread.
+    fn start_install(&mut self, ctx: &egui::Context, package: PathBuf) {
+        let Some(db) = self.background.db_path.clone() else {
+            return;
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("package-install".into())
+            .spawn(move || {
+                let r = install_first_package(&package, &db).map(|kept| (db, kept));
+                let _ = tx.send(r);
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.recovery.installing = Some(rx),
+            Err(e) => self.recovery.message = Some((e.to_string(), false)),
         }
     }
 
@@ -552,15 +788,11 @@ impl App {
                         .color(egui::Color32::from_rgb(30, 150, 60)),
                 );
                 ui.separator();
-                let label = ui.label(t.operator);
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.settings.operator)
-                        .hint_text(t.operator_hint)
-                        .desired_width(90.0)
-                        .char_limit(40)
-                        .id_salt("operator"),
-                )
-                .labelled_by(label.id);
+                let colon = if t.lang == Lang::Zh { "：" } else { ": " };
+                ui.label(format!("{}{colon}{}", t.operator, self.settings.operator));
+                if ui.small_button(t.change_operator).clicked() {
+                    out.push(Command::ChangeOperator);
+                }
                 ui.separator();
                 let mut parts = Vec::new();
                 if let Some(index) = &index {
@@ -626,6 +858,78 @@ impl App {
     }
 }
 
+/// The file dialog's words for a file picked on the error screen.
+fn file_dialog_words(t: &i18n::Strings, pick: Pick) -> i18n::FileDialogStrings {
+    i18n::FileDialogStrings {
+        title: match pick {
+            Pick::Database => t.db_choose_title,
+            Pick::Package => t.db_package_title,
+        },
+        ..*t.sup.files
+    }
+}
+
+/// Starts loading the index of the database at `path` on a worker thread.
+fn load_index(path: PathBuf, ctx: &egui::Context) -> Data {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let ctx = ctx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("index-load".into())
+        .spawn(move || {
+            let r = SearchIndex::open(&path).map_err(|e| e.message());
+            let _ = tx.send(r);
+            ctx.request_repaint();
+        });
+    match spawned {
+        Ok(_) => Data::Loading(rx),
+        Err(e) => Data::Failed(
+            Message::new(
+                "无法启动读取数据的线程",
+                "cannot start the thread that reads the data",
+            )
+            .about(e),
+        ),
+    }
+}
+
+/// Installs the data package `package` as the reference database `db` (on the error screen:
+/// `db` cannot be opened). A damaged file at `db` is first kept aside (for the supervisor),
+/// under a new name, returned. As `lamppost package install` on a workstation without a
+/// database, the signature is checked only against a centre key pinned in the database.
+fn install_first_package(package: &Path, db: &Path) -> Result<Option<PathBuf>, Message> {
+    use lamppost_data::store::package::{Install, install_package};
+    use lamppost_data::store::{Access, Store};
+    let mut kept = None;
+    if db.exists() && Store::open(db, Access::ReadOnly).is_err() {
+        let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+        let mut name = db.as_os_str().to_owned();
+        name.push(format!(".damaged-{stamp}"));
+        let aside = PathBuf::from(name);
+        std::fs::rename(db, &aside).map_err(|e| {
+            Message::new(
+                "无法把损坏的数据库移到一旁",
+                "cannot move the damaged database aside",
+            )
+            .about(format!("{}: {e}", db.display()))
+        })?;
+        kept = Some(aside);
+    }
+    let how = Install {
+        force: false,
+        require_signature: false,
+    };
+    match install_package(package, db, how) {
+        Ok(_) => Ok(kept),
+        Err(e) => {
+            // Nothing was installed: the damaged file goes back where it was.
+            if let Some(aside) = &kept {
+                let _ = std::fs::rename(aside, db);
+            }
+            Err(e.message())
+        }
+    }
+}
+
 /// The package folder in the settings, if one is set.
 fn package_folder(settings: &Settings) -> Option<PathBuf> {
     let f = settings.package_folder.trim();
@@ -670,32 +974,83 @@ impl eframe::App for App {
             )));
         }
         let mut commands = Vec::new();
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, &mut commands));
+        // A window over the screens (the operator's name, settings, supervisor) is modal: the
+        // screens below are disabled, so no keystroke reaches the code box or the log.
+        let modal = self.chrome.operator_prompt.is_some()
+            || self.chrome.settings_open
+            || self.supervisor.is_some();
+        if modal {
+            self.close_on_escape(&ctx, &mut commands);
+        }
+        egui::Panel::bottom("status").show(ui, |ui| {
+            if modal {
+                ui.disable();
+            }
+            self.status_bar(ui, &mut commands);
+        });
         if self.chrome.settings_open {
             self.settings_window(&ctx, &mut commands);
         }
         if let Some(sup) = &mut self.supervisor {
             commands.extend(sup.show(&ctx, t, self.settings.lang, &self.settings.operator));
         }
+        self.operator_window(&ctx);
+        self.poll_recovery(&ctx);
         let index = self.index();
+        // The call-taker's keys first: Esc in the note goes back to the code box before the
+        // note sees it.
+        let enter = match (&self.background.data, &index) {
+            (Data::Ready(_), Some(index)) if !modal => {
+                self.call_taker.keys(ui, index, t, &mut commands)
+            }
+            _ => false,
+        };
+        // A narrow window (1024 wide, or 1366 at 150 %) keeps room for the map: a narrower
+        // call panel, and the left panel no wider than what leaves the map its minimum.
+        let width = ui.available_width();
+        let calls_width = if width < theme::NARROW_WINDOW {
+            theme::CALLS_PANEL_NARROW
+        } else {
+            theme::CALLS_PANEL_WIDTH
+        };
+        let calls_shown = if self.settings.show_calls {
+            calls_width
+        } else {
+            0.0
+        };
+        let side_max = (width - calls_shown - theme::MAP_MIN_WIDTH)
+            .clamp(theme::SIDE_PANEL_MIN, theme::SIDE_PANEL_MAX);
         if self.settings.show_calls {
             let operator = self.settings.operator.as_str();
             let call_taker = &mut self.call_taker;
             egui::Panel::right("calls")
-                .exact_size(theme::CALLS_PANEL_WIDTH)
+                .exact_size(calls_width)
                 .show(ui, |ui| {
+                    if modal {
+                        ui.disable();
+                    }
                     call_taker.calls_panel(ui, t, pal, operator, &mut commands);
                 });
         }
         match (&self.background.data, &index) {
             (Data::Ready(_), Some(index)) => {
-                let enter = self.call_taker.keys(ui, index, t, &mut commands);
                 let (call_taker, news) = (&mut self.call_taker, &self.background.news);
-                egui::Panel::left("search")
-                    .exact_size(theme::SIDE_PANEL_WIDTH)
+                let side = egui::Panel::left("search")
+                    .resizable(true)
+                    .default_size(self.settings.side_width.min(side_max))
+                    .size_range(theme::SIDE_PANEL_MIN..=side_max)
                     .show(ui, |ui| {
+                        if modal {
+                            ui.disable();
+                        }
                         call_taker.side_panel(ui, index, t, pal, news, &mut commands);
                     });
+                // Remembered as dragged (a narrow window's squeeze is not a choice).
+                if side.response.rect.width() < side_max - 0.5
+                    || self.settings.side_width < side_max
+                {
+                    self.settings.side_width = side.response.rect.width();
+                }
                 if enter {
                     commands.push(Command::Confirm(self.call_taker.highlighted()));
                 }
@@ -709,8 +1064,12 @@ impl eframe::App for App {
                     caller: self.call_taker.caller_overlay(),
                 };
                 let map = &mut self.map;
-                egui::CentralPanel::default()
-                    .show(ui, |ui| map.show(ui, t, &overlays, &mut commands));
+                egui::CentralPanel::default().show(ui, |ui| {
+                    if modal {
+                        ui.disable();
+                    }
+                    map.show(ui, t, &overlays, &mut commands);
+                });
                 if let Some(started) = self.chrome.startup_probe.take() {
                     // The code box has the keyboard and the index answers: ready for a call.
                     println!("startup_ms={:.1}", started.elapsed().as_secs_f64() * 1e3);
@@ -718,12 +1077,12 @@ impl eframe::App for App {
                 }
             }
             (Data::Failed(e), _) => {
+                let e = e.clone();
                 egui::CentralPanel::default().show(ui, |ui| {
-                    ui.heading(RichText::new(t.db_error).color(pal.warning));
-                    ui.add_space(8.0);
-                    ui.label(RichText::new(e.in_lang(t.lang)).size(theme::CARD_SIZE));
-                    ui.add_space(8.0);
-                    ui.label(RichText::new(t.db_error_help).size(theme::CARD_SIZE));
+                    if modal {
+                        ui.disable();
+                    }
+                    self.error_screen(ui, &e, &mut commands);
                 });
             }
             _ => {
@@ -751,7 +1110,8 @@ pub fn run(options: Options) -> eframe::Result<()> {
         viewport: egui::ViewportBuilder::default()
             .with_title("灯杆报警定位 · Lamppost")
             .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([900.0, 600.0])
+            // 1366×768 at 150 % is 910×512 points.
+            .with_min_inner_size([800.0, 500.0])
             .with_icon(window_icon()),
         ..Default::default()
     };

@@ -617,12 +617,16 @@ impl Supervisor {
     fn set_password_form(&mut self, ui: &mut Ui, s: &SupervisorStrings) {
         ui.label(s.first_time);
         let l1 = ui.label(s.new_password);
-        ui.add(
-            egui::TextEdit::singleline(&mut self.password)
-                .password(true)
-                .id_salt("sup-new"),
-        )
-        .labelled_by(l1.id);
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.password)
+                    .password(true)
+                    .id_salt("sup-new"),
+            )
+            .labelled_by(l1.id);
+        if ui.memory(|m| m.focused().is_none()) {
+            r.request_focus();
+        }
         let l2 = ui.label(s.again);
         ui.add(
             egui::TextEdit::singleline(&mut self.again)
@@ -660,6 +664,10 @@ impl Supervisor {
                     .id_salt("sup-password"),
             )
             .labelled_by(l.id);
+        // The keyboard starts in the password box (never in the code box below).
+        if ui.memory(|m| m.focused().is_none()) {
+            r.request_focus();
+        }
         let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if (ui
             .add_enabled(self.job.is_none(), egui::Button::new(s.unlock))
@@ -1222,7 +1230,7 @@ impl Supervisor {
                         ui.end_row();
                         for v in self.versions.iter().rev() {
                             ui.label(v.version.to_string());
-                            ui.label(v.applied_at.replace('T', " "));
+                            ui.label(crate::clock::local_text(&v.applied_at));
                             ui.label(&v.applied_by);
                             ui.label(format!("{} {}", v.source_name, v.note));
                             ui.label(format!("+{} ~{} -{}", v.added, v.changed, v.removed));

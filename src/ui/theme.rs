@@ -12,8 +12,18 @@ pub const CARD_SIZE: f32 = 16.0;
 pub const RESULT_SIZE: f32 = 16.0;
 /// Width of the left panel (search, results, card).
 pub const SIDE_PANEL_WIDTH: f32 = 470.0;
+/// Narrowest the call-taker can drag the left panel.
+pub const SIDE_PANEL_MIN: f32 = 340.0;
+/// Widest the call-taker can drag the left panel.
+pub const SIDE_PANEL_MAX: f32 = 900.0;
 /// Width of the right panel (today's calls).
 pub const CALLS_PANEL_WIDTH: f32 = 300.0;
+/// Width of the right panel in a narrow window.
+pub const CALLS_PANEL_NARROW: f32 = 240.0;
+/// Windows narrower than this (points) are narrow.
+pub const NARROW_WINDOW: f32 = 1100.0;
+/// The map keeps at least this width (points) beside the panels.
+pub const MAP_MIN_WIDTH: f32 = 320.0;
 /// Radius of a pole dot on the map, in points.
 pub const POLE_DOT: f32 = 2.5;
 /// Radius of a neighbouring pole of the selected street.
@@ -48,14 +58,16 @@ pub struct Palette {
     pub ok: Color32,
 }
 
-/// The palette for light or dark mode.
+/// The palette for light or dark mode. The map's colours (pole dots, the estimate circle, the
+/// marker) are the same in both: the basemap's tiles are light in both themes, and pale
+/// colours made for a dark window vanish on them.
 #[must_use]
 pub fn palette(dark: bool) -> Palette {
     if dark {
         Palette {
-            surveyed: Color32::from_rgb(90, 170, 255),
-            estimated: Color32::from_rgb(255, 190, 80),
-            marker: Color32::from_rgb(255, 70, 70),
+            surveyed: Color32::from_rgb(20, 90, 200),
+            estimated: Color32::from_rgb(210, 120, 0),
+            marker: Color32::from_rgb(220, 20, 30),
             marker_outline: Color32::WHITE,
             warning: Color32::from_rgb(255, 120, 90),
             readback: Color32::from_rgb(255, 255, 255),
@@ -90,4 +102,51 @@ pub fn visuals(dark: bool) -> Visuals {
 #[must_use]
 pub fn font(size: f32) -> FontId {
     FontId::proportional(size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// WCAG relative luminance of an sRGB colour.
+    fn luminance(c: Color32) -> f64 {
+        let lin = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.039_28 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(c.r()) + 0.7152 * lin(c.g()) + 0.0722 * lin(c.b())
+    }
+
+    fn contrast(a: Color32, b: Color32) -> f64 {
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn the_map_colours_stand_out_on_the_light_basemap_in_both_themes() {
+        // The basemap's land and its pale roads.
+        for ground in [
+            Color32::from_rgb(242, 239, 233),
+            Color32::from_rgb(252, 214, 164),
+        ] {
+            for dark in [false, true] {
+                let p = palette(dark);
+                for (what, c) in [
+                    ("surveyed", p.surveyed),
+                    ("estimated", p.estimated),
+                    ("marker", p.marker),
+                ] {
+                    let k = contrast(c, ground);
+                    assert!(
+                        k >= 2.0,
+                        "{what} (dark {dark}) on {ground:?}: contrast {k:.2}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -24,6 +24,10 @@ const RESULT_LIMIT: usize = 20;
 /// Zoom for a street confirmed without a pole number.
 const STREET_VIEW_ZOOM: f64 = 15.0;
 
+/// Enter pressed again on a confirmed result within this time is the same call (a double
+/// press); later, it is another call for the same pole (two callers, one accident).
+pub const DOUBLE_PRESS: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The call-taker screen's state. The card always describes the highlighted result of the
 /// query in the code box, never an earlier query's: it is marked confirmed only while the
 /// query it was confirmed for is still in the box.
@@ -37,7 +41,7 @@ pub struct CallTaker {
     /// with the same query, confirms it.
     armed: Option<Chosen>,
     /// The last call recorded, while its query is still in the code box (Enter again on the
-    /// same result does not log it twice).
+    /// same result within [`DOUBLE_PRESS`] does not log it twice).
     confirmed: Option<Confirmed>,
     /// The risky confusable codes of a pole, computed once per highlighted pole.
     confusables: Option<(PoleId, Vec<Confusable>)>,
@@ -45,12 +49,19 @@ pub struct CallTaker {
     calls: CallsPanel,
     /// The code box's id, to tell whether the keyboard is in it.
     code_box: Option<egui::Id>,
+    /// The code box had the keyboard in the last frame (egui takes the focus away on Esc
+    /// before the frame's widgets run: this tells an Esc in the code box from one elsewhere).
+    code_box_focused: bool,
     /// Select the code box's text in the next frame (after a confirm: the next call's first
     /// keystroke replaces it).
     select_query: bool,
     /// The caller location box, and the error model learnt from the call log.
     caller: caller_location::CallerLocation,
     learnt: caller_location::LearntModel,
+    /// Put the code box's cursor at the end of its text in the next frame (after the app
+    /// filled the box: a street completed, a map click, a call picked from the log), so that
+    /// the next keystroke appends.
+    cursor_to_end: bool,
 }
 
 /// A result chosen for a query, by its pole's code (codes outlive an index swap, ids do not).
@@ -65,6 +76,8 @@ struct Chosen {
 struct Confirmed {
     chosen: Chosen,
     ticket: u64,
+    /// When Enter confirmed it (a second Enter within [`DOUBLE_PRESS`] is the same call).
+    at: std::time::Instant,
 }
 
 /// Where the card stands for the highlighted pole.
@@ -104,9 +117,11 @@ impl CallTaker {
             confusables: None,
             calls,
             code_box: None,
+            code_box_focused: false,
             select_query: false,
             caller: caller_location::CallerLocation::default(),
             learnt,
+            cursor_to_end: false,
         }
     }
 
@@ -289,7 +304,12 @@ impl CallTaker {
                     query: self.query.clone(),
                     code: index.pole(id).code().to_owned(),
                 };
-                if hit.reason != Reason::Exact && self.armed.as_ref() != Some(&chosen) {
+                // A guess already confirmed once needs no second choosing for the next call.
+                let confirmed_before = self.confirmed.as_ref().is_some_and(|c| c.chosen == chosen);
+                if hit.reason != Reason::Exact
+                    && self.armed.as_ref() != Some(&chosen)
+                    && !confirmed_before
+                {
                     self.armed = Some(chosen);
                 } else {
                     self.armed = None;
@@ -304,6 +324,7 @@ impl CallTaker {
             Target::Street(s) => {
                 let street = &index.streets()[s as usize];
                 self.query = format!("{} ", street.name);
+                self.cursor_to_end = true;
                 street.anchor.map(|at| (at, STREET_VIEW_ZOOM))
             }
         }
@@ -313,6 +334,7 @@ impl CallTaker {
     /// card shows it, not yet confirmed.
     pub fn select(&mut self, index: &SearchIndex, id: PoleId) {
         index.pole(id).code().clone_into(&mut self.query);
+        self.cursor_to_end = true;
         let _ = self.refresh_results(index);
         if let Some(k) = self
             .results
@@ -333,8 +355,10 @@ impl CallTaker {
         index.pole(id).point()
     }
 
-    /// Sends the confirmed call to the log worker, unless this very result was just logged.
-    /// The log keeps the raw text typed (`query`) beside the code chosen.
+    /// Sends the confirmed call to the log worker, unless this very result was logged less
+    /// than [`DOUBLE_PRESS`] ago (one call, pressed twice); later, the same pole confirmed
+    /// again is another call. The log keeps the raw text typed (`query`) beside the code
+    /// chosen.
     fn log_call(
         &mut self,
         index: &SearchIndex,
@@ -342,7 +366,11 @@ impl CallTaker {
         chosen: Chosen,
         operator: Operator<'_>,
     ) {
-        if self.confirmed.as_ref().is_some_and(|c| c.chosen == chosen) {
+        if self
+            .confirmed
+            .as_ref()
+            .is_some_and(|c| c.chosen == chosen && c.at.elapsed() < DOUBLE_PRESS)
+        {
             return;
         }
         let readback = self
@@ -371,7 +399,11 @@ impl CallTaker {
             caller: self.caller.log_entry(pos.point()).map(Box::new),
         };
         let ticket = self.calls.record(call);
-        self.confirmed = Some(Confirmed { chosen, ticket });
+        self.confirmed = Some(Confirmed {
+            chosen,
+            ticket,
+            at: std::time::Instant::now(),
+        });
     }
 
     /// Code, address and coordinates of a pole as plain text (Ctrl+C on the card).
@@ -418,10 +450,28 @@ impl CallTaker {
         t: &Strings,
         out: &mut Vec<Command>,
     ) -> bool {
-        // Another text box (operator, note, call filter) has the keyboard: leave its keys
-        // alone, except Esc, which brings the keyboard back to the code box.
+        // F2: the incident type of the call just logged (↑/↓ choose it), F3: its note.
+        let (f2, f3) = ui.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::NONE, Key::F2),
+                i.consume_key(Modifiers::NONE, Key::F3),
+            )
+        });
+        if f2 {
+            self.calls
+                .focus_editor(super::calls::EditorField::IncidentType);
+        } else if f3 {
+            self.calls.focus_editor(super::calls::EditorField::Note);
+        }
+        // Another field (operator, incident type, note, call filter) has the keyboard: leave
+        // its keys alone, except Esc, which brings the keyboard back to the code box and
+        // leaves the card as it is.
         let focus = ui.memory(egui::Memory::focused);
-        if focus.is_some() && focus != self.code_box {
+        let elsewhere = match focus {
+            Some(_) => focus != self.code_box,
+            None => !self.code_box_focused,
+        };
+        if elsewhere {
             if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
                 && let Some(id) = self.code_box
             {
@@ -494,6 +544,13 @@ impl CallTaker {
             });
         }
         enter
+    }
+
+    /// Gives the keyboard back to the code box (a window over the screen closed).
+    pub fn focus_code_box(&self, ctx: &egui::Context) {
+        if let Some(id) = self.code_box {
+            ctx.memory_mut(|m| m.request_focus(id));
+        }
     }
 
     /// The highlighted result (what Enter confirms).

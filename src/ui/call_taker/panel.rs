@@ -30,6 +30,9 @@ impl CallTaker {
         out: &mut Vec<Command>,
     ) {
         data_banners(ui, t, pal, news, out);
+        // Where the cursor goes after the app changed the text: set before the box takes
+        // this frame's typing, so that a keystroke in the same frame lands at the right place.
+        self.place_cursor(ui.ctx());
         let label = ui.label(RichText::new(t.code_label).size(theme::CARD_SIZE).strong());
         let edit = egui::TextEdit::singleline(&mut self.query)
             .font(theme::font(theme::CODE_BOX_SIZE))
@@ -38,22 +41,25 @@ impl CallTaker {
             .id_salt("code-box");
         let response = ui.add(edit).labelled_by(label.id);
         self.code_box = Some(response.id);
+        self.code_box_focused = response.has_focus();
         if response.changed() {
             self.edited();
         }
-        if std::mem::take(&mut self.select_query)
-            && let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), response.id)
-        {
-            let all = egui::text::CCursorRange::two(
-                egui::text::CCursor::new(0),
-                egui::text::CCursor::new(self.query.chars().count()),
-            );
-            state.cursor.set_char_range(Some(all));
-            state.store(ui.ctx(), response.id);
-        }
-        // Typing anywhere goes into the code box.
-        if ui.memory(|m| m.focused().is_none()) {
+        // The first frame has no id to place the cursor with yet.
+        self.place_cursor(ui.ctx());
+        // Typing anywhere goes into the code box (not while a window above is modal: the
+        // panel is disabled then).
+        if ui.is_enabled() && ui.memory(|m| m.focused().is_none()) {
             response.request_focus();
+            // Back after a click elsewhere with a call confirmed: the next caller's first
+            // digit replaces the code, as right after the confirm.
+            if self
+                .confirmed
+                .as_ref()
+                .is_some_and(|c| c.chosen.query == self.query)
+            {
+                self.select_query = true;
+            }
         }
         // The error model learnt from the call log arrived: rank the results again with it.
         if self.learnt.apply(index) {
@@ -76,6 +82,26 @@ impl CallTaker {
         self.results_list(ui, index, t, pal, out);
         ui.separator();
         self.card(ui, index, t, pal, out);
+    }
+
+    /// Selects the whole text (after a confirm) or puts the cursor at its end (after the app
+    /// filled the box), as asked by the last command.
+    fn place_cursor(&mut self, ctx: &egui::Context) {
+        let Some(id) = self.code_box else { return };
+        if !(self.select_query || self.cursor_to_end) {
+            return;
+        }
+        let end = egui::text::CCursor::new(self.query.chars().count());
+        let range = if std::mem::take(&mut self.select_query) {
+            egui::text::CCursorRange::two(egui::text::CCursor::new(0), end)
+        } else {
+            egui::text::CCursorRange::one(end)
+        };
+        self.cursor_to_end = false;
+        let mut state = egui::TextEdit::load_state(ctx, id).unwrap_or_default();
+        state.cursor.set_char_range(Some(range));
+        state.store(ctx, id);
+        ctx.memory_mut(|m| m.request_focus(id));
     }
 
     /// The call log panel; a click on a call shows its pole again.
@@ -294,7 +320,12 @@ impl CallTaker {
                 }
                 Some(calls::Saving::Saved(c)) => {
                     ui.label(
-                        RichText::new(format!("√ {} {}", t.saved, c.local_time())).color(pal.ok),
+                        RichText::new(format!(
+                            "√ {} {}",
+                            t.saved,
+                            crate::clock::local_time_of_day(&c.at_utc)
+                        ))
+                        .color(pal.ok),
                     );
                 }
                 Some(calls::Saving::Failed(e)) => {
@@ -348,43 +379,50 @@ fn confusable_list(
     }
 }
 
-/// The pole's details, one row each.
+/// Width of the names in the card's detail rows.
+const DETAIL_KEY_WIDTH: f32 = 112.0;
+
+/// The pole's details, one row each: the name, then the value, wrapped to the panel's width
+/// (a long address takes two lines rather than widening the panel).
 fn details(ui: &mut Ui, index: &SearchIndex, id: lamppost_search::PoleId, t: &Strings) {
     let p = index.pole(id);
     let street = p.street();
     let pos = p.position();
-    egui::Grid::new("card")
-        .num_columns(2)
-        .striped(true)
-        .show(ui, |ui| {
-            let mut row = |k: &str, v: String| {
-                ui.label(RichText::new(k).size(theme::CARD_SIZE).weak());
-                ui.label(RichText::new(v).size(theme::CARD_SIZE));
-                ui.end_row();
-            };
-            row(t.code, p.code().to_owned());
-            row(t.street, format!("{} {}", street.name, street.name_en));
-            row(t.pole_no, p.pole_no().map_or("-".into(), |n| n.to_string()));
-            row(t.side, p.side().map_or("-".into(), |s| t.side(s)));
-            row(t.cross_street, p.cross_street().to_owned());
-            row(t.landmark, p.landmark().to_owned());
-            row(t.jurisdiction, p.jurisdiction().to_owned());
-            row(t.address, p.address().to_owned());
-            row(
-                t.coordinates,
-                pos.point().map_or("-".into(), |at| {
-                    format!(
-                        "{:.6}, {:.6}\n{}",
-                        at.lat_deg,
-                        at.lon_deg,
-                        format_latlon_dms(at)
-                    )
-                }),
+    let mut row = |k: &str, v: String| {
+        ui.horizontal_top(|ui| {
+            ui.allocate_ui_with_layout(
+                egui::vec2(DETAIL_KEY_WIDTH, 0.0),
+                egui::Layout::left_to_right(egui::Align::TOP),
+                |ui| {
+                    ui.set_min_width(DETAIL_KEY_WIDTH);
+                    ui.label(RichText::new(k).size(theme::CARD_SIZE).weak());
+                },
             );
-            row(t.position, t.position_kind(&pos));
-            row(t.dataset, index.info().name.clone());
-            row(t.data_version, index.info().data_version.to_string());
+            ui.add(egui::Label::new(RichText::new(v).size(theme::CARD_SIZE)).wrap());
         });
+    };
+    row(t.code, p.code().to_owned());
+    row(t.street, format!("{} {}", street.name, street.name_en));
+    row(t.pole_no, p.pole_no().map_or("-".into(), |n| n.to_string()));
+    row(t.side, p.side().map_or("-".into(), |s| t.side(s)));
+    row(t.cross_street, p.cross_street().to_owned());
+    row(t.landmark, p.landmark().to_owned());
+    row(t.jurisdiction, p.jurisdiction().to_owned());
+    row(t.address, p.address().to_owned());
+    row(
+        t.coordinates,
+        pos.point().map_or("-".into(), |at| {
+            format!(
+                "{:.6}, {:.6}\n{}",
+                at.lat_deg,
+                at.lon_deg,
+                format_latlon_dms(at)
+            )
+        }),
+    );
+    row(t.position, t.position_kind(&pos));
+    row(t.dataset, index.info().name.clone());
+    row(t.data_version, index.info().data_version.to_string());
 }
 
 /// A newer data package on offer, or a data problem, above the code box.

@@ -261,6 +261,7 @@ impl MapView {
             });
         }
         let has_selection = o.selected.is_some();
+        let (selected, index) = (o.selected, o.index);
         let credits = o.credits;
         let shown = map.show(ui, |ui, response, projector, _memory| {
             let rect = response.rect;
@@ -273,6 +274,10 @@ impl MapView {
                 t.kilometres,
             );
             attribution(ui, rect, credits);
+            // The selected pole's code last, over every plugin's dots, numbers and labels.
+            if let Some(selected) = selected {
+                plugins::selection_label(ui, projector, index, selected, pal, datum);
+            }
             if let Some(command) = controls(ui, rect, t, has_selection) {
                 return Some(command);
             }

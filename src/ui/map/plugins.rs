@@ -167,11 +167,20 @@ impl Plugin for EstimateCircle {
             8.0,
             6.0,
         ));
-        painter.text(
-            s + egui::vec2(0.0, -r_px - 4.0),
+        // The word stays in view when the circle is larger than the map: at the circle's top,
+        // or at the map's top edge, on a plate.
+        let clip = projector.clip_rect().shrink(6.0);
+        let top = s + egui::vec2(0.0, -r_px - 4.0);
+        let at = Pos2::new(
+            top.x.clamp(clip.left() + 30.0, clip.right() - 30.0),
+            top.y.max(clip.top() + 24.0),
+        );
+        plated_text(
+            ui,
+            at,
             Align2::CENTER_BOTTOM,
             self.word,
-            theme::font(18.0),
+            18.0,
             self.palette.estimated,
         );
     }
@@ -211,12 +220,55 @@ impl Plugin for Selection<'_> {
                 Color32::WHITE,
             );
         }
-        painter.text(
-            s + egui::vec2(theme::MARKER + 4.0, 0.0),
-            Align2::LEFT_CENTER,
-            pole.code(),
-            theme::font(18.0),
-            pal.marker,
-        );
     }
+}
+
+/// Text on an opaque plate, so that nothing drawn before (dots, pole numbers, the basemap's
+/// labels) shows through it; returns the plate.
+fn plated_text(
+    ui: &Ui,
+    at: Pos2,
+    anchor: Align2,
+    text: &str,
+    size: f32,
+    ink: Color32,
+) -> egui::Rect {
+    let painter = ui.painter();
+    let galley = painter.layout_no_wrap(text.to_owned(), theme::font(size), ink);
+    let rect = anchor.anchor_size(at, galley.size());
+    let plate = rect.expand2(egui::vec2(4.0, 1.0));
+    // Light in both themes, as the basemap under it.
+    let fill = Color32::from_white_alpha(235);
+    painter.rect(
+        plate,
+        3.0,
+        fill,
+        Stroke::new(1.5, ink),
+        egui::StrokeKind::Inside,
+    );
+    painter.galley(rect.min, galley, ink);
+    plate
+}
+
+/// The selected pole's code beside its marker, on a plate. Drawn by the map after every
+/// plugin, so that it is above every other label and pole number.
+pub fn selection_label(
+    ui: &Ui,
+    projector: &Projector,
+    index: &SearchIndex,
+    selected: PoleId,
+    palette: Palette,
+    datum: MapDatum,
+) {
+    let pole = index.pole(selected);
+    let Some(at) = pole.point() else { return };
+    let s = screen(datum, projector, at);
+    plated_text(
+        ui,
+        s + egui::vec2(theme::MARKER + 6.0, 0.0),
+        Align2::LEFT_CENTER,
+        pole.code(),
+        18.0,
+        palette.marker,
+    );
 }
