@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 mod common;
 
-use common::{bin, demo, json_of, run};
+use common::{bin, db_hash, demo, json_of, run};
 
 fn fixture(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,33 +28,6 @@ fn import_json(db: &Path, args: &[&str]) -> Value {
     a.extend_from_slice(args);
     a.push("--json");
     json_of(&run(db, &a))
-}
-
-/// A hash of every table's content, to prove that a refused import wrote nothing.
-fn db_hash(db: &Path) -> String {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let mut h = Sha256::new();
-    for (table, order) in [
-        ("poles", "code"),
-        ("streets", "street_code"),
-        ("versions", "version"),
-        ("pole_history", "rowid"),
-        ("meta", "key"),
-    ] {
-        let mut st = c
-            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
-            .unwrap();
-        let n = st.column_count();
-        let mut rows = st.query([]).unwrap();
-        while let Some(r) = rows.next().unwrap() {
-            for i in 0..n {
-                let v: rusqlite::types::Value = r.get(i).unwrap();
-                h.update(format!("{v:?}\u{1}").as_bytes());
-            }
-            h.update(b"\n");
-        }
-    }
-    format!("{:x}", h.finalize())
 }
 
 fn data_version(db: &Path) -> i64 {

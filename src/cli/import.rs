@@ -1,7 +1,6 @@
 //! `lamppost import`, `versions`, `undo` and `export csv|geojson`: the supervisor's data
 //! commands.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -53,9 +52,12 @@ pub struct ImportArgs {
     /// Remove the stored poles of the file's streets that the file does not list.
     #[arg(long)]
     pub replace_streets: bool,
-    /// Write the full report to this file (`.json` or `.csv`).
+    /// Write the full report to this file (`.json` or `.csv`; never a database in use).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Replace the --report file if it exists.
+    #[arg(long)]
+    pub force: bool,
     /// A note for the audit record.
     #[arg(long, default_value = "")]
     pub note: String,
@@ -94,7 +96,11 @@ pub enum ExportCommand {
 const REFUSED: u8 = 1;
 
 /// Runs `lamppost import`.
-pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
+pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitCode> {
+    // Refused before anything is read or written: the report must not replace the database.
+    if let Some(out) = &a.report {
+        output::check(out, a.force, keep)?;
+    }
     let crs = match &a.crs {
         None => None,
         Some(c) => Some(Crs::parse(c).with_context(|| {
@@ -135,7 +141,7 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
         lamppost_import::import_path(&mut store, &a.file, &opts)
     })?;
     if let Some(out) = &a.report {
-        write_report(out, &report)?;
+        output::write_file(out, a.force, keep, |f| write_report(f, out, &report))?;
     }
     if a.json {
         print_json(&serde_json::to_value(&report)?)?;
@@ -262,13 +268,10 @@ fn print_summary(r: &Report) -> Result<()> {
 
 /// Writes the report: JSON, or for `.csv` one row per finding and change (UTF-8 with BOM,
 /// neutralised).
-fn write_report(out: &Path, r: &Report) -> Result<()> {
+fn write_report(mut file: &mut dyn std::io::Write, out: &Path, r: &Report) -> Result<()> {
     let is_csv = out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let file = std::fs::File::create(out)
-        .with_context(|| format!("无法写入报告 / cannot write the report: {}", out.display()))?;
-    let mut file = std::io::BufWriter::new(file);
     if !is_csv {
         serde_json::to_writer_pretty(&mut file, r)?;
         writeln!(file)?;
@@ -379,6 +382,7 @@ pub fn run_export(db: Option<&Path>, cmd: ExportCommand, keep: &Keep) -> Result<
             return super::package::run(
                 &path,
                 super::package::PackageCommand::Export { out, key: None },
+                keep,
             );
         }
         ExportCommand::Geojson { out, force } => {
