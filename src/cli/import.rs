@@ -52,6 +52,13 @@ pub struct ImportArgs {
     /// Remove the stored poles of the file's streets that the file does not list.
     #[arg(long)]
     pub replace_streets: bool,
+    /// Apply moves of surveyed poles beyond --max-move-km or out of the dataset's region
+    /// (otherwise such a row is an error).
+    #[arg(long)]
+    pub allow_moves: bool,
+    /// The farthest a surveyed pole may move without --allow-moves, in kilometres.
+    #[arg(long, value_name = "KM", default_value_t = lamppost_import::DEFAULT_MAX_MOVE_M / 1000.0)]
+    pub max_move_km: f64,
     /// Write the full report to this file (`.json` or `.csv`; never a database in use).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -114,6 +121,12 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitC
         Some(e) => lamppost_import::read::parse_encoding(e).map_err(anyhow::Error::msg)?,
     };
     let map = lamppost_import::parse_map_specs(&a.map).map_err(anyhow::Error::msg)?;
+    if !(a.max_move_km.is_finite() && a.max_move_km >= 0.0) {
+        anyhow::bail!(
+            "--max-move-km 应为非负的公里数 / --max-move-km must be a distance in km, 0 or more: {}",
+            a.max_move_km
+        );
+    }
     if !a.file.is_file() {
         anyhow::bail!("找不到文件 / no such file: {}", a.file.display());
     }
@@ -136,6 +149,8 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitC
         applied_by: operator(),
         source_name: None,
         control: Some(std::sync::Arc::new(lamppost_import::ImportControl::new())),
+        allow_moves: a.allow_moves,
+        max_move_m: Some(a.max_move_km * 1000.0),
     };
     let report = with_progress_bar(opts.control.clone(), || {
         lamppost_import::import_path(&mut store, &a.file, &opts)

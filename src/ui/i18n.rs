@@ -267,6 +267,8 @@ pub struct SupervisorStrings {
     pub replace_streets: &'static str,
     /// Partial apply.
     pub allow_partial: &'static str,
+    /// Apply far moves of surveyed poles.
+    pub allow_moves: &'static str,
     /// Dry run button.
     pub check: &'static str,
     /// Apply button.
@@ -453,6 +455,7 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     note: "备注",
     replace_streets: "替换文件中的街路（删除文件未列出的灯杆）",
     allow_partial: "有错误行时导入其余正确的行",
+    allow_moves: "允许移动实测灯杆（超过 2 公里或移出数据范围）",
     check: "检查（不写入）",
     apply: "应用",
     apply_needs_check: "先检查当前文件和设置；有错误时需勾选“导入其余正确的行”",
@@ -546,6 +549,7 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     note: "Note",
     replace_streets: "Replace the file's streets (remove poles the file does not list)",
     allow_partial: "Apply the good rows when some rows are bad",
+    allow_moves: "Allow surveyed poles to move (over 2 km or out of the region)",
     check: "Check (writes nothing)",
     apply: "Apply",
     apply_needs_check: "Check the current file and settings first; with errors, tick “apply the good rows”",

@@ -183,6 +183,8 @@ pub struct Supervisor {
     save_name: String,
     replace_streets: bool,
     allow_partial: bool,
+    /// Apply moves of surveyed poles beyond the limit or out of the region.
+    allow_moves: bool,
     note: String,
     dialog: Option<FileDialog>,
     preview: Option<PreviewState>,
@@ -262,6 +264,7 @@ impl Supervisor {
             save_name: String::new(),
             replace_streets: false,
             allow_partial: false,
+            allow_moves: false,
             note: String::new(),
             dialog: None,
             preview: None,
@@ -495,6 +498,7 @@ impl Supervisor {
             crs: Crs::parse(DATUMS[self.datum]),
             replace_streets: self.replace_streets,
             allow_partial: self.allow_partial,
+            allow_moves: self.allow_moves,
             dry_run,
             note: self.note.clone(),
             applied_by: if operator.trim().is_empty() {
@@ -509,13 +513,14 @@ impl Supervisor {
     /// What the check was made with: a different file or setting needs a new check.
     fn fingerprint(&self) -> String {
         format!(
-            "{}|{}|{}|{:?}|{}|{}",
+            "{}|{}|{}|{:?}|{}|{}|{}",
             self.file.trim(),
             self.encoding,
             self.datum,
             specs_of(&self.sources),
             self.replace_streets,
-            self.allow_partial
+            self.allow_partial,
+            self.allow_moves
         )
     }
 
@@ -809,6 +814,7 @@ impl Supervisor {
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.replace_streets, s.replace_streets);
             ui.checkbox(&mut self.allow_partial, s.allow_partial);
+            ui.checkbox(&mut self.allow_moves, s.allow_moves);
         });
         let fresh = self.checked.as_deref() == Some(self.fingerprint().as_str());
         let can_apply = fresh

@@ -127,7 +127,17 @@ pub struct Options {
     pub source_name: Option<String>,
     /// Progress counters and a cancel flag shared with a watcher (the window); `None` for none.
     pub control: Option<std::sync::Arc<ImportControl>>,
+    /// `--allow-moves`: apply a surveyed pole's move beyond `max_move_m` or out of the
+    /// dataset's region (a warning instead of an error).
+    pub allow_moves: bool,
+    /// `--max-move-km`, in metres: the farthest a surveyed pole may move without
+    /// `allow_moves`; `None` for [`DEFAULT_MAX_MOVE_M`].
+    pub max_move_m: Option<f64>,
 }
+
+/// The farthest a surveyed pole may move in one import without the supervisor allowing it: a
+/// resurvey moves a pole by metres, a wrong file by kilometres.
+pub const DEFAULT_MAX_MOVE_M: f64 = 2000.0;
 
 /// One field that changes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -449,6 +459,10 @@ struct Planner<'t, 'w> {
     was_empty: bool,
     crs: Crs,
     region: Option<Bbox>,
+    /// Moves of surveyed poles beyond this (metres), or out of the region, are errors…
+    max_move_m: f64,
+    /// …unless the supervisor allows them.
+    allow_moves: bool,
     encoding: &'static str,
     report: Report,
     /// Codes in the file: key → line.
@@ -593,6 +607,10 @@ impl Planner<'_, '_> {
         let after = merge(before.as_ref(), row, street_code, self.crs);
         if surveyed && let Some(p) = position(&after) {
             self.position_warnings(line, p, before.as_ref(), &mut f);
+            if !f.errors.is_empty() {
+                self.reject(f);
+                return Ok(());
+            }
         }
         if after.lat_deg.is_some() && !self.touched_streets.contains(&after.street_code) {
             self.touched_streets.insert(after.street_code.clone());
@@ -764,6 +782,8 @@ impl Planner<'_, '_> {
         Ok(())
     }
 
+    /// Findings about a surveyed position: out of the region, swapped, the GCJ-02 shift
+    /// (warnings), and a surveyed pole moved too far (an error unless moves are allowed).
     fn position_warnings(
         &self,
         line: u64,
@@ -797,6 +817,26 @@ impl Planner<'_, '_> {
         }
         if let Some(old) = before.and_then(position) {
             let moved = old.distance_m(p);
+            // Out of the region from inside it (a pole already outside may be corrected).
+            let outside_region = self
+                .region
+                .is_some_and(|r| r.contains(old) && !r.contains(p));
+            if moved > self.max_move_m || (outside_region && moved > 0.0) {
+                let found = Finding::new(
+                    line,
+                    "lat_deg",
+                    FindingKind::MoveTooFar {
+                        moved_m: moved,
+                        limit_m: self.max_move_m,
+                        outside_region,
+                    },
+                );
+                if self.allow_moves {
+                    f.warnings.push(found);
+                } else {
+                    f.errors.push(found);
+                }
+            }
             if moved > 100.0 && wgs84_to_gcj02(old).distance_m(p) < 15.0 {
                 f.warnings.push(Finding::new(
                     line,
@@ -1045,6 +1085,8 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
             was_empty,
             crs,
             region,
+            max_move_m: opts.max_move_m.unwrap_or(DEFAULT_MAX_MOVE_M),
+            allow_moves: opts.allow_moves,
             encoding: report.encoding,
             report,
             seen: HashMap::new(),

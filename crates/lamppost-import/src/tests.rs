@@ -311,7 +311,7 @@ fn a_gcj02_shifted_position_swapped_coordinates_and_far_poles_are_warned_about()
     let (_d, mut s) = store();
     let g = wgs84_to_gcj02(LatLon::new(39.9003, 116.4));
     let text = format!(
-        "code,lat,lon\n1-01-0002,{},{}\n1-01-0003,116.4,39.9006\n1-01-0004,39.95,116.4\n",
+        "code,lat,lon\n1-01-0002,{},{}\n1-01-0003,116.4,39.9006\n1-01-0004,39.912,116.4\n",
         g.lat_deg, g.lon_deg
     );
     let r = run(
