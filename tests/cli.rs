@@ -831,3 +831,34 @@ fn an_import_report_or_a_package_never_writes_over_the_database() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(v["added"], 1);
 }
+
+/// A dry run against a fresh path, or an empty file at the database's path, used to write the
+/// schema into it. Nothing is created or written now.
+#[test]
+fn a_dry_run_never_creates_or_fills_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty_csv = dir.path().join("empty.csv");
+    std::fs::write(&empty_csv, "").unwrap();
+    let bad_json = dir.path().join("bad.geojson");
+    std::fs::write(&bad_json, "{\"type\":\"FeatureCollection\",\"features\":[").unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "编码,街路,杆号,纬度,经度\n9-99-0001,测试路,1,25.05,121.51\n",
+    )
+    .unwrap();
+    let fresh = dir.path().join("new").join("lamppost.sqlite");
+    let zero = dir.path().join("zero.sqlite");
+    std::fs::write(&zero, "").unwrap();
+    for file in [&empty_csv, &bad_json, &good] {
+        let o = run(&fresh, &["import", file.to_str().unwrap(), "--dry-run"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(!fresh.exists() && !dir.path().join("new").exists());
+        let o = run(&zero, &["import", file.to_str().unwrap(), "--dry-run"]);
+        assert_eq!(o.status.code(), Some(2), "{}", file.display());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("the database file is empty"), "{err}");
+        assert_eq!(std::fs::metadata(&zero).unwrap().len(), 0);
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
+}

@@ -868,6 +868,45 @@ fn a_supervisor_sets_the_password_checks_applies_and_undoes_an_import() {
     );
 }
 
+/// A check started while another program writes the database (an import from the command
+/// line, a package install) used to end in the busy message after 5 s. Now the window says it
+/// is waiting for the database, stays usable, and goes on when the lock is released.
+#[test]
+fn a_check_waits_for_the_database_while_another_program_writes_it() {
+    let mut f = open();
+    let csv = f.dir.path().join("new.csv");
+    std::fs::write(
+        &csv,
+        "编码,街路,杆号,纬度,经度\n9-99-0001,测试新路,1,25.0500,121.5100\n",
+    )
+    .unwrap();
+    let holder = rusqlite::Connection::open(f.dir.path().join("demo.sqlite")).unwrap();
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    supervisor_file(h, &csv);
+    h.get_by_label("检查（不写入）").click();
+    // The spinner repaints for ever: step, never settle (`step_until` ends with a `run`).
+    let started = Instant::now();
+    while h.query_by_label_contains("正在等待数据库").is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out waiting for the wait"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    assert!(
+        h.query_by_label_contains("数据库正被另一个程序写入")
+            .is_none()
+    );
+    holder.execute_batch("COMMIT").unwrap();
+    step_until(h, "the check", |h| {
+        h.query_by_label_contains("新增 1，修改 0").is_some()
+    });
+    assert!(h.query_by_label_contains("正在等待数据库").is_none());
+}
+
 #[test]
 fn an_import_under_review_shows_the_poles_it_moves_on_the_map() {
     let mut f = open();

@@ -231,6 +231,8 @@ pub struct SupervisorStrings {
     pub open: &'static str,
     /// Shown while a job runs.
     pub working: &'static str,
+    /// Shown while a check or apply waits for another program's write lock.
+    pub waiting_for_database: &'static str,
     /// First time: set a password.
     pub first_time: &'static str,
     /// New password label.
@@ -437,6 +439,7 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     title: "值班长 · 数据导入与版本",
     open: "值班长",
     working: "正在处理…",
+    waiting_for_database: "正在等待数据库：另一个程序（导入或安装数据包）正在写入，完成后自动继续…",
     first_time: "首次使用值班长模式，请设置值班长密码（至少 6 个字符）。",
     new_password: "新密码",
     again: "再输入一次",
@@ -531,6 +534,7 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     title: "Supervisor · import and versions",
     open: "Supervisor",
     working: "Working…",
+    waiting_for_database: "Waiting for the database: another program (an import or a package install) is writing it; this goes on by itself when it has finished…",
     first_time: "First use of supervisor mode: set the supervisor password (at least 6 characters).",
     new_password: "New password",
     again: "Again",

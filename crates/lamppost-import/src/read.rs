@@ -968,8 +968,8 @@ impl<R: Read> Read for HalfCounting<'_, R> {
 }
 
 /// Stops a stream when one feature grows past [`MAX_FEATURE_BYTES`] (counted from `since`,
-/// which the walk resets before each feature), so no feature is held whole in memory beyond
-/// that.
+/// which the walk resets before each feature; counted by the buffer above it, so to within
+/// 64 KiB), so no feature is held whole in memory beyond that.
 struct FeatureLimit<R> {
     inner: R,
     since: Rc<Cell<usize>>,
@@ -1279,6 +1279,96 @@ mod tests {
         let (_, _, c) = read(g);
         assert_eq!(c.fatal[0].line, 2);
         assert_eq!(c.fatal[0].field, "geometry");
+    }
+
+    #[test]
+    fn json_numbers_become_code_text_only_when_they_are_exact_integers() {
+        let n = |t: &str| number_text(&serde_json::from_str(t).unwrap());
+        assert_eq!(n("2450034"), ("2450034".to_owned(), true));
+        assert_eq!(n("2450034.0"), ("2450034".to_owned(), true));
+        assert_eq!(n("9.900002e6"), ("9900002".to_owned(), true));
+        assert_eq!(n("-3"), ("-3".to_owned(), true));
+        assert!(!n("2450034.5").1);
+        assert!(!n("1e300").1);
+        assert!(!n("123456789012345678901234").1, "beyond 2^53: not exact");
+        let g = br#"{"features":[{"type":"Feature","properties":{"code":9.5,"n":7.0},"geometry":null}],"type":"FeatureCollection"}"#;
+        let det = detect(Input::Bytes(g), None).unwrap();
+        let mut c = Inexact::default();
+        read_table(Input::Bytes(g), &det, Format::GeoJson, &mut c).unwrap();
+        assert_eq!(
+            c.rows,
+            [vec![("9.5".to_owned(), true), ("7".to_owned(), false)]]
+        );
+    }
+
+    /// Records each cell with its "inexact number" flag.
+    #[derive(Default)]
+    struct Inexact {
+        rows: Vec<Vec<(String, bool)>>,
+    }
+
+    impl TableSink for Inexact {
+        fn header(&mut self, _: &[String]) -> bool {
+            true
+        }
+        fn row(&mut self, _: u64, cells: &dyn Cells) -> bool {
+            self.rows.push(
+                (0..cells.count() - 2)
+                    .map(|i| (cells.cell(i).unwrap().to_owned(), cells.inexact_number(i)))
+                    .collect(),
+            );
+            true
+        }
+        fn fatal(&mut self, finding: Finding) {
+            panic!("{finding}");
+        }
+    }
+
+    #[test]
+    fn geojson_is_streamed_and_what_is_not_a_collection_of_small_features_is_named() {
+        // `type` after `features`, and other members skipped.
+        let g = br#"{"bbox":[1,2,3,4],"features":[{"type":"Feature","properties":{"code":"1"},"geometry":null}],"type":"FeatureCollection"}"#;
+        let (_, _, c) = read(g);
+        assert_eq!((c.rows.len(), c.fatal.len()), (1, 0), "{:?}", c.fatal);
+        for (g, kind) in [
+            (
+                &br#"{"type":"FeatureCollection","features":{}}"#[..],
+                "not_feature_collection",
+            ),
+            (br#"[1,2]"#, "not_feature_collection"),
+            (
+                br#"{"type":"Feature","features":[]}"#,
+                "not_feature_collection",
+            ),
+            (br#"{"type":"FeatureCollection"}"#, "not_feature_collection"),
+            (
+                br#"{"type":"FeatureCollection","features":[]} junk"#,
+                "invalid_json",
+            ),
+        ] {
+            let det = detect(Input::Bytes(g), None).unwrap();
+            let mut c = Collect::default();
+            read_table(Input::Bytes(g), &det, Format::GeoJson, &mut c).unwrap();
+            assert_eq!(
+                c.fatal[0].kind.name(),
+                kind,
+                "{}",
+                String::from_utf8_lossy(g)
+            );
+            assert!(c.rows.is_empty());
+        }
+        // One feature larger than the limit is named, and never held whole.
+        let mut g = br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"1"},"geometry":null},{"type":"Feature","properties":{"note":""#.to_vec();
+        // (The limit is counted by buffers of 64 KiB: give it more than one.)
+        g.extend(std::iter::repeat_n(b'a', MAX_FEATURE_BYTES + 200_000));
+        g.extend(br#""},"geometry":null}]}"#);
+        let (_, _, c) = read(&g);
+        assert_eq!(c.fatal[0].kind.name(), "feature_too_large");
+        assert_eq!(c.fatal[0].line, 2);
+        assert!(
+            c.rows.is_empty(),
+            "the columns pass refuses it before any row"
+        );
     }
 
     #[test]
