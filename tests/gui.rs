@@ -675,6 +675,55 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
     assert!(h.query_by_label("今日接警 (1)").is_some());
 }
 
+/// A damaged call log used to show an empty list and "no calls yet today". Now the panel
+/// lists the calls that can be read and says the log is damaged.
+#[test]
+fn a_damaged_call_log_shows_what_can_be_read_and_says_it_is_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    lamppost_data::demo::create_demo_database(&db, "test").unwrap();
+    let calls = dir.path().join("calls.sqlite");
+    let mut log = CallLog::open(&calls).unwrap();
+    for i in 0..400 {
+        log.append(&lamppost_data::calllog::NewCall {
+            operator: "张三".into(),
+            query: "2450034".into(),
+            code: "2-45-0034".into(),
+            street: "重慶北路一段".into(),
+            pole_no: Some(34),
+            address: String::new(),
+            readback: format!("第 {i} 条：{}", "重慶北路一段 第34号灯杆（东侧）".repeat(3)),
+            lat_lon_deg: None,
+            position: lamppost_data::calllog::PositionKind::Unknown,
+            radius_m: None,
+            dataset: "示范".into(),
+            data_version: 1,
+        })
+        .unwrap();
+    }
+    drop(log);
+    let mut bytes = std::fs::read(&calls).unwrap();
+    let hit = bytes.len() / 4096 * 3 / 5;
+    bytes[hit * 4096..(hit + 1) * 4096].fill(0);
+    std::fs::write(&calls, &bytes).unwrap();
+
+    let mut h = launch(
+        Options {
+            db: Ok(db),
+            calls: Ok(calls),
+            basemap: None,
+            startup_probe: None,
+        },
+        None,
+    );
+    step_until(&mut h, "the damaged log", |h| {
+        h.query_by_label_contains("接警记录文件已损坏").is_some()
+    });
+    assert!(h.query_by_label_contains("今天还没有接警记录").is_none());
+    let n = h.state().calls_today().len();
+    assert!((200..=400).contains(&n), "{n} of 400 calls shown");
+}
+
 /// Makes data version 2 in the database at `db`: a new landmark for 1-01-0002, and 2-45-0034
 /// gone.
 fn make_version_2(db: &std::path::Path) {
