@@ -101,6 +101,8 @@ pub enum ImportError {
 }
 
 /// How to import.
+// Independent switches, as on the command line.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// `--map` items (override a saved mapping field by field).
@@ -450,6 +452,7 @@ pub fn derived_street_code(name: &str, taken: impl Fn(&str) -> bool) -> String {
 }
 
 /// The row-by-row work, fed by the reader.
+#[allow(clippy::struct_excessive_bools)]
 struct Planner<'t, 'w> {
     db: &'t mut VersionWriter<'w>,
     specs: Vec<MapSpec>,

@@ -791,12 +791,12 @@ fn read_geojson(
         Walked::Done => {
             let _ = check_unchanged(&hasher, det, sink);
         }
-        Walked::Stopped => {}
         // The same file read well a moment ago: it is being written to.
         Walked::Refused(_) if !refused => {
             sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));
         }
-        Walked::Refused(_) => {}
+        // Stopped by the sink, or by a finding already given.
+        Walked::Stopped | Walked::Refused(_) => {}
     }
     Ok(())
 }
@@ -959,7 +959,7 @@ impl<R: Read> Read for HalfCounting<'_, R> {
         let n = self.inner.read(buf)?;
         if let Some(c) = self.control {
             self.read += n as u64;
-            let half = (self.read + u64::from(self.round_up)) / 2;
+            let half = u64::midpoint(self.read, u64::from(self.round_up));
             c.add_bytes(half - self.counted);
             self.counted = half;
         }
@@ -1089,7 +1089,7 @@ impl<'de> serde::de::Visitor<'de> for TopSeed<'_, '_> {
                     kind = map
                         .next_value::<serde_json::Value>()?
                         .as_str()
-                        .map(str::to_owned)
+                        .map(str::to_owned);
                 }
                 "features" => {
                     map.next_value_seed(FeaturesSeed {
@@ -1335,7 +1335,7 @@ mod tests {
                 &br#"{"type":"FeatureCollection","features":{}}"#[..],
                 "not_feature_collection",
             ),
-            (br#"[1,2]"#, "not_feature_collection"),
+            (br"[1,2]", "not_feature_collection"),
             (
                 br#"{"type":"Feature","features":[]}"#,
                 "not_feature_collection",

@@ -286,7 +286,7 @@ impl RowRules<'_> {
             // Zero-width characters make look-alike streets, landmarks and addresses: gone.
             // (In a code they stay, and the code is refused.)
             if v.contains(is_zero_width) {
-                v = v.replace(is_zero_width, "").trim().to_owned();
+                v.replace(is_zero_width, "").trim().clone_into(&mut v);
             }
         }
         let name = field.name();
