@@ -862,3 +862,44 @@ fn a_dry_run_never_creates_or_fills_a_database() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
 }
+
+/// A second writer while one runs used to fail with a raw `Error code 5`. Import, undo and
+/// `password set` now say the database is busy and what to do, in both languages, and change
+/// nothing. (`package install` says the same after its longer wait, a minute: not timed here.)
+#[test]
+fn a_second_writer_is_told_the_database_is_busy_and_what_to_do() {
+    let (dir, db) = demo();
+    let csv = dir.path().join("new.csv");
+    std::fs::write(
+        &csv,
+        "编码,街路,杆号,纬度,经度\n9-99-0001,测试路,1,25.05,121.51\n",
+    )
+    .unwrap();
+    assert!(run(&db, &["import", csv.to_str().unwrap()]).status.success());
+    let before = db_hash(&db);
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for args in [
+        &["import", csv.to_str().unwrap(), "--note", "again"][..],
+        &["undo", "2"][..],
+    ] {
+        let o = run(&db, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("being written by another program"), "{err}");
+        assert!(err.contains("数据库正被另一个程序写入"), "{err}");
+        assert!(!err.contains("code 5"), "{err}");
+    }
+    let o = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["password", "set"])
+        .env("LAMPPOST_NEW_SUPERVISOR_PASSWORD", "zhibanzhang")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("being written by another program"));
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert_eq!(db_hash(&db), before);
+}
