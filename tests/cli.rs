@@ -879,7 +879,11 @@ fn a_second_writer_is_told_the_database_is_busy_and_what_to_do() {
         "编码,街路,杆号,纬度,经度\n9-99-0001,测试路,1,25.05,121.51\n",
     )
     .unwrap();
-    assert!(run(&db, &["import", csv.to_str().unwrap()]).status.success());
+    assert!(
+        run(&db, &["import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
     let before = db_hash(&db);
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
