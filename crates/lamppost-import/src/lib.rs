@@ -602,6 +602,13 @@ impl Planner<'_, '_> {
         } else {
             self.db.pole(row.code.key())?
         };
+        if let Update::Set(p) = row.position {
+            self.move_check(line, self.crs.to_wgs84(p), before.as_ref(), &mut f);
+            if !f.errors.is_empty() {
+                self.reject(f);
+                return Ok(());
+            }
+        }
         let Some(street_code) = self.resolve_street(line, &row, before.as_ref(), &mut f)? else {
             self.reject(f);
             return Ok(());
@@ -610,10 +617,6 @@ impl Planner<'_, '_> {
         let after = merge(before.as_ref(), row, street_code, self.crs);
         if surveyed && let Some(p) = position(&after) {
             self.position_warnings(line, p, before.as_ref(), &mut f);
-            if !f.errors.is_empty() {
-                self.reject(f);
-                return Ok(());
-            }
         }
         if after.lat_deg.is_some() && !self.touched_streets.contains(&after.street_code) {
             self.touched_streets.insert(after.street_code.clone());
@@ -785,8 +788,38 @@ impl Planner<'_, '_> {
         Ok(())
     }
 
+    /// A surveyed pole moved more than the limit, or out of the region from inside it: an
+    /// error unless moves are allowed (then a warning). Checked before anything of the row is
+    /// written (a new street, say).
+    fn move_check(&self, line: u64, p: LatLon, before: Option<&PoleRow>, f: &mut RowFindings) {
+        let Some(old) = before.and_then(position) else {
+            return;
+        };
+        let moved = old.distance_m(p);
+        // Out of the region from inside it (a pole already outside may be corrected).
+        let outside_region = self
+            .region
+            .is_some_and(|r| r.contains(old) && !r.contains(p));
+        if moved > self.max_move_m || (outside_region && moved > 0.0) {
+            let found = Finding::new(
+                line,
+                "lat_deg",
+                FindingKind::MoveTooFar {
+                    moved_m: moved,
+                    limit_m: self.max_move_m,
+                    outside_region,
+                },
+            );
+            if self.allow_moves {
+                f.warnings.push(found);
+            } else {
+                f.errors.push(found);
+            }
+        }
+    }
+
     /// Findings about a surveyed position: out of the region, swapped, the GCJ-02 shift
-    /// (warnings), and a surveyed pole moved too far (an error unless moves are allowed).
+    /// (warnings).
     fn position_warnings(
         &self,
         line: u64,
@@ -820,26 +853,6 @@ impl Planner<'_, '_> {
         }
         if let Some(old) = before.and_then(position) {
             let moved = old.distance_m(p);
-            // Out of the region from inside it (a pole already outside may be corrected).
-            let outside_region = self
-                .region
-                .is_some_and(|r| r.contains(old) && !r.contains(p));
-            if moved > self.max_move_m || (outside_region && moved > 0.0) {
-                let found = Finding::new(
-                    line,
-                    "lat_deg",
-                    FindingKind::MoveTooFar {
-                        moved_m: moved,
-                        limit_m: self.max_move_m,
-                        outside_region,
-                    },
-                );
-                if self.allow_moves {
-                    f.warnings.push(found);
-                } else {
-                    f.errors.push(found);
-                }
-            }
             if moved > 100.0 && wgs84_to_gcj02(old).distance_m(p) < 15.0 {
                 f.warnings.push(Finding::new(
                     line,
