@@ -266,6 +266,8 @@ pub enum FindingKind {
         limit_m: f64,
         /// True when the new position is outside the dataset's region.
         outside_region: bool,
+        /// True when the supervisor allowed moves (then it is a warning and applied).
+        allowed: bool,
     },
     /// A move by exactly the GCJ-02 shift: the file is probably in GCJ-02.
     GcjShift {

@@ -808,6 +808,7 @@ impl Planner<'_, '_> {
                     moved_m: moved,
                     limit_m: self.max_move_m,
                     outside_region,
+                    allowed: self.allow_moves,
                 },
             );
             if self.allow_moves {

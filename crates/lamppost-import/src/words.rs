@@ -346,6 +346,7 @@ impl FindingKind {
                 moved_m,
                 limit_m,
                 outside_region,
+                allowed,
             } => {
                 let km = moved_m / 1000.0;
                 let limit_km = limit_m / 1000.0;
@@ -355,18 +356,28 @@ impl FindingKind {
                     } else {
                         format!("超过 {limit_km:.1} 公里")
                     };
-                    format!(
-                        "实测灯杆移动了 {km:.1} 公里（{why}），未写入；确认无误请加 --allow-moves（导入窗口：勾选“允许移动实测灯杆”）"
-                    )
+                    if *allowed {
+                        format!("实测灯杆移动了 {km:.1} 公里（{why}）；已允许移动，将写入")
+                    } else {
+                        format!(
+                            "实测灯杆移动了 {km:.1} 公里（{why}），未写入；确认无误请加 --allow-moves（导入窗口：勾选“允许移动实测灯杆”）"
+                        )
+                    }
                 } else {
                     let why = if *outside_region {
                         "the new position is outside the dataset's region".to_owned()
                     } else {
                         format!("more than {limit_km:.1} km")
                     };
-                    format!(
-                        "a surveyed pole moved {km:.1} km ({why}) and was not written; if that is right, add --allow-moves (import window: tick \"Allow surveyed poles to move\")"
-                    )
+                    if *allowed {
+                        format!(
+                            "a surveyed pole moves {km:.1} km ({why}); moves are allowed, so it is written"
+                        )
+                    } else {
+                        format!(
+                            "a surveyed pole moved {km:.1} km ({why}) and was not written; if that is right, add --allow-moves (import window: tick \"Allow surveyed poles to move\")"
+                        )
+                    }
                 }
             }
             Self::GcjShift { moved_m } => {
@@ -539,6 +550,7 @@ mod tests {
                 moved_m: 1_700_000.0,
                 limit_m: 2000.0,
                 outside_region: true,
+                allowed: false,
             },
             FindingKind::GcjShift { moved_m: 503.2 },
             FindingKind::FarFromNeighbours {
