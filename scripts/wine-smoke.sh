@@ -126,7 +126,7 @@ package_swap() {
     local reader=$!
     sleep 3
     st=0
-    out=$(LAMPPOST_SUPERVISOR_PASSWORD=zhibanzhang wine "$EXE" package install "$pkg" </dev/null 2>&1 | tr -d '\r') || st=$?
+    out=$(LAMPPOST_SUPERVISOR_PASSWORD=zhibanzhang wine "$EXE" package install --allow-unsigned "$pkg" </dev/null 2>&1 | tr -d '\r') || st=$?
     sleep 3
     touch "$reads/stop"
     wait "$reader" || true

@@ -607,6 +607,63 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
     assert!(h.query_by_label("今日接警 (1)").is_some());
 }
 
+/// A damaged call log used to show an empty list and "no calls yet today". Now the panel
+/// lists the calls that can be read and says the log is damaged.
+#[test]
+fn a_damaged_call_log_shows_what_can_be_read_and_says_it_is_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    lamppost_data::demo::create_demo_database(&db, "test").unwrap();
+    let calls = dir.path().join("calls.sqlite");
+    let mut log = CallLog::open(&calls).unwrap();
+    for i in 0..400 {
+        log.append(&lamppost_data::calllog::NewCall {
+            operator: "张三".into(),
+            query: "2450034".into(),
+            code: "2-45-0034".into(),
+            street: "重慶北路一段".into(),
+            pole_no: Some(34),
+            address: String::new(),
+            readback: format!("第 {i} 条：{}", "重慶北路一段 第34号灯杆（东侧）".repeat(3)),
+            lat_lon_deg: None,
+            position: lamppost_data::calllog::PositionKind::Unknown,
+            radius_m: None,
+            dataset: "示范".into(),
+            data_version: 1,
+            caller: None,
+        })
+        .unwrap();
+    }
+    drop(log);
+    // Zero the page that holds call 240, as a bad sector would.
+    let mut bytes = std::fs::read(&calls).unwrap();
+    let needle = "第 240 条".as_bytes();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    let hit = at / 4096;
+    bytes[hit * 4096..(hit + 1) * 4096].fill(0);
+    std::fs::write(&calls, &bytes).unwrap();
+
+    let mut h = launch(
+        Options {
+            db: Ok(db),
+            calls: Ok(calls),
+            basemap: None,
+            startup_probe: None,
+            operator: Some("测试员".into()),
+        },
+        None,
+    );
+    step_until(&mut h, "the damaged log", |h| {
+        h.query_by_label_contains("接警记录文件已损坏").is_some()
+    });
+    assert!(h.query_by_label_contains("今天还没有接警记录").is_none());
+    let n = h.state().calls_today().len();
+    assert!((200..=400).contains(&n), "{n} of 400 calls shown");
+}
+
 /// Makes data version 2 in the database at `db`: a new landmark for 1-01-0002, and 2-45-0034
 /// gone.
 fn make_version_2(db: &std::path::Path) {
@@ -797,6 +854,45 @@ fn a_supervisor_sets_the_password_checks_applies_and_undoes_an_import() {
         h.query_by_label_contains("编码 9990001 不存在").is_some(),
         "the card says the code is gone"
     );
+}
+
+/// A check started while another program writes the database (an import from the command
+/// line, a package install) used to end in the busy message after 5 s. Now the window says it
+/// is waiting for the database, stays usable, and goes on when the lock is released.
+#[test]
+fn a_check_waits_for_the_database_while_another_program_writes_it() {
+    let mut f = open();
+    let csv = f.dir.path().join("new.csv");
+    std::fs::write(
+        &csv,
+        "编码,街路,杆号,纬度,经度\n9-99-0001,测试新路,1,25.0500,121.5100\n",
+    )
+    .unwrap();
+    let holder = rusqlite::Connection::open(f.dir.path().join("demo.sqlite")).unwrap();
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    supervisor_file(h, &csv);
+    h.get_by_label("检查（不写入）").click();
+    // The spinner repaints for ever: step, never settle (`step_until` ends with a `run`).
+    let started = Instant::now();
+    while h.query_by_label_contains("正在等待数据库").is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out waiting for the wait"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    assert!(
+        h.query_by_label_contains("数据库正被另一个程序写入")
+            .is_none()
+    );
+    holder.execute_batch("COMMIT").unwrap();
+    step_until(h, "the check", |h| {
+        h.query_by_label_contains("新增 1，修改 0").is_some()
+    });
+    assert!(h.query_by_label_contains("正在等待数据库").is_none());
 }
 
 #[test]

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 mod common;
 
-use common::{bin, demo, json_of, run};
+use common::{bin, db_hash, demo, json_of, run};
 
 fn fixture(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,33 +28,6 @@ fn import_json(db: &Path, args: &[&str]) -> Value {
     a.extend_from_slice(args);
     a.push("--json");
     json_of(&run(db, &a))
-}
-
-/// A hash of every table's content, to prove that a refused import wrote nothing.
-fn db_hash(db: &Path) -> String {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let mut h = Sha256::new();
-    for (table, order) in [
-        ("poles", "code"),
-        ("streets", "street_code"),
-        ("versions", "version"),
-        ("pole_history", "rowid"),
-        ("meta", "key"),
-    ] {
-        let mut st = c
-            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
-            .unwrap();
-        let n = st.column_count();
-        let mut rows = st.query([]).unwrap();
-        while let Some(r) = rows.next().unwrap() {
-            for i in 0..n {
-                let v: rusqlite::types::Value = r.get(i).unwrap();
-                h.update(format!("{v:?}\u{1}").as_bytes());
-            }
-            h.update(b"\n");
-        }
-    }
-    format!("{:x}", h.finalize())
 }
 
 fn data_version(db: &Path) -> i64 {
@@ -779,4 +752,113 @@ fn an_import_cancelled_before_it_starts_or_from_another_thread_writes_nothing() 
     assert!(r.unwrap_err().to_string().contains("cancelled"));
     assert_eq!(db_hash(&db), before);
     assert_eq!(data_version(&db), 1);
+}
+
+/// The attack corpus of issue 13 (`tests/fixtures/attacks/`): each file that must be refused
+/// is, with its message in both languages, and leaves every table as it was; each look-alike
+/// that must land on the existing data does.
+#[test]
+fn every_attack_file_is_refused_with_its_message_and_leaves_every_table_unchanged() {
+    let (_dir, db) = demo();
+    let before = db_hash(&db);
+    for (file, line, field, zh, en) in [
+        (
+            "pole_moved_to_null_island.csv",
+            2,
+            "lat_deg",
+            "数据集范围以外",
+            "outside the dataset's region",
+        ),
+        (
+            "pole_moved_1700_km.csv",
+            2,
+            "lat_deg",
+            "实测灯杆移动了",
+            "--allow-moves",
+        ),
+        (
+            "pole_moved_5_km.csv",
+            2,
+            "lat_deg",
+            "超过 2.0 公里",
+            "more than 2.0 km",
+        ),
+        (
+            "code_as_inexact_json_number.geojson",
+            2,
+            "code",
+            "不是整数",
+            "the number 2450034.5",
+        ),
+        (
+            "bidi_override_in_street.csv",
+            2,
+            "street",
+            "U+202E",
+            "text direction control U+202E",
+        ),
+        (
+            "bidi_isolate_in_landmark.csv",
+            2,
+            "landmark",
+            "U+2067",
+            "reorders what is shown",
+        ),
+    ] {
+        for dry in [true, false] {
+            let mut args = vec![fixture(&format!("attacks/{file}"))];
+            if dry {
+                args.push("--dry-run".into());
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let v = import_json(&db, &args);
+            let errors = v["rejected"].as_array().unwrap();
+            assert!(
+                errors.iter().any(|e| e["line"] == line
+                    && e["field"] == field
+                    && e["reason_zh"].as_str().unwrap().contains(zh)
+                    && e["reason_en"].as_str().unwrap().contains(en)),
+                "{file}: {errors:#?}"
+            );
+            assert_eq!(v["applied"], false, "{file}");
+            assert_eq!(db_hash(&db), before, "{file} changed the database");
+        }
+    }
+    // The supervisor who means it: the move is applied, and still reported.
+    let moved = fixture("attacks/pole_moved_5_km.csv");
+    let v = import_json(&db, &[&moved, "--max-move-km", "10"]);
+    assert_eq!(v["changed"], 1, "{v:#}");
+    let v = import_json(&db, &[&moved, "--allow-moves", "--dry-run"]);
+    assert_eq!(v["rejected_rows"], 0, "{v:#}");
+}
+
+/// Zero-width characters make a look-alike street (中山南路 with a zero-width space) and hide
+/// in landmarks; they are stripped, and the row lands on the existing street. A code written
+/// as a JSON number that is exactly an integer is that integer's text.
+#[test]
+fn look_alike_text_and_exact_json_numbers_land_on_the_existing_data() {
+    let (_dir, db) = demo();
+    let streets = |db: &Path| json_of(&run(db, &["stats", "--json"]))["streets"].clone();
+    let n_streets = streets(&db);
+    let v = import_json(&db, &[&fixture("attacks/zero_width_in_street.csv")]);
+    assert_eq!(v["added"], 1, "{v:#}");
+    assert_eq!(streets(&db), n_streets, "no new street");
+    let p = json_of(&run(&db, &["lookup", "9-99-0001", "--json"]));
+    assert_eq!(p["street_code"], "09");
+    assert_eq!(p["street"], "中山南路");
+    assert_eq!(p["landmark"], "便利商店");
+
+    let v = import_json(
+        &db,
+        &[&fixture("attacks/code_as_exact_json_number.geojson")],
+    );
+    assert_eq!(
+        (v["changed"].as_u64(), v["added"].as_u64()),
+        (Some(2), Some(0)),
+        "{v:#}"
+    );
+    for code in ["2-45-0034", "2-45-0035"] {
+        let p = json_of(&run(&db, &["lookup", code, "--json"]));
+        assert_eq!(p["landmark"], "重新测量", "{code}");
+    }
 }

@@ -1,7 +1,6 @@
 //! `lamppost import`, `versions`, `undo` and `export csv|geojson|gpkg`: the supervisor's data
 //! commands.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -55,9 +54,19 @@ pub struct ImportArgs {
     /// Remove the stored poles of the file's streets that the file does not list.
     #[arg(long)]
     pub replace_streets: bool,
-    /// Write the full report to this file (`.json` or `.csv`).
+    /// Apply moves of surveyed poles beyond --max-move-km or out of the dataset's region
+    /// (otherwise such a row is an error).
+    #[arg(long)]
+    pub allow_moves: bool,
+    /// The farthest a surveyed pole may move without --allow-moves, in kilometres.
+    #[arg(long, value_name = "KM", default_value_t = lamppost_import::DEFAULT_MAX_MOVE_M / 1000.0)]
+    pub max_move_km: f64,
+    /// Write the full report to this file (`.json` or `.csv`; never a database in use).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Replace the --report file if it exists.
+    #[arg(long)]
+    pub force: bool,
     /// A note for the audit record.
     #[arg(long, default_value = "")]
     pub note: String,
@@ -105,7 +114,11 @@ pub enum ExportCommand {
 const REFUSED: u8 = 1;
 
 /// Runs `lamppost import`.
-pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
+pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitCode> {
+    // Refused before anything is read or written: the report must not replace the database.
+    if let Some(out) = &a.report {
+        output::check(out, a.force, keep)?;
+    }
     let crs = match &a.crs {
         None => None,
         Some(c) => Some(Crs::parse(c).with_context(|| {
@@ -119,6 +132,12 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
         Some(e) => lamppost_import::read::parse_encoding(e).map_err(anyhow::Error::msg)?,
     };
     let map = lamppost_import::parse_map_specs(&a.map).map_err(anyhow::Error::msg)?;
+    if !(a.max_move_km.is_finite() && a.max_move_km >= 0.0) {
+        anyhow::bail!(
+            "--max-move-km 应为非负的公里数 / --max-move-km must be a distance in km, 0 or more: {}",
+            a.max_move_km
+        );
+    }
     if !a.file.is_file() {
         anyhow::bail!("找不到文件 / no such file: {}", a.file.display());
     }
@@ -141,12 +160,14 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
         applied_by: operator(),
         source_name: None,
         control: Some(std::sync::Arc::new(lamppost_import::ImportControl::new())),
+        allow_moves: a.allow_moves,
+        max_move_m: Some(a.max_move_km * 1000.0),
     };
     let report = with_progress_bar(opts.control.clone(), || {
         lamppost_import::import_path(&mut store, &a.file, &opts)
     })?;
     if let Some(out) = &a.report {
-        write_report(out, &report)?;
+        output::write_file(out, a.force, keep, |f| write_report(f, out, &report))?;
     }
     if a.json {
         print_json(&serde_json::to_value(&report)?)?;
@@ -273,13 +294,10 @@ fn print_summary(r: &Report) -> Result<()> {
 
 /// Writes the report: JSON, or for `.csv` one row per finding and change (UTF-8 with BOM,
 /// neutralised).
-fn write_report(out: &Path, r: &Report) -> Result<()> {
+fn write_report(mut file: &mut dyn std::io::Write, out: &Path, r: &Report) -> Result<()> {
     let is_csv = out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let file = std::fs::File::create(out)
-        .with_context(|| format!("无法写入报告 / cannot write the report: {}", out.display()))?;
-    let mut file = std::io::BufWriter::new(file);
     if !is_csv {
         serde_json::to_writer_pretty(&mut file, r)?;
         writeln!(file)?;
@@ -390,6 +408,7 @@ pub fn run_export(db: Option<&Path>, cmd: ExportCommand, keep: &Keep) -> Result<
             return super::package::run(
                 &path,
                 super::package::PackageCommand::Export { out, key: None },
+                keep,
             );
         }
         ExportCommand::Geojson { out, force } => {

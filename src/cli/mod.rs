@@ -215,10 +215,14 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
         // Installing on a new workstation must not first create the demo database.
         Command::Package {
             cmd: cmd @ package::PackageCommand::Install { .. },
-        } => package::run(&db.map_or_else(default_db_path, |p| Ok(p.to_owned()))?, cmd),
-        Command::Package { cmd } => package::run(&resolve_db(db)?, cmd),
+        } => package::run(
+            &db.map_or_else(default_db_path, |p| Ok(p.to_owned()))?,
+            cmd,
+            &keep,
+        ),
+        Command::Package { cmd } => package::run(&resolve_db(db)?, cmd, &keep),
         Command::Password { cmd } => package::run_password(&resolve_db(db)?, cmd),
-        Command::Import(args) => import::run_import(db, args),
+        Command::Import(args) => import::run_import(db, args, &keep),
         Command::Versions { json } => import::run_versions(db, json),
         Command::Undo {
             version,

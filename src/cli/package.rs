@@ -7,7 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Subcommand;
-use lamppost_data::store::package::{Install, install_package, verify_package};
+use lamppost_data::store::package::{
+    Install, PackageError, install_package, manifest_path, verify_package,
+};
+
+use super::output::Keep;
 use lamppost_data::store::signing::{generate_key, parse_public_key, read_key};
 use lamppost_data::store::{Access, Store};
 
@@ -44,14 +48,19 @@ pub enum PackageCommand {
         /// The package file.
         file: PathBuf,
     },
-    /// Install a package: verified, only if newer (unless --force), the previous data kept
-    /// beside the database as `.previous`.
+    /// Install a package: verified, signed with the centre key pinned here (`package
+    /// trust`), only if newer (unless --force), the previous data kept beside the database as
+    /// `.previous`.
     Install {
         /// The package file.
         file: PathBuf,
         /// Install even an older package or one of another dataset.
         #[arg(long)]
         force: bool,
+        /// Install an unsigned package on a workstation that has no centre key pinned yet. For
+        /// a first set-up or tests only: pin the centre key with `package trust` instead.
+        #[arg(long)]
+        allow_unsigned: bool,
     },
 }
 
@@ -95,10 +104,16 @@ fn default_key_path() -> Result<PathBuf> {
     Ok(super::default_db_path()?.with_file_name("centre.key"))
 }
 
-/// Runs a `package` subcommand on the database at `db`.
-pub fn run(db: &Path, cmd: PackageCommand) -> Result<ExitCode> {
+/// Runs a `package` subcommand on the database at `db`; `keep` names what its output must
+/// never replace.
+pub fn run(db: &Path, cmd: PackageCommand, keep: &Keep) -> Result<ExitCode> {
     match cmd {
         PackageCommand::Export { out, key } => {
+            // The package and its manifest never replace a database in use or its side files
+            // (`export_package` refuses any existing file itself).
+            for p in [out.clone(), manifest_path(&out)] {
+                super::output::check(&p, false, keep)?;
+            }
             let key_file = match key {
                 Some(k) => Some(k),
                 None => default_key_path().ok().filter(|p| p.is_file()),
@@ -184,16 +199,26 @@ pub fn run(db: &Path, cmd: PackageCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        PackageCommand::Install { file, force } => {
+        PackageCommand::Install {
+            file,
+            force,
+            allow_unsigned,
+        } => {
             if db.exists() {
                 let mut store = Store::open(db, Access::ReadWrite)?;
                 require_supervisor(&mut store)?;
             }
             let how = Install {
                 force,
-                require_signature: false,
+                require_signature: !allow_unsigned,
             };
-            let done = install_package(&file, db, how)?;
+            let done = match install_package(&file, db, how) {
+                Err(PackageError::NoTrustedKey(p)) => bail!(
+                    "本机尚未设置信任的中心公钥，未安装：请先运行 lamppost package trust 中心公钥（由 lamppost package keygen 打印）；仅在首次设置或测试时可加 --allow-unsigned 安装未签名的数据包 / no centre key is pinned on this workstation, so nothing was installed: first run lamppost package trust KEY (the public key lamppost package keygen printed); only for a first set-up or tests, --allow-unsigned installs an unsigned package: {}",
+                    p.display()
+                ),
+                other => other?,
+            };
             if done.signed_by.is_none() {
                 eprintln!(
                     "警告：本机未设置中心公钥，未核对签名；请用 lamppost package trust 设置 / warning: no centre key is pinned on this workstation, so no signature was checked; pin it with lamppost package trust"

@@ -298,7 +298,8 @@ impl CallsPanel {
                 .id_salt("calls-filter"),
         );
         self.refresh_shown();
-        if self.today.is_empty() {
+        // With an unreadable log, "no calls yet" would be a lie: the error above says why.
+        if self.today.is_empty() && self.error.is_none() {
             ui.label(RichText::new(t.no_calls).weak());
         }
         // Only the rows in view are laid out: a busy shift's hundreds of calls cost nothing.

@@ -255,6 +255,8 @@ pub struct SupervisorStrings {
     pub open: &'static str,
     /// Shown while a job runs.
     pub working: &'static str,
+    /// Shown while a check or apply waits for another program's write lock.
+    pub waiting_for_database: &'static str,
     /// First time: set a password.
     pub first_time: &'static str,
     /// New password label.
@@ -291,6 +293,8 @@ pub struct SupervisorStrings {
     pub replace_streets: &'static str,
     /// Partial apply.
     pub allow_partial: &'static str,
+    /// Apply far moves of surveyed poles.
+    pub allow_moves: &'static str,
     /// Dry run button.
     pub check: &'static str,
     /// Apply button.
@@ -460,6 +464,7 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     title: "值班长 · 数据导入与版本",
     open: "值班长",
     working: "正在处理…",
+    waiting_for_database: "正在等待数据库：另一个程序（导入或安装数据包）正在写入，完成后自动继续…",
     first_time: "首次使用值班长模式，请设置值班长密码（至少 6 个字符）。",
     new_password: "新密码",
     again: "再输入一次",
@@ -478,6 +483,7 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     note: "备注",
     replace_streets: "替换文件中的街路（删除文件未列出的灯杆）",
     allow_partial: "有错误行时导入其余正确的行",
+    allow_moves: "允许移动实测灯杆（超过 2 公里或移出数据范围）",
     check: "检查（不写入）",
     apply: "应用",
     apply_needs_check: "先检查当前文件和设置；有错误时需勾选“导入其余正确的行”",
@@ -554,6 +560,7 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     title: "Supervisor · import and versions",
     open: "Supervisor",
     working: "Working…",
+    waiting_for_database: "Waiting for the database: another program (an import or a package install) is writing it; this goes on by itself when it has finished…",
     first_time: "First use of supervisor mode: set the supervisor password (at least 6 characters).",
     new_password: "New password",
     again: "Again",
@@ -572,6 +579,7 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     note: "Note",
     replace_streets: "Replace the file's streets (remove poles the file does not list)",
     allow_partial: "Apply the good rows when some rows are bad",
+    allow_moves: "Allow surveyed poles to move (over 2 km or out of the region)",
     check: "Check (writes nothing)",
     apply: "Apply",
     apply_needs_check: "Check the current file and settings first; with errors, tick “apply the good rows”",

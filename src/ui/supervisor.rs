@@ -4,10 +4,13 @@
 //! Every disk or SQLite step (checking the password, reading the file, applying, undoing)
 //! runs on a worker thread; the window keeps answering lookups meanwhile. When an import or
 //! undo is applied, the window's data watcher notices the new data version and swaps the
-//! index in the background.
+//! index in the background. When another program holds the database's write lock (an import
+//! from the command line, a package install), the worker waits and retries, and the window says
+//! it is waiting for the database, with the Stop button.
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 
 use egui::{RichText, Ui};
@@ -19,7 +22,7 @@ use super::theme;
 use lamppost_core::readback::Lang;
 use lamppost_core::words::{Message, Words};
 use lamppost_data::store::auth::AuthError;
-use lamppost_data::store::{Access, Store};
+use lamppost_data::store::{Access, Store, StoreError};
 use lamppost_import::{
     self, Change, Crs, Field, ImportControl, ImportError, MapSpec, Options, Preview, Report,
     SavedMapping, SettingError, Stage, VersionInfo,
@@ -184,6 +187,8 @@ pub struct Supervisor {
     save_name: String,
     replace_streets: bool,
     allow_partial: bool,
+    /// Apply moves of surveyed poles beyond the limit or out of the region.
+    allow_moves: bool,
     note: String,
     dialog: Option<FileDialog>,
     preview: Option<PreviewState>,
@@ -191,6 +196,8 @@ pub struct Supervisor {
     setup_open: Option<bool>,
     /// Progress and cancel of the running check or apply.
     control: Option<Arc<ImportControl>>,
+    /// Set while the running check or apply waits for another program's write lock.
+    waiting: Arc<AtomicBool>,
     report: Option<Report>,
     /// The file and settings the report was made with; Apply needs a fresh check otherwise.
     checked: Option<String>,
@@ -263,11 +270,13 @@ impl Supervisor {
             save_name: String::new(),
             replace_streets: false,
             allow_partial: false,
+            allow_moves: false,
             note: String::new(),
             dialog: None,
             preview: None,
             setup_open: None,
             control: None,
+            waiting: Arc::new(AtomicBool::new(false)),
             report: None,
             checked: None,
             show: Show::Changes,
@@ -503,6 +512,7 @@ impl Supervisor {
             crs: Crs::parse(DATUMS[self.datum]),
             replace_streets: self.replace_streets,
             allow_partial: self.allow_partial,
+            allow_moves: self.allow_moves,
             dry_run,
             note: self.note.clone(),
             applied_by: if operator.trim().is_empty() {
@@ -517,13 +527,14 @@ impl Supervisor {
     /// What the check was made with: a different file or setting needs a new check.
     fn fingerprint(&self) -> String {
         format!(
-            "{}|{}|{}|{:?}|{}|{}",
+            "{}|{}|{}|{:?}|{}|{}|{}",
             self.file.trim(),
             self.encoding,
             self.datum,
             specs_of(&self.sources),
             self.replace_streets,
-            self.allow_partial
+            self.allow_partial,
+            self.allow_moves
         )
     }
 
@@ -542,10 +553,24 @@ impl Supervisor {
         if dry_run {
             self.checked = Some(self.fingerprint());
         }
+        let waiting = Arc::new(AtomicBool::new(false));
+        self.waiting = Arc::clone(&waiting);
         self.spawn(ctx, if dry_run { "check" } else { "apply" }, move || {
-            let r = Store::open(&db, Access::ReadWrite)
-                .map_err(ImportError::from)
-                .and_then(|mut st| lamppost_import::import_path(&mut st, &file, &opts));
+            let r = loop {
+                let r = Store::open(&db, Access::ReadWrite)
+                    .map_err(ImportError::from)
+                    .and_then(|mut st| lamppost_import::import_path(&mut st, &file, &opts));
+                // Another program writes the database: wait for it (Stop ends the wait).
+                if matches!(r, Err(ImportError::Store(StoreError::Busy(_))))
+                    && !opts.control.as_ref().is_some_and(|c| c.is_cancelled())
+                {
+                    waiting.store(true, Ordering::Relaxed);
+                    std::thread::sleep(BUSY_RETRY);
+                    continue;
+                }
+                break r;
+            };
+            waiting.store(false, Ordering::Relaxed);
             match r {
                 Ok(r) if dry_run => Job::Checked(Box::new(r)),
                 Ok(r) => Job::Applied(Box::new(r)),
@@ -716,6 +741,21 @@ impl Supervisor {
             });
             return;
         };
+        if self.waiting.load(Ordering::Relaxed) {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(s.waiting_for_database);
+                if ui
+                    .add_enabled(!control.is_cancelled(), egui::Button::new(s.stop))
+                    .clicked()
+                {
+                    control.cancel();
+                }
+            });
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(250));
+            return;
+        }
         let p = control.progress();
         let stage = match p.stage {
             Stage::Starting | Stage::Detecting => s.stage_detecting,
@@ -825,6 +865,7 @@ impl Supervisor {
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.replace_streets, s.replace_streets);
             ui.checkbox(&mut self.allow_partial, s.allow_partial);
+            ui.checkbox(&mut self.allow_moves, s.allow_moves);
         });
         let fresh = self.checked.as_deref() == Some(self.fingerprint().as_str());
         let can_apply = fresh
@@ -1328,3 +1369,7 @@ fn review_rows(
     }
     rows
 }
+
+/// How long a check or apply waits before trying again when another program holds the
+/// database's write lock (each try itself waits up to the store's busy timeout).
+const BUSY_RETRY: std::time::Duration = std::time::Duration::from_millis(500);

@@ -120,3 +120,32 @@ pub fn json_of(out: &Output) -> Value {
         )
     })
 }
+
+/// A hash of every table's content, to prove that a refused command (an import, a package
+/// install, an export over the database) wrote nothing.
+pub fn db_hash(db: &Path) -> String {
+    use sha2::Digest as _;
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut h = sha2::Sha256::new();
+    for (table, order) in [
+        ("poles", "code"),
+        ("streets", "street_code"),
+        ("versions", "version"),
+        ("pole_history", "rowid"),
+        ("meta", "key"),
+    ] {
+        let mut st = c
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
+            .unwrap();
+        let n = st.column_count();
+        let mut rows = st.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            for i in 0..n {
+                let v: rusqlite::types::Value = r.get(i).unwrap();
+                h.update(format!("{v:?}\u{1}").as_bytes());
+            }
+            h.update(b"\n");
+        }
+    }
+    format!("{:x}", h.finalize())
+}

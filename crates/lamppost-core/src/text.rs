@@ -12,16 +12,34 @@ use crate::code::to_half_width;
 /// `chong`); street names have few, and this bound keeps a pathological name cheap.
 const MAX_PINYIN_VARIANTS: usize = 8;
 
-/// Folds text for matching: half-width, Simplified, lower-case, white space removed.
+/// Folds text for matching: half-width, Simplified, lower-case, white space and invisible
+/// format characters (zero-width, direction controls, soft hyphen) removed, so that a look-alike
+/// spelling (`中山南路` with a zero-width space, full-width `ＡＢ`) matches the plain one.
 #[must_use]
 pub fn fold(text: &str) -> String {
     let half: String = text
         .chars()
         .map(to_half_width)
-        .filter(|c| !c.is_whitespace())
+        .filter(|&c| !c.is_whitespace() && !is_invisible(c))
         .map(|c| c.to_ascii_lowercase())
         .collect();
     fast2s::convert(&half)
+}
+
+/// Characters that show nothing (or only reorder what is shown): zero-width space, joiners,
+/// word joiner, soft hyphen, byte-order mark, direction marks, embeddings, overrides and
+/// isolates.
+#[must_use]
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// The pinyin keys of a name: full pinyin and initials, each for the likely readings.
@@ -103,6 +121,15 @@ mod tests {
         assert_eq!(fold("忠孝西路一段"), "忠孝西路一段");
         assert_eq!(fold("長安東路 二段"), "长安东路二段");
         assert_eq!(fold("ＡＢ Road"), "abroad");
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_fold_away() {
+        assert_eq!(fold("中山\u{200B}南路"), fold("中山南路"));
+        assert_eq!(fold("\u{FEFF}中山南路\u{2060}"), "中山南路");
+        assert_eq!(fold("中山\u{202E}南路\u{202C}"), "中山南路");
+        assert_eq!(fold("中山\u{2067}南路\u{2069}"), "中山南路");
+        assert_eq!(fold("Ｚｈｏｎｇ\u{00AD}shan"), "zhongshan");
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub enum FindingKind {
         /// The limit.
         max: usize,
     },
-    /// A GeoJSON file larger than the limit.
+    /// A GeoJSON file larger than the limit (no longer found: GeoJSON is streamed).
     GeoJsonTooLarge {
         /// The limit in MiB.
         mb: u64,
@@ -87,6 +87,13 @@ pub enum FindingKind {
     NotAPoint {
         /// The geometry's type (`?` when it has none).
         geometry_type: String,
+    },
+    /// A GeoJSON feature larger than the limit (a feature is held whole while it is read).
+    FeatureTooLarge {
+        /// The feature's 1-based number.
+        feature: u64,
+        /// The limit in MiB.
+        mb: u64,
     },
     /// The file has a header and no rows.
     NoDataRows,
@@ -149,6 +156,18 @@ pub enum FindingKind {
     },
     /// A text a spreadsheet would run as a formula.
     FormulaLike,
+    /// A text with a bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069), which
+    /// reorders what is displayed and read back.
+    BidiControl {
+        /// The character.
+        ch: char,
+    },
+    /// A code (or street code) written as a JSON number that is not an exact integer
+    /// (`9.5`, `1e300`): codes are text, and such a number is not the code written.
+    InexactNumberCode {
+        /// The number as read.
+        value: String,
+    },
     /// A coordinate beyond ±90° (latitude) or ±180° (longitude).
     CoordinateOutOfRange {
         /// The cell as written.
@@ -238,6 +257,18 @@ pub enum FindingKind {
         lat: f64,
         /// Longitude, WGS-84 degrees.
         lon: f64,
+    },
+    /// A surveyed pole moved beyond the limit or out of the dataset's region: refused unless
+    /// the supervisor allows moves.
+    MoveTooFar {
+        /// The move in metres.
+        moved_m: f64,
+        /// The limit in metres.
+        limit_m: f64,
+        /// True when the new position is outside the dataset's region.
+        outside_region: bool,
+        /// True when the supervisor allowed moves (then it is a warning and applied).
+        allowed: bool,
     },
     /// A move by exactly the GCJ-02 shift: the file is probably in GCJ-02.
     GcjShift {
@@ -348,6 +379,7 @@ impl FindingKind {
             Self::PropertiesNotObject => "properties_not_object",
             Self::BadPointCoordinates => "bad_point_coordinates",
             Self::NotAPoint { .. } => "not_a_point",
+            Self::FeatureTooLarge { .. } => "feature_too_large",
             Self::NoDataRows => "no_data_rows",
             Self::UndecodableHeader { .. } => "undecodable_header",
             Self::NoCodeColumn { .. } => "no_code_column",
@@ -360,6 +392,8 @@ impl FindingKind {
             Self::ByteOrderMark => "byte_order_mark",
             Self::UndecodableText { .. } => "undecodable_text",
             Self::FormulaLike => "formula_like",
+            Self::BidiControl { .. } => "bidi_control",
+            Self::InexactNumberCode { .. } => "inexact_number_code",
             Self::CoordinateOutOfRange { .. } => "coordinate_out_of_range",
             Self::CoordinateNotFinite { .. } => "coordinate_not_finite",
             Self::CoordinateNotANumber { .. } => "coordinate_not_a_number",
@@ -376,6 +410,7 @@ impl FindingKind {
             Self::NewStreet { .. } => "new_street",
             Self::SwappedLatLon => "swapped_lat_lon",
             Self::OutsideRegion { .. } => "outside_region",
+            Self::MoveTooFar { .. } => "move_too_far",
             Self::GcjShift { .. } => "gcj_shift",
             Self::FarFromNeighbours { .. } => "far_from_neighbours",
             Self::OutOfSequence { .. } => "out_of_sequence",

@@ -147,6 +147,8 @@ impl Words for ImportError {
 }
 
 /// How to import.
+// Independent switches, as on the command line.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// `--map` items (override a saved mapping field by field).
@@ -173,7 +175,17 @@ pub struct Options {
     pub source_name: Option<String>,
     /// Progress counters and a cancel flag shared with a watcher (the window); `None` for none.
     pub control: Option<std::sync::Arc<ImportControl>>,
+    /// `--allow-moves`: apply a surveyed pole's move beyond `max_move_m` or out of the
+    /// dataset's region (a warning instead of an error).
+    pub allow_moves: bool,
+    /// `--max-move-km`, in metres: the farthest a surveyed pole may move without
+    /// `allow_moves`; `None` for [`DEFAULT_MAX_MOVE_M`].
+    pub max_move_m: Option<f64>,
 }
+
+/// The farthest a surveyed pole may move in one import without the supervisor allowing it: a
+/// resurvey moves a pole by metres, a wrong file by kilometres.
+pub const DEFAULT_MAX_MOVE_M: f64 = 2000.0;
 
 /// One field that changes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -525,6 +537,7 @@ pub fn derived_street_code(name: &str, taken: impl Fn(&str) -> bool) -> String {
 }
 
 /// The row-by-row work, fed by the reader.
+#[allow(clippy::struct_excessive_bools)]
 struct Planner<'t, 'w> {
     db: &'t mut VersionWriter<'w>,
     specs: Vec<MapSpec>,
@@ -534,6 +547,10 @@ struct Planner<'t, 'w> {
     was_empty: bool,
     crs: Crs,
     region: Option<Bbox>,
+    /// Moves of surveyed poles beyond this (metres), or out of the region, are errors…
+    max_move_m: f64,
+    /// …unless the supervisor allows them.
+    allow_moves: bool,
     encoding: &'static str,
     report: Report,
     /// Codes in the file: key → line.
@@ -670,6 +687,13 @@ impl Planner<'_, '_> {
         } else {
             self.db.pole(row.code.key())?
         };
+        if let Update::Set(p) = row.position {
+            self.move_check(line, self.crs.to_wgs84(p), before.as_ref(), &mut f);
+            if !f.errors.is_empty() {
+                self.reject(f);
+                return Ok(());
+            }
+        }
         let Some(street_code) = self.resolve_street(line, &row, before.as_ref(), &mut f)? else {
             self.reject(f);
             return Ok(());
@@ -849,6 +873,39 @@ impl Planner<'_, '_> {
         Ok(())
     }
 
+    /// A surveyed pole moved more than the limit, or out of the region from inside it: an
+    /// error unless moves are allowed (then a warning). Checked before anything of the row is
+    /// written (a new street, say).
+    fn move_check(&self, line: u64, p: LatLon, before: Option<&PoleRow>, f: &mut RowFindings) {
+        let Some(old) = before.and_then(position) else {
+            return;
+        };
+        let moved = old.distance_m(p);
+        // Out of the region from inside it (a pole already outside may be corrected).
+        let outside_region = self
+            .region
+            .is_some_and(|r| r.contains(old) && !r.contains(p));
+        if moved > self.max_move_m || (outside_region && moved > 0.0) {
+            let found = Finding::new(
+                line,
+                "lat_deg",
+                FindingKind::MoveTooFar {
+                    moved_m: moved,
+                    limit_m: self.max_move_m,
+                    outside_region,
+                    allowed: self.allow_moves,
+                },
+            );
+            if self.allow_moves {
+                f.warnings.push(found);
+            } else {
+                f.errors.push(found);
+            }
+        }
+    }
+
+    /// Findings about a surveyed position: out of the region, swapped, the GCJ-02 shift
+    /// (warnings).
     fn position_warnings(
         &self,
         line: u64,
@@ -1130,6 +1187,8 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
             was_empty,
             crs,
             region,
+            max_move_m: opts.max_move_m.unwrap_or(DEFAULT_MAX_MOVE_M),
+            allow_moves: opts.allow_moves,
             encoding: report.encoding,
             report,
             seen: HashMap::new(),

@@ -8,8 +8,9 @@
 //! Memory: CSV is decoded and parsed as a stream (one record at a time, whatever the
 //! encoding: `encoding_rs` decodes incrementally), and one line may not exceed
 //! [`MAX_LINE_BYTES`]. Detection reads the file once more, also as a stream, to hash it and to
-//! decide its encoding. GeoJSON is parsed whole (it is one JSON document), up to
-//! [`MAX_GEOJSON_BYTES`].
+//! decide its encoding. GeoJSON is streamed too, one feature at a time (each at most
+//! [`MAX_FEATURE_BYTES`]), in two passes: the property names first (they are the columns,
+//! which the header needs before any row), then the rows.
 
 use std::cell::Cell;
 use std::io::{self, Read};
@@ -28,8 +29,9 @@ use super::{Finding, FindingKind};
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// The most columns accepted: real files have a few dozen.
 pub const MAX_COLUMNS: usize = 1000;
-/// The largest GeoJSON file accepted (it is parsed whole).
-pub const MAX_GEOJSON_BYTES: u64 = 512 << 20;
+/// The most bytes one GeoJSON feature may take (decoded): a pole's point and properties are
+/// well under a kilobyte, and a feature is held whole in memory while it is read.
+pub const MAX_FEATURE_BYTES: usize = 4 << 20;
 
 /// A file to import, which can be read more than once (detection, then parsing).
 #[derive(Debug, Clone, Copy)]
@@ -473,6 +475,11 @@ pub trait Cells {
     fn cell(&self, i: usize) -> Option<&str>;
     /// How many cells the row has.
     fn count(&self) -> usize;
+    /// True when the cell was written as a number that is not an exact integer (a GeoJSON
+    /// property `9.5` or `1e300`): fine for a coordinate, never a code, which is text.
+    fn inexact_number(&self, _i: usize) -> bool {
+        false
+    }
 }
 
 impl Cells for csv::StringRecord {
@@ -722,59 +729,36 @@ fn read_geojson(
     sink: &mut dyn TableSink,
     control: Option<&ImportControl>,
 ) -> io::Result<()> {
-    if det.bytes > MAX_GEOJSON_BYTES {
-        sink.fatal(Finding::new(
-            1,
-            "-",
-            FindingKind::GeoJsonTooLarge {
-                mb: MAX_GEOJSON_BYTES >> 20,
-            },
-        ));
-        return Ok(());
-    }
-    let mut text = String::new();
-    let (raw, hasher) = hashing(input, control)?;
-    DecodeReader::new(raw, det.encoding).read_to_string(&mut text)?;
-    if !check_unchanged(&hasher, det, sink) {
-        return Ok(());
-    }
-    let doc: serde_json::Value = match serde_json::from_str(text.trim_start_matches('\u{FEFF}')) {
-        Ok(v) => v,
-        Err(e) => {
-            sink.fatal(Finding::new(
-                e.line() as u64,
-                "-",
-                FindingKind::InvalidJson {
-                    column: e.column(),
-                    detail: e.to_string(),
-                },
-            ));
-            return Ok(());
-        }
-    };
-    drop(text);
-    let (Some("FeatureCollection"), Some(features)) = (
-        doc.get("type").and_then(|t| t.as_str()),
-        doc.get("features").and_then(|f| f.as_array()),
-    ) else {
-        sink.fatal(Finding::new(1, "type", FindingKind::NotFeatureCollection));
-        return Ok(());
-    };
-    // Columns: every property name, in order of first appearance, then the geometry.
+    // Pass 1: the columns (every property name, in order of first appearance), and whether
+    // the file is a well-formed FeatureCollection at all, before the sink sees any row.
     let mut columns: Vec<String> = Vec::new();
     let mut index: hashbrown::HashMap<String, usize> = hashbrown::HashMap::new();
-    for f in features {
+    let mut too_many = false;
+    let first = HalfCounting::new(input.open()?, control, false);
+    let end = walk_geojson(DecodeReader::new(first, det.encoding), &mut |_, f| {
         if let Some(props) = f.get("properties").and_then(|p| p.as_object()) {
             for k in props.keys() {
                 if !index.contains_key(k.as_str()) {
                     if columns.len() >= MAX_COLUMNS {
-                        sink.fatal(too_many_columns(0, columns.len() + 1));
-                        return Ok(());
+                        too_many = true;
+                        return false;
                     }
                     index.insert(k.clone(), columns.len());
                     columns.push(k.clone());
                 }
             }
+        }
+        true
+    })?;
+    match end {
+        Walked::Done => {}
+        Walked::Stopped => {
+            sink.fatal(too_many_columns(0, columns.len() + 1));
+            return Ok(());
+        }
+        Walked::Refused(finding) => {
+            sink.fatal(finding);
+            return Ok(());
         }
     }
     let lon_col = columns.len();
@@ -783,85 +767,377 @@ fn read_geojson(
     if !sink.header(&columns) {
         return Ok(());
     }
-    let mut cells: Vec<String> = Vec::new();
-    for (i, f) in features.iter().enumerate() {
-        let n = i as u64 + 1;
-        cells.clear();
-        cells.resize(columns.len(), String::new());
-        if f.get("type").and_then(|t| t.as_str()) != Some("Feature") {
-            sink.fatal(Finding::new(
-                n,
-                "type",
-                FindingKind::NotAFeature { feature: n },
-            ));
-            return Ok(());
+    // Pass 2: the rows, one feature at a time, from the bytes that are hashed.
+    let hasher = Rc::new(std::cell::RefCell::new(Sha256::new()));
+    let second = Hashing {
+        inner: HalfCounting::new(input.open()?, control, true),
+        hasher: Rc::clone(&hasher),
+    };
+    let mut row = GeoRow::default();
+    let mut refused = false;
+    let end = walk_geojson(
+        DecodeReader::new(second, det.encoding),
+        &mut |n, f| match geojson_row(n, &f, &index, lon_col, &mut row) {
+            Ok(()) => sink.row(n, &row),
+            Err(finding) => {
+                sink.fatal(finding);
+                refused = true;
+                false
+            }
+        },
+    )?;
+    match end {
+        Walked::Done => {
+            let _ = check_unchanged(&hasher, det, sink);
         }
-        match f.get("properties") {
-            Some(serde_json::Value::Object(props)) => {
-                for (k, v) in props {
-                    if let Some(&c) = index.get(k.as_str()) {
-                        cells[c] = match v {
-                            serde_json::Value::Null => String::new(),
-                            serde_json::Value::String(s) => s.clone(),
+        // The same file read well a moment ago: it is being written to.
+        Walked::Refused(_) if !refused => {
+            sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));
+        }
+        // Stopped by the sink, or by a finding already given.
+        Walked::Stopped | Walked::Refused(_) => {}
+    }
+    Ok(())
+}
+
+/// The cells of one GeoJSON feature, and which of them were JSON numbers that are not exact
+/// integers ([`Cells::inexact_number`]).
+#[derive(Debug, Default)]
+struct GeoRow {
+    cells: Vec<String>,
+    inexact: Vec<bool>,
+}
+
+impl Cells for GeoRow {
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.cells.get(i).map(String::as_str)
+    }
+    fn count(&self) -> usize {
+        self.cells.len()
+    }
+    fn inexact_number(&self, i: usize) -> bool {
+        self.inexact.get(i).copied().unwrap_or(false)
+    }
+}
+
+/// The largest integer every `f64` below it holds exactly (2^53).
+const EXACT_F64_INT: f64 = 9_007_199_254_740_992.0;
+
+/// A JSON number as cell text. Codes are text: an integer, or a number that is exactly an
+/// integer however it is written (`2450034.0`, `9.900002e6`), becomes the integer's digits
+/// (`2450034`); any other number keeps its shortest exact spelling and is flagged (`false`),
+/// fine for a coordinate, refused as a code.
+fn number_text(x: &serde_json::Number) -> (String, bool) {
+    if x.is_i64() || x.is_u64() {
+        return (x.to_string(), true);
+    }
+    match x.as_f64() {
+        // Exact: the integer is below 2^53, so the cast neither rounds nor saturates.
+        #[allow(clippy::cast_possible_truncation)]
+        Some(f) if f.fract() == 0.0 && f.abs() < EXACT_F64_INT => (format!("{}", f as i64), true),
+        _ => (x.to_string(), false),
+    }
+}
+
+/// One feature as a row of `columns` cells (`lon_col` and the next one hold the point), or
+/// the finding that refuses the file.
+fn geojson_row(
+    n: u64,
+    f: &serde_json::Value,
+    index: &hashbrown::HashMap<String, usize>,
+    lon_col: usize,
+    row: &mut GeoRow,
+) -> Result<(), Finding> {
+    row.cells.clear();
+    row.cells.resize(lon_col + 2, String::new());
+    row.inexact.clear();
+    row.inexact.resize(lon_col + 2, false);
+    if f.get("type").and_then(|t| t.as_str()) != Some("Feature") {
+        return Err(Finding::new(
+            n,
+            "type",
+            FindingKind::NotAFeature { feature: n },
+        ));
+    }
+    match f.get("properties") {
+        Some(serde_json::Value::Object(props)) => {
+            for (k, v) in props {
+                if let Some(&c) = index.get(k.as_str()) {
+                    row.cells[c] = match v {
+                        serde_json::Value::Null => String::new(),
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Number(x) => {
+                            let (text, exact) = number_text(x);
+                            row.inexact[c] = !exact;
+                            text
+                        }
+                        other => other.to_string(),
+                    };
+                }
+            }
+        }
+        None | Some(serde_json::Value::Null) => {}
+        Some(_) => {
+            return Err(Finding::new(
+                n,
+                "properties",
+                FindingKind::PropertiesNotObject,
+            ));
+        }
+    }
+    match f.get("geometry") {
+        None | Some(serde_json::Value::Null) => Ok(()),
+        Some(g) => {
+            let kind = g.get("type").and_then(|t| t.as_str());
+            let coords = g.get("coordinates").and_then(|c| c.as_array());
+            match (kind, coords) {
+                (Some("Point"), Some(c)) if c.len() >= 2 => {
+                    for (j, v) in c.iter().take(2).enumerate() {
+                        // A number is written back exactly; anything else is passed on as
+                        // text and refused by validation with this feature's number.
+                        row.cells[lon_col + j] = match v {
+                            serde_json::Value::Number(x) => x.to_string(),
+                            serde_json::Value::String(s) => format!("{s:?}"),
                             other => other.to_string(),
                         };
                     }
+                    Ok(())
                 }
-            }
-            None | Some(serde_json::Value::Null) => {}
-            Some(_) => {
-                sink.fatal(Finding::new(
+                (Some("Point"), _) => Err(Finding::new(
                     n,
-                    "properties",
-                    FindingKind::PropertiesNotObject,
-                ));
-                return Ok(());
+                    "geometry",
+                    FindingKind::BadPointCoordinates,
+                )),
+                _ => Err(Finding::new(
+                    n,
+                    "geometry",
+                    FindingKind::NotAPoint {
+                        geometry_type: kind.unwrap_or("?").to_owned(),
+                    },
+                )),
             }
-        }
-        match f.get("geometry") {
-            None | Some(serde_json::Value::Null) => {}
-            Some(g) => {
-                let kind = g.get("type").and_then(|t| t.as_str());
-                let coords = g.get("coordinates").and_then(|c| c.as_array());
-                match (kind, coords) {
-                    (Some("Point"), Some(c)) if c.len() >= 2 => {
-                        for (j, v) in c.iter().take(2).enumerate() {
-                            // A number is written back exactly; anything else is passed on as
-                            // text and refused by validation with this feature's number.
-                            cells[lon_col + j] = match v {
-                                serde_json::Value::Number(x) => x.to_string(),
-                                serde_json::Value::String(s) => format!("{s:?}"),
-                                other => other.to_string(),
-                            };
-                        }
-                    }
-                    (Some("Point"), _) => {
-                        sink.fatal(Finding::new(
-                            n,
-                            "geometry",
-                            FindingKind::BadPointCoordinates,
-                        ));
-                        return Ok(());
-                    }
-                    _ => {
-                        let k = kind.unwrap_or("?");
-                        sink.fatal(Finding::new(
-                            n,
-                            "geometry",
-                            FindingKind::NotAPoint {
-                                geometry_type: k.to_owned(),
-                            },
-                        ));
-                        return Ok(());
-                    }
-                }
-            }
-        }
-        if !sink.row(n, &cells) {
-            return Ok(());
         }
     }
-    Ok(())
+}
+
+/// How a pass over a GeoJSON document ended.
+enum Walked {
+    /// Every feature was handed over, and the document is a `FeatureCollection`.
+    Done,
+    /// The callback asked to stop.
+    Stopped,
+    /// The document is refused (not JSON, not a `FeatureCollection`, a feature too large).
+    Refused(Finding),
+}
+
+/// Counts the raw bytes of one of the two GeoJSON passes into the progress as half of their
+/// number (the first pass rounding down, the second up), so the two together count the file
+/// once.
+struct HalfCounting<'c, R> {
+    inner: R,
+    control: Option<&'c ImportControl>,
+    read: u64,
+    counted: u64,
+    round_up: bool,
+}
+
+impl<'c, R> HalfCounting<'c, R> {
+    fn new(inner: R, control: Option<&'c ImportControl>, round_up: bool) -> Self {
+        Self {
+            inner,
+            control,
+            read: 0,
+            counted: 0,
+            round_up,
+        }
+    }
+}
+
+impl<R: Read> Read for HalfCounting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(c) = self.control {
+            self.read += n as u64;
+            let half = u64::midpoint(self.read, u64::from(self.round_up));
+            c.add_bytes(half - self.counted);
+            self.counted = half;
+        }
+        Ok(n)
+    }
+}
+
+/// Stops a stream when one feature grows past [`MAX_FEATURE_BYTES`] (counted from `since`,
+/// which the walk resets before each feature; counted by the buffer above it, so to within
+/// 64 KiB), so no feature is held whole in memory beyond that.
+struct FeatureLimit<R> {
+    inner: R,
+    since: Rc<Cell<usize>>,
+    tripped: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for FeatureLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let since = self.since.get() + n;
+        self.since.set(since);
+        if since > MAX_FEATURE_BYTES {
+            self.tripped.set(true);
+            return Err(io::Error::other("feature too large"));
+        }
+        Ok(n)
+    }
+}
+
+/// The state one streaming pass shares with its serde visitors.
+struct Walk<'f> {
+    each: &'f mut dyn FnMut(u64, serde_json::Value) -> bool,
+    since: Rc<Cell<usize>>,
+    features: u64,
+    had_features: bool,
+    stopped: bool,
+}
+
+/// Reads a GeoJSON document as a stream (`serde_json` over a buffered reader): the top-level
+/// `type`, and each element of `features` handed to `each` with its 1-based number, one at a
+/// time, so memory holds one feature whatever the size of the file. Only I/O errors are
+/// returned.
+fn walk_geojson(
+    text: impl Read,
+    each: &mut dyn FnMut(u64, serde_json::Value) -> bool,
+) -> io::Result<Walked> {
+    use serde::de::DeserializeSeed as _;
+    let since = Rc::new(Cell::new(0));
+    let tripped = Rc::new(Cell::new(false));
+    let limited = FeatureLimit {
+        inner: text,
+        since: Rc::clone(&since),
+        tripped: Rc::clone(&tripped),
+    };
+    let mut de =
+        serde_json::Deserializer::from_reader(io::BufReader::with_capacity(64 * 1024, limited));
+    let mut walk = Walk {
+        each,
+        since,
+        features: 0,
+        had_features: false,
+        stopped: false,
+    };
+    let kind = TopSeed { walk: &mut walk }
+        .deserialize(&mut de)
+        .and_then(|kind| de.end().map(|()| kind));
+    if walk.stopped {
+        return Ok(Walked::Stopped);
+    }
+    let refused = |f: Finding| Ok(Walked::Refused(f));
+    match kind {
+        Ok(Some(k)) if k == "FeatureCollection" && walk.had_features => Ok(Walked::Done),
+        Ok(_) => refused(Finding::new(1, "type", FindingKind::NotFeatureCollection)),
+        Err(_) if tripped.get() => {
+            let feature = walk.features + 1;
+            refused(Finding::new(
+                feature,
+                "-",
+                FindingKind::FeatureTooLarge {
+                    feature,
+                    mb: (MAX_FEATURE_BYTES >> 20) as u64,
+                },
+            ))
+        }
+        Err(e) => match e.classify() {
+            serde_json::error::Category::Io => Err(e.into()),
+            // A top level or `features` of another JSON type.
+            serde_json::error::Category::Data => {
+                refused(Finding::new(1, "type", FindingKind::NotFeatureCollection))
+            }
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                refused(Finding::new(
+                    e.line() as u64,
+                    "-",
+                    FindingKind::InvalidJson {
+                        column: e.column(),
+                        detail: e.to_string(),
+                    },
+                ))
+            }
+        },
+    }
+}
+
+/// The top-level object: its `type`, its `features` (streamed), everything else skipped.
+struct TopSeed<'w, 'f> {
+    walk: &'w mut Walk<'f>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for TopSeed<'_, '_> {
+    type Value = Option<String>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopSeed<'_, '_> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut kind = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => {
+                    kind = map
+                        .next_value::<serde_json::Value>()?
+                        .as_str()
+                        .map(str::to_owned);
+                }
+                "features" => {
+                    map.next_value_seed(FeaturesSeed {
+                        walk: &mut *self.walk,
+                    })?;
+                    self.walk.had_features = true;
+                }
+                _ => {
+                    // Skipped without being held: no limit.
+                    self.walk.since.set(0);
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            self.walk.since.set(0);
+        }
+        Ok(kind)
+    }
+}
+
+/// The `features` array, one element at a time.
+struct FeaturesSeed<'w, 'f> {
+    walk: &'w mut Walk<'f>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FeaturesSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of features")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        loop {
+            self.walk.since.set(0);
+            let Some(feature) = seq.next_element::<serde_json::Value>()? else {
+                return Ok(());
+            };
+            self.walk.features += 1;
+            if !(self.walk.each)(self.walk.features, feature) {
+                self.walk.stopped = true;
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1002,6 +1278,96 @@ mod tests {
         let (_, _, c) = read(g);
         assert_eq!(c.fatal[0].line, 2);
         assert_eq!(c.fatal[0].field, "geometry");
+    }
+
+    #[test]
+    fn json_numbers_become_code_text_only_when_they_are_exact_integers() {
+        let n = |t: &str| number_text(&serde_json::from_str(t).unwrap());
+        assert_eq!(n("2450034"), ("2450034".to_owned(), true));
+        assert_eq!(n("2450034.0"), ("2450034".to_owned(), true));
+        assert_eq!(n("9.900002e6"), ("9900002".to_owned(), true));
+        assert_eq!(n("-3"), ("-3".to_owned(), true));
+        assert!(!n("2450034.5").1);
+        assert!(!n("1e300").1);
+        assert!(!n("123456789012345678901234").1, "beyond 2^53: not exact");
+        let g = br#"{"features":[{"type":"Feature","properties":{"code":9.5,"n":7.0},"geometry":null}],"type":"FeatureCollection"}"#;
+        let det = detect(Input::Bytes(g), None).unwrap();
+        let mut c = Inexact::default();
+        read_table(Input::Bytes(g), &det, Format::GeoJson, &mut c).unwrap();
+        assert_eq!(
+            c.rows,
+            [vec![("9.5".to_owned(), true), ("7".to_owned(), false)]]
+        );
+    }
+
+    /// Records each cell with its "inexact number" flag.
+    #[derive(Default)]
+    struct Inexact {
+        rows: Vec<Vec<(String, bool)>>,
+    }
+
+    impl TableSink for Inexact {
+        fn header(&mut self, _: &[String]) -> bool {
+            true
+        }
+        fn row(&mut self, _: u64, cells: &dyn Cells) -> bool {
+            self.rows.push(
+                (0..cells.count() - 2)
+                    .map(|i| (cells.cell(i).unwrap().to_owned(), cells.inexact_number(i)))
+                    .collect(),
+            );
+            true
+        }
+        fn fatal(&mut self, finding: Finding) {
+            panic!("{finding}");
+        }
+    }
+
+    #[test]
+    fn geojson_is_streamed_and_what_is_not_a_collection_of_small_features_is_named() {
+        // `type` after `features`, and other members skipped.
+        let g = br#"{"bbox":[1,2,3,4],"features":[{"type":"Feature","properties":{"code":"1"},"geometry":null}],"type":"FeatureCollection"}"#;
+        let (_, _, c) = read(g);
+        assert_eq!((c.rows.len(), c.fatal.len()), (1, 0), "{:?}", c.fatal);
+        for (g, kind) in [
+            (
+                &br#"{"type":"FeatureCollection","features":{}}"#[..],
+                "not_feature_collection",
+            ),
+            (br"[1,2]", "not_feature_collection"),
+            (
+                br#"{"type":"Feature","features":[]}"#,
+                "not_feature_collection",
+            ),
+            (br#"{"type":"FeatureCollection"}"#, "not_feature_collection"),
+            (
+                br#"{"type":"FeatureCollection","features":[]} junk"#,
+                "invalid_json",
+            ),
+        ] {
+            let det = detect(Input::Bytes(g), None).unwrap();
+            let mut c = Collect::default();
+            read_table(Input::Bytes(g), &det, Format::GeoJson, &mut c).unwrap();
+            assert_eq!(
+                c.fatal[0].kind.name(),
+                kind,
+                "{}",
+                String::from_utf8_lossy(g)
+            );
+            assert!(c.rows.is_empty());
+        }
+        // One feature larger than the limit is named, and never held whole.
+        let mut g = br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"1"},"geometry":null},{"type":"Feature","properties":{"note":""#.to_vec();
+        // (The limit is counted by buffers of 64 KiB: give it more than one.)
+        g.extend(std::iter::repeat_n(b'a', MAX_FEATURE_BYTES + 200_000));
+        g.extend(br#""},"geometry":null}]}"#);
+        let (_, _, c) = read(&g);
+        assert_eq!(c.fatal[0].kind.name(), "feature_too_large");
+        assert_eq!(c.fatal[0].line, 2);
+        assert!(
+            c.rows.is_empty(),
+            "the columns pass refuses it before any row"
+        );
     }
 
     #[test]

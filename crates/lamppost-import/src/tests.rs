@@ -311,7 +311,7 @@ fn a_gcj02_shifted_position_swapped_coordinates_and_far_poles_are_warned_about()
     let (_d, mut s) = store();
     let g = wgs84_to_gcj02(LatLon::new(39.9003, 116.4));
     let text = format!(
-        "code,lat,lon\n1-01-0002,{},{}\n1-01-0003,116.4,39.9006\n1-01-0004,39.95,116.4\n",
+        "code,lat,lon\n1-01-0002,{},{}\n1-01-0003,116.4,39.9006\n1-01-0004,39.912,116.4\n",
         g.lat_deg, g.lon_deg
     );
     let r = run(
@@ -523,5 +523,50 @@ mod props {
             let r = dry(text.as_bytes());
             prop_assert!(r.version.is_none());
         }
+    }
+}
+
+#[test]
+fn a_far_move_of_a_surveyed_pole_is_an_error_unless_allowed_and_writes_nothing_of_its_row() {
+    let (_d, mut s) = store();
+    // 1-01-0002 moves about 5.5 km and onto a street the data does not have.
+    let text = "code,street,lat,lon\n1-01-0002,新街,39.95,116.4\n1-01-0003,中山路,39.9007,116.4\n";
+    let r = run(
+        &mut s,
+        text,
+        &Options {
+            allow_partial: true,
+            ..opts()
+        },
+    );
+    assert_eq!(r.rejected_rows, 1);
+    assert_eq!(r.rejected[0].kind.name(), "move_too_far");
+    assert_eq!((r.rejected[0].line, r.changed), (2, 1));
+    assert!(
+        r.warnings.iter().all(|w| w.kind.name() != "new_street"),
+        "the refused row added no street: {:?}",
+        r.warnings
+    );
+    // A larger limit, or the supervisor's word, lets it through (still reported).
+    for o in [
+        Options {
+            max_move_m: Some(10_000.0),
+            dry_run: true,
+            ..opts()
+        },
+        Options {
+            allow_moves: true,
+            dry_run: true,
+            ..opts()
+        },
+    ] {
+        let r = run(&mut s, text, &o);
+        assert_eq!(r.rejected_rows, 0, "{:?}", r.rejected);
+        assert_eq!(
+            r.warnings.iter().any(|w| w.kind.name() == "move_too_far"
+                && w.reason_en()
+                    .contains("moves are allowed, so it is written")),
+            o.allow_moves
+        );
     }
 }

@@ -96,10 +96,20 @@ pub(crate) fn validate_row(
         ));
         return (None, f);
     }
+    let watched = Watched::new(cells);
     let code_text = rules
-        .text(line, Field::Code, cells, &mut f)
+        .text(line, Field::Code, &watched, &mut f)
         .unwrap_or_default();
-    let code = if code_text.is_empty() {
+    let code = if watched.took_inexact_number() {
+        f.errors.push(Finding::new(
+            line,
+            "code",
+            FindingKind::InexactNumberCode {
+                value: code_text.clone(),
+            },
+        ));
+        None
+    } else if code_text.is_empty() {
         f.errors
             .push(Finding::new(line, "code", FindingKind::MissingCode));
         None
@@ -125,7 +135,16 @@ pub(crate) fn validate_row(
             },
         ));
     }
-    let street_code = rules.text(line, Field::StreetCode, cells, &mut f);
+    let street_code = rules.text(line, Field::StreetCode, &watched, &mut f);
+    if watched.took_inexact_number() {
+        f.errors.push(Finding::new(
+            line,
+            "street_code",
+            FindingKind::InexactNumberCode {
+                value: street_code.clone().unwrap_or_default(),
+            },
+        ));
+    }
     let street = rules.text(line, Field::Street, cells, &mut f);
     let pole_no = match rules.text(line, Field::PoleNo, cells, &mut f) {
         None => Update::Keep,
@@ -212,6 +231,42 @@ pub(crate) fn validate_row(
     (row, f)
 }
 
+/// The cells of a row, remembering whether a field read since the last question took a cell
+/// written as a number that is not an exact integer ([`Cells::inexact_number`]).
+struct Watched<'c> {
+    cells: &'c dyn Cells,
+    inexact: std::cell::Cell<bool>,
+}
+
+impl<'c> Watched<'c> {
+    fn new(cells: &'c dyn Cells) -> Self {
+        Self {
+            cells,
+            inexact: std::cell::Cell::new(false),
+        }
+    }
+
+    /// True when a cell read since the last call was an inexact number; resets.
+    fn took_inexact_number(&self) -> bool {
+        self.inexact.replace(false)
+    }
+}
+
+impl Cells for Watched<'_> {
+    fn cell(&self, i: usize) -> Option<&str> {
+        if self.cells.inexact_number(i) {
+            self.inexact.set(true);
+        }
+        self.cells.cell(i)
+    }
+    fn count(&self) -> usize {
+        self.cells.count()
+    }
+    fn inexact_number(&self, i: usize) -> bool {
+        self.cells.inexact_number(i)
+    }
+}
+
 impl RowRules<'_> {
     /// A text cell, cleaned; findings for control characters, stray BOMs, bad bytes and
     /// formulas.
@@ -223,11 +278,26 @@ impl RowRules<'_> {
         f: &mut RowFindings,
     ) -> Option<String> {
         let raw = self.mapping.value(field, cells)?;
-        let v = clean_text(&raw);
+        let mut v = clean_text(&raw);
+        // Lead bytes of U+2000..U+2FFF and U+F000..U+FFFF: the invisible and direction
+        // characters live there.
+        let suspect = v.bytes().any(|b| b == 0xE2 || b == 0xEF);
+        if suspect && !matches!(field, Field::Code | Field::StreetCode) {
+            // Zero-width characters make look-alike streets, landmarks and addresses: gone.
+            // (In a code they stay, and the code is refused.)
+            if v.contains(is_zero_width) {
+                v.replace(is_zero_width, "").trim().clone_into(&mut v);
+            }
+        }
+        let name = field.name();
+        if suspect && let Some(ch) = v.chars().find(|&c| is_bidi_control(c)) {
+            f.errors
+                .push(Finding::new(line, name, FindingKind::BidiControl { ch }));
+            return Some(v);
+        }
         if plain_text(&v) {
             return Some(v);
         }
-        let name = field.name();
         if v.chars().count() > MAX_TEXT_CHARS {
             f.errors.push(Finding::new(
                 line,
@@ -349,6 +419,18 @@ fn clean_text(raw: &str) -> String {
         })
         .collect();
     v.trim().to_owned()
+}
+
+/// Zero-width characters, stripped from text fields: zero-width space, non-joiner and joiner,
+/// word joiner, and a byte-order mark inside the text (zero-width no-break space).
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Bidirectional embeddings, overrides and isolates: they reorder what is displayed
+/// (`U+202E` turns `路北` into `北路` on screen and in the read-back).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// True when the text needs none of the checks in `RowRules::text` (the common case, decided

@@ -111,6 +111,13 @@ impl FindingKind {
                     format!("geometry type {geometry_type:?} is not Point")
                 }
             }
+            Self::FeatureTooLarge { feature, mb } => {
+                if zh {
+                    format!("第 {feature} 个要素超过 {mb} MB，不是一根灯杆")
+                } else {
+                    format!("feature {feature} is larger than {mb} MB, which is not a lamp post")
+                }
+            }
             Self::NoDataRows => s(
                 "文件只有表头，没有数据行",
                 "the file has a header but no data rows",
@@ -204,6 +211,29 @@ impl FindingKind {
                 "内容像电子表格公式，导出时会加单引号以防执行",
                 "looks like a spreadsheet formula; exports prefix it with an apostrophe so it cannot run",
             ),
+            Self::BidiControl { ch } => {
+                let u = u32::from(*ch);
+                if zh {
+                    format!(
+                        "含有文字方向控制字符 U+{u:04X}，会改变显示和读回的顺序，请删除后再导入"
+                    )
+                } else {
+                    format!(
+                        "holds the text direction control U+{u:04X}, which reorders what is shown and read back; remove it and import again"
+                    )
+                }
+            }
+            Self::InexactNumberCode { value } => {
+                if zh {
+                    format!(
+                        "编码写成了数字 {value}，不是整数，无法确定原编码；请在文件中把编码写成文本（加引号）"
+                    )
+                } else {
+                    format!(
+                        "the code is written as the number {value}, which is not a whole number, so the code written is unknown; write codes as text (in quotes)"
+                    )
+                }
+            }
             Self::CoordinateOutOfRange {
                 value,
                 limit_deg,
@@ -322,6 +352,44 @@ impl FindingKind {
                     format!("the position {lat:.5}, {lon:.5} is outside the dataset's region")
                 }
             }
+            Self::MoveTooFar {
+                moved_m,
+                limit_m,
+                outside_region,
+                allowed,
+            } => {
+                let km = moved_m / 1000.0;
+                let limit_km = limit_m / 1000.0;
+                if zh {
+                    let why = if *outside_region {
+                        "新位置在数据集范围以外".to_owned()
+                    } else {
+                        format!("超过 {limit_km:.1} 公里")
+                    };
+                    if *allowed {
+                        format!("实测灯杆移动了 {km:.1} 公里（{why}）；已允许移动，将写入")
+                    } else {
+                        format!(
+                            "实测灯杆移动了 {km:.1} 公里（{why}），未写入；确认无误请加 --allow-moves（导入窗口：勾选“允许移动实测灯杆”）"
+                        )
+                    }
+                } else {
+                    let why = if *outside_region {
+                        "the new position is outside the dataset's region".to_owned()
+                    } else {
+                        format!("more than {limit_km:.1} km")
+                    };
+                    if *allowed {
+                        format!(
+                            "a surveyed pole moves {km:.1} km ({why}); moves are allowed, so it is written"
+                        )
+                    } else {
+                        format!(
+                            "a surveyed pole moved {km:.1} km ({why}) and was not written; if that is right, add --allow-moves (import window: tick \"Allow surveyed poles to move\")"
+                        )
+                    }
+                }
+            }
             Self::GcjShift { moved_m } => {
                 if zh {
                     format!(
@@ -421,6 +489,7 @@ mod tests {
             FindingKind::NotAPoint {
                 geometry_type: s("LineString"),
             },
+            FindingKind::FeatureTooLarge { feature: 3, mb: 4 },
             FindingKind::NoDataRows,
             FindingKind::UndecodableHeader { encoding: "UTF-8" },
             FindingKind::NoCodeColumn {
@@ -444,6 +513,8 @@ mod tests {
             FindingKind::ByteOrderMark,
             FindingKind::UndecodableText { encoding: "UTF-8" },
             FindingKind::FormulaLike,
+            FindingKind::BidiControl { ch: '\u{202E}' },
+            FindingKind::InexactNumberCode { value: s("9.5") },
             FindingKind::CoordinateOutOfRange {
                 value: s("121.5"),
                 limit_deg: 90,
@@ -485,6 +556,12 @@ mod tests {
                 lat: 45.1,
                 lon: 100.5,
             },
+            FindingKind::MoveTooFar {
+                moved_m: 1_700_000.0,
+                limit_m: 2000.0,
+                outside_region: true,
+                allowed: false,
+            },
             FindingKind::GcjShift { moved_m: 503.2 },
             FindingKind::FarFromNeighbours {
                 code: s("1-01-0001"),
@@ -515,7 +592,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> =
             samples().iter().map(FindingKind::name).collect();
         // The number of `FindingKind` variants.
-        assert_eq!(names.len(), 46, "{names:?}");
+        assert_eq!(names.len(), 50, "{names:?}");
         for n in names {
             assert!(
                 n.bytes()

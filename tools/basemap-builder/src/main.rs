@@ -50,13 +50,36 @@ fn main() -> ExitCode {
     }
 }
 
-/// Refuses to write over an existing file (a database, say) unless `--force`.
+/// Refuses to write over an existing file (a database, say) unless `--force`; and, even with
+/// `--force`, over an SQLite database that is not a tile set (the reference database, a call
+/// log) or over the side files (`-wal`, `-shm`, `-journal`) of a database.
 fn check_output(cmd: &TilesCommand, force: bool) -> Result<()> {
     let out = match cmd {
         TilesCommand::Build(a) => &a.out,
         TilesCommand::Pack { out, .. } => out,
         TilesCommand::Render(a) => &a.out,
     };
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
+    let side_of_a_database = name.as_deref().and_then(|n| {
+        ["-wal", "-shm", "-journal"]
+            .iter()
+            .find_map(|s| n.strip_suffix(s))
+            .map(|base| out.with_file_name(base))
+            .filter(|base| is_sqlite(base))
+    });
+    if let Some(base) = side_of_a_database {
+        bail!(
+            "这是数据库的附属文件，不会写入，请换一个文件名 / this belongs to a database and will not be written; choose another file name: {} ({})",
+            out.display(),
+            base.display()
+        );
+    }
+    if out.exists() && is_sqlite(out) && lamppost_basemap::MbTiles::open(out).is_err() {
+        bail!(
+            "这是一个 SQLite 数据库而不是底图，不会覆盖（即使加 --force）/ this is an SQLite database, not a basemap, and will not be overwritten (not even with --force): {}",
+            out.display()
+        );
+    }
     if out.exists() && !force {
         bail!(
             "文件已存在，不会覆盖（确需覆盖请加 --force）/ the file already exists and will not be overwritten (add --force to replace it): {}",
@@ -64,6 +87,14 @@ fn check_output(cmd: &TilesCommand, force: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// True when the file starts with SQLite's header.
+fn is_sqlite(p: &std::path::Path) -> bool {
+    let mut head = [0u8; 16];
+    std::fs::File::open(p)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| &head == b"SQLite format 3\0")
 }
 
 /// The subcommands.

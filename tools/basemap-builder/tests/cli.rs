@@ -169,11 +169,30 @@ fn an_existing_file_is_not_overwritten_without_force() {
         std::fs::read(dir.path().join("lamppost.sqlite")).unwrap(),
         b"SQLite format 3\0keep"
     );
+    // A database that is not a basemap (the reference data, a call log): not even with --force.
     let forced = tiles(&[&args[..], &["--force"]].concat(), dir.path());
+    assert_eq!(forced.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&forced.stderr).contains("not a basemap"));
+    assert_eq!(
+        std::fs::read(dir.path().join("lamppost.sqlite")).unwrap(),
+        b"SQLite format 3\0keep"
+    );
+    // Nor the side file of a database, which does not exist yet.
+    let wal = [&args[..3], &["--out", "lamppost.sqlite-wal", "--force"]].concat();
+    let o = tiles(&wal, dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("belongs to a database"));
+    assert!(!dir.path().join("lamppost.sqlite-wal").exists());
+    // A basemap is replaced with --force.
+    let basemap = [&args[..3], &["--out", "city.mbtiles", "--zoom", "14-14"]].concat();
+    assert!(tiles(&basemap, dir.path()).status.success());
+    let again = tiles(&basemap, dir.path());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let forced = tiles(&[&basemap[..], &["--force"]].concat(), dir.path());
     assert!(
         forced.status.success(),
         "{}",
         String::from_utf8_lossy(&forced.stderr)
     );
-    assert!(MbTiles::open(&dir.path().join("lamppost.sqlite")).is_ok());
+    assert!(MbTiles::open(&dir.path().join("city.mbtiles")).is_ok());
 }

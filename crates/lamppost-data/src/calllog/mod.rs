@@ -602,6 +602,12 @@ impl CallLog {
         self.list(Range::Dates(today, today))
     }
 
+    /// Today's calls from a log that may be damaged ([`CallLog::list_salvaging`]).
+    pub fn today_salvaging(&self) -> Result<(Vec<Call>, Option<Damage>), CallLogError> {
+        let today = Local::now().date_naive();
+        self.list_salvaging(Range::Dates(today, today))
+    }
+
     fn query(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<Call>, CallLogError> {
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
         stmt.query_map(args, row_to_call)

@@ -412,3 +412,36 @@ fn a_merge_that_cannot_read_one_source_writes_nothing() {
         Err(CallLogError::MergeIntoItself(_))
     ));
 }
+
+/// A damaged call log used to give the window no calls at all (and "no calls yet today").
+/// Now the worker answers with the calls that can be read, then names the others.
+#[test]
+fn the_worker_lists_what_a_damaged_log_still_holds_and_names_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.sqlite");
+    let mut log = CallLog::open(&path).unwrap();
+    for i in 0..400 {
+        let mut c = sample("2-45-0034");
+        c.readback = format!("第 {i} 条：{}", "重慶北路一段 第34号灯杆（东侧）".repeat(3));
+        log.append(&c).unwrap();
+    }
+    drop(log);
+    // Zero one page in the middle of the file, as a bad sector would.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let hit = bytes.len() / 4096 * 3 / 5;
+    bytes[hit * 4096..(hit + 1) * 4096].fill(0);
+    std::fs::write(&path, &bytes).unwrap();
+    // Today's list, as the window asked for it, fails as a whole.
+    assert!(CallLog::open_read_only(&path).unwrap().today().is_err());
+
+    let w = LogWorker::spawn(path, || {}).unwrap();
+    let Some(Event::Today(calls)) = w.wait_event(Duration::from_secs(30)) else {
+        panic!("no Today event");
+    };
+    assert!((200..=400).contains(&calls.len()), "{} of 400", calls.len());
+    let Some(Event::Error(e)) = w.wait_event(Duration::from_secs(10)) else {
+        panic!("the damage is not named");
+    };
+    assert!(e.en.contains("the call log is damaged"), "{e}");
+    assert!(e.zh.contains("接警记录文件已损坏"), "{e}");
+}

@@ -54,7 +54,8 @@ pub enum Event {
     },
     /// An annotation was saved.
     Annotated(Call),
-    /// Today's calls, newest first.
+    /// Today's calls, newest first (from a damaged log, those that could be read, followed by
+    /// an [`Event::Error`] naming the others).
     Today(Vec<Call>),
     /// Something else failed (opening the file, listing, annotating).
     Error(Message),
@@ -136,6 +137,16 @@ fn serve(
                 Ok(l) => log = Some(l),
                 Err(e) => {
                     let error = e.message();
+                    // A log too damaged to open for writing may still be read: show what can
+                    // be, and say why nothing new can be saved.
+                    if matches!(request, Request::Today)
+                        && let Ok((calls, _)) =
+                            CallLog::open_read_only(path).and_then(|l| l.today_salvaging())
+                    {
+                        send(Event::Today(calls));
+                        send(Event::Error(error));
+                        continue;
+                    }
                     send(match request {
                         Request::Append { ticket, .. } => Event::Failed { ticket, error },
                         Request::Annotate { .. } | Request::Today => Event::Error(error),
@@ -162,8 +173,14 @@ fn serve(
                 Ok(call) => send(Event::Annotated(call)),
                 Err(e) => send(Event::Error(e.message())),
             },
-            Request::Today => match l.today() {
-                Ok(calls) => send(Event::Today(calls)),
+            // A damaged log: the calls that can be read, then what could not be.
+            Request::Today => match l.today_salvaging() {
+                Ok((calls, damage)) => {
+                    send(Event::Today(calls));
+                    if let Some(d) = damage {
+                        send(Event::Error(d.message()));
+                    }
+                }
                 Err(e) => send(Event::Error(e.message())),
             },
         }

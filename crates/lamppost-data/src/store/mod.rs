@@ -39,6 +39,11 @@ pub enum StoreError {
     Cancelled,
     /// No file at the path.
     NotFound(PathBuf),
+    /// An empty file (no schema): `init` makes a database, an import or a dry run never does.
+    Empty(PathBuf),
+    /// Opened read-only where SQLite cannot use its write-ahead log (a read-only folder with
+    /// no `-shm` file): the last changes, in the `-wal` file, would be missed.
+    UnreadWal(PathBuf),
     /// The file exists and `init` would overwrite it.
     Exists(PathBuf),
     /// Not an SQLite file at all.
@@ -93,6 +98,16 @@ impl Words for StoreError {
             Self::NotFound(path) => Message::new(
                 "找不到数据库文件，请用 `lamppost init --db <文件>` 创建",
                 "database file not found; create it with `lamppost init --db <file>`",
+            )
+            .about(path.display()),
+            Self::Empty(path) => Message::new(
+                "数据库文件是空的，未写入任何内容；请用 `lamppost init --db <文件>` 创建数据库",
+                "the database file is empty and nothing was written to it; create a database with `lamppost init --db <file>`",
+            )
+            .about(path.display()),
+            Self::UnreadWal(path) => Message::new(
+                "数据库最近的修改保存在 -wal 文件中，但此文件夹只读，无法读取这些修改；为免显示旧数据，未打开。请让值班长在可写的位置打开一次数据库（或复制整个文件夹到可写位置）",
+                "the database's latest changes are in its -wal file, which cannot be read in this read-only folder; to avoid showing old data it was not opened. Have the supervisor open the database once where it can be written (or copy the whole folder somewhere writable)",
             )
             .about(path.display()),
             Self::Exists(path) => Message::new(
@@ -248,6 +263,11 @@ impl Store {
             conn,
             path: path.to_owned(),
         };
+        // An empty file is not a database to fill: nothing is written to it (no schema, no
+        // journal mode), whatever the command.
+        if matches!(store.check_schema(), Ok(0)) && store.has_no_tables() {
+            return Err(StoreError::Empty(path.to_owned()));
+        }
         if let Err(e) = store.prepare(access) {
             // A read-only folder cannot hold the WAL's shared-memory file: read the file as
             // immutable instead (nothing else may write to it there anyway).
@@ -260,6 +280,13 @@ impl Store {
     }
 
     fn open_immutable(path: &Path) -> Result<Self, StoreError> {
+        // Immutable means the `-wal` file is not read: with committed pages in it, the file
+        // alone is an older version. Say so rather than answer from it.
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0) {
+            return Err(StoreError::UnreadWal(path.to_owned()));
+        }
         let uri = format!("file:{}?immutable=1", uri_path(path));
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
@@ -326,6 +353,15 @@ impl Store {
         } else {
             self.check_schema().map(|_| ())
         }
+    }
+
+    /// True when the file holds no table, view or index at all (an empty file).
+    fn has_no_tables(&self) -> bool {
+        self.conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .is_ok_and(|n| n == 0)
     }
 
     /// Turns a schema problem into the error a person can act on.

@@ -696,4 +696,68 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), before);
         assert!(!dir.path().join("basemap.mbtiles-wal").exists());
     }
+
+    /// A database whose last commit is only in its `-wal` file, opened where SQLite cannot
+    /// use the log (a read-only folder, no `-shm`): it used to answer the older version, with
+    /// no word. Tests run as root, which ignores a read-only folder, so the fallback that
+    /// such a folder leads to (`open_immutable`) is called directly.
+    #[test]
+    fn a_commit_left_in_the_wal_is_never_silently_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        create_demo_database(&path, "t").unwrap();
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA wal_autocheckpoint = 0; UPDATE meta SET value = 'newer' WHERE key = 'name'",
+            )
+            .unwrap();
+        // The state a crash (or a copy taken meanwhile) leaves: the file and its log, no -shm.
+        let share = dir.path().join("share");
+        std::fs::create_dir(&share).unwrap();
+        let copy = share.join("db.sqlite");
+        std::fs::copy(&path, &copy).unwrap();
+        std::fs::copy(
+            dir.path().join("db.sqlite-wal"),
+            share.join("db.sqlite-wal"),
+        )
+        .unwrap();
+        drop(writer);
+        assert!(
+            std::fs::metadata(share.join("db.sqlite-wal"))
+                .unwrap()
+                .len()
+                > 0
+        );
+
+        let e = Store::open_immutable(&copy).err().unwrap();
+        assert!(matches!(e, StoreError::UnreadWal(_)), "{e}");
+        assert!(e.to_string().contains("-wal"), "{e}");
+        assert!(e.to_string().contains("只读"), "{e}");
+        // Where the log can be used, the commit is there.
+        let s = Store::open(&copy, Access::ReadOnly).unwrap();
+        assert_eq!(s.meta("name").unwrap().as_deref(), Some("newer"));
+        drop(s);
+        // Once a writer has folded the log into the file (on closing), the file alone is the
+        // database, and reading it as immutable is right.
+        drop(Store::open(&copy, Access::ReadWrite).unwrap());
+        assert!(std::fs::metadata(share.join("db.sqlite-wal")).map_or(true, |m| m.len() == 0));
+        let s = Store::open_immutable(&copy).unwrap();
+        assert_eq!(s.meta("name").unwrap().as_deref(), Some("newer"));
+    }
+
+    /// A dry run against an empty file at the database's path wrote the schema into it.
+    #[test]
+    fn an_empty_file_is_not_made_a_database_by_opening_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.sqlite");
+        std::fs::write(&path, b"").unwrap();
+        for access in [Access::ReadWrite, Access::ReadOnly] {
+            let e = Store::open(&path, access).err().unwrap();
+            assert!(matches!(e, StoreError::Empty(_)), "{e}");
+            assert!(e.to_string().contains("lamppost init"), "{e}");
+        }
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        assert!(!dir.path().join("empty.sqlite-wal").exists());
+    }
 }
