@@ -55,9 +55,10 @@ impl CallTaker {
         if ui.memory(|m| m.focused().is_none()) {
             response.request_focus();
         }
-        // The error model learnt from the call log arrived: rank the results again with it.
+        // The error model learnt from the call log arrived, or a new index lacks it: rank the
+        // results again with it, keeping the highlighted result (as after an index swap).
         if self.learnt.apply(index) {
-            self.searched = None;
+            self.index_swapped(Some(index), index);
         }
         // A new query whose best result is an exact code: the map shows the pole the card
         // now describes (a prefix or a guess moves it only on ↑/↓ or Enter).
