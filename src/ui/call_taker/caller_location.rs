@@ -78,6 +78,8 @@ pub struct CallerLocation {
     nearest_for: Option<(usize, LatLon)>,
     /// The card's pole is outside the circle (as last drawn).
     outside: bool,
+    /// The box's contents when a call was last logged with them.
+    logged: Option<(String, String, usize)>,
 }
 
 impl CallerLocation {
@@ -122,6 +124,16 @@ impl CallerLocation {
         };
     }
 
+    /// The next call has started (the code box edited after a confirmed call): a location
+    /// logged with the last call, and not changed since, belongs to that caller and is cleared.
+    /// One pasted for the new call (changed since) stays.
+    pub fn next_call(&mut self) {
+        if self.logged.take() == Some((self.text.clone(), self.radius.clone(), self.datum)) {
+            self.text.clear();
+            self.radius.clear();
+        }
+    }
+
     /// What the map draws, if there is a caller location.
     #[must_use]
     pub fn overlay(&self) -> Option<CallerOverlay> {
@@ -132,10 +144,12 @@ impl CallerLocation {
         })
     }
 
-    /// What the call log records for a call at `pole` (the confirmed pole's point).
-    #[must_use]
-    pub fn log_entry(&self, pole: Option<LatLon>) -> Option<calllog::CallerLocation> {
+    /// What the call log records for a call at `pole` (the confirmed pole's point); the box
+    /// remembers it was logged.
+    pub fn log_entry(&mut self, pole: Option<LatLon>) -> Option<calllog::CallerLocation> {
+        self.reread();
         let fix = self.fix()?;
+        self.logged = Some((self.text.clone(), self.radius.clone(), self.datum));
         Some(calllog::CallerLocation {
             lat_deg: fix.at.lat_deg,
             lon_deg: fix.at.lon_deg,
@@ -399,6 +413,14 @@ mod tests {
         let e = c.log_entry(Some(pole)).unwrap();
         assert_eq!(e.datum, "gcj02");
         assert!((e.distance_m.unwrap() - 111.2).abs() < 1.0, "{e:?}");
+        // The next call clears a location logged with the last one, unless it was changed.
+        c.text = "25.05, 121.51".into();
+        c.next_call();
+        assert_eq!(c.text, "25.05, 121.51", "pasted for the new call: kept");
+        let _ = c.log_entry(Some(pole));
+        c.next_call();
+        assert!(c.text.is_empty(), "logged with the last call: cleared");
+        c.text = "25.0478, 121.5170".into();
         // An empty box is no location.
         c.text.clear();
         c.reread();

@@ -39,7 +39,7 @@ impl CallTaker {
         let response = ui.add(edit).labelled_by(label.id);
         self.code_box = Some(response.id);
         if response.changed() {
-            self.edited();
+            self.typed();
         }
         if std::mem::take(&mut self.select_query)
             && let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), response.id)
