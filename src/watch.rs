@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
+use lamppost_core::words::{Message, Words};
 use lamppost_data::store::package::{
     Install, Installed, Manifest, install_package, newest_package_in,
 };
@@ -26,7 +27,7 @@ pub enum WatchEvent {
         to: i64,
     },
     /// Reading the changed database failed; the old index stays in use.
-    ReloadFailed(String),
+    ReloadFailed(Message),
     /// A newer data package is in the watched folder.
     PackageOffered {
         /// The package file.
@@ -37,7 +38,7 @@ pub enum WatchEvent {
     /// A package was installed (a reload follows).
     Installed(Installed),
     /// Installing a package failed; nothing changed.
-    InstallFailed(String),
+    InstallFailed(Message),
 }
 
 /// What the window asks of the watcher.
@@ -142,7 +143,7 @@ impl Worker {
                     self.handle.swap(index);
                     self.send(WatchEvent::Reloaded { from: current, to });
                 }
-                Err(e) => self.send(WatchEvent::ReloadFailed(e.to_string())),
+                Err(e) => self.send(WatchEvent::ReloadFailed(e.message())),
             }
         }
         let installed = self.handle.load().info().data_version;
@@ -169,7 +170,7 @@ impl Worker {
                 self.send(WatchEvent::Installed(done));
                 self.tick();
             }
-            Err(e) => self.send(WatchEvent::InstallFailed(e.to_string())),
+            Err(e) => self.send(WatchEvent::InstallFailed(e.message())),
         }
     }
 }

@@ -9,6 +9,7 @@ use std::process::Output;
 mod common;
 
 use common::{bin, demo, json, run};
+use serde_json::Value;
 
 #[test]
 fn init_creates_the_demo_database_and_stats_counts_it() {
@@ -524,10 +525,14 @@ fn a_damaged_call_log_exports_what_can_be_read_and_names_the_rest() {
         log.append(&c).unwrap();
     }
     drop(log);
-    // Zero one page in the middle of the file, as a bad sector would.
+    // Zero the page that holds call 240, as a bad sector would.
     let mut bytes = std::fs::read(&calls).unwrap();
-    let pages = bytes.len() / 4096;
-    let hit = pages * 3 / 5;
+    let needle = "第 240 条".as_bytes();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    let hit = at / 4096;
     bytes[hit * 4096..(hit + 1) * 4096].fill(0);
     std::fs::write(&calls, &bytes).unwrap();
 
@@ -605,12 +610,91 @@ fn a_workstation_that_pinned_the_centre_key_installs_only_signed_packages() {
     assert_eq!(v["code"], "2-45-0034");
 }
 
+/// Two workstations' logs merged at the centre, twice: no duplicate; then the shift report over
+/// the merged log, with the jurisdictions from the reference data.
+#[test]
+fn calls_merge_twice_then_a_shift_report_over_the_centre_log() {
+    let (dir, db) = demo();
+    let (a, b) = (dir.path().join("a.sqlite"), dir.path().join("b.sqlite"));
+    let mut la = lamppost_data::calllog::CallLog::open(&a).unwrap();
+    la.append(&call("2-45-0034", "2450034")).unwrap();
+    la.append(&call("2-45-0034", "2460034")).unwrap();
+    drop(la);
+    let mut lb = lamppost_data::calllog::CallLog::open(&b).unwrap();
+    lb.append(&call("1-01-0002", "1010002")).unwrap();
+    lb.append(&call("", "9999999")).unwrap();
+    drop(lb);
+    let a_before = std::fs::read(&a).unwrap();
+    let centre = dir.path().join("centre.sqlite");
+    let merge = || {
+        bin()
+            .args(["--db"])
+            .arg(&db)
+            .args(["calls", "merge"])
+            .arg(&a)
+            .arg(&b)
+            .arg("--out")
+            .arg(&centre)
+            .arg("--json")
+            .output()
+            .unwrap()
+    };
+    let v = json(&merge());
+    assert_eq!(
+        (v["calls_added"].as_u64(), v["calls_known"].as_u64()),
+        (Some(4), Some(0))
+    );
+    let v = json(&merge());
+    assert_eq!(
+        (v["calls_added"].as_u64(), v["calls_known"].as_u64()),
+        (Some(0), Some(4))
+    );
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        a_before,
+        "sources are read, not written"
+    );
+
+    let v = json(
+        &bin()
+            .arg("--db")
+            .arg(&db)
+            .arg("--calls")
+            .arg(&centre)
+            .args(["calls", "report", "--all", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["calls"], 4);
+    assert_eq!(v["misread"], 1, "2460034 typed, 2-45-0034 confirmed");
+    assert_eq!(v["not_found"], 1);
+    assert_eq!(v["per_workstation"].as_object().unwrap().len(), 2);
+    let lookup = json(&run(&db, &["lookup", "2450034", "--json"]));
+    let place = lookup["jurisdiction"].as_str().unwrap();
+    assert!(!place.is_empty());
+    assert!(v["per_jurisdiction"][place].as_u64().unwrap() >= 2, "{v}");
+
+    // Never into this workstation's own log.
+    let o = bin()
+        .arg("--calls")
+        .arg(&a)
+        .args(["calls", "merge"])
+        .arg(&b)
+        .arg("--out")
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("database in use"));
+    assert_eq!(std::fs::read(&a).unwrap(), a_before);
+}
+
 /// `export csv` over the live database (or any existing file without --force) is refused.
 #[test]
 fn an_export_never_writes_over_the_reference_database() {
     let (dir, db) = demo();
     let before = std::fs::read(&db).unwrap();
-    for what in ["csv", "geojson"] {
+    for what in ["csv", "geojson", "gpkg"] {
         for force in [false, true] {
             let mut args = vec!["export", what, db.to_str().unwrap()];
             if force {
@@ -634,6 +718,74 @@ fn an_export_never_writes_over_the_reference_database() {
         run(&db, &["export", "csv", out.to_str().unwrap(), "--force"])
             .status
             .success()
+    );
+}
+
+/// `export gpkg`: the GeoPackage QGIS opens, with the same points as the GeoJSON and the
+/// streets' centre lines; an existing file only with --force, never half-written.
+#[test]
+fn export_gpkg_writes_a_geopackage_with_poles_and_streets() {
+    let (dir, db) = demo();
+    let gpkg = dir.path().join("灯杆 poles.gpkg");
+    let o = run(&db, &["export", "gpkg", gpkg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let gj = dir.path().join("poles.geojson");
+    assert!(
+        run(&db, &["export", "geojson", gj.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let doc: Value = serde_json::from_slice(&std::fs::read(&gj).unwrap()).unwrap();
+    let features = doc["features"].as_array().unwrap();
+
+    let c =
+        rusqlite::Connection::open_with_flags(&gpkg, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let app: i64 = c
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(app, 0x4750_4B47, "GPKG");
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM poles") as usize, features.len());
+    assert_eq!(
+        count("SELECT count(*) FROM poles WHERE position = 'surveyed'"),
+        1026
+    );
+    let streets = count("SELECT count(*) FROM streets");
+    assert!(streets > 0, "street centre lines");
+    assert_eq!(
+        count("SELECT count(*) FROM gpkg_geometry_columns WHERE srs_id = 4326"),
+        2
+    );
+    // The same pole in both exports, at the same point.
+    let first = &features[0];
+    let code = first["properties"]["code"].as_str().unwrap();
+    let blob: Vec<u8> = c
+        .query_row("SELECT geom FROM poles WHERE code = ?1", [code], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let x = f64::from_le_bytes(blob[13..21].try_into().unwrap());
+    let y = f64::from_le_bytes(blob[21..29].try_into().unwrap());
+    let at = first["geometry"]["coordinates"].as_array().unwrap();
+    assert!((x - at[0].as_f64().unwrap()).abs() < 1e-9);
+    assert!((y - at[1].as_f64().unwrap()).abs() < 1e-9);
+    drop(c);
+
+    let before = std::fs::read(&gpkg).unwrap();
+    let o = run(&db, &["export", "gpkg", gpkg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(std::fs::read(&gpkg).unwrap(), before);
+    let o = run(&db, &["export", "gpkg", gpkg.to_str().unwrap(), "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with(".lamppost-")),
+        "no temporary folder left: {names:?}"
     );
 }
 

@@ -673,6 +673,16 @@ fn a_corrupt_database_shows_what_to_do_and_the_call_log_still_opens() {
     h.run();
     assert!(h.query_by_label("无法打开灯杆数据库").is_some());
     assert!(h.query_by_label_contains("broken.sqlite").is_some());
+    // In the window's language only: no "中文 / English" pair.
+    let shown = h.state().error().unwrap();
+    assert!(
+        shown.contains("数据库") && !shown.contains(" / "),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("database") && !shown.contains("SQLite database file"),
+        "{shown}"
+    );
     assert!(h.query_by_label("今日接警 (1)").is_some());
 }
 
@@ -805,7 +815,7 @@ fn a_package_in_the_watched_folder_not_signed_by_the_centre_is_refused() {
 
     offer_and_install(&mut f, &share);
     step_until(&mut f.harness, "the refusal", |h| {
-        h.query_by_label_contains("does not match the centre key")
+        h.query_by_label_contains("签名与本机信任的中心公钥不符")
             .is_some()
     });
     assert!(
@@ -1409,8 +1419,14 @@ fn the_caller_location_box_reads_dms_and_lists_the_poles_nearest_the_caller() {
     type_into(&mut f.harness, "报警人坐标", "abc");
     assert!(
         f.harness
-            .query_by_label_contains("not a coordinate value")
+            .query_by_label_contains("无法识别的坐标值")
             .is_some()
+    );
+    assert!(
+        f.harness
+            .query_by_label_contains("not a coordinate value")
+            .is_none(),
+        "in the window's language only"
     );
 }
 
@@ -1495,7 +1511,7 @@ fn the_call_log_records_the_caller_location_and_the_poles_distance() {
         .unwrap();
     let text = String::from_utf8(csv).unwrap();
     assert!(
-        text.lines().last().unwrap().ends_with(",gcj02,50,111"),
+        text.lines().last().unwrap().contains(",gcj02,50,111,"),
         "{text}"
     );
 

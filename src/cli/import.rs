@@ -1,4 +1,4 @@
-//! `lamppost import`, `versions`, `undo` and `export csv|geojson`: the supervisor's data
+//! `lamppost import`, `versions`, `undo` and `export csv|geojson|gpkg`: the supervisor's data
 //! commands.
 
 use std::io::Write as _;
@@ -8,10 +8,12 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
 use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
+use lamppost_core::words::Words;
 use lamppost_data::export::csv_file::write_canonical_csv;
 
 use super::output::{self, Keep};
 use lamppost_data::export::geojson::{GeoJsonWriter, GeoPole};
+use lamppost_data::export::gpkg::{GpkgStreet, GpkgWriter};
 use lamppost_data::store::{Access, Store};
 use lamppost_import::{self, ChangeOp, Crs, Options, Report};
 use lamppost_search::SearchIndex;
@@ -77,6 +79,15 @@ pub enum ExportCommand {
     },
     /// GeoJSON points: surveyed poles, and estimated ones marked `"position":"estimated"`.
     Geojson {
+        /// Output file (never a database in use).
+        out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// A GeoPackage (`.gpkg`) that QGIS opens directly: a `poles` layer (surveyed and
+    /// estimated points, like the GeoJSON) and a `streets` layer (centre lines), in WGS-84.
+    Gpkg {
         /// Output file (never a database in use).
         out: PathBuf,
         /// Replace the file if it exists.
@@ -252,9 +263,9 @@ fn print_summary(r: &Report) -> Result<()> {
             .collect();
         outln!("  修改 change {}: {}", c.code, fields.join("; "));
     }
-    match (r.version, &r.not_applied_reason) {
+    match (r.version, &r.not_applied) {
         (Some(v), _) => outln!("已写入数据版本 / applied as data version {v}"),
-        (None, Some(why)) => outln!("{why}"),
+        (None, Some(why)) => outln!("{}", why.message()),
         (None, None) => {}
     }
     Ok(())
@@ -366,7 +377,7 @@ pub fn run_undo(db: Option<&Path>, version: i64, note: &str, json_out: bool) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `lamppost export csv|geojson`.
+/// Runs `lamppost export csv|geojson|gpkg|package`.
 pub fn run_export(db: Option<&Path>, cmd: ExportCommand, keep: &Keep) -> Result<ExitCode> {
     let path = resolve_db(db)?;
     match cmd {
@@ -389,12 +400,24 @@ pub fn run_export(db: Option<&Path>, cmd: ExportCommand, keep: &Keep) -> Result<
                 out.display()
             );
         }
+        ExportCommand::Gpkg { out, force } => {
+            let index = SearchIndex::open(&path)?;
+            let (poles, streets, skipped) =
+                output::write_path(&out, force, keep, |p| write_gpkg(&index, p))?;
+            outln!(
+                "已导出 {poles} 个点、{streets} 条街路中心线（{skipped} 个无位置的编码未导出）/ exported {poles} points and {streets} street centre lines ({skipped} codes with no position left out): {}",
+                out.display()
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_geojson(index: &SearchIndex, file: &mut dyn std::io::Write) -> Result<(u64, u64)> {
-    let mut w = GeoJsonWriter::new(file)?;
+/// Each pole that has a position, street by street, as the GIS exports write it.
+fn for_each_pole(
+    index: &SearchIndex,
+    mut write: impl FnMut(&GeoPole<'_>) -> Result<()>,
+) -> Result<u64> {
     let mut skipped = 0;
     for s in 0..index.streets().len() {
         for &id in index.street_pole_ids(s as u32) {
@@ -405,7 +428,7 @@ fn write_geojson(index: &SearchIndex, file: &mut dyn std::io::Write) -> Result<(
                 continue;
             };
             let street = p.street();
-            w.pole(&GeoPole {
+            write(&GeoPole {
                 code: p.code(),
                 street_code: &street.code,
                 street: &street.name,
@@ -426,5 +449,30 @@ fn write_geojson(index: &SearchIndex, file: &mut dyn std::io::Write) -> Result<(
             })?;
         }
     }
+    Ok(skipped)
+}
+
+fn write_gpkg(index: &SearchIndex, path: &Path) -> Result<(u64, u64, u64)> {
+    let mut w = GpkgWriter::create(path)?;
+    let skipped = for_each_pole(index, |p| Ok(w.pole(p)?))?;
+    for s in index.streets() {
+        w.street(&GpkgStreet {
+            code: &s.code,
+            name: &s.name,
+            name_en: &s.name_en,
+            district: &s.district,
+            jurisdiction: &s.jurisdiction,
+            line: &s.geometry,
+            length_m: s.length_m,
+            poles: s.poles,
+        })?;
+    }
+    let (poles, streets) = w.finish()?;
+    Ok((poles, streets, skipped))
+}
+
+fn write_geojson(index: &SearchIndex, file: &mut dyn std::io::Write) -> Result<(u64, u64)> {
+    let mut w = GeoJsonWriter::new(file)?;
+    let skipped = for_each_pole(index, |p| Ok(w.pole(p)?))?;
     Ok((w.finish()?, skipped))
 }

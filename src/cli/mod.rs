@@ -122,7 +122,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// This workstation's call log (接警记录): list, export for the shift report.
+    /// This workstation's call log (接警记录): list, export, the shift report, merging the logs
+    /// of several workstations.
     Calls {
         #[command(subcommand)]
         cmd: calls::CallsCommand,
@@ -157,7 +158,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export the reference data: csv (canonical) or geojson.
+    /// Export the reference data: csv (canonical), geojson, gpkg (GeoPackage) or package.
     Export {
         #[command(subcommand)]
         what: import::ExportCommand,
@@ -205,7 +206,7 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
         calls::resolve_calls(calls).ok().as_deref(),
     );
     match command {
-        Command::Calls { cmd } => calls::run(calls, cmd, &keep),
+        Command::Calls { cmd } => calls::run(db, calls, cmd, &keep),
         // Installing on a new workstation must not first create the demo database.
         Command::Package {
             cmd: cmd @ package::PackageCommand::Install { .. },

@@ -66,6 +66,19 @@ fn is_sqlite(p: &Path) -> bool {
         .is_ok_and(|()| &head == b"SQLite format 3\0")
 }
 
+/// Refuses `out` when it names a database in use (the reference data, this workstation's call
+/// log, their side files): for commands that write into an existing file on purpose, such as
+/// `calls merge --out`.
+pub fn refuse_kept(out: &Path, keep: &Keep) -> Result<()> {
+    if let Some(k) = keep.names(out) {
+        bail!(
+            "不会写入正在使用的数据库或接警记录，请换一个文件名 / will not write into a database in use (the reference data or this workstation's call log); choose another file name: {}",
+            k.display()
+        );
+    }
+    Ok(())
+}
+
 /// Refuses to write at `out` when that would replace what must be kept (see the module).
 pub fn check(out: &Path, force: bool, keep: &Keep) -> Result<()> {
     if let Some(k) = keep.names(out) {
@@ -121,6 +134,31 @@ pub fn write_file<T>(
     Ok(value)
 }
 
+/// Like [`write_file`] for a file that another library writes by path (a GeoPackage is an
+/// SQLite database): `write` gets a new path in a private folder beside `out`, and that file
+/// is renamed over `out` only when `write` has succeeded.
+pub fn write_path<T>(
+    out: &Path,
+    force: bool,
+    keep: &Keep,
+    write: impl FnOnce(&Path) -> Result<T>,
+) -> Result<T> {
+    check(out, force, keep)?;
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let cannot = || format!("无法写入 / cannot write: {}", out.display());
+    let tmp = tempfile::Builder::new()
+        .prefix(".lamppost-")
+        .tempdir_in(dir)
+        .with_context(cannot)?;
+    let file = tmp.path().join("new");
+    let value = write(&file)?;
+    std::fs::rename(&file, out).with_context(cannot)?;
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +194,24 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
         write_file(&out, true, &keep, |w| Ok(w.write_all(b"new")?)).unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_file_written_by_path_replaces_the_old_one_only_when_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("poles.gpkg");
+        std::fs::write(&out, "old").unwrap();
+        let keep = Keep::default();
+        let e = write_path(&out, true, &keep, |p| -> Result<()> {
+            std::fs::write(p, "half")?;
+            bail!("half-way")
+        });
+        assert!(e.is_err());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+        write_path(&out, true, &keep, |p| Ok(std::fs::write(p, "new")?)).unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary folder left behind");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use egui::{RichText, Ui};
 use super::command::Command;
 use super::i18n::{Strings, ZH};
 use super::theme;
+use lamppost_core::words::Message;
 use lamppost_data::calllog::worker::{Event, LogWorker, Request};
 use lamppost_data::calllog::{Call, NewCall};
 
@@ -22,7 +23,7 @@ pub enum Saving {
     /// Committed to disk with this entry.
     Saved(Box<Call>),
     /// Not saved: why. The call stays listed with a retry button.
-    Failed(String),
+    Failed(Message),
 }
 
 struct Unsaved {
@@ -35,7 +36,7 @@ struct Unsaved {
 pub struct CallsPanel {
     worker: Option<LogWorker>,
     /// Why the log is not available (shown in the panel), if it is not.
-    error: Option<String>,
+    error: Option<Message>,
     today: Vec<Call>,
     /// Calls sent and not yet confirmed saved, or failed (kept to retry).
     unsaved: Vec<Unsaved>,
@@ -56,11 +57,14 @@ pub struct CallsPanel {
 impl CallsPanel {
     /// Starts the log worker on `path`; `wake` repaints the window when an answer arrives.
     pub fn new(path: Result<PathBuf, String>, wake: impl Fn() + Send + 'static) -> Self {
-        let (worker, error) =
-            match path.and_then(|p| LogWorker::spawn(p, wake).map_err(|e| e.to_string())) {
-                Ok(w) => (Some(w), None),
-                Err(e) => (None, Some(e)),
-            };
+        let (worker, error) = match path.map_err(|e| Message::new(e.clone(), e)).and_then(|p| {
+            LogWorker::spawn(p, wake).map_err(|e| {
+                Message::new("无法启动接警记录线程", "cannot start the call log").about(e)
+            })
+        }) {
+            Ok(w) => (Some(w), None),
+            Err(e) => (None, Some(e)),
+        };
         Self {
             worker,
             error,
@@ -137,7 +141,7 @@ impl CallsPanel {
             _ => Saving::Failed(
                 self.error
                     .clone()
-                    .unwrap_or_else(|| "call log stopped".into()),
+                    .unwrap_or_else(|| Message::new("接警记录线程已停止", "the call log stopped")),
             ),
         };
         self.last = Some((ticket, state.clone()));
@@ -172,8 +176,8 @@ impl CallsPanel {
 
     /// Why the log is unavailable, if it is.
     #[must_use]
-    pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
+    pub fn error(&self) -> Option<&Message> {
+        self.error.as_ref()
     }
 
     fn start_editing(&mut self, call: &Call) {
@@ -221,14 +225,23 @@ impl CallsPanel {
         let mut action = None;
         ui.heading(format!("{} ({})", t.calls_today, self.today.len()));
         if let Some(e) = &self.error {
-            ui.colored_label(pal.warning, format!("{}{e}", t.calls_error));
+            ui.colored_label(
+                pal.warning,
+                format!("{}{}", t.calls_error, e.in_lang(t.lang)),
+            );
         }
         let mut retry = None;
         for u in &self.unsaved {
             if let Saving::Failed(e) = &u.state {
                 ui.colored_label(
                     pal.warning,
-                    format!("× {} {} · {}{e}", u.call.code, u.call.street, t.not_saved),
+                    format!(
+                        "× {} {} · {}{}",
+                        u.call.code,
+                        u.call.street,
+                        t.not_saved,
+                        e.in_lang(t.lang)
+                    ),
                 );
                 if ui.button(t.retry).clicked() {
                     retry = Some(u.ticket);

@@ -225,6 +225,8 @@ pub struct Strings {
 /// The supervisor screen's words in one language.
 #[derive(Debug)]
 pub struct SupervisorStrings {
+    /// The language these words are in.
+    pub lang: Lang,
     /// Window title.
     pub title: &'static str,
     /// Status bar button.
@@ -432,6 +434,7 @@ pub const FILES_EN: FileDialogStrings = FileDialogStrings {
 
 /// Supervisor screen, Simplified Chinese.
 pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
+    lang: Lang::Zh,
     title: "值班长 · 数据导入与版本",
     open: "值班长",
     working: "正在处理…",
@@ -525,6 +528,7 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
 
 /// Supervisor screen, English.
 pub const SUP_EN: SupervisorStrings = SupervisorStrings {
+    lang: Lang::En,
     title: "Supervisor · import and versions",
     open: "Supervisor",
     working: "Working…",

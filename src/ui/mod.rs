@@ -35,6 +35,7 @@ use lamppost_basemap::loader::LoaderConfig;
 use lamppost_basemap::mbtiles::MbTiles;
 use lamppost_basemap::{TileSource, XyzDir};
 use lamppost_core::readback::Lang;
+use lamppost_core::words::{Message, Words};
 use lamppost_data::calllog::Call;
 use lamppost_search::{IndexHandle, SearchIndex};
 use map::MapView;
@@ -98,9 +99,9 @@ pub struct Options {
 }
 
 enum Data {
-    Loading(Receiver<Result<SearchIndex, String>>),
+    Loading(Receiver<Result<SearchIndex, Message>>),
     Ready(Arc<IndexHandle>),
-    Failed(String),
+    Failed(Message),
 }
 
 /// What the data watcher said, shown until dealt with.
@@ -111,7 +112,7 @@ pub struct DataNews {
     /// A newer data package waiting for the call-taker's "install".
     pub offer: Option<(PathBuf, lamppost_data::store::package::Manifest)>,
     /// A data problem to show until dismissed (a failed reload or install).
-    pub warning: Option<String>,
+    pub warning: Option<Message>,
 }
 
 /// The reference data and the background workers that load it and keep it current.
@@ -184,16 +185,22 @@ impl App {
                     std::thread::Builder::new()
                         .name("index-load".into())
                         .spawn(move || {
-                            let r = SearchIndex::open(&path).map_err(|e| e.to_string());
+                            let r = SearchIndex::open(&path).map_err(|e| e.message());
                             let _ = tx.send(r);
                             ctx.request_repaint();
                         });
                 match spawned {
                     Ok(_) => Data::Loading(rx),
-                    Err(e) => Data::Failed(e.to_string()),
+                    Err(e) => Data::Failed(
+                        Message::new(
+                            "无法启动读取数据的线程",
+                            "cannot start the thread that reads the data",
+                        )
+                        .about(e),
+                    ),
                 }
             }
-            Err(e) => Data::Failed(e),
+            Err(e) => Data::Failed(Message::new(e.clone(), e)),
         };
         let (tiles, tile_warnings) = open_basemap(&cc.egui_ctx, &fonts::assets_dir(), basemap);
         // Where the map starts: the last view, else the basemap's declared centre, else (once
@@ -230,11 +237,11 @@ impl App {
         matches!(self.background.data, Data::Ready(_))
     }
 
-    /// The error shown instead of the map, if any.
+    /// The error shown instead of the map, if any, in the window's language.
     #[must_use]
-    pub fn error(&self) -> Option<&str> {
+    pub fn error(&self) -> Option<String> {
         match &self.background.data {
-            Data::Failed(e) => Some(e),
+            Data::Failed(e) => Some(e.in_lang(self.settings.lang)),
             _ => None,
         }
     }
@@ -341,7 +348,10 @@ impl App {
                 Ok(Err(e)) => bg.data = Data::Failed(e),
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => {
-                    bg.data = Data::Failed("index loader stopped".into());
+                    bg.data = Data::Failed(Message::new(
+                        "读取数据的线程意外停止",
+                        "the thread that reads the data stopped",
+                    ));
                 }
             }
         }
@@ -580,6 +590,7 @@ impl App {
                 ui.add(egui::Label::new(parts.join("  |  ")).truncate());
                 for w in self.map.tile_warnings() {
                     ui.separator();
+                    let w = w.in_lang(t.lang);
                     ui.add(egui::Label::new(RichText::new(w).color(pal.warning)).truncate());
                 }
             });
@@ -710,7 +721,7 @@ impl eframe::App for App {
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.heading(RichText::new(t.db_error).color(pal.warning));
                     ui.add_space(8.0);
-                    ui.label(RichText::new(e).size(theme::CARD_SIZE));
+                    ui.label(RichText::new(e.in_lang(t.lang)).size(theme::CARD_SIZE));
                     ui.add_space(8.0);
                     ui.label(RichText::new(t.db_error_help).size(theme::CARD_SIZE));
                 });
@@ -766,7 +777,7 @@ fn open_basemap(
     ctx: &egui::Context,
     assets: &std::path::Path,
     city: Option<&std::path::Path>,
-) -> (Option<LoaderTiles>, Vec<String>) {
+) -> (Option<LoaderTiles>, Vec<Message>) {
     let dir = assets.join("basemap");
     let city = city.map_or_else(|| dir.join("taipei.mbtiles"), std::path::Path::to_owned);
     let mut layers: Vec<Box<dyn TileSource>> = Vec::new();
@@ -779,7 +790,7 @@ fn open_basemap(
         };
         match opened {
             Ok(layer) => layers.push(layer),
-            Err(e) => warnings.push(e.to_string()),
+            Err(e) => warnings.push(e.message()),
         }
     }
     let tiles =

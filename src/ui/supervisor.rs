@@ -17,11 +17,12 @@ use super::file_dialog::{FileDialog, Outcome};
 use super::i18n::{Strings, SupervisorStrings};
 use super::theme;
 use lamppost_core::readback::Lang;
+use lamppost_core::words::{Message, Words};
 use lamppost_data::store::auth::AuthError;
 use lamppost_data::store::{Access, Store};
 use lamppost_import::{
     self, Change, Crs, Field, ImportControl, ImportError, MapSpec, Options, Preview, Report,
-    SavedMapping, Stage, VersionInfo,
+    SavedMapping, SettingError, Stage, VersionInfo,
 };
 
 /// Encodings offered (label for [`import::read::parse_encoding`]; "auto" detects).
@@ -61,7 +62,7 @@ enum Job {
     Versions(Vec<VersionInfo>),
     Undone(i64, i64),
     Stopped,
-    Failed(String),
+    Failed(Message),
 }
 
 /// Where a field's value comes from, as chosen in the mapping table.
@@ -156,8 +157,8 @@ type Sample = Result<Vec<(Field, Vec<String>)>, lamppost_import::Finding>;
 /// The preview of the file being set up: for which file and encoding, and what came back.
 struct PreviewState {
     for_file: (String, usize),
-    result: Option<Result<Preview, String>>,
-    job: Option<Receiver<Result<Preview, String>>>,
+    result: Option<Result<Preview, Message>>,
+    job: Option<Receiver<Result<Preview, Message>>>,
     /// The columns recognised by their headers (fixed for a preview).
     recognised: Vec<(Field, usize)>,
     /// The first row's value of each field under `specs`, made again only when the mapping
@@ -281,7 +282,7 @@ impl Supervisor {
         s.spawn(ctx, "probe", move || {
             match Store::open(&db, Access::ReadOnly).and_then(|st| st.has_supervisor_password()) {
                 Ok(set) => Job::Probe(set),
-                Err(e) => Job::Failed(e.to_string()),
+                Err(e) => Job::Failed(e.message()),
             }
         });
         s
@@ -357,9 +358,8 @@ impl Supervisor {
                 self.message = Some(match (r.applied, r.version) {
                     (true, Some(v)) => (t.applied.replace("{v}", &v.to_string()), true),
                     _ => (
-                        r.not_applied_reason
-                            .clone()
-                            .unwrap_or_else(|| t.not_applied.to_owned()),
+                        r.not_applied
+                            .map_or_else(|| t.not_applied.to_owned(), |why| why.words(t.lang)),
                         false,
                     ),
                 });
@@ -382,7 +382,7 @@ impl Supervisor {
             }
             Job::Failed(e) => {
                 self.password.clear();
-                self.message = Some((e, false));
+                self.message = Some((e.in_lang(t.lang), false));
             }
         }
     }
@@ -412,16 +412,24 @@ impl Supervisor {
         let started = std::thread::Builder::new()
             .name("supervisor-preview".into())
             .spawn(move || {
-                let r = lamppost_import::read::parse_encoding(label).and_then(|enc| {
-                    lamppost_import::preview(lamppost_import::Input::Path(&file), enc, PREVIEW_ROWS)
-                        .map_err(|e| e.to_string())
-                });
+                let r = lamppost_import::read::parse_encoding(label)
+                    .map_err(|e| e.message())
+                    .and_then(|enc| {
+                        lamppost_import::preview(
+                            lamppost_import::Input::Path(&file),
+                            enc,
+                            PREVIEW_ROWS,
+                        )
+                        .map_err(|e| e.message())
+                    });
                 let _ = tx.send(r);
                 ctx.request_repaint();
             });
         self.preview = Some(PreviewState {
             for_file: key,
-            result: started.as_ref().err().map(|e| Err(e.to_string())),
+            result: started.as_ref().err().map(|e| {
+                Err(Message::new("无法启动预览线程", "cannot start the preview").about(e))
+            }),
             job: started.ok().map(|_| rx),
             recognised: Vec::new(),
             sample: None,
@@ -432,8 +440,8 @@ impl Supervisor {
         let db = self.db.clone();
         self.spawn(ctx, "mappings", move || {
             match Store::open(&db, Access::ReadOnly)
-                .map_err(|e| e.to_string())
-                .and_then(|st| lamppost_import::saved_mappings(&st).map_err(|e| e.to_string()))
+                .map_err(|e| e.message())
+                .and_then(|st| lamppost_import::saved_mappings(&st).map_err(|e| e.message()))
             {
                 Ok(m) => Job::Mappings(m),
                 Err(e) => Job::Failed(e),
@@ -449,11 +457,11 @@ impl Supervisor {
         let db = self.db.clone();
         self.spawn(ctx, "save-mapping", move || {
             let r = Store::open(&db, Access::ReadWrite)
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.message())
                 .and_then(|st| {
                     lamppost_import::save_mapping(&st, &name, &saved)
                         .and_then(|()| lamppost_import::saved_mappings(&st))
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.message())
                 });
             match r {
                 Ok(m) => Job::MappingSaved(name, m),
@@ -463,13 +471,13 @@ impl Supervisor {
     }
 
     /// Loads a saved mapping into the table (and its datum and encoding).
-    fn use_saved(&mut self, i: usize) {
+    fn use_saved(&mut self, i: usize, lang: Lang) {
         let Some((_, m)) = self.saved.get(i) else {
             return;
         };
         match m.to_specs() {
             Ok(specs) => self.sources = sources_of(&specs),
-            Err(e) => self.message = Some((e, false)),
+            Err(e) => self.message = Some((e.words(lang), false)),
         }
         if let Some(d) = m
             .crs
@@ -487,7 +495,7 @@ impl Supervisor {
         }
     }
 
-    fn options(&self, dry_run: bool, operator: &str) -> Result<Options, String> {
+    fn options(&self, dry_run: bool, operator: &str) -> Result<Options, SettingError> {
         let encoding = lamppost_import::read::parse_encoding(ENCODINGS[self.encoding])?;
         Ok(Options {
             map: specs_of(&self.sources),
@@ -519,11 +527,11 @@ impl Supervisor {
         )
     }
 
-    fn run_import(&mut self, ctx: &egui::Context, dry_run: bool, operator: &str) {
+    fn run_import(&mut self, ctx: &egui::Context, dry_run: bool, operator: &str, lang: Lang) {
         let mut opts = match self.options(dry_run, operator) {
             Ok(o) => o,
             Err(e) => {
-                self.message = Some((e, false));
+                self.message = Some((e.words(lang), false));
                 return;
             }
         };
@@ -542,7 +550,7 @@ impl Supervisor {
                 Ok(r) if dry_run => Job::Checked(Box::new(r)),
                 Ok(r) => Job::Applied(Box::new(r)),
                 Err(ImportError::Cancelled) => Job::Stopped,
-                Err(e) => Job::Failed(e.to_string()),
+                Err(e) => Job::Failed(e.message()),
             }
         });
         if self.job.is_some() {
@@ -554,8 +562,8 @@ impl Supervisor {
         let db = self.db.clone();
         self.spawn(ctx, "versions", move || {
             match Store::open(&db, Access::ReadOnly)
-                .map_err(|e| e.to_string())
-                .and_then(|st| lamppost_import::versions(&st).map_err(|e| e.to_string()))
+                .map_err(|e| e.message())
+                .and_then(|st| lamppost_import::versions(&st).map_err(|e| e.message()))
             {
                 Ok(v) => Job::Versions(v),
                 Err(e) => Job::Failed(e),
@@ -637,7 +645,7 @@ impl Supervisor {
                     .and_then(|mut st| st.set_supervisor_password(&new, None))
                 {
                     Ok(()) => Job::PasswordSet,
-                    Err(e) => Job::Failed(e.to_string()),
+                    Err(e) => Job::Failed(e.message()),
                 }
             });
         }
@@ -666,7 +674,7 @@ impl Supervisor {
                     .and_then(|mut st| st.verify_supervisor(&p))
                 {
                     Ok(()) => Job::Unlocked,
-                    Err(e) => Job::Failed(e.to_string()),
+                    Err(e) => Job::Failed(e.message()),
                 }
             });
         }
@@ -825,14 +833,14 @@ impl Supervisor {
                 )
                 .clicked()
             {
-                self.run_import(ui.ctx(), true, operator);
+                self.run_import(ui.ctx(), true, operator, lang);
             }
             if ui
                 .add_enabled(idle && can_apply, egui::Button::new(s.apply))
                 .on_disabled_hover_text(s.apply_needs_check)
                 .clicked()
             {
-                self.run_import(ui.ctx(), false, operator);
+                self.run_import(ui.ctx(), false, operator, lang);
             }
             if ui
                 .add_enabled(self.report.is_some(), egui::Button::new(s.cancel))
@@ -862,7 +870,7 @@ impl Supervisor {
             }
             Some(Err(e)) => {
                 let pal = theme::palette(ui.visuals().dark_mode);
-                ui.colored_label(pal.warning, e);
+                ui.colored_label(pal.warning, e.in_lang(s.lang));
                 return;
             }
             Some(Ok(p)) => p,
@@ -888,7 +896,7 @@ impl Supervisor {
             super::file_dialog::human_size(p.bytes),
         ));
         for f in p.warning.iter().chain(&p.problem) {
-            ui.colored_label(pal.warning, f.to_string());
+            ui.colored_label(pal.warning, f.words(s.lang));
         }
         if p.header.is_empty() {
             return;
@@ -935,7 +943,7 @@ impl Supervisor {
                 .response
                 .labelled_by(l.id);
             if let Some(i) = chosen {
-                self.use_saved(i);
+                self.use_saved(i, s.lang);
                 self.refresh_preview(ui.ctx());
             }
             ui.separator();
@@ -985,7 +993,7 @@ impl Supervisor {
         };
         if let Some(Err(f)) = &sample {
             let pal = theme::palette(ui.visuals().dark_mode);
-            ui.colored_label(pal.warning, f.to_string());
+            ui.colored_label(pal.warning, f.words(s.lang));
         }
         let examples: Vec<(Field, String)> = match &sample {
             Some(Ok(v)) => v
@@ -1233,10 +1241,10 @@ impl Supervisor {
             let db = self.db.clone();
             self.spawn(ui.ctx(), "undo", move || {
                 let r = Store::open(&db, Access::ReadWrite)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| e.message())
                     .and_then(|mut st| {
                         lamppost_import::undo(&mut st, version, "supervisor", "")
-                            .map_err(|e| e.to_string())
+                            .map_err(|e| e.message())
                     });
                 match r {
                     Ok(r) => Job::Undone(r.undone, r.version),

@@ -18,6 +18,8 @@ pub mod xyz;
 
 use std::path::PathBuf;
 
+use lamppost_core::words::{Message, Words};
+
 pub use cache::TileCache;
 pub use decode::{RgbaTile, decode_tile};
 pub use loader::{LoaderConfig, TileLoader, TileView};
@@ -370,18 +372,15 @@ pub trait TileSource: Send {
 
 /// Why tiles cannot be read or written. Each message says what is wrong and ends with the file.
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum TileError {
     /// No file or folder at the path.
-    #[error("找不到底图文件 / basemap file not found: {}", .0.display())]
     NotFound(PathBuf),
     /// Not an SQLite file at all.
-    #[error("这不是 MBTiles（SQLite）文件，请检查文件路径 / this is not an MBTiles (SQLite) file; check the path: {}", .0.display())]
     NotSqlite(PathBuf),
     /// An SQLite file without the MBTiles tables.
-    #[error("这是 SQLite 文件，但不是 MBTiles 底图（缺少 tiles 或 metadata 表）/ this SQLite file is not an MBTiles basemap (no `tiles` or `metadata` table): {}", .0.display())]
     NotMbTiles(PathBuf),
     /// Vector tiles or another format this program cannot draw.
-    #[error("底图格式 {format} 不受支持，只支持 PNG、JPEG、WebP 栅格瓦片 / tile format {format} is not supported, only PNG, JPEG and WebP raster tiles: {}", .path.display())]
     UnsupportedFormat {
         /// The format found.
         format: String,
@@ -389,7 +388,6 @@ pub enum TileError {
         path: PathBuf,
     },
     /// A metadata value that cannot be understood.
-    #[error("底图元数据 {key} 的值 “{value}” 无法识别 / basemap metadata `{key}` has a value that cannot be understood (“{value}”): {}", .path.display())]
     BadMetadata {
         /// Metadata key.
         key: String,
@@ -399,7 +397,6 @@ pub enum TileError {
         path: PathBuf,
     },
     /// Damaged pages or header.
-    #[error("底图文件已损坏 / the basemap file is corrupt ({detail}): {}", .path.display())]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -407,10 +404,8 @@ pub enum TileError {
         detail: String,
     },
     /// A folder that holds no `{z}/{x}/{y}.png` tiles.
-    #[error("文件夹中没有 {{z}}/{{x}}/{{y}}.png 形式的瓦片 / the folder holds no tiles laid out as {{z}}/{{x}}/{{y}}.png: {}", .0.display())]
     NotXyzFolder(PathBuf),
     /// Other SQLite failures.
-    #[error("读写底图文件失败 / reading or writing the basemap file failed ({source}): {}", .path.display())]
     Sqlite {
         /// The file.
         path: PathBuf,
@@ -418,7 +413,6 @@ pub enum TileError {
         source: rusqlite::Error,
     },
     /// File-system failures.
-    #[error("读写文件失败 / reading or writing a file failed ({source}): {}", .path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -426,7 +420,6 @@ pub enum TileError {
         source: std::io::Error,
     },
     /// A tile image that cannot be decoded or encoded.
-    #[error("瓦片 {tile} 的图像无法解码 / the image of tile {tile} cannot be decoded ({detail}): {}", .path.display())]
     BadImage {
         /// Which tile.
         tile: TileId,
@@ -435,6 +428,64 @@ pub enum TileError {
         /// The file.
         path: PathBuf,
     },
+}
+
+impl Words for TileError {
+    fn message(&self) -> Message {
+        match self {
+            Self::NotFound(path) => {
+                Message::new("找不到底图文件", "basemap file not found").about(path.display())
+            }
+            Self::NotSqlite(path) => Message::new(
+                "这不是 MBTiles（SQLite）文件，请检查文件路径",
+                "this is not an MBTiles (SQLite) file; check the path",
+            )
+            .about(path.display()),
+            Self::NotMbTiles(path) => Message::new(
+                "这是 SQLite 文件，但不是 MBTiles 底图（缺少 tiles 或 metadata 表）",
+                "this SQLite file is not an MBTiles basemap (no `tiles` or `metadata` table)",
+            )
+            .about(path.display()),
+            Self::UnsupportedFormat { format, path } => Message::new(
+                format!("底图格式 {format} 不受支持，只支持 PNG、JPEG、WebP 栅格瓦片"),
+                format!(
+                    "tile format {format} is not supported, only PNG, JPEG and WebP raster tiles"
+                ),
+            )
+            .about(path.display()),
+            Self::BadMetadata { key, value, path } => Message::new(
+                format!("底图元数据 {key} 的值 “{value}” 无法识别"),
+                format!(
+                    "basemap metadata `{key}` has a value that cannot be understood (“{value}”)"
+                ),
+            )
+            .about(path.display()),
+            Self::Corrupt { path, detail } => Message::new(
+                format!("底图文件已损坏（{detail}）"),
+                format!("the basemap file is corrupt ({detail})"),
+            )
+            .about(path.display()),
+            Self::NotXyzFolder(path) => Message::new(
+                "文件夹中没有 {z}/{x}/{y}.png 形式的瓦片",
+                "the folder holds no tiles laid out as {z}/{x}/{y}.png",
+            )
+            .about(path.display()),
+            Self::Sqlite { path, source } => Message::new(
+                "读写底图文件失败",
+                "reading or writing the basemap file failed",
+            )
+            .about(format!("{} ({source})", path.display())),
+            Self::Io { path, source } => {
+                Message::new("读写文件失败", "reading or writing a file failed")
+                    .about(format!("{} ({source})", path.display()))
+            }
+            Self::BadImage { tile, detail, path } => Message::new(
+                format!("瓦片 {tile} 的图像无法解码（{detail}）"),
+                format!("the image of tile {tile} cannot be decoded ({detail})"),
+            )
+            .about(path.display()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use lamppost_core::words::{Message, Words};
 use lru::LruCache;
 
 use super::cache::{CacheKey, TileCache};
@@ -72,7 +73,7 @@ struct State {
     resolved: LruCache<TileId, Resolution>,
     queue: VecDeque<TileId>,
     pending: HashSet<TileId>,
-    warnings: VecDeque<String>,
+    warnings: VecDeque<Message>,
     shutdown: bool,
 }
 
@@ -238,7 +239,7 @@ impl TileLoader {
 
     /// Problems met since the last call (damaged tiles, unreadable files), oldest first.
     #[must_use]
-    pub fn take_warnings(&self) -> Vec<String> {
+    pub fn take_warnings(&self) -> Vec<Message> {
         self.shared.lock().warnings.drain(..).collect()
     }
 
@@ -318,7 +319,7 @@ fn resolve(
     shared: &Shared,
     layers: &mut [Box<dyn TileSource>],
     id: TileId,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Message>,
 ) -> (Resolution, Option<Arc<RgbaTile>>) {
     for (li, layer) in layers.iter_mut().enumerate().rev() {
         let meta = layer.meta().clone();
@@ -341,10 +342,13 @@ fn resolve(
             match layer.read(src) {
                 Ok(Some(bytes)) => {
                     let mut image = decode_tile(&bytes).unwrap_or_else(|e| {
-                        warnings.push(format!(
-                            "瓦片 {src} 无法解码，以占位图代替 / tile {src} cannot be decoded and is drawn as a placeholder ({e}): {}",
-                            layer.location().display()
-                        ));
+                        warnings.push(
+                            Message::new(
+                                format!("瓦片 {src} 无法解码，以占位图代替（{e}）"),
+                                format!("tile {src} cannot be decoded and is drawn as a placeholder ({e})"),
+                            )
+                            .about(layer.location().display()),
+                        );
                         RgbaTile::placeholder(meta.tile_size_px)
                     });
                     // Transparent parts (outside a city's data) show the layers beneath.
@@ -364,7 +368,7 @@ fn resolve(
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    warnings.push(e.to_string());
+                    warnings.push(e.message());
                     break;
                 }
             }
@@ -562,8 +566,9 @@ mod tests {
         assert!(v.image.is_placeholder);
         let w = l.take_warnings();
         assert_eq!(w.len(), 1);
+        let text = w[0].to_string();
         assert!(
-            w[0].contains("0/0/0") && w[0].contains("placeholder"),
+            text.contains("0/0/0") && text.contains("placeholder") && text.contains("占位图"),
             "{w:?}"
         );
     }

@@ -9,13 +9,14 @@ use std::io::Read;
 use crate::code::PoleCode;
 use crate::geo::{LatLon, parse_wkt_linestring};
 use crate::model::{CANONICAL_HEADER, PoleRecord, STREETS_HEADER, Side, StreetRecord};
+use crate::words::{Message, Words};
 
 /// Longest text field we accept (characters). Real addresses are under 100.
 pub const MAX_FIELD_CHARS: usize = 500;
 
 /// A row that cannot be loaded, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("第 {line} 行，字段 {field}：{reason_zh} / line {line}, field {field}: {reason_en}")]
+#[error("{}", self.message())]
 pub struct RowError {
     /// 1-based line number in the file (the header is line 1).
     pub line: u64,
@@ -25,6 +26,16 @@ pub struct RowError {
     pub reason_zh: String,
     /// The reason, in English.
     pub reason_en: String,
+}
+
+impl Words for RowError {
+    fn message(&self) -> Message {
+        let (line, field) = (self.line, &self.field);
+        Message::new(
+            format!("第 {line} 行，字段 {field}：{}", self.reason_zh),
+            format!("line {line}, field {field}: {}", self.reason_en),
+        )
+    }
 }
 
 impl RowError {

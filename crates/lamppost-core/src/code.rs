@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::words::{Message, Words};
+
 /// Longest normalised code we accept. Real codes are under 20 characters; anything longer is
 /// not a code, and refusing it keeps hostile input (a 10 KB paste) out of the indexes.
 pub const MAX_CODE_LEN: usize = 32;
@@ -21,20 +23,30 @@ pub struct PoleCode {
 
 /// Why a string is not a pole code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum CodeError {
     /// Nothing left after removing spaces and separators.
-    #[error("编码为空 / the code is empty")]
     Empty,
     /// Longer than [`MAX_CODE_LEN`] after normalisation.
-    #[error(
-        "编码过长（最多 {MAX_CODE_LEN} 个字符）/ the code is too long (at most {MAX_CODE_LEN} characters)"
-    )]
     TooLong,
     /// Holds a character that is neither a letter, a digit nor a separator.
-    #[error(
-        "编码含有非法字符 {0:?} / the code contains the character {0:?}, which is not a letter or digit"
-    )]
     BadChar(char),
+}
+
+impl Words for CodeError {
+    fn message(&self) -> Message {
+        match self {
+            Self::Empty => Message::new("编码为空", "the code is empty"),
+            Self::TooLong => Message::new(
+                format!("编码过长（最多 {MAX_CODE_LEN} 个字符）"),
+                format!("the code is too long (at most {MAX_CODE_LEN} characters)"),
+            ),
+            Self::BadChar(c) => Message::new(
+                format!("编码含有非法字符 {c:?}"),
+                format!("the code contains the character {c:?}, which is not a letter or digit"),
+            ),
+        }
+    }
 }
 
 impl PoleCode {

@@ -16,29 +16,59 @@
 
 use crate::code::to_half_width;
 use crate::geo::LatLon;
+use crate::words::{Message, Words};
 
-/// Why a pasted position was not read. Messages are Chinese, then English.
+/// Why a pasted position was not read (the text is kept as it was given).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum CoordError {
     /// Not two values.
-    #[error("需要纬度和经度两个数值 / need two values, latitude and longitude: {0}")]
     NotTwoValues(String),
     /// A value is not a number or a degrees-minutes-seconds angle.
-    #[error("无法识别的坐标值 / not a coordinate value: {0}")]
     BadValue(String),
     /// Minutes or seconds of 60 or more.
-    #[error("分、秒须小于 60 / minutes and seconds must be below 60: {0}")]
     BadMinutes(String),
     /// Both values say latitude, or both longitude.
-    #[error(
-        "两个数值都标为纬度或都标为经度 / both values are labelled latitude, or both longitude: {0}"
-    )]
     SameAxis(String),
     /// Out of range; with no labels, probably longitude first.
-    #[error(
-        "坐标超出范围（纬度 ±90，经度 ±180；先纬度后经度，或标明 N/E）/ coordinates out of range (latitude ±90, longitude ±180; latitude first, or label them N/E): {0}"
-    )]
     OutOfRange(String),
+}
+
+impl Words for CoordError {
+    fn message(&self) -> Message {
+        let (m, text) = match self {
+            Self::NotTwoValues(t) => (
+                Message::new(
+                    "需要纬度和经度两个数值",
+                    "need two values, latitude and longitude",
+                ),
+                t,
+            ),
+            Self::BadValue(t) => (
+                Message::new("无法识别的坐标值", "not a coordinate value"),
+                t,
+            ),
+            Self::BadMinutes(t) => (
+                Message::new("分、秒须小于 60", "minutes and seconds must be below 60"),
+                t,
+            ),
+            Self::SameAxis(t) => (
+                Message::new(
+                    "两个数值都标为纬度或都标为经度",
+                    "both values are labelled latitude, or both longitude",
+                ),
+                t,
+            ),
+            Self::OutOfRange(t) => (
+                Message::new(
+                    "坐标超出范围（纬度 ±90，经度 ±180；先纬度后经度，或标明 N/E）",
+                    "coordinates out of range (latitude ±90, longitude ±180; latitude first, or label them N/E)",
+                ),
+                t,
+            ),
+        };
+        m.about(text)
+    }
 }
 
 /// Which axis a label names.

@@ -5,6 +5,7 @@
 //! (interpolation, projection onto a centre line) happens in a local east/north plane in metres,
 //! which is exact enough over the few kilometres of one street.
 
+use crate::words::{Message, Words};
 use std::fmt::Write as _;
 
 /// Mean Earth radius in metres (IUGG), used by the haversine distance.
@@ -291,8 +292,14 @@ pub fn to_wkt_linestring(points: &[LatLon]) -> String {
 
 /// Why a WKT string could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("无法解析的 WKT 线 / not a WKT LINESTRING: {0}")]
+#[error("{}", self.message())]
 pub struct WktError(pub String);
+
+impl Words for WktError {
+    fn message(&self) -> Message {
+        Message::new("无法解析的 WKT 线", "not a WKT LINESTRING").about(&self.0)
+    }
+}
 
 /// Reads `LINESTRING(lon lat, ...)`. An empty string reads as no line.
 pub fn parse_wkt_linestring(text: &str) -> Result<Vec<LatLon>, WktError> {

@@ -9,7 +9,8 @@
 //! - [`estimate`]: positions for poles that were never surveyed;
 //! - [`readback`]: the sentence read back to the caller;
 //! - [`text`], [`spreadsheet`], [`encode`]: Chinese text folding, safe spreadsheet cells, hex
-//!   and file-URI encoding.
+//!   and file-URI encoding;
+//! - [`words`]: errors and notices as words, in the window's language or both.
 #![forbid(unsafe_code)]
 
 pub mod canonical;
@@ -23,3 +24,4 @@ pub mod model;
 pub mod readback;
 pub mod spreadsheet;
 pub mod text;
+pub mod words;

@@ -5,6 +5,7 @@
 
 use lamppost_core::code::CodeError;
 use lamppost_core::readback::Lang;
+use lamppost_core::words::{Message, Words};
 
 use crate::mapping::Field;
 
@@ -295,18 +296,19 @@ impl Finding {
     }
 }
 
+impl Words for Finding {
+    fn message(&self) -> Message {
+        let (line, field) = (self.line, &self.field);
+        Message::new(
+            format!("第 {line} 行，字段 {field}：{}", self.reason_zh()),
+            format!("line {line}, field {field}: {}", self.reason_en()),
+        )
+    }
+}
+
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "第 {} 行，字段 {}：{} / line {}, field {}: {}",
-            self.line,
-            self.field,
-            self.reason_zh(),
-            self.line,
-            self.field,
-            self.reason_en()
-        )
+        self.message().fmt(f)
     }
 }
 

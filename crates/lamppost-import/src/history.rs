@@ -72,11 +72,8 @@ pub fn undo(
         }
         let parse = |s: Option<String>| -> Result<Option<PoleRow>, ImportError> {
             s.map(|j| {
-                serde_json::from_str::<PoleRow>(&j).map_err(|e| {
-                    ImportError::BadMapping(format!(
-                        "变更记录无法读取 / a history row cannot be read: {e}"
-                    ))
-                })
+                serde_json::from_str::<PoleRow>(&j)
+                    .map_err(|e| ImportError::BadHistory(e.to_string()))
             })
             .transpose()
         };

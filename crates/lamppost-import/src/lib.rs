@@ -29,6 +29,7 @@ use hashbrown::{HashMap, HashSet};
 use sha2::{Digest, Sha256};
 
 use lamppost_core::geo::{LatLon, wgs84_to_gcj02};
+use lamppost_core::words::{Message, Words};
 pub use lamppost_data::store::PoleRow;
 use lamppost_data::store::write::{HistoryOp, NewVersion, VersionCounts, VersionWriter};
 use lamppost_data::store::{Store, StoreError};
@@ -36,7 +37,9 @@ use lamppost_data::store::{Store, StoreError};
 pub use datum::Crs;
 pub use finding::{Finding, FindingKind};
 pub use history::{UndoReport, VersionInfo, undo, versions};
-pub use mapping::{Field, MapSpec, Mapping, SavedMapping, parse_map_specs, save_mapping};
+pub use mapping::{
+    Field, MapSpec, Mapping, SavedMapping, SettingError, parse_map_specs, save_mapping,
+};
 pub use preview::{Preview, preview};
 pub use progress::{ImportControl, Progress, Stage};
 pub use read::{Detected, Format, Input};
@@ -53,9 +56,9 @@ pub const MAX_CHANGES: usize = 200_000;
 
 /// Why an import, undo or export could not run at all (as opposed to findings in the file).
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum ImportError {
     /// The file could not be read.
-    #[error("无法读取文件 / cannot read the file ({source}): {path}")]
     Read {
         /// The file.
         path: String,
@@ -66,25 +69,21 @@ pub enum ImportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// `--mapping NAME` names nothing saved.
-    #[error(
-        "没有名为此名称的已保存映射（用 --save-mapping 保存）/ no saved mapping by this name (save one with --save-mapping): {0}"
-    )]
     NoMapping(String),
-    /// A mapping could not be read.
-    #[error("{0}")]
+    /// A saved mapping could not be read or written (the JSON's words).
     BadMapping(String),
+    /// A setting cannot be used (a saved mapping's field, an encoding).
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    /// A mapping name that is empty or holds control characters.
+    BadMappingName,
+    /// A change-history row could not be read (the JSON's words).
+    BadHistory(String),
     /// No such data version.
-    #[error("没有这个数据版本 / no such data version: {0}")]
     NoVersion(i64),
     /// The version has no change history (the initial load).
-    #[error(
-        "该版本没有变更记录，无法撤销（初始装载请用数据包恢复）/ this version has no change history and cannot be undone (restore an initial load from a data package): {0}"
-    )]
     NoHistory(i64),
     /// Later versions changed the same poles.
-    #[error(
-        "无法撤销版本 {version}：之后的版本 {later:?} 又修改了其中 {total} 个编码（如 {examples}）；请先撤销之后的版本 / cannot undo version {version}: later versions {later:?} changed {total} of its codes again (e.g. {examples}); undo the later versions first"
-    )]
     UndoConflict {
         /// The version asked for.
         version: i64,
@@ -96,8 +95,55 @@ pub enum ImportError {
         examples: String,
     },
     /// The watcher cancelled the import (see [`ImportControl::cancel`]); it was rolled back.
-    #[error("导入已取消，未写入任何内容 / the import was cancelled; nothing was written")]
     Cancelled,
+}
+
+impl Words for ImportError {
+    fn message(&self) -> Message {
+        match self {
+            Self::Read { path, source } => Message::new(
+                format!("无法读取文件（{source}）"),
+                format!("cannot read the file ({source})"),
+            )
+            .about(path),
+            Self::Store(e) => e.message(),
+            Self::NoMapping(name) => Message::new(
+                "没有名为此名称的已保存映射（用 --save-mapping 保存）",
+                "no saved mapping by this name (save one with --save-mapping)",
+            )
+            .about(name),
+            Self::BadMapping(detail) => {
+                Message::new("映射无法读取", "the mapping cannot be read").about(detail)
+            }
+            Self::Setting(e) => e.message(),
+            Self::BadMappingName => Message::new(
+                "映射名称不能为空或含控制字符",
+                "a mapping name must not be empty or hold control characters",
+            ),
+            Self::BadHistory(detail) => {
+                Message::new("变更记录无法读取", "a history row cannot be read").about(detail)
+            }
+            Self::NoVersion(v) => Message::new("没有这个数据版本", "no such data version").about(v),
+            Self::NoHistory(v) => Message::new(
+                "该版本没有变更记录，无法撤销（初始装载请用数据包恢复）",
+                "this version has no change history and cannot be undone (restore an initial load from a data package)",
+            )
+            .about(v),
+            Self::UndoConflict {
+                version,
+                later,
+                total,
+                examples,
+            } => Message::new(
+                format!("无法撤销版本 {version}：之后的版本 {later:?} 又修改了其中 {total} 个编码（如 {examples}）；请先撤销之后的版本"),
+                format!("cannot undo version {version}: later versions {later:?} changed {total} of its codes again (e.g. {examples}); undo the later versions first"),
+            ),
+            Self::Cancelled => Message::new(
+                "导入已取消，未写入任何内容",
+                "the import was cancelled; nothing was written",
+            ),
+        }
+    }
 }
 
 /// How to import.
@@ -239,8 +285,47 @@ pub struct Report {
     pub applied: bool,
     /// The new data version; null when nothing was written.
     pub version: Option<i64>,
-    /// Why nothing was written, when nothing was.
-    pub not_applied_reason: Option<String>,
+    /// Why nothing was written, when nothing was (in the JSON report: `not_applied_reason`,
+    /// in both languages).
+    #[serde(rename = "not_applied_reason")]
+    pub not_applied: Option<NotApplied>,
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotApplied {
+    /// A dry run.
+    DryRun,
+    /// The file as a whole is invalid.
+    InvalidFile,
+    /// Some rows are bad and `--allow-partial` was not given.
+    BadRows,
+    /// The file changes nothing.
+    NothingToChange,
+}
+
+impl Words for NotApplied {
+    fn message(&self) -> Message {
+        match self {
+            Self::DryRun => Message::new("试运行，未写入", "dry run, nothing written"),
+            Self::InvalidFile => Message::new(
+                "文件整体有误，未写入",
+                "the file as a whole is invalid; nothing written",
+            ),
+            Self::BadRows => Message::new(
+                "文件有错误行，未写入任何内容（可用 --allow-partial 只导入正确的行）",
+                "the file has bad rows and nothing was written (--allow-partial imports the good rows only)",
+            ),
+            Self::NothingToChange => Message::new("没有需要更改的内容", "nothing to change"),
+        }
+    }
+}
+
+/// In the JSON report, in both languages (`中文 / English`), as the CLI prints it.
+impl serde::Serialize for NotApplied {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.message().to_string())
+    }
 }
 
 impl Report {
@@ -910,7 +995,7 @@ fn settings_for(
             .ok_or_else(|| ImportError::NoMapping(name.clone()))?;
         let saved: SavedMapping = serde_json::from_str(&json)
             .map_err(|e| ImportError::BadMapping(format!("mapping:{name}: {e}")))?;
-        specs = saved.to_specs().map_err(ImportError::BadMapping)?;
+        specs = saved.to_specs()?;
         crs = saved.crs.as_deref().and_then(Crs::parse);
         encoding = saved
             .encoding
@@ -1005,7 +1090,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         dry_run: opts.dry_run,
         applied: false,
         version: None,
-        not_applied_reason: None,
+        not_applied: None,
     };
     if let Some(w) = det.warning.clone() {
         report.warn(w);
@@ -1066,8 +1151,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         if let Some(refusal) = det.refusal.clone() {
             read::TableSink::fatal(&mut planner, refusal);
         } else {
-            read::read_table_watched(input, &det, format, &mut planner, control)
-                .map_err(io_err)?;
+            read::read_table_watched(input, &det, format, &mut planner, control).map_err(io_err)?;
         }
         if let Some(e) = planner.failure.take() {
             return Err(ImportError::Store(e));
@@ -1086,10 +1170,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         }
         let mapping_resolved = planner.mapping.is_some();
         if mapping_resolved && !planner.fatal && planner.report.rows == 0 {
-            read::TableSink::fatal(
-                &mut planner,
-                Finding::new(1, "-", FindingKind::NoDataRows),
-            );
+            read::TableSink::fatal(&mut planner, Finding::new(1, "-", FindingKind::NoDataRows));
         }
         if !planner.fatal {
             if opts.replace_streets {
@@ -1105,24 +1186,21 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         let mut report = planner.into_report();
         let has_errors = report.rejected_total > 0;
         let changes = report.added + report.changed + report.removed;
-        report.not_applied_reason = if opts.dry_run {
-            Some("试运行，未写入 / dry run, nothing written".to_owned())
+        report.not_applied = if opts.dry_run {
+            Some(NotApplied::DryRun)
         } else if fatal {
-            Some("文件整体有误，未写入 / the file as a whole is invalid; nothing written".to_owned())
+            Some(NotApplied::InvalidFile)
         } else if has_errors && !opts.allow_partial {
-            Some(
-                "文件有错误行，未写入任何内容（可用 --allow-partial 只导入正确的行）/ the file has bad rows and nothing was written (--allow-partial imports the good rows only)"
-                    .to_owned(),
-            )
+            Some(NotApplied::BadRows)
         } else if changes == 0 {
-            Some("没有需要更改的内容 / nothing to change".to_owned())
+            Some(NotApplied::NothingToChange)
         } else {
             None
         };
         if let Some(c) = control {
             c.set_stage(Stage::Writing);
         }
-        let counts = report.not_applied_reason.is_none().then(|| {
+        let counts = report.not_applied.is_none().then(|| {
             // Committed by the store right after this; a failed commit is an error instead.
             report.applied = true;
             report.version = Some(version);

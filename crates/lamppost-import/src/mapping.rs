@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use super::read::Cells;
 use super::{Finding, FindingKind};
+use lamppost_core::words::{Message, Words};
 
 /// A field of a pole that a file can provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -189,9 +190,49 @@ enum Piece {
 /// One `--map` item as the user wrote it: the field and a column name or a template.
 pub type MapSpec = (Field, String);
 
+/// A setting given by the supervisor (`--map`, `--encoding`, a saved mapping) that cannot be
+/// used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message())]
+pub enum SettingError {
+    /// A `--map` item that is not `field=COLUMN`.
+    BadMapItem(String),
+    /// A field name this program does not know (a saved mapping from a newer program).
+    UnknownField(String),
+    /// An encoding label that is not one of WHATWG's.
+    UnknownEncoding(String),
+}
+
+impl Words for SettingError {
+    fn message(&self) -> Message {
+        match self {
+            Self::BadMapItem(piece) => {
+                let fields = field_list();
+                Message::new(
+                    format!("无法识别的映射 {piece:?}，应为 字段=列名（字段：{fields}）"),
+                    format!(
+                        "cannot read the mapping {piece:?}; expected field=COLUMN (fields: {fields})"
+                    ),
+                )
+            }
+            Self::UnknownField(f) => {
+                Message::new("未知字段", "unknown field").about(format!("{f:?}"))
+            }
+            Self::UnknownEncoding(l) => Message::new(
+                format!(
+                    "无法识别的编码 {l:?}（可用 auto、utf-8、gbk、gb18030、utf-16le、utf-16be、latin1）"
+                ),
+                format!(
+                    "unknown encoding {l:?} (use auto, utf-8, gbk, gb18030, utf-16le, utf-16be, latin1)"
+                ),
+            ),
+        }
+    }
+}
+
 /// Parses `--map` values: `field=COLUMN` items separated by commas (a comma that is not
 /// followed by `name=` belongs to the column name or template).
-pub fn parse_map_specs(values: &[String]) -> Result<Vec<MapSpec>, String> {
+pub fn parse_map_specs(values: &[String]) -> Result<Vec<MapSpec>, SettingError> {
     let mut out: Vec<MapSpec> = Vec::new();
     for v in values {
         let mut current: Option<(Field, String)> = None;
@@ -212,11 +253,7 @@ pub fn parse_map_specs(values: &[String]) -> Result<Vec<MapSpec>, String> {
                 rhs.push(',');
                 rhs.push_str(piece);
             } else if !piece.trim().is_empty() {
-                return Err(format!(
-                    "无法识别的映射 {piece:?}，应为 字段=列名（字段：{}）/ cannot read the mapping {piece:?}; expected field=COLUMN (fields: {})",
-                    field_list(),
-                    field_list()
-                ));
+                return Err(SettingError::BadMapItem(piece.to_owned()));
             }
         }
         out.extend(current);
@@ -371,13 +408,13 @@ impl SavedMapping {
     }
 
     /// Back to specs; unknown field names (from a newer program) are an error.
-    pub fn to_specs(&self) -> Result<Vec<MapSpec>, String> {
+    pub fn to_specs(&self) -> Result<Vec<MapSpec>, SettingError> {
         self.map
             .iter()
             .map(|(f, r)| {
                 Field::parse(f)
                     .map(|f| (f, r.clone()))
-                    .ok_or_else(|| format!("未知字段 / unknown field {f:?}"))
+                    .ok_or_else(|| SettingError::UnknownField(f.clone()))
             })
             .collect()
     }
@@ -392,10 +429,7 @@ pub fn save_mapping(
 ) -> Result<(), super::ImportError> {
     let name = name.trim();
     if name.is_empty() || name.chars().any(char::is_control) {
-        return Err(super::ImportError::BadMapping(
-            "映射名称不能为空或含控制字符 / a mapping name must not be empty or hold control characters"
-                .to_owned(),
-        ));
+        return Err(super::ImportError::BadMappingName);
     }
     let json =
         serde_json::to_string(saved).map_err(|e| super::ImportError::BadMapping(e.to_string()))?;

@@ -19,6 +19,7 @@ use std::rc::Rc;
 use encoding_rs::{Encoding, GB18030, UTF_8, WINDOWS_1252};
 use sha2::{Digest, Sha256};
 
+use super::mapping::SettingError;
 use super::progress::{Counting, ImportControl};
 use super::{Finding, FindingKind};
 
@@ -91,16 +92,14 @@ pub struct Detected {
 
 /// Parses an `--encoding` value: `auto` (None) or a WHATWG label (`utf-8`, `gbk`, `gb18030`,
 /// `utf-16le`, `utf-16be`, `latin1`, `windows-1252`, `big5`…).
-pub fn parse_encoding(label: &str) -> Result<Option<&'static Encoding>, String> {
+pub fn parse_encoding(label: &str) -> Result<Option<&'static Encoding>, SettingError> {
     let l = label.trim();
     if l.is_empty() || l.eq_ignore_ascii_case("auto") {
         return Ok(None);
     }
-    Encoding::for_label(l.as_bytes()).map(Some).ok_or_else(|| {
-        format!(
-            "无法识别的编码 {l:?}（可用 auto、utf-8、gbk、gb18030、utf-16le、utf-16be、latin1）/ unknown encoding {l:?} (use auto, utf-8, gbk, gb18030, utf-16le, utf-16be, latin1)"
-        )
-    })
+    Encoding::for_label(l.as_bytes())
+        .map(Some)
+        .ok_or_else(|| SettingError::UnknownEncoding(l.to_owned()))
 }
 
 /// The short name shown in reports (`UTF-8`, `GB18030`, `UTF-16LE`, `windows-1252`).

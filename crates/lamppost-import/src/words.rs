@@ -6,13 +6,23 @@
 
 use lamppost_core::code::{CodeError, MAX_CODE_LEN};
 use lamppost_core::readback::Lang;
+use lamppost_core::words::{Message, Words};
 
 use crate::finding::FindingKind;
 
+impl Words for FindingKind {
+    fn message(&self) -> Message {
+        Message::new(self.text(Lang::Zh), self.text(Lang::En))
+    }
+
+    fn words(&self, lang: Lang) -> String {
+        self.text(lang)
+    }
+}
+
 impl FindingKind {
     /// The finding's reason in `lang`.
-    #[must_use]
-    pub fn words(&self, lang: Lang) -> String {
+    fn text(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         let s = |zh_text: &str, en_text: &str| lang.pick(zh_text, en_text).to_owned();
         match self {

@@ -20,6 +20,7 @@ use crate::ui::theme::{self, Palette};
 use lamppost_core::coords::parse_near;
 use lamppost_core::datum::Crs;
 use lamppost_core::geo::LatLon;
+use lamppost_core::words::{Message, Words};
 use lamppost_data::calllog;
 use lamppost_search::{ErrorModel, PoleId, SearchIndex};
 
@@ -71,7 +72,7 @@ pub struct CallerLocation {
     /// Index into [`DATUMS`].
     datum: usize,
     /// What the box says, read once per change: the fix, or why it is not one.
-    read: Option<Result<Fix, String>>,
+    read: Option<Result<Fix, Message>>,
     read_for: Option<(String, String, usize)>,
     /// The poles nearest to the fix, for the index generation they were found in.
     nearest: Vec<PoleId>,
@@ -102,15 +103,19 @@ impl CallerLocation {
             let crs = DATUMS[self.datum.min(DATUMS.len() - 1)];
             Some(
                 parse_near(&self.text)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| e.message())
                     .and_then(|(given, r)| {
                         let radius = self.radius.trim();
                         let radius_m = if radius.is_empty() {
                             r
                         } else {
-                            let r: f64 = radius.parse().map_err(|_| format!("{radius}?"))?;
+                            let bad = || {
+                                Message::new("半径应为米数", "the radius is a number of metres")
+                                    .about(radius)
+                            };
+                            let r: f64 = radius.parse().map_err(|_| bad())?;
                             if !(r.is_finite() && r >= 0.0) {
-                                return Err(format!("{radius}?"));
+                                return Err(bad());
                             }
                             Some(r)
                         };
@@ -185,7 +190,7 @@ impl CallerLocation {
                 return;
             }
             Some(Err(e)) => {
-                ui.colored_label(pal.warning, e.as_str());
+                ui.colored_label(pal.warning, e.in_lang(t.lang));
                 self.outside = false;
                 return;
             }

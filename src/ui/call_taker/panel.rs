@@ -299,7 +299,10 @@ impl CallTaker {
                     );
                 }
                 Some(calls::Saving::Failed(e)) => {
-                    ui.colored_label(pal.warning, format!("× {}{e}", t.not_saved));
+                    ui.colored_label(
+                        pal.warning,
+                        format!("× {}{}", t.not_saved, e.in_lang(t.lang)),
+                    );
                 }
                 None => {}
             }
@@ -407,7 +410,7 @@ fn data_banners(ui: &mut Ui, t: &Strings, pal: Palette, news: &DataNews, out: &m
     }
     if let Some(w) = &news.warning {
         ui.horizontal_wrapped(|ui| {
-            ui.colored_label(pal.warning, w);
+            ui.colored_label(pal.warning, w.in_lang(t.lang));
             if ui.button(t.dismiss).clicked() {
                 out.push(Command::DismissWarning);
             }

@@ -13,6 +13,7 @@ use super::theme::Palette;
 use super::tiles::LoaderTiles;
 use lamppost_core::estimate::Position;
 use lamppost_core::geo::{LatLon, gcj02_to_wgs84, wgs84_to_gcj02};
+use lamppost_core::words::Message;
 use lamppost_search::{PoleId, SearchIndex};
 
 /// The datum of the basemap. Our positions are WGS-84; a Chinese basemap may be drawn in
@@ -51,7 +52,7 @@ pub struct MapView {
     /// The offline basemap (world overview under the city), when its files are there.
     tiles: Option<LoaderTiles>,
     /// Why part of the basemap is missing, shown in the status bar.
-    tile_warnings: Vec<String>,
+    tile_warnings: Vec<Message>,
     /// The basemap's datum: markers are shifted when it is GCJ-02.
     datum: MapDatum,
     /// The map has a starting view (saved, the basemap's centre, or the dataset's).
@@ -87,7 +88,7 @@ impl MapView {
     #[must_use]
     pub fn new(
         tiles: Option<LoaderTiles>,
-        tile_warnings: Vec<String>,
+        tile_warnings: Vec<Message>,
         saved: Option<(f64, f64, f64)>,
     ) -> Self {
         let datum = MapDatum {
@@ -132,7 +133,7 @@ impl MapView {
 
     /// Why part of the basemap is missing.
     #[must_use]
-    pub fn tile_warnings(&self) -> &[String] {
+    pub fn tile_warnings(&self) -> &[Message] {
         &self.tile_warnings
     }
 

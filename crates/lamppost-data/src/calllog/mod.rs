@@ -19,6 +19,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use serde::Serialize;
 
 use lamppost_core::spreadsheet::{UTF8_BOM, neutralise_formula};
+use lamppost_core::words::{Message, Words};
 
 use crate::migrate::SchemaError;
 
@@ -66,6 +67,30 @@ ALTER TABLE calls ADD COLUMN caller_datum TEXT NOT NULL DEFAULT '';
 ALTER TABLE calls ADD COLUMN caller_radius_m REAL;
 ALTER TABLE calls ADD COLUMN caller_distance_m REAL;
 ",
+    r"
+-- Every log has an id of its own, and every call and annotation a stable unique id made from it
+-- and its row id: merging logs (`calls merge`) never duplicates an entry, however often the same
+-- copy comes in. A merged log keeps each entry's workstation and uid as they were.
+-- A new log gets a random id. A log that already holds calls gets one made from its first call's
+-- UTC time, so that two copies of the same old log, upgraded apart, still agree.
+CREATE TABLE workstation (
+    only INTEGER PRIMARY KEY CHECK (only = 1),
+    uid  TEXT NOT NULL
+);
+INSERT INTO workstation VALUES (1, coalesce(
+    (SELECT 'w' || replace(replace(replace(replace(replace(at_utc, '-', ''), ':', ''), 'T', ''),
+                   '.', ''), 'Z', '')
+     FROM calls ORDER BY id LIMIT 1),
+    lower(hex(randomblob(8)))));
+ALTER TABLE calls ADD COLUMN workstation TEXT NOT NULL DEFAULT '';
+ALTER TABLE calls ADD COLUMN uid TEXT;
+UPDATE calls SET workstation = (SELECT uid FROM workstation),
+                 uid = (SELECT uid FROM workstation) || '-' || id;
+CREATE UNIQUE INDEX calls_by_uid ON calls(uid);
+ALTER TABLE annotations ADD COLUMN uid TEXT;
+UPDATE annotations SET uid = (SELECT uid FROM workstation) || '-a' || id;
+CREATE UNIQUE INDEX annotations_by_uid ON annotations(uid);
+",
 ];
 
 /// Longest text kept in a note or in the typed query; longer input is cut (a pasted page
@@ -74,19 +99,13 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 
 /// What can go wrong with the call log. Messages are for the call-taker: Chinese, then English.
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum CallLogError {
     /// The file is not a call log (another SQLite file, or not SQLite).
-    #[error("不是接警记录文件 / not a call log: {0}")]
     NotCallLog(PathBuf),
     /// Written by a newer program.
-    #[error(
-        "接警记录由更新版本的程序创建，请升级 / the call log was written by a newer version; upgrade the program: {0}"
-    )]
     NewerSchema(PathBuf),
     /// The folder or file cannot be written.
-    #[error(
-        "无法写入接警记录（检查文件夹权限和磁盘空间）/ cannot write the call log (check folder permissions and disk space): {path}: {source}"
-    )]
     Io {
         /// The file.
         path: PathBuf,
@@ -94,7 +113,6 @@ pub enum CallLogError {
         source: std::io::Error,
     },
     /// SQLite failed.
-    #[error("接警记录数据库错误 / call log database error: {path}: {source}")]
     Sqlite {
         /// The file.
         path: PathBuf,
@@ -102,11 +120,47 @@ pub enum CallLogError {
         source: rusqlite::Error,
     },
     /// No entry with this id.
-    #[error("没有这条接警记录 / no such call: {0}")]
     NoSuchCall(i64),
     /// Writing an export failed.
-    #[error("导出失败 / export failed: {0}")]
     Export(String),
+    /// No call log at the path (opening for reading never creates one).
+    Missing(PathBuf),
+    /// `calls merge` was asked to merge a log into itself.
+    MergeIntoItself(PathBuf),
+}
+
+impl Words for CallLogError {
+    fn message(&self) -> Message {
+        match self {
+            Self::NotCallLog(path) => {
+                Message::new("不是接警记录文件", "not a call log").about(path.display())
+            }
+            Self::NewerSchema(path) => Message::new(
+                "接警记录由更新版本的程序创建，请升级",
+                "the call log was written by a newer version; upgrade the program",
+            )
+            .about(path.display()),
+            Self::Io { path, source } => Message::new(
+                "无法写入接警记录（检查文件夹权限和磁盘空间）",
+                "cannot write the call log (check folder permissions and disk space)",
+            )
+            .about(format!("{}: {source}", path.display())),
+            Self::Sqlite { path, source } => {
+                Message::new("接警记录数据库错误", "call log database error")
+                    .about(format!("{}: {source}", path.display()))
+            }
+            Self::NoSuchCall(id) => Message::new("没有这条接警记录", "no such call").about(id),
+            Self::Export(detail) => Message::new("导出失败", "export failed").about(detail),
+            Self::Missing(path) => {
+                Message::new("找不到接警记录文件", "no call log at this path").about(path.display())
+            }
+            Self::MergeIntoItself(path) => Message::new(
+                "不能把接警记录合并到它自己",
+                "a call log cannot be merged into itself",
+            )
+            .about(path.display()),
+        }
+    }
 }
 
 /// The position a call was given, as shown to the call-taker.
@@ -205,6 +259,10 @@ pub struct Call {
     pub incident_type: String,
     /// Note added afterwards ('' when none).
     pub note: String,
+    /// The id of the workstation's log the call was taken on.
+    pub workstation: String,
+    /// The call's stable unique id (`WORKSTATION-ID`), the same in every merged copy.
+    pub uid: String,
 }
 
 impl Call {
@@ -306,10 +364,7 @@ impl CallLog {
     /// Opens an existing call log for reading only (exports, listing); never creates one.
     pub fn open_read_only(path: &Path) -> Result<Self, CallLogError> {
         if !path.exists() {
-            return Err(CallLogError::Io {
-                path: path.to_owned(),
-                source: std::io::Error::from(std::io::ErrorKind::NotFound),
-            });
+            return Err(CallLogError::Missing(path.to_owned()));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
@@ -398,46 +453,69 @@ impl CallLog {
         clip(&mut call.query);
         let (lat, lon) = call.lat_lon_deg.unzip();
         let caller = call.caller.as_deref();
-        self.conn
-            .execute(
-                "INSERT INTO calls(at_utc, at_local, local_date, operator, query, code, street,
-                     pole_no, address, readback, lat_deg, lon_deg, position, radius_m, dataset,
-                     data_version, caller_lat_deg, caller_lon_deg, caller_datum, caller_radius_m,
-                     caller_distance_m)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21)",
-                params![
-                    at_utc,
-                    at_local,
-                    local.date_naive().to_string(),
-                    call.operator,
-                    call.query,
-                    call.code,
-                    call.street,
-                    call.pole_no,
-                    call.address,
-                    call.readback,
-                    lat,
-                    lon,
-                    call.position.as_str(),
-                    call.radius_m,
-                    call.dataset,
-                    call.data_version,
-                    caller.map(|c| c.lat_deg),
-                    caller.map(|c| c.lon_deg),
-                    caller.map_or("", |c| c.datum),
-                    caller.and_then(|c| c.radius_m),
-                    caller.and_then(|c| c.distance_m),
-                ],
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|source| CallLogError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        let sqlite = |source| CallLogError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        tx.execute(
+            "INSERT INTO calls(at_utc, at_local, local_date, operator, query, code, street,
+                 pole_no, address, readback, lat_deg, lon_deg, position, radius_m, dataset,
+                 data_version, caller_lat_deg, caller_lon_deg, caller_datum, caller_radius_m,
+                 caller_distance_m)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19, ?20, ?21)",
+            params![
+                at_utc,
+                at_local,
+                local.date_naive().to_string(),
+                call.operator,
+                call.query,
+                call.code,
+                call.street,
+                call.pole_no,
+                call.address,
+                call.readback,
+                lat,
+                lon,
+                call.position.as_str(),
+                call.radius_m,
+                call.dataset,
+                call.data_version,
+                caller.map(|c| c.lat_deg),
+                caller.map(|c| c.lon_deg),
+                caller.map_or("", |c| c.datum),
+                caller.and_then(|c| c.radius_m),
+                caller.and_then(|c| c.distance_m),
+            ],
+        )
+        .map_err(sqlite)?;
+        let id = tx.last_insert_rowid();
+        let (workstation, uid): (String, String) = tx
+            .query_row(
+                "UPDATE calls SET workstation = (SELECT uid FROM workstation),
+                     uid = (SELECT uid FROM workstation) || '-' || id
+                 WHERE id = ?1 RETURNING workstation, uid",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(|e| self.err(e))?;
+            .map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
         Ok(Call {
-            id: self.conn.last_insert_rowid(),
+            id,
             at_utc,
             at_local,
             call,
             incident_type: String::new(),
             note: String::new(),
+            workstation,
+            uid,
         })
     }
 
@@ -480,6 +558,15 @@ impl CallLog {
                 incident_type,
                 note
             ],
+        )
+        .map_err(|source| CallLogError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })?;
+        tx.execute(
+            "UPDATE annotations SET uid = (SELECT uid FROM workstation) || '-a' || id
+             WHERE id = last_insert_rowid()",
+            [],
         )
         .map_err(|source| CallLogError::Sqlite {
             path: self.path.clone(),
@@ -626,8 +713,8 @@ pub struct Damage {
     pub unreadable: Vec<i64>,
 }
 
-impl std::fmt::Display for Damage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Words for Damage {
+    fn message(&self) -> Message {
         let shown: Vec<String> = self
             .unreadable
             .iter()
@@ -640,19 +727,24 @@ impl std::fmt::Display for Damage {
         } else {
             shown.join(", ")
         };
-        write!(
-            f,
-            "接警记录文件已损坏：{} 条无法读取（编号 {list}），其余已读出；请保留此文件并联系管理员 / the call log is damaged: {} calls could not be read (ids {list}); the others were read; keep the file and call the administrator: {}",
-            self.unreadable.len(),
-            self.unreadable.len(),
-            self.path.display()
+        let n = self.unreadable.len();
+        Message::new(
+            format!("接警记录文件已损坏：{n} 条无法读取（编号 {list}），其余已读出；请保留此文件并联系管理员"),
+            format!("the call log is damaged: {n} calls could not be read (ids {list}); the others were read; keep the file and call the administrator"),
         )
+        .about(self.path.display())
+    }
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
     }
 }
 
 /// The columns of the CSV export, Chinese then English so both a Chinese Excel and a script
 /// can read them.
-pub const CSV_HEADER: [&str; 24] = [
+pub const CSV_HEADER: [&str; 26] = [
     "编号 id",
     "本地时间 local_time",
     "UTC时间 utc_time",
@@ -677,6 +769,8 @@ pub const CSV_HEADER: [&str; 24] = [
     "报警人坐标原坐标系 caller_datum",
     "报警人位置半径米 caller_radius_m",
     "灯杆距报警人米 caller_distance_m",
+    "工作站 workstation",
+    "记录标识 uid",
 ];
 
 fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
@@ -723,6 +817,8 @@ fn write_csv(calls: &[Call], out: &mut impl Write) -> Result<(), csv::Error> {
             caller
                 .and_then(|c| c.distance_m)
                 .map_or(String::new(), |d| format!("{d:.0}")),
+            c.workstation.clone(),
+            c.uid.clone(),
         ])?;
     }
     w.flush()?;
@@ -733,7 +829,8 @@ const SELECT_CALLS: &str = "
 SELECT c.id, c.at_utc, c.at_local, c.operator, c.query, c.code, c.street, c.pole_no, c.address,
        c.readback, c.lat_deg, c.lon_deg, c.position, c.radius_m, c.dataset, c.data_version,
        coalesce(a.incident_type, ''), coalesce(a.note, ''),
-       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m
+       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m,
+       c.workstation, coalesce(c.uid, '')
 FROM calls c
 LEFT JOIN annotations a ON a.id = (SELECT max(id) FROM annotations WHERE call_id = c.id)";
 
@@ -742,7 +839,8 @@ const SELECT_CALLS_BARE: &str = "
 SELECT c.id, c.at_utc, c.at_local, c.operator, c.query, c.code, c.street, c.pole_no, c.address,
        c.readback, c.lat_deg, c.lon_deg, c.position, c.radius_m, c.dataset, c.data_version,
        '', '',
-       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m
+       c.caller_lat_deg, c.caller_lon_deg, c.caller_datum, c.caller_radius_m, c.caller_distance_m,
+       c.workstation, coalesce(c.uid, '')
 FROM calls c";
 
 fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
@@ -786,6 +884,8 @@ fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<Call> {
         },
         incident_type: r.get(16)?,
         note: r.get(17)?,
+        workstation: r.get(23)?,
+        uid: r.get(24)?,
     })
 }
 
@@ -800,6 +900,10 @@ fn clip(s: &mut String) {
             .collect();
     }
 }
+
+mod merge;
+pub mod report;
+pub use merge::MergeCounts;
 
 #[cfg(test)]
 mod tests;

@@ -137,6 +137,8 @@ fn a_filter_finds_calls_by_code_without_dashes_street_or_note() {
         call: sample("2-45-0034"),
         incident_type: "交通事故".into(),
         note: String::new(),
+        workstation: "w1".into(),
+        uid: "w1-1".into(),
     };
     assert!(c.matches("2450034"));
     assert!(c.matches("重庆北路"), "Simplified finds Traditional");
@@ -186,7 +188,7 @@ fn the_worker_reports_an_unwritable_log_per_entry_and_keeps_running() {
     let Some(Event::Failed { ticket: 1, error }) = w.wait_event(Duration::from_secs(10)) else {
         panic!("no Failed event");
     };
-    assert!(error.contains("接警记录"), "{error}");
+    assert!(error.zh.contains("接警记录"), "{error}");
 }
 
 #[test]
@@ -234,7 +236,8 @@ fn a_log_of_the_first_version_gains_the_caller_columns_and_keeps_its_calls() {
     assert!(text.contains("caller_distance_m"), "{text}");
     let last = text.lines().last().unwrap();
     assert!(
-        last.ends_with(",25.0500000,121.5100000,gcj02,150,432"),
+        last.contains(",25.0500000,121.5100000,gcj02,150,432,")
+            && last.ends_with(&format!(",{},{}", saved.workstation, saved.uid)),
         "{last}"
     );
 }
@@ -257,4 +260,155 @@ fn the_typed_text_and_the_confirmed_code_are_read_oldest_first() {
             ("2450034".to_owned(), "2-45-0084".to_owned()),
         ]
     );
+}
+
+/// A log as the program before `calls merge` wrote it (two migrations), with `n` calls.
+fn old_log(path: &std::path::Path, n: usize) {
+    let mut c = Connection::open(path).unwrap();
+    crate::migrate::migrate(&mut c, &MIGRATIONS[..2]).unwrap();
+    for i in 0..n {
+        c.execute(
+            "INSERT INTO calls(at_utc, at_local, local_date, operator, query, code, street,
+                 pole_no, address, readback, lat_deg, lon_deg, position, radius_m, dataset,
+                 data_version)
+             VALUES (?1, '2026-12-05T09:00:00.000+08:00', '2026-12-05', '李四', ?2, ?2,
+                 '重慶北路一段', 34, '', '', NULL, NULL, 'unknown', NULL, '示范', 1)",
+            params![
+                format!("2026-12-05T01:00:{i:02}.000Z"),
+                format!("9-99-{i:04}")
+            ],
+        )
+        .unwrap();
+    }
+}
+
+fn uids(log: &CallLog) -> Vec<String> {
+    let mut v: Vec<String> = log
+        .list(Range::All)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.uid)
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_call_has_a_stable_unique_id_made_from_its_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = CallLog::open(&dir.path().join("calls.sqlite")).unwrap();
+    let a = log.append(&sample("A")).unwrap();
+    let b = log.append(&sample("B")).unwrap();
+    assert_eq!(a.workstation, b.workstation);
+    assert_eq!(a.uid, format!("{}-{}", a.workstation, a.id));
+    assert_ne!(a.uid, b.uid);
+    let other = CallLog::open(&dir.path().join("other.sqlite"))
+        .unwrap()
+        .append(&sample("A"))
+        .unwrap();
+    assert_ne!(other.workstation, a.workstation, "each log its own id");
+    // Reopening keeps it.
+    let again = CallLog::open(&dir.path().join("calls.sqlite")).unwrap();
+    assert_eq!(again.get(a.id).unwrap().unwrap().uid, a.uid);
+}
+
+#[test]
+fn merging_twice_or_overlapping_copies_never_duplicates_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.sqlite"), dir.path().join("b.sqlite"));
+    let mut la = CallLog::open(&a).unwrap();
+    let c1 = la.append(&sample("A-1")).unwrap();
+    la.annotate(c1.id, "张三", "交通事故", "两车相撞").unwrap();
+    la.append(&sample("A-2")).unwrap();
+    let mut lb = CallLog::open(&b).unwrap();
+    lb.append(&sample("B-1")).unwrap();
+    // A copy of A taken now, before A's third call.
+    let a_copy = dir.path().join("a-copy.sqlite");
+    {
+        let mut dst = Connection::open(&a_copy).unwrap();
+        rusqlite::backup::Backup::new(&la.conn, &mut dst)
+            .unwrap()
+            .run_to_completion(64, Duration::ZERO, None)
+            .unwrap();
+    }
+    la.append(&sample("A-3")).unwrap();
+    let a_bytes = std::fs::read(&a).unwrap();
+
+    let mut centre = CallLog::open(&dir.path().join("centre.sqlite")).unwrap();
+    let n = centre
+        .merge_from(&[a.clone(), b.clone(), a_copy.clone()])
+        .unwrap();
+    assert_eq!(
+        (n.files, n.calls_added, n.calls_known, n.annotations_added),
+        (3, 4, 2, 1)
+    );
+    let again = centre.merge_from(&[a_copy, b.clone(), a.clone()]).unwrap();
+    assert_eq!((again.calls_added, again.annotations_added), (0, 0));
+    assert_eq!(again.calls_known, 6);
+
+    let mut expected = uids(&CallLog::open_read_only(&a).unwrap());
+    expected.extend(uids(&CallLog::open_read_only(&b).unwrap()));
+    expected.sort();
+    assert_eq!(uids(&centre), expected);
+    // Entries are copied as they were: same times, workstation and annotation.
+    let merged = centre.list(Range::All).unwrap();
+    let m1 = merged.iter().find(|c| c.uid == c1.uid).unwrap();
+    assert_eq!(
+        (&m1.at_utc, &m1.workstation, &m1.call.code),
+        (&c1.at_utc, &c1.workstation, &c1.call.code)
+    );
+    assert_eq!(
+        (m1.incident_type.as_str(), m1.note.as_str()),
+        ("交通事故", "两车相撞")
+    );
+    // The sources were not written.
+    assert_eq!(std::fs::read(&a).unwrap(), a_bytes);
+}
+
+#[test]
+fn an_old_log_merged_from_two_copies_upgraded_apart_is_one_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old1, old2) = (
+        dir.path().join("old1.sqlite"),
+        dir.path().join("old2.sqlite"),
+    );
+    old_log(&old1, 3);
+    std::fs::copy(&old1, &old2).unwrap();
+    // One copy is upgraded in place by the program, the other is merged as it is.
+    let upgraded = CallLog::open(&old2).unwrap();
+    assert_eq!(upgraded.user_version().unwrap() as usize, MIGRATIONS.len());
+    drop(upgraded);
+    let before = std::fs::read(&old1).unwrap();
+    let mut centre = CallLog::open(&dir.path().join("centre.sqlite")).unwrap();
+    let n = centre.merge_from(&[old1.clone(), old2]).unwrap();
+    assert_eq!((n.calls_added, n.calls_known), (3, 3));
+    assert_eq!(
+        std::fs::read(&old1).unwrap(),
+        before,
+        "the old log is read, not upgraded"
+    );
+    let ws: Vec<String> = centre
+        .list(Range::All)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.workstation)
+        .collect();
+    assert!(ws.iter().all(|w| w == "w20261205010000000"), "{ws:?}");
+}
+
+#[test]
+fn a_merge_that_cannot_read_one_source_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.sqlite");
+    CallLog::open(&a).unwrap().append(&sample("A")).unwrap();
+    let bad = dir.path().join("bad.sqlite");
+    std::fs::write(&bad, b"SQLite format 3\0 and then nothing").unwrap();
+    let centre_path = dir.path().join("centre.sqlite");
+    let mut centre = CallLog::open(&centre_path).unwrap();
+    assert!(centre.merge_from(&[a.clone(), bad]).is_err());
+    assert!(centre.list(Range::All).unwrap().is_empty());
+    assert!(matches!(
+        centre.merge_from(std::slice::from_ref(&centre_path)),
+        Err(CallLogError::MergeIntoItself(_))
+    ));
 }

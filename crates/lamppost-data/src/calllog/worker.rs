@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::{Call, CallLog, NewCall};
+use lamppost_core::words::{Message, Words};
 
 /// What the window asks of the log.
 #[derive(Debug, Clone)]
@@ -49,14 +50,14 @@ pub enum Event {
         /// The request's ticket.
         ticket: u64,
         /// Why, for the call-taker.
-        error: String,
+        error: Message,
     },
     /// An annotation was saved.
     Annotated(Call),
     /// Today's calls, newest first.
     Today(Vec<Call>),
     /// Something else failed (opening the file, listing, annotating).
-    Error(String),
+    Error(Message),
 }
 
 /// The handle the window keeps: a sender of requests and a receiver of events.
@@ -134,7 +135,7 @@ fn serve(
             match CallLog::open(path) {
                 Ok(l) => log = Some(l),
                 Err(e) => {
-                    let error = e.to_string();
+                    let error = e.message();
                     send(match request {
                         Request::Append { ticket, .. } => Event::Failed { ticket, error },
                         Request::Annotate { .. } | Request::Today => Event::Error(error),
@@ -149,7 +150,7 @@ fn serve(
                 Ok(call) => send(Event::Saved { ticket, call }),
                 Err(e) => send(Event::Failed {
                     ticket,
-                    error: e.to_string(),
+                    error: e.message(),
                 }),
             },
             Request::Annotate {
@@ -159,11 +160,11 @@ fn serve(
                 note,
             } => match l.annotate(id, &operator, &incident_type, &note) {
                 Ok(call) => send(Event::Annotated(call)),
-                Err(e) => send(Event::Error(e.to_string())),
+                Err(e) => send(Event::Error(e.message())),
             },
             Request::Today => match l.today() {
                 Ok(calls) => send(Event::Today(calls)),
-                Err(e) => send(Event::Error(e.to_string())),
+                Err(e) => send(Event::Error(e.message())),
             },
         }
     }

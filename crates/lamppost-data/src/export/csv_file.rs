@@ -7,16 +7,28 @@ use std::io::Write;
 use super::{UTF8_BOM, neutralise_formula};
 use crate::store::{Store, StoreError};
 use lamppost_core::model::{CANONICAL_HEADER, Side};
+use lamppost_core::words::{Message, Words};
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum ExportError {
     /// Reading the database.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Writing the file.
-    #[error("无法写入导出文件 / cannot write the export file: {0}")]
     Write(#[from] std::io::Error),
+}
+
+impl Words for ExportError {
+    fn message(&self) -> Message {
+        match self {
+            Self::Store(e) => e.message(),
+            Self::Write(e) => {
+                Message::new("无法写入导出文件", "cannot write the export file").about(e)
+            }
+        }
+    }
 }
 
 /// Writes every pole as the canonical CSV; returns the number of poles written.

@@ -15,6 +15,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use super::{Store, StoreError};
+use lamppost_core::words::{Message, Words};
 
 const HASH_KEY: &str = "supervisor_password";
 const FAILURES_KEY: &str = "supervisor_failures";
@@ -34,31 +35,46 @@ pub const MAX_DELAY: Duration = Duration::from_secs(30);
 
 /// Why a supervisor action was refused. Messages: Chinese, then English.
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum AuthError {
     /// The password is wrong.
-    #[error(
-        "值班长密码错误（已连续 {failures} 次）/ wrong supervisor password ({failures} in a row)"
-    )]
     Wrong {
         /// Failures in a row, this one included.
         failures: u32,
     },
     /// No password has been set yet where one is needed.
-    #[error("尚未设置值班长密码，请先设置 / no supervisor password is set yet; set one first")]
     NotSet,
     /// A new password is too short.
-    #[error(
-        "密码至少 {MIN_PASSWORD_CHARS} 个字符 / the password needs at least {MIN_PASSWORD_CHARS} characters"
-    )]
     TooShort,
     /// The stored hash is not readable (the database was edited by hand).
-    #[error(
-        "数据库中的密码记录无法识别，请联系管理员 / the stored password record is unreadable; call the administrator"
-    )]
     BadRecord,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl Words for AuthError {
+    fn message(&self) -> Message {
+        match self {
+            Self::Wrong { failures } => Message::new(
+                format!("值班长密码错误（已连续 {failures} 次）"),
+                format!("wrong supervisor password ({failures} in a row)"),
+            ),
+            Self::NotSet => Message::new(
+                "尚未设置值班长密码，请先设置",
+                "no supervisor password is set yet; set one first",
+            ),
+            Self::TooShort => Message::new(
+                format!("密码至少 {MIN_PASSWORD_CHARS} 个字符"),
+                format!("the password needs at least {MIN_PASSWORD_CHARS} characters"),
+            ),
+            Self::BadRecord => Message::new(
+                "数据库中的密码记录无法识别，请联系管理员",
+                "the stored password record is unreadable; call the administrator",
+            ),
+            Self::Store(e) => e.message(),
+        }
+    }
 }
 
 /// How long to wait after `failures` wrong passwords in a row.

@@ -26,46 +26,26 @@ use lamppost_core::canonical::{self, RowError};
 use lamppost_core::code::PoleCode;
 use lamppost_core::geo::{LatLon, parse_wkt_linestring, to_wkt_linestring};
 use lamppost_core::model::{PoleRecord, Side, StreetRecord};
+use lamppost_core::words::{Message, Words};
 
 /// Why the reference database cannot be used. Each message says what is wrong, what to do,
 /// and ends with the file.
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum StoreError {
     /// Another program holds the write lock (an import, an undo or a package install).
-    #[error(
-        "数据库正被另一个程序写入（导入、撤销或安装数据包），请等它完成后再试；若没有这样的程序在运行，请重启本机后再试 / the database is being written by another program (an import, an undo or a package install); try again when it has finished, or restart the workstation if none is running: {}",
-        .0.display()
-    )]
     Busy(PathBuf),
     /// A write was cancelled before its commit; nothing was written.
-    #[error("已取消，未写入任何内容 / cancelled; nothing was written")]
     Cancelled,
     /// No file at the path.
-    #[error(
-        "找不到数据库文件，请用 `lamppost init --db <文件>` 创建 / database file not found; create it with `lamppost init --db <file>`: {}",
-        .0.display()
-    )]
     NotFound(PathBuf),
     /// The file exists and `init` would overwrite it.
-    #[error("文件已存在，不会覆盖 / the file already exists and will not be overwritten: {}", .0.display())]
     Exists(PathBuf),
     /// Not an SQLite file at all.
-    #[error(
-        "这不是 SQLite 数据库文件，请检查文件路径 / this is not an SQLite database file; check the path: {}",
-        .0.display()
-    )]
     NotSqlite(PathBuf),
     /// An SQLite file, but someone else's (an MBTiles file, say).
-    #[error(
-        "这是 SQLite 文件，但不是灯杆数据库，请检查文件路径 / this SQLite file is not a Lamppost database; check the path: {}",
-        .0.display()
-    )]
     NotLamppost(PathBuf),
     /// Damaged pages or header.
-    #[error(
-        "数据库文件已损坏，请从备份或数据包恢复，或用 `lamppost init` 重建 / the database file is corrupt; restore it from a backup or a data package, or rebuild it with `lamppost init` ({detail}): {}",
-        .path.display()
-    )]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -73,10 +53,6 @@ pub enum StoreError {
         detail: String,
     },
     /// Written by a newer program.
-    #[error(
-        "数据库由较新版本的灯杆程序创建（结构版本 {found}，本程序支持到 {supported}），请升级程序 / the database was written by a newer Lamppost (schema {found}, this program knows up to {supported}); upgrade the program: {}",
-        .path.display()
-    )]
     NewerSchema {
         /// The file.
         path: PathBuf,
@@ -86,15 +62,8 @@ pub enum StoreError {
         supported: u32,
     },
     /// The location cannot be written (or, for reading, opened).
-    #[error(
-        "无法在此位置写入或打开（只读、无权限或目录不存在），请换一个可写的位置或检查权限 / cannot write or open the file there (read-only, no permission, or no such folder); choose a writable place or check permissions: {}",
-        .0.display()
-    )]
     Inaccessible(PathBuf),
     /// A data file could not be loaded; nothing was written.
-    #[error(
-        "数据文件有误，未写入任何内容 / the data file is invalid and nothing was written: {file}: {error}"
-    )]
     BadData {
         /// The data file's name.
         file: String,
@@ -102,19 +71,77 @@ pub enum StoreError {
         error: RowError,
     },
     /// Loading into a database that already holds poles.
-    #[error(
-        "数据库中已有数据，请用 `lamppost import` 更新 / the database already holds data; use `lamppost import` to change it: {}",
-        .0.display()
-    )]
     NotEmpty(PathBuf),
     /// Anything else SQLite said.
-    #[error("数据库错误 / database error ({source}): {}", .path.display())]
     Sqlite {
         /// The file.
         path: PathBuf,
         /// SQLite's error.
         source: rusqlite::Error,
     },
+}
+
+impl Words for StoreError {
+    fn message(&self) -> Message {
+        match self {
+            Self::Busy(path) => Message::new(
+                "数据库正被另一个程序写入（导入、撤销或安装数据包），请等它完成后再试；若没有这样的程序在运行，请重启本机后再试",
+                "the database is being written by another program (an import, an undo or a package install); try again when it has finished, or restart the workstation if none is running",
+            )
+            .about(path.display()),
+            Self::Cancelled => Message::new("已取消，未写入任何内容", "cancelled; nothing was written"),
+            Self::NotFound(path) => Message::new(
+                "找不到数据库文件，请用 `lamppost init --db <文件>` 创建",
+                "database file not found; create it with `lamppost init --db <file>`",
+            )
+            .about(path.display()),
+            Self::Exists(path) => Message::new(
+                "文件已存在，不会覆盖",
+                "the file already exists and will not be overwritten",
+            )
+            .about(path.display()),
+            Self::NotSqlite(path) => Message::new(
+                "这不是 SQLite 数据库文件，请检查文件路径",
+                "this is not an SQLite database file; check the path",
+            )
+            .about(path.display()),
+            Self::NotLamppost(path) => Message::new(
+                "这是 SQLite 文件，但不是灯杆数据库，请检查文件路径",
+                "this SQLite file is not a Lamppost database; check the path",
+            )
+            .about(path.display()),
+            Self::Corrupt { path, detail } => Message::new(
+                format!("数据库文件已损坏，请从备份或数据包恢复，或用 `lamppost init` 重建（{detail}）"),
+                format!("the database file is corrupt; restore it from a backup or a data package, or rebuild it with `lamppost init` ({detail})"),
+            )
+            .about(path.display()),
+            Self::NewerSchema { path, found, supported } => Message::new(
+                format!("数据库由较新版本的灯杆程序创建（结构版本 {found}，本程序支持到 {supported}），请升级程序"),
+                format!("the database was written by a newer Lamppost (schema {found}, this program knows up to {supported}); upgrade the program"),
+            )
+            .about(path.display()),
+            Self::Inaccessible(path) => Message::new(
+                "无法在此位置写入或打开（只读、无权限或目录不存在），请换一个可写的位置或检查权限",
+                "cannot write or open the file there (read-only, no permission, or no such folder); choose a writable place or check permissions",
+            )
+            .about(path.display()),
+            Self::BadData { file, error } => {
+                let row = error.message();
+                Message::new(
+                    format!("数据文件有误，未写入任何内容：{file}：{}", row.zh),
+                    format!("the data file is invalid and nothing was written: {file}: {}", row.en),
+                )
+            }
+            Self::NotEmpty(path) => Message::new(
+                "数据库中已有数据，请用 `lamppost import` 更新",
+                "the database already holds data; use `lamppost import` to change it",
+            )
+            .about(path.display()),
+            Self::Sqlite { path, source } => {
+                Message::new("数据库错误", "database error").about(format!("{} ({source})", path.display()))
+            }
+        }
+    }
 }
 
 /// How to open the database.

@@ -21,6 +21,7 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use lamppost_core::words::{Message, Words};
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -65,9 +66,9 @@ const FORMAT: &str = "lamppost-data-package";
 /// Why a package cannot be made or installed. Messages are for a supervisor: Chinese, then
 /// English, ending with the file.
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum PackageError {
     /// The manifest is missing or unreadable.
-    #[error("数据包缺少说明文件或说明文件损坏 / the package's manifest is missing or unreadable ({detail}): {}", .path.display())]
     Manifest {
         /// The manifest file.
         path: PathBuf,
@@ -75,12 +76,8 @@ pub enum PackageError {
         detail: String,
     },
     /// The file does not match its manifest's hash or size: damaged or altered in transit.
-    #[error("数据包校验失败（文件损坏或被改动），未安装 / the package failed its checksum (damaged or altered), nothing was installed: {}", .0.display())]
     Checksum(PathBuf),
     /// The package is not newer than the installed data.
-    #[error(
-        "数据包版本 {package} 不比已安装的版本 {installed} 新，未安装（确需回退请用 --force）/ the package's data version {package} is not newer than the installed {installed}; nothing was installed (use --force to go back)"
-    )]
     NotNewer {
         /// The package's data version.
         package: i64,
@@ -88,9 +85,6 @@ pub enum PackageError {
         installed: i64,
     },
     /// The package is for another dataset.
-    #[error(
-        "数据包属于另一个数据集（{package}），本机是（{installed}），未安装（确需更换请用 --force）/ the package is for another dataset ({package}; this workstation has {installed}); nothing was installed (use --force to replace it)"
-    )]
     OtherDataset {
         /// The package's dataset.
         package: String,
@@ -99,10 +93,6 @@ pub enum PackageError {
     },
     /// The snapshot holds more than Lamppost's data: schema objects that are not ours (a
     /// trigger, a view, another table), tables of ours missing, or bytes after the database.
-    #[error(
-        "数据包含有不属于灯杆数据的内容或缺少必要的表（{detail}），未安装 / the package holds what is not Lamppost data, or lacks tables it needs ({detail}); nothing was installed: {}",
-        .path.display()
-    )]
     Foreign {
         /// The package file.
         path: PathBuf,
@@ -110,25 +100,12 @@ pub enum PackageError {
         detail: String,
     },
     /// The package is not signed, and this workstation only takes signed packages.
-    #[error(
-        "数据包没有签名，未安装：只安装由中心密钥签名的数据包 / the package is not signed; nothing was installed: only packages signed with the centre's key are installed: {}",
-        .0.display()
-    )]
     Unsigned(PathBuf),
     /// The signature does not match the pinned key: made or altered by someone else.
-    #[error(
-        "数据包签名与本机信任的中心公钥不符（可能被伪造或篡改），未安装，请联系值班长 / the package's signature does not match the centre key this workstation trusts (forged or altered?); nothing was installed; call the supervisor: {}",
-        .0.display()
-    )]
     BadSignature(PathBuf),
     /// No centre key is pinned here, and the install needs one (the watched folder).
-    #[error(
-        "本机尚未设置信任的中心公钥（lamppost package trust 公钥），不会自动安装 / no centre key is pinned on this workstation (lamppost package trust KEY); packages are not installed automatically: {}",
-        .0.display()
-    )]
     NoTrustedKey(PathBuf),
     /// The centre's key file cannot be made or read.
-    #[error("密钥文件不可用 / the key file cannot be used ({detail}): {}", .path.display())]
     Key {
         /// The key file.
         path: PathBuf,
@@ -139,13 +116,68 @@ pub enum PackageError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Reading or writing a file failed.
-    #[error("无法读写文件 / cannot read or write the file ({source}): {}", .path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// Why.
         source: std::io::Error,
     },
+}
+
+impl Words for PackageError {
+    fn message(&self) -> Message {
+        match self {
+            Self::Manifest { path, detail } => Message::new(
+                format!("数据包缺少说明文件或说明文件损坏（{detail}）"),
+                format!("the package's manifest is missing or unreadable ({detail})"),
+            )
+            .about(path.display()),
+            Self::Checksum(path) => Message::new(
+                "数据包校验失败（文件损坏或被改动），未安装",
+                "the package failed its checksum (damaged or altered), nothing was installed",
+            )
+            .about(path.display()),
+            Self::NotNewer { package, installed } => Message::new(
+                format!("数据包版本 {package} 不比已安装的版本 {installed} 新，未安装（确需回退请用 --force）"),
+                format!("the package's data version {package} is not newer than the installed {installed}; nothing was installed (use --force to go back)"),
+            ),
+            Self::OtherDataset { package, installed } => Message::new(
+                format!("数据包属于另一个数据集（{package}），本机是（{installed}），未安装（确需更换请用 --force）"),
+                format!("the package is for another dataset ({package}; this workstation has {installed}); nothing was installed (use --force to replace it)"),
+            ),
+            Self::Foreign { path, detail } => Message::new(
+                format!("数据包含有不属于灯杆数据的内容或缺少必要的表（{detail}），未安装"),
+                format!("the package holds what is not Lamppost data, or lacks tables it needs ({detail}); nothing was installed"),
+            )
+            .about(path.display()),
+            Self::Unsigned(path) => Message::new(
+                "数据包没有签名，未安装：只安装由中心密钥签名的数据包",
+                "the package is not signed; nothing was installed: only packages signed with the centre's key are installed",
+            )
+            .about(path.display()),
+            Self::BadSignature(path) => Message::new(
+                "数据包签名与本机信任的中心公钥不符（可能被伪造或篡改），未安装，请联系值班长",
+                "the package's signature does not match the centre key this workstation trusts (forged or altered?); nothing was installed; call the supervisor",
+            )
+            .about(path.display()),
+            Self::NoTrustedKey(path) => Message::new(
+                "本机尚未设置信任的中心公钥（lamppost package trust 公钥），不会自动安装",
+                "no centre key is pinned on this workstation (lamppost package trust KEY); packages are not installed automatically",
+            )
+            .about(path.display()),
+            Self::Key { path, detail } => Message::new(
+                format!("密钥文件不可用（{detail}）"),
+                format!("the key file cannot be used ({detail})"),
+            )
+            .about(path.display()),
+            Self::Store(e) => e.message(),
+            Self::Io { path, source } => Message::new(
+                format!("无法读写文件（{source}）"),
+                format!("cannot read or write the file ({source})"),
+            )
+            .about(path.display()),
+        }
+    }
 }
 
 /// How to install a package.

@@ -27,15 +27,16 @@ use lamppost_basemap::mbtiles::WriteMeta;
 use lamppost_basemap::{
     Bounds, Center, Datum, MbTilesWriter, RgbaTile, TileError, TileFormat, TileId,
 };
+use lamppost_core::words::{Message, Words};
 
 /// Most tiles one build may make (a city at zoom 12–17 is a few thousand).
 pub const MAX_TILES: u64 = 500_000;
 
 /// Why a build cannot run. Feature-level problems are [`Issue`]s, not errors.
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum BuildError {
     /// A layer file that cannot be used at all.
-    #[error("无法使用图层文件 / cannot use the layer file: {message}: {}", .path.display())]
     Input {
         /// The file.
         path: PathBuf,
@@ -43,17 +44,35 @@ pub enum BuildError {
         message: String,
     },
     /// The roads layer has nothing to draw.
-    #[error("道路图层没有可用的线要素 / the roads layer has no usable line features: {}", .0.display())]
     NoRoads(PathBuf),
     /// A bad option value.
-    #[error("参数有误 / invalid option: {0}")]
     Options(String),
     /// The bundled font cannot be read.
-    #[error("内置字体无法读取 / the bundled font cannot be read: {0}")]
     Font(String),
     /// Writing the output failed.
     #[error(transparent)]
     Tiles(#[from] TileError),
+}
+
+impl Words for BuildError {
+    fn message(&self) -> Message {
+        match self {
+            Self::Input { path, message } => {
+                Message::new("无法使用图层文件", "cannot use the layer file")
+                    .about(format!("{message}: {}", path.display()))
+            }
+            Self::NoRoads(path) => Message::new(
+                "道路图层没有可用的线要素",
+                "the roads layer has no usable line features",
+            )
+            .about(path.display()),
+            Self::Options(detail) => Message::new("参数有误", "invalid option").about(detail),
+            Self::Font(detail) => {
+                Message::new("内置字体无法读取", "the bundled font cannot be read").about(detail)
+            }
+            Self::Tiles(e) => e.message(),
+        }
+    }
 }
 
 /// What to build.
