@@ -1530,6 +1530,35 @@ fn the_call_log_records_the_caller_location_and_the_poles_distance() {
         text.lines().last().unwrap().contains(",gcj02,50,111,"),
         "{text}"
     );
+
+    // The next call: its first keystroke clears the last caller's location, so it is neither
+    // shown against the new code nor logged with it.
+    type_query(&mut f.harness, "2460034");
+    assert!(f.harness.query_by_label_contains("距报警人位置").is_none());
+    press(&mut f.harness, Key::Enter);
+    wait_for_log(&mut f.harness, 2);
+    assert!(f.harness.state().calls_today()[0].call.caller.is_none());
+
+    // A location pasted for the next call before its code is typed stays with it (in the
+    // datum still chosen: GCJ-02).
+    let g = lamppost_core::geo::wgs84_to_gcj02(at);
+    type_caller(
+        &mut f.harness,
+        &format!("{:.7}, {:.7}", g.lat_deg, g.lon_deg),
+        "",
+    );
+    type_query(&mut f.harness, "2450034");
+    press(&mut f.harness, Key::Enter);
+    wait_for_log(&mut f.harness, 3);
+    let c = f.harness.state().calls_today()[0]
+        .call
+        .caller
+        .as_deref()
+        .copied();
+    assert!(
+        c.is_some_and(|c| c.distance_m.is_some_and(|d| d < 500.0)),
+        "{c:?}"
+    );
 }
 
 #[test]

@@ -1212,18 +1212,20 @@ impl SearchIndex {
     }
 
     /// Existing codes one edit away from `key`, each once, with the first edit that reaches
-    /// it: a few hundred exact lookups, microseconds even for a province.
+    /// it, in id order: a few hundred exact lookups, microseconds even for a province.
     fn one_edit_away_with(&self, key: &[u8]) -> Vec<(PoleId, Edit)> {
         let mut out: Vec<(PoleId, Edit)> = Vec::new();
         self.each_one_edit(key, |buf, edit| {
             if let Some(id) = std::str::from_utf8(buf)
                 .ok()
                 .and_then(|k| self.lookup_key(k))
-                && !out.iter().any(|&(o, _)| o == id)
             {
                 out.push((id, edit));
             }
         });
+        // Each code once (a dense province has dozens): a stable sort keeps the first edit.
+        out.sort_by_key(|&(id, _)| id);
+        out.dedup_by_key(|&mut (id, _)| id);
         out
     }
 
@@ -1288,7 +1290,7 @@ impl SearchIndex {
             .map(|(other, edit)| Confusable {
                 id: other,
                 edit,
-                weight: typo::weighted_distance(key, self.key(other).as_bytes()),
+                weight: typo::one_edit_weight(key, self.key(other).as_bytes(), edit),
                 score: self.score_with(&model, key, other),
                 dist_m: at
                     .zip(self.pole(other).point())

@@ -374,6 +374,11 @@ fn the_confusables_of_a_code_are_the_codes_one_edit_away_with_their_edit() {
             ("2020034".to_owned(), Edit::Substitute),
         ]
     );
+    // The weight of each is its weighted typo distance, made without the table.
+    for c in idx.one_edit_codes(id) {
+        let w = typo::weighted_distance(idx.key(id).as_bytes(), idx.key(c.id).as_bytes());
+        assert!((c.weight - w).abs() < 1e-6, "{c:?} {w}");
+    }
     // A swap is the likeliest slip: it comes first.
     assert_eq!(all[0], ("2010043".to_owned(), Edit::Swap));
     assert!(!all.iter().any(|(k, _)| k == "2020043"), "two edits away");

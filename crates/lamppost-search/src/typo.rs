@@ -225,6 +225,21 @@ pub fn weighted_distance(a: &[u8], b: &[u8]) -> f32 {
     d[n][m]
 }
 
+/// [`weighted_distance`] of two keys one `edit` apart, without the table: a swap costs 0.5, a
+/// confusable substitution 0.6, anything else 1.
+#[must_use]
+pub fn one_edit_weight(a: &[u8], b: &[u8], edit: crate::Edit) -> f32 {
+    match edit {
+        crate::Edit::Swap => 0.5,
+        crate::Edit::Substitute => a
+            .iter()
+            .zip(b)
+            .find(|(x, y)| x != y)
+            .map_or(1.0, |(&x, &y)| if confusable(x, y) { 0.6 } else { 1.0 }),
+        crate::Edit::Drop | crate::Edit::Insert => 1.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

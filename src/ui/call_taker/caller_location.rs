@@ -79,6 +79,8 @@ pub struct CallerLocation {
     nearest_for: Option<(usize, LatLon)>,
     /// The card's pole is outside the circle (as last drawn).
     outside: bool,
+    /// The box's contents when a call was last logged with them.
+    logged: Option<(String, String, usize)>,
 }
 
 impl CallerLocation {
@@ -127,6 +129,16 @@ impl CallerLocation {
         };
     }
 
+    /// The next call has started (the code box edited after a confirmed call): a location
+    /// logged with the last call, and not changed since, belongs to that caller and is cleared.
+    /// One pasted for the new call (changed since) stays.
+    pub fn next_call(&mut self) {
+        if self.logged.take() == Some((self.text.clone(), self.radius.clone(), self.datum)) {
+            self.text.clear();
+            self.radius.clear();
+        }
+    }
+
     /// What the map draws, if there is a caller location.
     #[must_use]
     pub fn overlay(&self) -> Option<CallerOverlay> {
@@ -137,10 +149,12 @@ impl CallerLocation {
         })
     }
 
-    /// What the call log records for a call at `pole` (the confirmed pole's point).
-    #[must_use]
-    pub fn log_entry(&self, pole: Option<LatLon>) -> Option<calllog::CallerLocation> {
+    /// What the call log records for a call at `pole` (the confirmed pole's point); the box
+    /// remembers it was logged.
+    pub fn log_entry(&mut self, pole: Option<LatLon>) -> Option<calllog::CallerLocation> {
+        self.reread();
         let fix = self.fix()?;
+        self.logged = Some((self.text.clone(), self.radius.clone(), self.datum));
         Some(calllog::CallerLocation {
             lat_deg: fix.at.lat_deg,
             lon_deg: fix.at.lon_deg,
@@ -343,5 +357,78 @@ impl LearntModel {
             }
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lamppost_search::{DatasetInfo, IndexBuilder};
+
+    fn tiny() -> SearchIndex {
+        IndexBuilder::new(DatasetInfo::default(), Vec::new()).finish()
+    }
+
+    #[test]
+    fn the_learnt_model_is_given_once_to_each_index_even_one_swapped_in_later() {
+        let (tx, rx) = channel();
+        let mut l = LearntModel {
+            incoming: Some(rx),
+            model: None,
+        };
+        let a = tiny();
+        assert!(!l.apply(&a), "nothing learnt yet");
+        tx.send(ErrorModel::learnt_from([("2450043", "2-45-0034")]))
+            .unwrap();
+        assert!(l.apply(&a));
+        assert!(!l.apply(&a), "once");
+        assert_eq!(a.model().observed(), 1);
+        let b = tiny(); // the index rebuilt after an import
+        assert!(l.apply(&b));
+        assert_eq!(b.model().observed(), 1);
+    }
+
+    #[test]
+    fn the_box_reads_a_position_its_datum_and_a_radius() {
+        let mut c = CallerLocation {
+            text: "25.0478, 121.5170, 120".into(),
+            ..CallerLocation::default()
+        };
+        c.reread();
+        let fix = c.fix().unwrap();
+        assert_eq!(fix.radius_m, Some(120.0));
+        assert_eq!(fix.crs, Crs::Wgs84);
+        // The radius box wins over a radius in the text; a bad one says so.
+        c.radius = "50".into();
+        c.reread();
+        assert_eq!(c.fix().unwrap().radius_m, Some(50.0));
+        c.radius = "-3".into();
+        c.reread();
+        assert!(c.fix().is_none());
+        assert!(matches!(c.read, Some(Err(_))));
+        // GCJ-02 is converted to WGS-84: the same text lands elsewhere.
+        c.radius.clear();
+        c.datum = 1;
+        c.reread();
+        let g = c.fix().unwrap();
+        assert_eq!(g.crs, Crs::Gcj02);
+        assert!(g.at.distance_m(fix.at) > 100.0, "{g:?} {fix:?}");
+        // What the log records: WGS-84, the datum's word, the pole's distance.
+        let pole = LatLon::new(g.at.lat_deg + 0.001, g.at.lon_deg);
+        let e = c.log_entry(Some(pole)).unwrap();
+        assert_eq!(e.datum, "gcj02");
+        assert!((e.distance_m.unwrap() - 111.2).abs() < 1.0, "{e:?}");
+        // The next call clears a location logged with the last one, unless it was changed.
+        c.text = "25.05, 121.51".into();
+        c.next_call();
+        assert_eq!(c.text, "25.05, 121.51", "pasted for the new call: kept");
+        let _ = c.log_entry(Some(pole));
+        c.next_call();
+        assert!(c.text.is_empty(), "logged with the last call: cleared");
+        c.text = "25.0478, 121.5170".into();
+        // An empty box is no location.
+        c.text.clear();
+        c.reread();
+        assert!(c.fix().is_none() && c.log_entry(Some(pole)).is_none());
     }
 }

@@ -218,6 +218,15 @@ impl CallTaker {
         }
     }
 
+    /// The call-taker edited the code box: after a confirmed call that starts the next call,
+    /// and a caller location logged with the last one goes with it.
+    fn typed(&mut self) {
+        if self.confirmed.is_some() {
+            self.caller.next_call();
+        }
+        self.edited();
+    }
+
     /// The code box was edited (even to the same text): the last confirmation and choice no
     /// longer answer what is being typed.
     fn edited(&mut self) {
@@ -525,7 +534,7 @@ impl CallTaker {
         }
         if esc {
             self.query.clear();
-            self.edited();
+            self.typed();
         }
         if (copy || copy_card)
             && let Some(id) = self.selected()

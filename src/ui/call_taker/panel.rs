@@ -43,7 +43,7 @@ impl CallTaker {
         self.code_box = Some(response.id);
         self.code_box_focused = response.has_focus();
         if response.changed() {
-            self.edited();
+            self.typed();
         }
         // The first frame has no id to place the cursor with yet.
         self.place_cursor(ui.ctx());
@@ -61,9 +61,10 @@ impl CallTaker {
                 self.select_query = true;
             }
         }
-        // The error model learnt from the call log arrived: rank the results again with it.
+        // The error model learnt from the call log arrived, or a new index lacks it: rank the
+        // results again with it, keeping the highlighted result (as after an index swap).
         if self.learnt.apply(index) {
-            self.searched = None;
+            self.index_swapped(Some(index), index);
         }
         // A new query whose best result is an exact code: the map shows the pole the card
         // now describes (a prefix or a guess moves it only on ↑/↓ or Enter).
