@@ -492,7 +492,11 @@ impl Supervisor {
         Ok(Options {
             map: specs_of(&self.sources),
             encoding,
-            crs: Crs::parse(DATUMS[self.datum]),
+            // The first entry is "wgs84", the default: given as nothing, so that a file's own CRS
+            // counts and metres without a CRS are refused (see `lamppost_import::choose_crs`).
+            crs: (self.datum != 0)
+                .then(|| Crs::parse(DATUMS[self.datum]).ok())
+                .flatten(),
             replace_streets: self.replace_streets,
             allow_partial: self.allow_partial,
             dry_run,
