@@ -242,7 +242,9 @@ impl Crs {
                     },
                 }
             }
-            Some("merc") if num("a", 0.0)? == 6_378_137.0 && num("b", 0.0)? == 6_378_137.0 => {
+            Some("merc")
+                if same(num("a", 0.0)?, 6_378_137.0) && same(num("b", 0.0)?, 6_378_137.0) =>
+            {
                 Method::WebMercator
             }
             Some("longlat" | "latlong" | "lonlat" | "latlon") => Method::LatLon,
@@ -290,7 +292,7 @@ impl Crs {
                 d.towgs84 = Some(p);
                 Self::Defined(d)
             }
-            other => other,
+            other @ Self::Datum(_) => other,
         }
     }
 
@@ -350,6 +352,16 @@ impl Crs {
         }
     }
 
+    /// Its name alone: EPSG's (`CGCS2000 / 3-degree Gauss-Kruger zone 40`), the WKT's, or the
+    /// datum's word.
+    #[must_use]
+    pub fn name(&self) -> String {
+        match self {
+            Self::Datum(d) => d.word().to_owned(),
+            Self::Defined(d) => d.name.clone(),
+        }
+    }
+
     /// Prepares the conversion of this CRS's coordinates to WGS-84.
     pub fn converter(&self) -> Result<Converter, CrsError> {
         Converter::new(self)
@@ -384,6 +396,11 @@ impl Defined {
         }
         s
     }
+}
+
+/// Equal within a nanometre (or a nano-degree): parameters written in decimal.
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
 }
 
 fn join(v: &[f64]) -> String {
@@ -467,6 +484,28 @@ impl Converter {
             }
         }
     }
+
+    /// The reverse of [`Converter::to_wgs84`]: the (easting, northing) of a WGS-84 position, or
+    /// its (longitude, latitude) for a geographic CRS (for tests and for writing files; the
+    /// BD-09/GCJ-02 datums are not supported here).
+    #[must_use]
+    pub fn from_wgs84(&self, p: LatLon) -> Option<(f64, f64)> {
+        match &self.kind {
+            ConverterKind::Datum(d) => match d {
+                Datum::Wgs84 | Datum::Cgcs2000 => Some((p.lon_deg, p.lat_deg)),
+                Datum::Gcj02 | Datum::Bd09 => None,
+            },
+            ConverterKind::Proj { src, dst, latlon } => {
+                let mut q = (p.lon_deg.to_radians(), p.lat_deg.to_radians(), 0.0);
+                proj4rs::transform::transform(dst, src, &mut q).ok()?;
+                if *latlon {
+                    Some((q.0.to_degrees(), q.1.to_degrees()))
+                } else {
+                    Some((q.0, q.1))
+                }
+            }
+        }
+    }
 }
 
 /// The CRS of an EPSG code in the table below, with EPSG's name and parameters:
@@ -490,6 +529,21 @@ impl Converter {
 /// 0.9996). EPSG defines no CGCS2000 UTM grids.
 #[must_use]
 pub fn from_epsg(code: u32) -> Option<Crs> {
+    // (first code, datum, 3° or 6°, with zone prefix)
+    const GK: [(u32, Geodetic, bool, bool); 12] = [
+        (4491, Geodetic::Cgcs2000, false, true),
+        (4502, Geodetic::Cgcs2000, false, false),
+        (4513, Geodetic::Cgcs2000, true, true),
+        (4534, Geodetic::Cgcs2000, true, false),
+        (2401, Geodetic::Beijing1954, true, true),
+        (2422, Geodetic::Beijing1954, true, false),
+        (21413, Geodetic::Beijing1954, false, true),
+        (21453, Geodetic::Beijing1954, false, false),
+        (2327, Geodetic::Xian1980, false, true),
+        (2338, Geodetic::Xian1980, false, false),
+        (2349, Geodetic::Xian1980, true, true),
+        (2370, Geodetic::Xian1980, true, false),
+    ];
     let gk = |g: Geodetic, zone_prefix: Option<u32>, lon0: u32, three: bool| {
         let deg = if three { "3-degree " } else { "" };
         let name = match zone_prefix {
@@ -510,21 +564,6 @@ pub fn from_epsg(code: u32) -> Option<Crs> {
             towgs84: None,
         })
     };
-    // (first code, datum, 3° or 6°, with zone prefix)
-    const GK: [(u32, Geodetic, bool, bool); 12] = [
-        (4491, Geodetic::Cgcs2000, false, true),
-        (4502, Geodetic::Cgcs2000, false, false),
-        (4513, Geodetic::Cgcs2000, true, true),
-        (4534, Geodetic::Cgcs2000, true, false),
-        (2401, Geodetic::Beijing1954, true, true),
-        (2422, Geodetic::Beijing1954, true, false),
-        (21413, Geodetic::Beijing1954, false, true),
-        (21453, Geodetic::Beijing1954, false, false),
-        (2327, Geodetic::Xian1980, false, true),
-        (2338, Geodetic::Xian1980, false, false),
-        (2349, Geodetic::Xian1980, true, true),
-        (2370, Geodetic::Xian1980, true, false),
-    ];
     for (first, g, three, prefix) in GK {
         let n = if three { 21 } else { 11 };
         if (first..first + n).contains(&code) {
@@ -610,7 +649,7 @@ pub fn identify(d: &Defined, name: &str) -> Option<u32> {
             }
             let lon0 = lon0_deg as i64;
             if d.geodetic == Geodetic::Wgs84 && (k0 - 0.9996).abs() < 1e-12 {
-                if false_easting_m != 500_000.0 || (lon0 + 183) % 6 != 0 {
+                if !same(false_easting_m, 500_000.0) || (lon0 + 183) % 6 != 0 {
                     return None;
                 }
                 let zone = (lon0 + 183) / 6;
@@ -620,7 +659,7 @@ pub fn identify(d: &Defined, name: &str) -> Option<u32> {
                     _ => None,
                 };
             }
-            if k0 != 1.0 || false_northing_m != 0.0 || !(75..=135).contains(&lon0) {
+            if !same(k0, 1.0) || !same(false_northing_m, 0.0) || !(75..=135).contains(&lon0) {
                 return None;
             }
             let prefix = ((false_easting_m - 500_000.0) / 1e6).round();
@@ -653,11 +692,8 @@ pub fn identify(d: &Defined, name: &str) -> Option<u32> {
             let six_ok = (lon0 - 75) % 6 == 0;
             let three_ok = (lon0 - 75) % 3 == 0;
             let mut order = firsts;
-            if !three_hint {
-                order.sort_by_key(|(_, three, _)| *three);
-            } else {
-                order.sort_by_key(|(_, three, _)| !*three);
-            }
+            // 3° first when the name says so, else 6° first.
+            order.sort_by_key(|(_, three, _)| *three != three_hint);
             for (first, three, with_prefix) in order {
                 if three && !three_ok || !three && !six_ok {
                     continue;
@@ -748,7 +784,7 @@ mod tests {
             if let Crs::Defined(d) = &c {
                 assert_eq!(identify(d, &d.name), Some(code), "EPSG:{code}");
                 let from_proj = Crs::from_proj_string(&d.proj_string()).unwrap();
-                assert_eq!(from_proj.word().starts_with("EPSG:"), true, "{code}");
+                assert_eq!(from_proj.word(), c.word(), "{code}");
             }
         }
     }
@@ -791,6 +827,11 @@ mod tests {
                 v[1]
             );
             worst = worst.max(d);
+            let (e, nn) = crs.converter().unwrap().from_wgs84(want).unwrap();
+            assert!(
+                (e - v[0]).abs() < 0.001 && (nn - v[1]).abs() < 0.001,
+                "{word}: {e} {nn}"
+            );
             n += 1;
         }
         assert!(n >= 100, "{n} points");
@@ -861,10 +902,7 @@ mod tests {
         assert_eq!(c.word(), "EPSG:4214");
         assert!(c.needs_towgs84() && !c.is_projected());
         // A TOWGS84 in the .prj is taken.
-        let with = bj.replace(
-            r#"298.3]]"#,
-            r#"298.3],TOWGS84[15.8,-154.4,-82.3,0,0,0,0]]"#,
-        );
+        let with = bj.replace("298.3]]", "298.3],TOWGS84[15.8,-154.4,-82.3,0,0,0,0]]");
         assert!(!Crs::from_wkt(&with).unwrap().needs_towgs84());
     }
 }

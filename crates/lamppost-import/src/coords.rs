@@ -20,7 +20,7 @@ use crate::read::Cells;
 pub enum CrsSource {
     /// `--crs` (or the window's choice).
     Given,
-    /// The file itself (a `.prj`, a GeoPackage's CRS).
+    /// The file itself (a `.prj`, the CRS of a `GeoPackage` layer).
     File,
     /// The saved mapping (`--mapping NAME`).
     Mapping,
@@ -233,10 +233,12 @@ impl Coords {
     pub(crate) fn new(choice: &CrsChoice, region: Option<Region>) -> Result<Self, FindingKind> {
         let converter = match &choice.crs {
             Crs::Datum(_) => None,
-            c => Some(c.converter().map_err(|e| FindingKind::UnknownCrsHint {
-                hint: c.label(),
-                detail: e.to_string(),
-            })?),
+            c @ Crs::Defined(_) => {
+                Some(c.converter().map_err(|e| FindingKind::UnknownCrsHint {
+                    hint: c.label(),
+                    detail: e.to_string(),
+                })?)
+            }
         };
         Ok(Self {
             crs: choice.crs.clone(),
@@ -276,7 +278,7 @@ impl Coords {
                         x,
                         y,
                         guess: guess.as_ref().map(Crs::word),
-                        guess_name: guess.as_ref().map(Crs::label),
+                        guess_name: guess.as_ref().map(Crs::name),
                     },
                 ));
             }

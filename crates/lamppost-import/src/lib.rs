@@ -455,6 +455,8 @@ pub fn derived_street_code(name: &str, taken: impl Fn(&str) -> bool) -> String {
 }
 
 /// The row-by-row work, fed by the reader.
+// Its flags are independent facts of the read (empty table, fatal, cancelled, stopped).
+#[allow(clippy::struct_excessive_bools)]
 struct Planner<'t, 'w> {
     db: &'t mut VersionWriter<'w>,
     specs: Vec<MapSpec>,
@@ -942,20 +944,17 @@ fn swapped_warning(line: u64) -> Finding {
     Finding::new(line, "lat_deg", FindingKind::SwappedLatLon)
 }
 
+/// The mapping specs, the saved mapping's CRS and the encoding.
+type Settings = (
+    Vec<MapSpec>,
+    Option<Crs>,
+    Option<&'static encoding_rs::Encoding>,
+);
+
 /// The mapping specs, the saved mapping's CRS and the encoding to use: a saved mapping (if
 /// named), overridden field by field by `--map`, and by `--encoding` when given (`--crs` is
 /// weighed against the saved CRS in [`choose_crs`]).
-fn settings_for(
-    store: &Store,
-    opts: &Options,
-) -> Result<
-    (
-        Vec<MapSpec>,
-        Option<Crs>,
-        Option<&'static encoding_rs::Encoding>,
-    ),
-    ImportError,
-> {
+fn settings_for(store: &Store, opts: &Options) -> Result<Settings, ImportError> {
     let mut specs: Vec<MapSpec> = Vec::new();
     let mut crs = None;
     let mut encoding = None;
@@ -1262,3 +1261,5 @@ pub fn import_path(store: &mut Store, path: &Path, opts: &Options) -> Result<Rep
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_coords;
