@@ -486,6 +486,87 @@ fn gcj02_and_bd09_coordinates_come_back_to_the_surveyed_wgs84_position() {
 }
 
 #[test]
+fn gauss_kruger_metres_are_refused_without_a_crs_and_converted_with_one() {
+    use lamppost_core::crs::Crs;
+    use lamppost_core::geo::LatLon;
+    let (d, db) = demo();
+    // Pole 1-01-0003 (121.51°E) moved 20 m north, written as a survey team writes it: CGCS2000
+    // 3° Gauss–Krüger zone 41 with the zone number before the easting, X the northing.
+    let moved = LatLon::new(25.033_953_4 + 0.000_18, 121.510_499_7);
+    let crs = Crs::parse("EPSG:4529").unwrap();
+    let (e, n) = crs.converter().unwrap().from_wgs84(moved).unwrap();
+    assert!((41_000_000.0..42_000_000.0).contains(&e), "{e}");
+    let file = d.path().join("survey.csv");
+    std::fs::write(
+        &file,
+        format!("编码,X坐标,Y坐标\n1-01-0003,{n:.3},{e:.3}\n"),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    // No --crs: refused, nothing written, and the message names the zone.
+    let before = db_hash(&db);
+    let out = run(
+        &db,
+        &["import", f, "--map", "lon=X坐标,lat=Y坐标", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    let reason = v["rejected"][0]["reason_en"].as_str().unwrap();
+    assert!(reason.contains("--crs EPSG:4529"), "{reason}");
+    assert_eq!(v["rejected"][0]["kind"], "projected_without_crs");
+    assert_eq!(db_hash(&db), before);
+    // With it: the change, the X/Y warning, the position within a millimetre (plus the
+    // 3-decimal rounding), and the EPSG code recorded in the version.
+    let v = import_json(
+        &db,
+        &[f, "--map", "lon=X坐标,lat=Y坐标", "--crs", "EPSG:4529"],
+    );
+    assert_eq!(
+        (v["changed"].as_u64(), v["crs"].as_str()),
+        (Some(1), Some("EPSG:4529")),
+        "{v}"
+    );
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["kind"] == "northing_first"),
+        "{v}"
+    );
+    assert!(position_of(&db, "1-01-0003").distance_m(moved) < 0.002);
+    let vs = json_of(&run(&db, &["versions", "--json"]));
+    assert_eq!(vs["versions"][1]["datum"], "EPSG:4529");
+    // A .prj file's path is read as its WKT; an unknown CRS cannot run (exit 2).
+    let prj = d.path().join("survey.prj");
+    std::fs::write(
+        &prj,
+        std::fs::read_to_string(fixture("crs/prj/cgcs2000_3deg_zone40.esri.prj")).unwrap(),
+    )
+    .unwrap();
+    let out = run(
+        &db,
+        &[
+            "import",
+            f,
+            "--crs",
+            prj.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    );
+    assert_eq!(json_of(&out)["crs"], "EPSG:4528");
+    let out = run(&db, &["import", f, "--crs", "EPSG:99999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown coordinate system"));
+    let out = run(
+        &db,
+        &["import", f, "--crs", "gcj02", "--towgs84", "1,2,3,0,0,0,0"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn an_exported_csv_and_geojson_import_back_with_nothing_to_change() {
     let (d, db) = demo();
     let csv = d.path().join("out.csv");
