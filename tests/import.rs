@@ -187,7 +187,7 @@ fn every_hostile_file_is_refused_with_a_line_and_leaves_the_database_unchanged()
             vec![],
             2,
             "address",
-            "longer than 500",
+            "longer than 10000",
         ),
         (
             fixture("hostile/control_chars.csv"),
@@ -564,6 +564,79 @@ fn gauss_kruger_metres_are_refused_without_a_crs_and_converted_with_one() {
         &["import", f, "--crs", "gcj02", "--towgs84", "1,2,3,0,0,0,0"],
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_sign_in_a_park_with_no_street_and_long_directions_imports_and_reads_back_short() {
+    let (d, db) = demo();
+    // Real registers: signs in a park with no street, and access directions of 3,000 characters.
+    let directions = "由公园东门进入沿湖边步道向北行约三百米，过木桥后左转上坡，".repeat(120);
+    assert!(directions.chars().count() >= 3000);
+    let file = d.path().join("park.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "编码,杆号,纬度,经度,地标,辖区,备注\n\
+             9-77-0003,3,25.0400,121.5100,幸福公园,城关派出所,{directions}\n\
+             9-77-0004,4,25.0402,121.5101,幸福公园,城关派出所,\n\
+             9-77-0009,9,25.0500,121.5200,,城南派出所,\n\
+             9-77-0010,10,,,,城南派出所,\n"
+        ),
+    )
+    .unwrap();
+    let out = run(
+        &db,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--allow-partial",
+            "--json",
+        ],
+    );
+    let v = json_of(&out);
+    // The three with a position import; the one with neither street nor position cannot.
+    assert_eq!(
+        (v["added"].as_u64(), v["rejected_rows"].as_u64()),
+        (Some(3), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["rejected"][0]["kind"], "new_code_needs_street");
+    let grouped: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "grouped_under_place")
+        .map(|w| w["reason_en"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        grouped,
+        [
+            "no street: grouped under the place 幸福公园",
+            "no street: grouped under the place 幸福公园",
+            "no street: grouped under the place 城南派出所"
+        ]
+    );
+    let p = json_of(&run(&db, &["lookup", "9-77-0003", "--json"]));
+    let rb = p["readback"].as_str().unwrap();
+    assert!(rb.starts_with("幸福公园 第3号灯杆"), "{rb}");
+    assert!(rb.contains("幸福公园附近，属城关派出所"), "{rb}");
+    assert!(rb.chars().count() < 80, "{rb}");
+    // The long directions are stored whole.
+    let csv = d.path().join("out.csv");
+    assert!(
+        run(&db, &["export", "csv", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(std::fs::read_to_string(&csv).unwrap().contains(&directions));
+    let p = json_of(&run(&db, &["lookup", "9-77-0009", "--json"]));
+    assert!(
+        p["readback"]
+            .as_str()
+            .unwrap()
+            .starts_with("城南派出所 第9号灯杆"),
+        "{p}"
+    );
 }
 
 #[test]

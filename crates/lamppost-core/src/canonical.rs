@@ -10,8 +10,9 @@ use crate::code::PoleCode;
 use crate::geo::{LatLon, parse_wkt_linestring};
 use crate::model::{CANONICAL_HEADER, PoleRecord, STREETS_HEADER, Side, StreetRecord};
 
-/// Longest text field we accept (characters). Real addresses are under 100.
-pub const MAX_FIELD_CHARS: usize = 500;
+/// Longest text field we accept (characters). Real addresses are under 100, but registers carry
+/// access directions of several thousand characters; only absurd lengths are refused.
+pub const MAX_FIELD_CHARS: usize = 10_000;
 
 /// A row that cannot be loaded, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,6 +2,7 @@
 //!
 //! `重慶北路一段 第34号灯杆（西侧），近南京西路口，皇后旅社附近，属建成辖区`
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::model::Side;
@@ -50,9 +51,39 @@ pub struct ReadbackParts<'a> {
     pub jurisdiction: &'a str,
 }
 
-/// Builds the read-back sentence.
+/// Longest clause of the sentence (characters): a register's long landmark or place text is cut
+/// with `…`, so that the sentence stays something to say on the phone.
+pub const MAX_CLAUSE_CHARS: usize = 40;
+
+/// The text cut to [`MAX_CLAUSE_CHARS`] characters, with `…` when cut.
+fn clip(text: &str) -> Cow<'_, str> {
+    if text.chars().nth(MAX_CLAUSE_CHARS).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let head: String = text.chars().take(MAX_CLAUSE_CHARS - 1).collect();
+    Cow::Owned(format!("{head}…"))
+}
+
+/// Builds the read-back sentence. Each text clause is at most [`MAX_CLAUSE_CHARS`] characters.
 #[must_use]
 pub fn readback(p: &ReadbackParts<'_>, lang: Lang) -> String {
+    let (street, street_en, code, cross_street, landmark, jurisdiction) = (
+        clip(p.street),
+        clip(p.street_en),
+        clip(p.code),
+        clip(p.cross_street),
+        clip(p.landmark),
+        clip(p.jurisdiction),
+    );
+    let p = &ReadbackParts {
+        street: &street,
+        street_en: &street_en,
+        code: &code,
+        cross_street: &cross_street,
+        landmark: &landmark,
+        jurisdiction: &jurisdiction,
+        ..*p
+    };
     match lang {
         Lang::Zh => readback_zh(p),
         Lang::En => readback_en(p),
@@ -195,5 +226,24 @@ mod tests {
         };
         assert_eq!(readback(&p, Lang::Zh), "中山南路 A-12号灯杆，台大醫院附近");
         assert_eq!(readback(&p, Lang::En), "Pole A-12, 中山南路, by 台大醫院");
+    }
+
+    #[test]
+    fn long_register_text_is_cut_so_the_sentence_stays_short() {
+        let long = "沿河堤步道向北约八百米过第二座木桥后左转".repeat(100);
+        let p = ReadbackParts {
+            street: "幸福公园",
+            pole_no: Some(3),
+            landmark: &long,
+            jurisdiction: "城关派出所",
+            ..ReadbackParts::default()
+        };
+        let s = readback(&p, Lang::Zh);
+        assert!(s.chars().count() < 80, "{s}");
+        assert!(s.starts_with("幸福公园 第3号灯杆，沿河堤步道"), "{s}");
+        assert!(s.contains("…附近，属城关派出所"), "{s}");
+        let cut = clip(&long);
+        assert_eq!(cut.chars().count(), MAX_CLAUSE_CHARS);
+        assert_eq!(clip("短"), "短");
     }
 }

@@ -443,10 +443,21 @@ fn region(db: &VersionWriter<'_>) -> Result<Option<Bbox>, StoreError> {
 /// machines), lengthened when it would collide with another street's code.
 #[must_use]
 pub fn derived_street_code(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    derived_code('S', name, taken)
+}
+
+/// The code of a place (a park, a scenic area) that groups poles with no street: as
+/// [`derived_street_code`], with `P` in front.
+#[must_use]
+pub fn derived_place_code(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    derived_code('P', name, taken)
+}
+
+fn derived_code(prefix: char, name: &str, taken: impl Fn(&str) -> bool) -> String {
     let h = lamppost_core::encode::hex(&Sha256::digest(name.as_bytes())).to_ascii_uppercase();
     let mut len = 6;
     loop {
-        let code = format!("S{}", &h[..len]);
+        let code = format!("{prefix}{}", &h[..len]);
         if !taken(&code) || len >= h.len() {
             return code;
         }
@@ -728,6 +739,26 @@ impl Planner<'_, '_> {
         if let Some(b) = before {
             return Ok(Some(b.street_code.clone()));
         }
+        // A new code with a position and no street (a park, a scenic area, a rural road): grouped
+        // under its place, the landmark, else the jurisdiction, else a short address.
+        if matches!(row.position, Update::Set(_))
+            && let Some(place) = place_of(row)
+        {
+            f.warnings.push(Finding::new(
+                line,
+                "street",
+                FindingKind::GroupedUnderPlace {
+                    place: place.clone(),
+                },
+            ));
+            if let Some(c) = self.streets_by_name.get(&place) {
+                return Ok(Some(c.clone()));
+            }
+            let by_code = &self.streets_by_code;
+            let c = derived_place_code(&place, |c| by_code.contains_key(c));
+            self.new_street(line, &c, &place, f)?;
+            return Ok(Some(c));
+        }
         f.errors.push(Finding::new(
             line,
             "street",
@@ -938,6 +969,25 @@ impl Planner<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// Longest text taken as the name of a place that groups poles with no street.
+const MAX_PLACE_CHARS: usize = 40;
+
+/// The place a row with no street is grouped under: its landmark, else its jurisdiction, else
+/// its address, the first that is not empty and at most [`MAX_PLACE_CHARS`] long.
+fn place_of(row: &CheckedRow) -> Option<String> {
+    [Field::Landmark, Field::Jurisdiction, Field::Address]
+        .into_iter()
+        .filter_map(|want| {
+            row.others
+                .iter()
+                .find(|(f, _)| *f == want)
+                .and_then(|(_, v)| v.as_deref())
+        })
+        .map(str::trim)
+        .find(|v| !v.is_empty() && v.chars().count() <= MAX_PLACE_CHARS)
+        .map(str::to_owned)
 }
 
 fn swapped_warning(line: u64) -> Finding {
