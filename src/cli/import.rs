@@ -429,6 +429,7 @@ fn write_geojson(index: &SearchIndex, file: &mut dyn std::io::Write) -> Result<(
                 street_code: &street.code,
                 street: &street.name,
                 pole_no: p.pole_no(),
+                pole_label: p.pole_label(),
                 side: p.side().map_or("", lamppost_core::model::Side::zh),
                 lat_deg: at.lat_deg,
                 lon_deg: at.lon_deg,

@@ -39,6 +39,8 @@ pub struct ReadbackParts<'a> {
     pub street_en: &'a str,
     /// Pole number along the street.
     pub pole_no: Option<u32>,
+    /// The number as written when it has a suffix (`103F`, `12附1`): said instead of `pole_no`.
+    pub pole_label: &'a str,
     /// The code on the sign, used when there is no pole number.
     pub code: &'a str,
     /// Side of the street.
@@ -67,6 +69,7 @@ fn clip(text: &str) -> Cow<'_, str> {
 /// Builds the read-back sentence. Each text clause is at most [`MAX_CLAUSE_CHARS`] characters.
 #[must_use]
 pub fn readback(p: &ReadbackParts<'_>, lang: Lang) -> String {
+    let label = clip(p.pole_label);
     let (street, street_en, code, cross_street, landmark, jurisdiction) = (
         clip(p.street),
         clip(p.street_en),
@@ -78,6 +81,7 @@ pub fn readback(p: &ReadbackParts<'_>, lang: Lang) -> String {
     let p = &ReadbackParts {
         street: &street,
         street_en: &street_en,
+        pole_label: &label,
         code: &code,
         cross_street: &cross_street,
         landmark: &landmark,
@@ -120,6 +124,7 @@ fn readback_zh(p: &ReadbackParts<'_>) -> String {
         s.push(' ');
     }
     let _ = match p.pole_no {
+        _ if !p.pole_label.is_empty() => write!(s, "第{}号灯杆", p.pole_label),
         Some(n) => write!(s, "第{n}号灯杆"),
         None => write!(s, "{}号灯杆", p.code),
     };
@@ -140,6 +145,7 @@ fn readback_zh(p: &ReadbackParts<'_>) -> String {
 
 fn readback_en(p: &ReadbackParts<'_>) -> String {
     let mut s = match p.pole_no {
+        _ if !p.pole_label.is_empty() => format!("Pole No. {}", p.pole_label),
         Some(n) => format!("Pole No. {n}"),
         None => format!("Pole {}", p.code),
     };
@@ -174,6 +180,7 @@ mod tests {
             street: "重慶北路一段",
             street_en: "Chongqing North Road Section 1",
             pole_no: Some(34),
+            pole_label: "",
             code: "2-01-0034",
             side: Some(Side::West),
             cross_street: "南京西路",
@@ -226,6 +233,18 @@ mod tests {
         };
         assert_eq!(readback(&p, Lang::Zh), "中山南路 A-12号灯杆，台大醫院附近");
         assert_eq!(readback(&p, Lang::En), "Pole A-12, 中山南路, by 台大醫院");
+    }
+
+    #[test]
+    fn a_pole_number_with_a_suffix_is_read_back_as_written() {
+        let p = ReadbackParts {
+            street: "中山路",
+            pole_no: Some(12),
+            pole_label: "12附1",
+            ..ReadbackParts::default()
+        };
+        assert_eq!(readback(&p, Lang::Zh), "中山路 第12附1号灯杆");
+        assert_eq!(readback(&p, Lang::En), "Pole No. 12附1, 中山路");
     }
 
     #[test]

@@ -183,7 +183,7 @@ pub enum FindingKind {
         /// The earlier row's line.
         first_line: u64,
     },
-    /// A pole number that is not a whole number.
+    /// A pole number that is not a number (with or without a suffix).
     BadPoleNo {
         /// The cell as written.
         value: String,

@@ -30,6 +30,7 @@ use hashbrown::{HashMap, HashSet};
 use sha2::{Digest, Sha256};
 
 use lamppost_core::geo::{LatLon, wgs84_to_gcj02};
+use lamppost_core::model::pole_no_text;
 pub use lamppost_data::store::PoleRow;
 use lamppost_data::store::write::{HistoryOp, NewVersion, VersionCounts, VersionWriter};
 use lamppost_data::store::{Store, StoreError};
@@ -316,8 +317,8 @@ fn merge(before: Option<&PoleRow>, row: CheckedRow, street_code: String, crs: &C
     after.street_code = street_code;
     match row.pole_no {
         Update::Keep => {}
-        Update::Clear => after.pole_no = None,
-        Update::Set(n) => after.pole_no = Some(n),
+        Update::Clear => (after.pole_no, after.pole_label) = (None, String::new()),
+        Update::Set((n, label)) => (after.pole_no, after.pole_label) = (Some(n), label),
     }
     if let Some(s) = row.side {
         after.side = s;
@@ -369,11 +370,14 @@ pub fn diff(before: &PoleRow, after: &PoleRow) -> Vec<FieldChange> {
             });
         }
     };
-    let num = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
     let coord = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
     text("code", &before.code_display, &after.code_display);
     text("street_code", &before.street_code, &after.street_code);
-    text("pole_no", &num(before.pole_no), &num(after.pole_no));
+    text(
+        "pole_no",
+        &pole_no_text(before.pole_no, &before.pole_label),
+        &pole_no_text(after.pole_no, &after.pole_label),
+    );
     text("side", &before.side, &after.side);
     let same = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) => (a - b).abs() < 1e-9,

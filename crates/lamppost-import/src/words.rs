@@ -245,9 +245,11 @@ impl FindingKind {
             }
             Self::BadPoleNo { value } => {
                 if zh {
-                    format!("杆号 {value:?} 不是正整数")
+                    format!("杆号 {value:?} 不是数字（可带后缀，如 103F、570/1、12-1、12附1）")
                 } else {
-                    format!("pole number {value:?} is not a whole number")
+                    format!(
+                        "pole number {value:?} is not a number (a suffix is fine: 103F, 570/1, 12-1, 12附1)"
+                    )
                 }
             }
             Self::UnknownSide { value } => {
