@@ -259,6 +259,10 @@ impl Coords {
         cells: &'a dyn Cells,
         warnings: &mut Vec<Finding>,
     ) -> RowCoords<'a> {
+        // Degrees of a datum that was named: nothing to do (the common case, kept cheap).
+        if self.converter.is_none() && !self.assumed {
+            return RowCoords::AsWritten;
+        }
         let num = |f: Field| {
             mapping
                 .value(f, cells)
