@@ -368,11 +368,11 @@ impl FindingKind {
                 };
                 if zh {
                     format!(
-                        "坐标 {x}, {y} 是投影坐标（米），不是经纬度，文件又没有说明坐标系，未导入；{advice_zh}"
+                        "{advice_zh}。坐标 {x}, {y} 是投影坐标（米），不是经纬度，文件又没有说明坐标系，未导入"
                     )
                 } else {
                     format!(
-                        "the coordinates {x}, {y} are projected (metres), not degrees, and the file does not say its coordinate system; nothing was imported: {advice_en}"
+                        "{advice_en}. The coordinates {x}, {y} are projected (metres), not degrees, and the file does not say its coordinate system; nothing was imported"
                     )
                 }
             }
