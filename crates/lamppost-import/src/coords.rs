@@ -293,26 +293,30 @@ impl Coords {
         else {
             return RowCoords::AsWritten;
         };
-        let swap = if self.crs.is_projected() {
-            *self.northing_first.get_or_insert_with(|| {
+        let swap = match self.northing_first {
+            Some(decided) => decided,
+            None if self.crs.is_projected() => {
                 let straight = fit(&self.crs, conv.to_wgs84(x, y), self.region);
                 let swapped = fit(&self.crs, conv.to_wgs84(y, x), self.region);
                 let swap = swapped > straight;
-                if swap {
-                    let name = |c: usize| header.get(c).cloned().unwrap_or_default();
-                    warnings.push(Finding::new(
-                        line,
-                        "lat_deg",
-                        FindingKind::NorthingFirst {
-                            x_column: name(lon_col),
-                            y_column: name(lat_col),
-                        },
-                    ));
+                // Decided on the first row that is a point of the CRS either way.
+                if straight > 0 || swapped > 0 {
+                    self.northing_first = Some(swap);
+                    if swap {
+                        let name = |c: usize| header.get(c).cloned().unwrap_or_default();
+                        warnings.push(Finding::new(
+                            line,
+                            "lat_deg",
+                            FindingKind::NorthingFirst {
+                                x_column: name(lon_col),
+                                y_column: name(lat_col),
+                            },
+                        ));
+                    }
                 }
                 swap
-            })
-        } else {
-            false
+            }
+            None => false,
         };
         let (e, n) = if swap { (y, x) } else { (x, y) };
         let p = conv.to_wgs84(e, n);

@@ -277,3 +277,23 @@ fn a_saved_mapping_keeps_its_epsg_crs() {
         ("EPSG:4527", CrsSource::Mapping)
     );
 }
+
+#[test]
+fn the_x_y_order_is_decided_on_the_first_row_that_is_a_point_of_the_crs() {
+    let (_d, mut s) = store();
+    let text = grid_file(4527, "编码,街路,X,Y", true).replacen(
+        "编码,街路,X,Y\n",
+        "编码,街路,X,Y\n7-01-0009,公园路,1.5,2.5\n",
+        1,
+    );
+    let o = Options {
+        crs: Some(Crs::parse("EPSG:4527").unwrap()),
+        allow_partial: true,
+        ..opts()
+    };
+    let r = run(&mut s, &text, &o);
+    assert_eq!((r.added, r.rejected_rows), (3, 1), "{:?}", r.rejected);
+    assert_eq!(kinds(&r.rejected), ["not_in_crs"]);
+    assert_eq!(r.warnings[0].line, 3);
+    assert_eq!(kinds(&r.warnings)[0], "northing_first");
+}
