@@ -1490,7 +1490,7 @@ fn the_call_log_records_the_caller_location_and_the_poles_distance() {
         at.lat_deg + 0.001,
         at.lon_deg,
     ));
-    f.harness.get_by_label("坐标系").click();
+    f.harness.get_by_label("报警人坐标系").click();
     f.harness.run();
     f.harness.get_by_label("GCJ-02（高德、腾讯）").click();
     f.harness.run();
@@ -1637,4 +1637,37 @@ fn the_window_ranks_guesses_with_what_the_call_log_taught() {
     };
     assert_eq!(first_guess(0).as_deref(), Some("2-45-0009"));
     assert_eq!(first_guess(40).as_deref(), Some("2-45-0019"));
+}
+
+#[test]
+fn metres_without_a_crs_are_refused_and_the_crs_list_then_offers_the_guess() {
+    use lamppost_core::crs::Crs;
+    use lamppost_core::geo::LatLon;
+    let mut f = open();
+    // A survey team's file: CGCS2000 3° Gauss–Krüger zone 41, X the northing.
+    let conv = Crs::parse("EPSG:4529").unwrap().converter().unwrap();
+    let (e, n) = conv.from_wgs84(LatLon::new(25.0502, 121.5102)).unwrap();
+    let csv = f.dir.path().join("survey.csv");
+    std::fs::write(
+        &csv,
+        format!("code,street,X,Y\n9-98-0001,测试北路,{n:.3},{e:.3}\n"),
+    )
+    .unwrap();
+    let h = &mut f.harness;
+    supervisor_check(h, &csv, "错误 1");
+    h.get_by_label("错误 (1)").click();
+    h.run();
+    assert!(
+        h.query_by_label_contains("--crs EPSG:4529").is_some(),
+        "the refusal names the zone"
+    );
+    h.get_by_label("坐标系").click();
+    h.run();
+    h.get_by_label_contains("EPSG:4529 CGCS2000 / 3-degree Gauss-Kruger zone 41")
+        .click();
+    h.run();
+    h.get_by_label("检查（不写入）").click();
+    step_until(h, "the second check", |h| {
+        h.query_by_label_contains("新增 1").is_some()
+    });
 }

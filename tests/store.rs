@@ -316,3 +316,79 @@ fn an_index_built_while_imports_commit_holds_one_data_version_throughout() {
     assert!(written > 3, "the writer committed versions meanwhile");
     assert!(!seen.is_empty(), "indexes were built at later versions");
 }
+
+#[test]
+fn a_database_of_schema_version_1_migrates_and_keeps_its_poles() {
+    let (_d, path) = tmp();
+    {
+        // The file as the previous program wrote it: migration 1 only.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(lamppost_data::store::schema::MIGRATIONS[0])
+            .unwrap();
+        c.execute_batch(
+            "INSERT INTO streets(street_code, name) VALUES ('01', '中山路');
+             INSERT INTO versions(version, applied_at, applied_by, source_name, source_sha256,
+                                  added, changed, removed)
+                 VALUES (1, '2026-01-01T00:00:00Z', 't', 'seed.csv', '', 1, 0, 0);
+             INSERT INTO poles(code, code_display, street_code, pole_no, lat_deg, lon_deg, version)
+                 VALUES ('1010012', '1-01-0012', '01', 12, 25.04, 121.51, 1);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let poles = |s: &Store| {
+        let mut out = Vec::new();
+        s.for_each_pole(|p| out.push((p.code.key().to_owned(), p.pole_no, p.pole_label)))
+            .unwrap();
+        out
+    };
+    let want = vec![("1010012".to_owned(), Some(12), String::new())];
+    // Read-only (a call-taker's workstation) reads it without migrating it.
+    let ro = Store::open(&path, Access::ReadOnly).unwrap();
+    assert_eq!(poles(&ro), want);
+    assert_eq!(SearchIndex::from_store(&ro).unwrap().len(), 1);
+    drop(ro);
+    let version = |p: &Path| -> u32 {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&path), 1);
+    // Read-write migrates it; the pole is unchanged and the new column is empty.
+    let rw = Store::open(&path, Access::ReadWrite).unwrap();
+    assert_eq!(poles(&rw), want);
+    drop(rw);
+    assert_eq!(
+        version(&path),
+        lamppost_data::store::schema::latest_version()
+    );
+    assert_eq!(version(&path), 2);
+}
+
+#[test]
+fn pole_numbers_with_suffixes_load_and_keep_their_spelling() {
+    let (_d, path) = tmp();
+    let mut csv = poles_csv(2);
+    csv.push_str(
+        "2-01-0103F,01,重慶北路一段,103F,西,,,,,,,,\n2-01-5701,01,重慶北路一段,570/1,东,,,,,,,,\n",
+    );
+    let store = load(&path, &csv).unwrap();
+    let mut got = Vec::new();
+    store
+        .for_each_pole(|p| got.push((p.code.display().to_owned(), p.pole_no, p.pole_label)))
+        .unwrap();
+    got.sort();
+    assert!(
+        got.contains(&("2-01-0103F".into(), Some(103), "103F".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("2-01-5701".into(), Some(570), "570/1".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("2-01-0001".into(), Some(1), String::new())),
+        "{got:?}"
+    );
+}

@@ -37,10 +37,16 @@ pub struct ImportArgs {
     /// Save the mapping used under this name (in the database) for next time.
     #[arg(long, value_name = "NAME")]
     pub save_mapping: Option<String>,
-    /// The coordinates' datum: wgs84, cgcs2000, gcj02 (Amap, Tencent) or bd09 (Baidu)
-    /// [default: the saved mapping's, else wgs84].
+    /// The coordinates' CRS: wgs84, cgcs2000, gcj02 (Amap, Tencent), bd09 (Baidu), EPSG:NNNN
+    /// (Gauss–Krüger 4491–4554, UTM 326xx/327xx, 3857, Beijing 1954 2401–2442, Xi'an 1980
+    /// 2327–2390), a proj string, or a .prj file's WKT (or its path)
+    /// [default: the file's own, else the saved mapping's, else wgs84].
     #[arg(long)]
     pub crs: Option<String>,
+    /// The 7 parameters from Beijing 1954 / Xi'an 1980 to WGS-84 (position vector: metres,
+    /// arc-seconds, ppm), from the survey bureau.
+    #[arg(long, value_name = "DX,DY,DZ,RX,RY,RZ,S", allow_hyphen_values = true)]
+    pub towgs84: Option<String>,
     /// The file's encoding: auto, utf-8, gbk, gb18030, utf-16le, utf-16be, latin1
     /// [default: the saved mapping's, else auto].
     #[arg(long)]
@@ -121,12 +127,23 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitC
     }
     let crs = match &a.crs {
         None => None,
-        Some(c) => Some(Crs::parse(c).with_context(|| {
-            format!(
-                "无法识别的坐标系（可用 wgs84、cgcs2000、gcj02、bd09）/ unknown datum (use wgs84, cgcs2000, gcj02, bd09): {c}"
-            )
-        })?),
+        // A `.prj` file's path stands for its WKT.
+        Some(c) if c.to_ascii_lowercase().ends_with(".prj") => {
+            let wkt = std::fs::read_to_string(c)
+                .with_context(|| format!("无法读取文件 / cannot read the file: {c}"))?;
+            Some(Crs::from_wkt(&wkt)?)
+        }
+        Some(c) => Some(Crs::parse(c)?),
     };
+    let towgs84 = match &a.towgs84 {
+        None => None,
+        Some(t) => Some(lamppost_core::crs::parse_towgs84(t)?),
+    };
+    if towgs84.is_some() && matches!(crs, Some(Crs::Datum(_))) {
+        anyhow::bail!(
+            "--towgs84 只用于北京54/西安80 等坐标系（--crs EPSG:…）/ --towgs84 applies to a CRS such as Beijing 1954 or Xi'an 1980 (--crs EPSG:…)"
+        );
+    }
     let encoding = match &a.encoding {
         None => None,
         Some(e) => lamppost_import::read::parse_encoding(e).map_err(anyhow::Error::msg)?,
@@ -153,6 +170,8 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitC
         save_mapping: a.save_mapping,
         encoding,
         crs,
+        crs_hint: None,
+        towgs84,
         replace_streets: a.replace_streets,
         allow_partial: a.allow_partial,
         dry_run: a.dry_run,
@@ -243,12 +262,12 @@ fn print_summary(r: &Report) -> Result<()> {
         None => "-".to_owned(),
     };
     outln!(
-        "文件 file: {}（{}，编码 encoding {}{}，分隔符 delimiter {delim}，坐标系 datum {}）",
+        "文件 file: {}（{}，编码 encoding {}{}，分隔符 delimiter {delim}，坐标系 CRS {}）",
         r.source,
         r.format,
         r.encoding,
         if r.encoding_detected { " auto" } else { "" },
-        r.crs
+        r.crs_name
     );
     let mapping: Vec<String> = r.mapping.iter().map(|(f, c)| format!("{f}←{c}")).collect();
     outln!("映射 mapping: {}", mapping.join(", "));
@@ -452,6 +471,7 @@ fn for_each_pole(
                 street_code: &street.code,
                 street: &street.name,
                 pole_no: p.pole_no(),
+                pole_label: p.pole_label(),
                 side: p.side().map_or("", lamppost_core::model::Side::zh),
                 lat_deg: at.lat_deg,
                 lon_deg: at.lon_deg,

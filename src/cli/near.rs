@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use lamppost_core::coords::parse_near;
-use lamppost_core::datum::Crs;
+use lamppost_core::datum::Datum;
 use lamppost_core::geo::LatLon;
 use lamppost_search::SearchIndex;
 use serde_json::{Value, json};
@@ -20,14 +20,14 @@ pub struct CallerArg {
     /// The point in WGS-84.
     pub at: LatLon,
     /// The datum it was given in.
-    pub crs: Crs,
+    pub crs: Datum,
     /// Its accuracy radius in metres, when given.
     pub radius_m: Option<f64>,
 }
 
 /// Reads `wgs84`, `gcj02` or `bd09` (and `cgcs2000`, which is WGS-84 here).
-pub fn parse_crs(text: &str) -> Result<Crs> {
-    Crs::parse(text).with_context(|| {
+pub fn parse_crs(text: &str) -> Result<Datum> {
+    Datum::parse(text).with_context(|| {
         format!(
             "无法识别的坐标系（可用 wgs84、gcj02、bd09）/ unknown datum (use wgs84, gcj02, bd09): {text}"
         )

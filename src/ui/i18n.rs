@@ -905,7 +905,7 @@ pub const CALLER_ZH: CallerStrings = CallerStrings {
     title: "报警人位置",
     position: "报警人坐标",
     hint: "粘贴坐标：25.0478, 121.5170 或 25°02'52\"N 121°31'01\"E（先纬度后经度）",
-    datum: "坐标系",
+    datum: "报警人坐标系",
     datums: [
         "WGS-84（GPS、手机定位）",
         "GCJ-02（高德、腾讯）",
@@ -928,7 +928,7 @@ pub const CALLER_EN: CallerStrings = CallerStrings {
     title: "Caller location",
     position: "Caller coordinates",
     hint: "Paste: 25.0478, 121.5170 or 25°02'52\"N 121°31'01\"E (latitude first)",
-    datum: "Datum",
+    datum: "Caller's datum",
     datums: [
         "WGS-84 (GPS, handset)",
         "GCJ-02 (Amap, Tencent)",

@@ -37,8 +37,9 @@ const ENCODINGS: [&str; 6] = [
     "utf-16be",
     "windows-1252",
 ];
-/// Datums offered.
-const DATUMS: [&str; 3] = ["wgs84", "gcj02", "bd09"];
+/// CRSs always offered (the first is the default: the file's own CRS, else WGS-84). A check that
+/// finds metres with no CRS adds the one it guesses (`crs_choices`).
+const DATUMS: [&str; 4] = ["wgs84", "cgcs2000", "gcj02", "bd09"];
 /// Rows shown in the preview.
 const PREVIEW_ROWS: usize = 5;
 /// Columns shown in the preview (a file may have up to `import::read::MAX_COLUMNS`).
@@ -47,6 +48,11 @@ const MAX_PREVIEW_COLUMNS: usize = 60;
 const MAX_CELL_CHARS: usize = 120;
 
 /// The start of a cell, with an ellipsis when cut.
+/// A CRS as offered in the list: `EPSG:4528 CGCS2000 / 3-degree Gauss-Kruger zone 40`, `gcj02`.
+fn crs_label(word: &str) -> String {
+    Crs::parse(word).map_or_else(|_| word.to_owned(), |c| c.label())
+}
+
 fn clip(text: &str) -> String {
     match text.char_indices().nth(MAX_CELL_CHARS) {
         Some((i, _)) => format!("{}…", &text[..i]),
@@ -181,6 +187,8 @@ pub struct Supervisor {
     file: String,
     encoding: usize,
     datum: usize,
+    /// The CRSs offered: [`DATUMS`], then the likely ones checks have named (`EPSG:4528`…).
+    crs_choices: Vec<String>,
     /// The mapping table, one choice per field (`Field::ALL` order).
     sources: [Source; 13],
     saved: Vec<(String, SavedMapping)>,
@@ -265,6 +273,7 @@ impl Supervisor {
             file: String::new(),
             encoding: 0,
             datum: 0,
+            crs_choices: DATUMS.map(str::to_owned).to_vec(),
             sources: std::array::from_fn(|_| Source::Auto),
             saved: Vec::new(),
             save_name: String::new(),
@@ -359,6 +368,16 @@ impl Supervisor {
             }
             Job::Checked(r) => {
                 self.message = None;
+                // Metres with no CRS: offer the CRS the check guessed.
+                for f in &r.rejected {
+                    if let lamppost_import::FindingKind::ProjectedWithoutCrs {
+                        guess: Some(g),
+                        ..
+                    } = &f.kind
+                    {
+                        self.crs_choice(g);
+                    }
+                }
                 self.report = Some(*r);
                 self.report_gen += 1;
                 self.setup_open = Some(false);
@@ -458,10 +477,19 @@ impl Supervisor {
         });
     }
 
+    /// The index of `word` among the CRSs offered, added when it is not there yet.
+    fn crs_choice(&mut self, word: &str) -> usize {
+        if let Some(i) = self.crs_choices.iter().position(|c| c == word) {
+            return i;
+        }
+        self.crs_choices.push(word.to_owned());
+        self.crs_choices.len() - 1
+    }
+
     fn save_mapping(&mut self, ctx: &egui::Context) {
         let name = self.save_name.trim().to_owned();
         let mut saved = SavedMapping::from_specs(&specs_of(&self.sources));
-        saved.crs = (self.datum != 0).then(|| DATUMS[self.datum].to_owned());
+        saved.crs = (self.datum != 0).then(|| self.crs_choices[self.datum].clone());
         saved.encoding = (self.encoding != 0).then(|| ENCODINGS[self.encoding].to_owned());
         let db = self.db.clone();
         self.spawn(ctx, "save-mapping", move || {
@@ -484,16 +512,15 @@ impl Supervisor {
         let Some((_, m)) = self.saved.get(i) else {
             return;
         };
+        if let Some(c) = m.crs.clone() {
+            self.datum = self.crs_choice(&c);
+        }
+        let Some((_, m)) = self.saved.get(i) else {
+            return;
+        };
         match m.to_specs() {
             Ok(specs) => self.sources = sources_of(&specs),
             Err(e) => self.message = Some((e.words(lang), false)),
-        }
-        if let Some(d) = m
-            .crs
-            .as_deref()
-            .and_then(|c| DATUMS.iter().position(|d| *d == c))
-        {
-            self.datum = d;
         }
         if let Some(e) = m.encoding.as_deref().and_then(|e| {
             ENCODINGS
@@ -509,7 +536,11 @@ impl Supervisor {
         Ok(Options {
             map: specs_of(&self.sources),
             encoding,
-            crs: Crs::parse(DATUMS[self.datum]),
+            // The first entry is "wgs84", the default: given as nothing, so that a file's own CRS
+            // counts and metres without a CRS are refused (see `lamppost_import::choose_crs`).
+            crs: (self.datum != 0)
+                .then(|| Crs::parse(&self.crs_choices[self.datum]).ok())
+                .flatten(),
             replace_streets: self.replace_streets,
             allow_partial: self.allow_partial,
             allow_moves: self.allow_moves,
@@ -828,10 +859,10 @@ impl Supervisor {
             }
             let l = ui.label(s.datum);
             egui::ComboBox::from_id_salt("sup-datum")
-                .selected_text(DATUMS[self.datum])
+                .selected_text(crs_label(&self.crs_choices[self.datum]))
                 .show_ui(ui, |ui| {
-                    for (i, d) in DATUMS.iter().enumerate() {
-                        ui.selectable_value(&mut self.datum, i, *d);
+                    for (i, d) in self.crs_choices.iter().enumerate() {
+                        ui.selectable_value(&mut self.datum, i, crs_label(d));
                     }
                 })
                 .response

@@ -11,8 +11,9 @@ use crate::geo::{LatLon, parse_wkt_linestring};
 use crate::model::{CANONICAL_HEADER, PoleRecord, STREETS_HEADER, Side, StreetRecord};
 use crate::words::{Message, Words};
 
-/// Longest text field we accept (characters). Real addresses are under 100.
-pub const MAX_FIELD_CHARS: usize = 500;
+/// Longest text field we accept (characters). Real addresses are under 100, but registers carry
+/// access directions of several thousand characters; only absurd lengths are refused.
+pub const MAX_FIELD_CHARS: usize = 10_000;
 
 /// A row that cannot be loaded, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -165,16 +166,21 @@ pub fn parse_pole(line: u64, f: &csv::StringRecord) -> Result<PoleRecord, RowErr
         ));
     }
     let street = text(line, "street", get(2))?;
-    let pole_no = match get(3).trim() {
-        "" => None,
-        s => Some(s.parse::<u32>().map_err(|_| {
-            RowError::new(
-                line,
-                "pole_no",
-                format!("杆号 {s:?} 不是正整数"),
-                format!("pole number {s:?} is not a whole number"),
-            )
-        })?),
+    let (pole_no, pole_label) = match get(3).trim() {
+        "" => (None, String::new()),
+        s => {
+            let (n, label) = crate::model::parse_pole_no(s).ok_or_else(|| {
+                RowError::new(
+                    line,
+                    "pole_no",
+                    format!("杆号 {s:?} 不是数字（可带后缀，如 103F、570/1）"),
+                    format!(
+                        "pole number {s:?} is not a number (with a suffix, like 103F or 570/1)"
+                    ),
+                )
+            })?;
+            (Some(n), label)
+        }
     };
     let side = match get(4).trim() {
         "" => None,
@@ -206,6 +212,7 @@ pub fn parse_pole(line: u64, f: &csv::StringRecord) -> Result<PoleRecord, RowErr
         street_code,
         street,
         pole_no,
+        pole_label,
         side,
         surveyed,
         address: text(line, "address", get(7))?,

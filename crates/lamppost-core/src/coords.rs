@@ -86,7 +86,7 @@ struct Value {
 }
 
 /// Reads a pasted position (see the module's rule). The point is in whatever datum the text was
-/// in; convert it with [`crate::datum::Crs::to_wgs84`].
+/// in; convert it with [`crate::datum::Datum::to_wgs84`].
 pub fn parse_lat_lon(text: &str) -> Result<LatLon, CoordError> {
     let shown: String = text.trim().chars().take(80).collect();
     let norm: String = text

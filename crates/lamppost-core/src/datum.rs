@@ -7,9 +7,10 @@
 
 use crate::geo::{LatLon, gcj02_to_wgs84};
 
-/// The datum the file's coordinates are in (`--crs`).
+/// A latitude/longitude datum the app knows by name (`--crs wgs84|cgcs2000|gcj02|bd09`); the
+/// other CRSs (EPSG codes, WKT) are in [`crate::crs`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Crs {
+pub enum Datum {
     /// WGS-84 (GPS): stored as is.
     #[default]
     Wgs84,
@@ -21,7 +22,7 @@ pub enum Crs {
     Bd09,
 }
 
-impl Crs {
+impl Datum {
     /// Reads `wgs84`, `cgcs2000`, `gcj02`, `bd09` (case and `-` ignored).
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
@@ -114,18 +115,18 @@ mod tests {
         ] {
             let w = LatLon::new(lat, lon);
             let bd = gcj02_to_bd09(wgs84_to_gcj02(w));
-            assert!(Crs::Bd09.to_wgs84(bd).distance_m(w) < 0.5);
-            assert!(Crs::Gcj02.to_wgs84(wgs84_to_gcj02(w)).distance_m(w) < 0.5);
-            assert_eq!(Crs::Cgcs2000.to_wgs84(w), w);
+            assert!(Datum::Bd09.to_wgs84(bd).distance_m(w) < 0.5);
+            assert!(Datum::Gcj02.to_wgs84(wgs84_to_gcj02(w)).distance_m(w) < 0.5);
+            assert_eq!(Datum::Cgcs2000.to_wgs84(w), w);
         }
     }
 
     #[test]
     fn crs_names_are_read_loosely() {
-        assert_eq!(Crs::parse("GCJ-02"), Some(Crs::Gcj02));
-        assert_eq!(Crs::parse("bd09"), Some(Crs::Bd09));
-        assert_eq!(Crs::parse("WGS84"), Some(Crs::Wgs84));
-        assert_eq!(Crs::parse("cgcs2000"), Some(Crs::Cgcs2000));
-        assert_eq!(Crs::parse("utm"), None);
+        assert_eq!(Datum::parse("GCJ-02"), Some(Datum::Gcj02));
+        assert_eq!(Datum::parse("bd09"), Some(Datum::Bd09));
+        assert_eq!(Datum::parse("WGS84"), Some(Datum::Wgs84));
+        assert_eq!(Datum::parse("cgcs2000"), Some(Datum::Cgcs2000));
+        assert_eq!(Datum::parse("utm"), None);
     }
 }

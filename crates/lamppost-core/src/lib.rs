@@ -3,8 +3,8 @@
 //! workspace builds on these types.
 //!
 //! - [`code`]: the code printed on a sign and its normalised form;
-//! - [`geo`], [`datum`]: WGS-84 positions, distances, street lines, and the datums a file or a
-//!   caller may use (GCJ-02, BD-09);
+//! - [`geo`], [`datum`], [`crs`]: WGS-84 positions, distances, street lines, the datums a file or
+//!   a caller may use (GCJ-02, BD-09), and projected CRSs (Gauss–Krüger, UTM, WKT);
 //! - [`model`], [`canonical`]: the reference data's rows and the canonical CSV;
 //! - [`estimate`]: positions for poles that were never surveyed;
 //! - [`readback`]: the sentence read back to the caller;
@@ -16,6 +16,8 @@
 pub mod canonical;
 pub mod code;
 pub mod coords;
+pub mod crs;
+mod crs_wkt;
 pub mod datum;
 pub mod encode;
 pub mod estimate;

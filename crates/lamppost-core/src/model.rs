@@ -111,8 +111,12 @@ pub struct PoleRecord {
     pub street_code: String,
     /// The street's name.
     pub street: String,
-    /// The pole's number along its street, when the scheme has one.
+    /// The pole's number along its street, when the scheme has one: the numeric part of a
+    /// number written with a suffix (`103` of `103F`), which orders and places it.
     pub pole_no: Option<u32>,
+    /// The number as written when it is more than the plain number (`103F`, `570/1`, `12-1`,
+    /// `12附1`); empty otherwise. Read back as written.
+    pub pole_label: String,
     /// The side of the street.
     pub side: Option<Side>,
     /// The surveyed position (WGS-84); `None` when the pole was never surveyed.
@@ -129,6 +133,41 @@ pub struct PoleRecord {
     pub status: String,
     /// Free note.
     pub note: String,
+}
+
+/// Longest pole number with a suffix (characters).
+pub const MAX_POLE_LABEL_CHARS: usize = 16;
+
+/// Reads a pole number as registers write it: a whole number (`12`), or one with a suffix or a
+/// sub-number for a pole added between others (`103F`, `570/1`, `12-1`, `12附1`, `12之1`).
+/// Returns the numeric part and the label: the text as written, or empty when it is the plain
+/// number (leading zeros and a trailing `号` are not part of it). `None` for text that does not
+/// start with a number, or a suffix that is not letters, digits and `/ - . _ 附 之`.
+#[must_use]
+pub fn parse_pole_no(text: &str) -> Option<(u32, String)> {
+    let t = text.trim().trim_end_matches(['号', '號']).trim();
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let number: u32 = t[..digits].parse().ok()?;
+    let rest = &t[digits..];
+    if rest.is_empty() {
+        return Some((number, String::new()));
+    }
+    let ok = rest.chars().count() + digits <= MAX_POLE_LABEL_CHARS
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '.' | '_' | '附' | '之'))
+        && rest.chars().any(|c| c.is_ascii_alphanumeric());
+    ok.then(|| (number, t.to_owned()))
+}
+
+/// The pole number as written: the label when there is one, else the number.
+#[must_use]
+pub fn pole_no_text(pole_no: Option<u32>, label: &str) -> String {
+    if label.is_empty() {
+        pole_no.map(|n| n.to_string()).unwrap_or_default()
+    } else {
+        label.to_owned()
+    }
 }
 
 /// The canonical CSV header, in order.
@@ -172,6 +211,32 @@ mod tests {
         assert_eq!(Side::parse("左"), Some(Side::Left));
         assert_eq!(Side::parse(""), None);
         assert_eq!(Side::parse("中"), None);
+    }
+
+    #[test]
+    fn pole_numbers_with_suffixes_keep_their_spelling_and_their_numeric_part() {
+        assert_eq!(parse_pole_no("12"), Some((12, String::new())));
+        assert_eq!(parse_pole_no(" 0012号 "), Some((12, String::new())));
+        assert_eq!(parse_pole_no("103F"), Some((103, "103F".into())));
+        assert_eq!(parse_pole_no("570/1"), Some((570, "570/1".into())));
+        assert_eq!(parse_pole_no("12-1"), Some((12, "12-1".into())));
+        assert_eq!(parse_pole_no("12附1号"), Some((12, "12附1".into())));
+        assert_eq!(parse_pole_no("12之1"), Some((12, "12之1".into())));
+        for bad in [
+            "",
+            "abc",
+            "F103",
+            "12 1",
+            "12路",
+            "12-",
+            "1".repeat(12).as_str(),
+            "12/ABCDEFGHIJKLMNOP",
+        ] {
+            assert_eq!(parse_pole_no(bad), None, "{bad:?}");
+        }
+        assert_eq!(pole_no_text(Some(12), ""), "12");
+        assert_eq!(pole_no_text(Some(12), "12-1"), "12-1");
+        assert_eq!(pole_no_text(None, ""), "");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //!
 //! `重慶北路一段 第34号灯杆（西侧），近南京西路口，皇后旅社附近，属建成辖区`
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::model::Side;
@@ -38,6 +39,8 @@ pub struct ReadbackParts<'a> {
     pub street_en: &'a str,
     /// Pole number along the street.
     pub pole_no: Option<u32>,
+    /// The number as written when it has a suffix (`103F`, `12附1`): said instead of `pole_no`.
+    pub pole_label: &'a str,
     /// The code on the sign, used when there is no pole number.
     pub code: &'a str,
     /// Side of the street.
@@ -50,9 +53,41 @@ pub struct ReadbackParts<'a> {
     pub jurisdiction: &'a str,
 }
 
-/// Builds the read-back sentence.
+/// Longest clause of the sentence (characters): a register's long landmark or place text is cut
+/// with `…`, so that the sentence stays something to say on the phone.
+pub const MAX_CLAUSE_CHARS: usize = 40;
+
+/// The text cut to [`MAX_CLAUSE_CHARS`] characters, with `…` when cut.
+fn clip(text: &str) -> Cow<'_, str> {
+    if text.chars().nth(MAX_CLAUSE_CHARS).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let head: String = text.chars().take(MAX_CLAUSE_CHARS - 1).collect();
+    Cow::Owned(format!("{head}…"))
+}
+
+/// Builds the read-back sentence. Each text clause is at most [`MAX_CLAUSE_CHARS`] characters.
 #[must_use]
 pub fn readback(p: &ReadbackParts<'_>, lang: Lang) -> String {
+    let label = clip(p.pole_label);
+    let (street, street_en, code, cross_street, landmark, jurisdiction) = (
+        clip(p.street),
+        clip(p.street_en),
+        clip(p.code),
+        clip(p.cross_street),
+        clip(p.landmark),
+        clip(p.jurisdiction),
+    );
+    let p = &ReadbackParts {
+        street: &street,
+        street_en: &street_en,
+        pole_label: &label,
+        code: &code,
+        cross_street: &cross_street,
+        landmark: &landmark,
+        jurisdiction: &jurisdiction,
+        ..*p
+    };
     match lang {
         Lang::Zh => readback_zh(p),
         Lang::En => readback_en(p),
@@ -89,6 +124,7 @@ fn readback_zh(p: &ReadbackParts<'_>) -> String {
         s.push(' ');
     }
     let _ = match p.pole_no {
+        _ if !p.pole_label.is_empty() => write!(s, "第{}号灯杆", p.pole_label),
         Some(n) => write!(s, "第{n}号灯杆"),
         None => write!(s, "{}号灯杆", p.code),
     };
@@ -109,6 +145,7 @@ fn readback_zh(p: &ReadbackParts<'_>) -> String {
 
 fn readback_en(p: &ReadbackParts<'_>) -> String {
     let mut s = match p.pole_no {
+        _ if !p.pole_label.is_empty() => format!("Pole No. {}", p.pole_label),
         Some(n) => format!("Pole No. {n}"),
         None => format!("Pole {}", p.code),
     };
@@ -143,6 +180,7 @@ mod tests {
             street: "重慶北路一段",
             street_en: "Chongqing North Road Section 1",
             pole_no: Some(34),
+            pole_label: "",
             code: "2-01-0034",
             side: Some(Side::West),
             cross_street: "南京西路",
@@ -195,5 +233,36 @@ mod tests {
         };
         assert_eq!(readback(&p, Lang::Zh), "中山南路 A-12号灯杆，台大醫院附近");
         assert_eq!(readback(&p, Lang::En), "Pole A-12, 中山南路, by 台大醫院");
+    }
+
+    #[test]
+    fn a_pole_number_with_a_suffix_is_read_back_as_written() {
+        let p = ReadbackParts {
+            street: "中山路",
+            pole_no: Some(12),
+            pole_label: "12附1",
+            ..ReadbackParts::default()
+        };
+        assert_eq!(readback(&p, Lang::Zh), "中山路 第12附1号灯杆");
+        assert_eq!(readback(&p, Lang::En), "Pole No. 12附1, 中山路");
+    }
+
+    #[test]
+    fn long_register_text_is_cut_so_the_sentence_stays_short() {
+        let long = "沿河堤步道向北约八百米过第二座木桥后左转".repeat(100);
+        let p = ReadbackParts {
+            street: "幸福公园",
+            pole_no: Some(3),
+            landmark: &long,
+            jurisdiction: "城关派出所",
+            ..ReadbackParts::default()
+        };
+        let s = readback(&p, Lang::Zh);
+        assert!(s.chars().count() < 80, "{s}");
+        assert!(s.starts_with("幸福公园 第3号灯杆，沿河堤步道"), "{s}");
+        assert!(s.contains("…附近，属城关派出所"), "{s}");
+        let cut = clip(&long);
+        assert_eq!(cut.chars().count(), MAX_CLAUSE_CHARS);
+        assert_eq!(clip("短"), "短");
     }
 }

@@ -203,7 +203,7 @@ pub enum FindingKind {
         /// The earlier row's line.
         first_line: u64,
     },
-    /// A pole number that is not a whole number.
+    /// A pole number that is not a number (with or without a suffix).
     BadPoleNo {
         /// The cell as written.
         value: String,
@@ -288,6 +288,56 @@ pub enum FindingKind {
     OutOfSequence {
         /// The code as displayed.
         code: String,
+    },
+    // Coordinate systems (`coords.rs`).
+    /// No CRS given and the coordinates are metres of a grid: the file is refused.
+    ProjectedWithoutCrs {
+        /// The first coordinate as written (the longitude/X column).
+        x: f64,
+        /// The second (the latitude/Y column).
+        y: f64,
+        /// The most likely CRS as `--crs` takes it (`EPSG:4528`), when one stands out.
+        guess: Option<String>,
+        /// Its name.
+        guess_name: Option<String>,
+    },
+    /// The file's own CRS (a `.prj`) could not be read.
+    UnknownCrsHint {
+        /// The start of the CRS text.
+        hint: String,
+        /// Why.
+        detail: String,
+    },
+    /// Beijing 1954 or Xi'an 1980 without the 7 parameters to WGS-84.
+    LegacyDatumNeedsTowgs84 {
+        /// The CRS.
+        crs: String,
+    },
+    /// Beijing 1954 or Xi'an 1980 taken with zero parameters: positions may be off by ~100 m.
+    LegacyDatumNotShifted {
+        /// The CRS.
+        crs: String,
+    },
+    /// The X column holds the northing and Y the easting (the Chinese survey convention).
+    NorthingFirst {
+        /// The column read as the northing.
+        x_column: String,
+        /// The column read as the easting.
+        y_column: String,
+    },
+    /// The coordinates are no point of the CRS (off its zone, or degrees given to a grid).
+    NotInCrs {
+        /// The first coordinate as written.
+        x: f64,
+        /// The second.
+        y: f64,
+        /// The CRS.
+        crs: String,
+    },
+    /// A new code with a position and no street: grouped under a place.
+    GroupedUnderPlace {
+        /// The place (landmark, jurisdiction or address) used as its group.
+        place: String,
     },
 }
 
@@ -414,6 +464,13 @@ impl FindingKind {
             Self::GcjShift { .. } => "gcj_shift",
             Self::FarFromNeighbours { .. } => "far_from_neighbours",
             Self::OutOfSequence { .. } => "out_of_sequence",
+            Self::ProjectedWithoutCrs { .. } => "projected_without_crs",
+            Self::UnknownCrsHint { .. } => "unknown_crs_hint",
+            Self::LegacyDatumNeedsTowgs84 { .. } => "legacy_datum_needs_towgs84",
+            Self::LegacyDatumNotShifted { .. } => "legacy_datum_not_shifted",
+            Self::NorthingFirst { .. } => "northing_first",
+            Self::NotInCrs { .. } => "not_in_crs",
+            Self::GroupedUnderPlace { .. } => "grouped_under_place",
         }
     }
 }

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub use lamppost_core::datum;
+pub mod coords;
 pub mod finding;
 pub mod history;
 pub mod mapping;
@@ -29,14 +30,16 @@ use hashbrown::{HashMap, HashSet};
 use sha2::{Digest, Sha256};
 
 use lamppost_core::geo::{LatLon, wgs84_to_gcj02};
+use lamppost_core::model::pole_no_text;
 use lamppost_core::words::{Message, Words};
 pub use lamppost_data::store::PoleRow;
 use lamppost_data::store::write::{HistoryOp, NewVersion, VersionCounts, VersionWriter};
 use lamppost_data::store::{Store, StoreError};
 
-pub use datum::Crs;
+pub use coords::{CrsChoice, CrsSource, choose_crs};
 pub use finding::{Finding, FindingKind};
 pub use history::{UndoReport, VersionInfo, undo, versions};
+pub use lamppost_core::crs::Crs;
 pub use mapping::{
     Field, MapSpec, Mapping, SavedMapping, SettingError, parse_map_specs, save_mapping,
 };
@@ -159,8 +162,13 @@ pub struct Options {
     pub save_mapping: Option<String>,
     /// `--encoding`; `None` to detect.
     pub encoding: Option<&'static encoding_rs::Encoding>,
-    /// The coordinates' datum; `None` for the saved mapping's, else WGS-84.
+    /// The coordinates' CRS (`--crs`); `None` for the file's own, else the saved mapping's, else
+    /// WGS-84 (see [`choose_crs`]).
     pub crs: Option<Crs>,
+    /// The file's own CRS, as WKT (a `.prj`) or `EPSG:n`, when its reader found one.
+    pub crs_hint: Option<String>,
+    /// `--towgs84`: the 7 parameters from the CRS's datum to WGS-84 (Beijing 1954, Xi'an 1980).
+    pub towgs84: Option<[f64; 7]>,
     /// Remove the stored poles of the file's streets that the file does not list.
     pub replace_streets: bool,
     /// Apply the good rows of a file that has bad rows.
@@ -263,8 +271,12 @@ pub struct Report {
     pub encoding_detected: bool,
     /// The CSV delimiter; null for GeoJSON.
     pub delimiter: Option<&'static str>,
-    /// The source datum.
-    pub crs: &'static str,
+    /// The source CRS as recorded in the version (`wgs84`, `gcj02`, `EPSG:4528`…).
+    pub crs: String,
+    /// Its name (`EPSG:4528 CGCS2000 / 3-degree Gauss-Kruger zone 40`).
+    pub crs_name: String,
+    /// Where it came from: `given`, `file`, `mapping` or `assumed`.
+    pub crs_source: CrsSource,
     /// Field → column or template used.
     pub mapping: std::collections::BTreeMap<&'static str, String>,
     /// Data rows read.
@@ -392,7 +404,7 @@ fn compare(before: Option<&PoleRow>, after: &PoleRow) -> Comparison {
 
 /// The pole as the import leaves it: the stored pole (or a new one) with the fields the row
 /// gives replaced, its position converted from `crs` to WGS-84.
-fn merge(before: Option<&PoleRow>, row: CheckedRow, street_code: String, crs: Crs) -> PoleRow {
+fn merge(before: Option<&PoleRow>, row: CheckedRow, street_code: String, crs: &Crs) -> PoleRow {
     let (key, display) = row.code.into_parts();
     let mut after = before.cloned().unwrap_or_else(|| PoleRow {
         code: key,
@@ -402,8 +414,8 @@ fn merge(before: Option<&PoleRow>, row: CheckedRow, street_code: String, crs: Cr
     after.street_code = street_code;
     match row.pole_no {
         Update::Keep => {}
-        Update::Clear => after.pole_no = None,
-        Update::Set(n) => after.pole_no = Some(n),
+        Update::Clear => (after.pole_no, after.pole_label) = (None, String::new()),
+        Update::Set((n, label)) => (after.pole_no, after.pole_label) = (Some(n), label),
     }
     if let Some(s) = row.side {
         after.side = s;
@@ -425,11 +437,20 @@ fn merge(before: Option<&PoleRow>, row: CheckedRow, street_code: String, crs: Cr
         Update::Keep => {}
         Update::Clear => (after.lat_deg, after.lon_deg) = (None, None),
         Update::Set(p) => {
-            let wgs = crs.to_wgs84(p);
+            let wgs = wgs84_of(crs, p);
             (after.lat_deg, after.lon_deg) = (Some(wgs.lat_deg), Some(wgs.lon_deg));
         }
     }
     after
+}
+
+/// A row's position in WGS-84: a defined CRS was converted before the row checks (`coords`),
+/// a datum (GCJ-02, BD-09) is converted here.
+fn wgs84_of(crs: &Crs, p: LatLon) -> LatLon {
+    match crs {
+        Crs::Datum(d) => d.to_wgs84(p),
+        Crs::Defined(_) => p,
+    }
 }
 
 /// A stored row's position, when it was surveyed.
@@ -451,11 +472,14 @@ pub fn diff(before: &PoleRow, after: &PoleRow) -> Vec<FieldChange> {
             });
         }
     };
-    let num = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
     let coord = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
     text("code", &before.code_display, &after.code_display);
     text("street_code", &before.street_code, &after.street_code);
-    text("pole_no", &num(before.pole_no), &num(after.pole_no));
+    text(
+        "pole_no",
+        &pole_no_text(before.pole_no, &before.pole_label),
+        &pole_no_text(after.pole_no, &after.pole_label),
+    );
     text("side", &before.side, &after.side);
     let same = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) => (a - b).abs() < 1e-9,
@@ -525,10 +549,21 @@ fn region(db: &VersionWriter<'_>) -> Result<Option<Bbox>, StoreError> {
 /// machines), lengthened when it would collide with another street's code.
 #[must_use]
 pub fn derived_street_code(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    derived_code('S', name, taken)
+}
+
+/// The code of a place (a park, a scenic area) that groups poles with no street: as
+/// [`derived_street_code`], with `P` in front.
+#[must_use]
+pub fn derived_place_code(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    derived_code('P', name, taken)
+}
+
+fn derived_code(prefix: char, name: &str, taken: impl Fn(&str) -> bool) -> String {
     let h = lamppost_core::encode::hex(&Sha256::digest(name.as_bytes())).to_ascii_uppercase();
     let mut len = 6;
     loop {
-        let code = format!("S{}", &h[..len]);
+        let code = format!("{prefix}{}", &h[..len]);
         if !taken(&code) || len >= h.len() {
             return code;
         }
@@ -537,6 +572,7 @@ pub fn derived_street_code(name: &str, taken: impl Fn(&str) -> bool) -> String {
 }
 
 /// The row-by-row work, fed by the reader.
+// Its flags are independent facts of the read (empty table, fatal, cancelled, stopped).
 #[allow(clippy::struct_excessive_bools)]
 struct Planner<'t, 'w> {
     db: &'t mut VersionWriter<'w>,
@@ -546,6 +582,8 @@ struct Planner<'t, 'w> {
     columns: usize,
     was_empty: bool,
     crs: Crs,
+    coords: Option<coords::Coords>,
+    header: Vec<String>,
     region: Option<Bbox>,
     /// Moves of surveyed poles beyond this (metres), or out of the region, are errors…
     max_move_m: f64,
@@ -573,6 +611,8 @@ struct Planner<'t, 'w> {
     control: Option<&'t ImportControl>,
     /// The read stopped because the control was cancelled.
     cancelled: bool,
+    /// The read stopped because the file is refused as a whole (a row showed it).
+    stop: bool,
 }
 
 impl read::TableSink for Planner<'_, '_> {
@@ -622,6 +662,7 @@ impl read::TableSink for Planner<'_, '_> {
             self.report.mapping.insert(f.name(), c.clone());
         }
         self.position_col = columns.iter().position(|c| mapping::norm(c) == "position");
+        self.header = columns.to_vec();
         self.mapping = Some(m);
         true
     }
@@ -638,7 +679,7 @@ impl read::TableSink for Planner<'_, '_> {
             }
         }
         match self.plan_row(line, cells) {
-            Ok(()) => true,
+            Ok(()) => !self.stop,
             Err(e) => {
                 self.failure = Some(e);
                 false
@@ -675,7 +716,34 @@ impl Planner<'_, '_> {
             position_col: self.position_col,
             encoding: self.encoding,
         };
+        let mut coord_warnings = Vec::new();
+        let converted;
+        let cells: &dyn read::Cells = match self
+            .coords
+            .as_mut()
+            .map(|c| c.row(line, mapping, &self.header, cells, &mut coord_warnings))
+        {
+            None | Some(coords::RowCoords::AsWritten) => cells,
+            Some(coords::RowCoords::Converted(c)) => {
+                converted = c;
+                &converted
+            }
+            Some(coords::RowCoords::Refused(e)) => {
+                let mut f = RowFindings::default();
+                f.errors.push(e);
+                f.warnings = coord_warnings;
+                self.reject(f);
+                return Ok(());
+            }
+            Some(coords::RowCoords::RefuseFile(e)) => {
+                self.fatal = true;
+                self.report.error(e);
+                self.stop = true;
+                return Ok(());
+            }
+        };
         let (row, mut f) = validate_row(&rules, &self.seen, line, cells);
+        f.warnings.splice(0..0, coord_warnings);
         let Some(row) = row else {
             self.reject(f);
             return Ok(());
@@ -688,7 +756,7 @@ impl Planner<'_, '_> {
             self.db.pole(row.code.key())?
         };
         if let Update::Set(p) = row.position {
-            self.move_check(line, self.crs.to_wgs84(p), before.as_ref(), &mut f);
+            self.move_check(line, wgs84_of(&self.crs, p), before.as_ref(), &mut f);
             if !f.errors.is_empty() {
                 self.reject(f);
                 return Ok(());
@@ -699,7 +767,7 @@ impl Planner<'_, '_> {
             return Ok(());
         };
         let surveyed = matches!(row.position, Update::Set(_));
-        let after = merge(before.as_ref(), row, street_code, self.crs);
+        let after = merge(before.as_ref(), row, street_code, &self.crs);
         if surveyed && let Some(p) = position(&after) {
             self.position_warnings(line, p, before.as_ref(), &mut f);
         }
@@ -787,6 +855,26 @@ impl Planner<'_, '_> {
         }
         if let Some(b) = before {
             return Ok(Some(b.street_code.clone()));
+        }
+        // A new code with a position and no street (a park, a scenic area, a rural road): grouped
+        // under its place, the landmark, else the jurisdiction, else a short address.
+        if matches!(row.position, Update::Set(_))
+            && let Some(place) = place_of(row)
+        {
+            f.warnings.push(Finding::new(
+                line,
+                "street",
+                FindingKind::GroupedUnderPlace {
+                    place: place.clone(),
+                },
+            ));
+            if let Some(c) = self.streets_by_name.get(&place) {
+                return Ok(Some(c.clone()));
+            }
+            let by_code = &self.streets_by_code;
+            let c = derived_place_code(&place, |c| by_code.contains_key(c));
+            self.new_street(line, &c, &place, f)?;
+            return Ok(Some(c));
         }
         f.errors.push(Finding::new(
             line,
@@ -1033,16 +1121,40 @@ impl Planner<'_, '_> {
     }
 }
 
+/// Longest text taken as the name of a place that groups poles with no street.
+const MAX_PLACE_CHARS: usize = 40;
+
+/// The place a row with no street is grouped under: its landmark, else its jurisdiction, else
+/// its address, the first that is not empty and at most [`MAX_PLACE_CHARS`] long.
+fn place_of(row: &CheckedRow) -> Option<String> {
+    [Field::Landmark, Field::Jurisdiction, Field::Address]
+        .into_iter()
+        .filter_map(|want| {
+            row.others
+                .iter()
+                .find(|(f, _)| *f == want)
+                .and_then(|(_, v)| v.as_deref())
+        })
+        .map(str::trim)
+        .find(|v| !v.is_empty() && v.chars().count() <= MAX_PLACE_CHARS)
+        .map(str::to_owned)
+}
+
 fn swapped_warning(line: u64) -> Finding {
     Finding::new(line, "lat_deg", FindingKind::SwappedLatLon)
 }
 
-/// The mapping specs, datum and encoding to use: a saved mapping (if named), overridden field by
-/// field by `--map`, and by `--crs` and `--encoding` when given.
-fn settings_for(
-    store: &Store,
-    opts: &Options,
-) -> Result<(Vec<MapSpec>, Crs, Option<&'static encoding_rs::Encoding>), ImportError> {
+/// The mapping specs, the saved mapping's CRS and the encoding.
+type Settings = (
+    Vec<MapSpec>,
+    Option<Crs>,
+    Option<&'static encoding_rs::Encoding>,
+);
+
+/// The mapping specs, the saved mapping's CRS and the encoding to use: a saved mapping (if
+/// named), overridden field by field by `--map`, and by `--encoding` when given (`--crs` is
+/// weighed against the saved CRS in [`choose_crs`]).
+fn settings_for(store: &Store, opts: &Options) -> Result<Settings, ImportError> {
     let mut specs: Vec<MapSpec> = Vec::new();
     let mut crs = None;
     let mut encoding = None;
@@ -1053,7 +1165,7 @@ fn settings_for(
         let saved: SavedMapping = serde_json::from_str(&json)
             .map_err(|e| ImportError::BadMapping(format!("mapping:{name}: {e}")))?;
         specs = saved.to_specs()?;
-        crs = saved.crs.as_deref().and_then(Crs::parse);
+        crs = saved.crs.as_deref().and_then(|c| Crs::parse(c).ok());
         encoding = saved
             .encoding
             .as_deref()
@@ -1063,11 +1175,7 @@ fn settings_for(
         specs.retain(|(g, _)| g != f);
         specs.push((*f, r.clone()));
     }
-    Ok((
-        specs,
-        opts.crs.or(crs).unwrap_or_default(),
-        opts.encoding.or(encoding),
-    ))
+    Ok((specs, crs, opts.encoding.or(encoding)))
 }
 
 /// Saved mappings, sorted by name: (name, mapping).
@@ -1101,7 +1209,22 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
     if cancelled() {
         return Err(ImportError::Cancelled);
     }
-    let (specs, crs, encoding) = settings_for(store, opts)?;
+    let (specs, saved_crs, encoding) = settings_for(store, opts)?;
+    // The one CRS decision: --crs > the file's own > the saved mapping's > WGS-84 assumed.
+    let choice = choose_crs(
+        opts.crs.as_ref(),
+        opts.crs_hint.as_deref(),
+        saved_crs.as_ref(),
+        opts.towgs84,
+    );
+    let (crs, crs_source, crs_refusal) = match &choice {
+        Ok(c) => (c.crs.clone(), c.source, None),
+        Err(kind) => (
+            opts.crs.clone().unwrap_or_default(),
+            CrsSource::Given,
+            Some(Finding::new(1, "-", kind.clone())),
+        ),
+    };
     if let Some(c) = control {
         if let Input::Path(p) = input
             && let Ok(m) = std::fs::metadata(p)
@@ -1131,6 +1254,8 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         encoding_detected: !det.forced,
         delimiter: format.delimiter(),
         crs: crs.word(),
+        crs_name: crs.label(),
+        crs_source,
         mapping: std::collections::BTreeMap::new(),
         rows: 0,
         added: 0,
@@ -1152,11 +1277,18 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
     if let Some(w) = det.warning.clone() {
         report.warn(w);
     }
+    if let Ok(CrsChoice {
+        warning: Some(w), ..
+    }) = &choice
+    {
+        report.warn(Finding::new(1, "-", w.clone()));
+    }
+    let datum = crs.word();
     let new = NewVersion {
         applied_by: &opts.applied_by,
         source_name: &source,
         source_sha256: &det.sha256,
-        datum: crs.word(),
+        datum: &datum,
         note: &opts.note,
         cancelled: Some(&cancelled),
     };
@@ -1174,6 +1306,21 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
             streets_by_code.insert(c, n);
         }
         let region = region(db)?;
+        let mut crs_refusal = crs_refusal;
+        let coords = match coords::Coords::new(
+            &CrsChoice {
+                crs: crs.clone(),
+                source: crs_source,
+                warning: None,
+            },
+            region.map(|r| [r.min_lat, r.max_lat, r.min_lon, r.max_lon]),
+        ) {
+            Ok(c) => Some(c),
+            Err(kind) => {
+                crs_refusal.get_or_insert(Finding::new(1, "-", kind));
+                None
+            }
+        };
         let was_empty = db.has_no_poles()?;
         if was_empty {
             db.defer_street_index()?;
@@ -1185,7 +1332,9 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
             position_col: None,
             columns: 0,
             was_empty,
-            crs,
+            crs: crs.clone(),
+            coords,
+            header: Vec::new(),
             region,
             max_move_m: opts.max_move_m.unwrap_or(DEFAULT_MAX_MOVE_M),
             allow_moves: opts.allow_moves,
@@ -1203,11 +1352,12 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
             failure: None,
             control,
             cancelled: false,
+            stop: false,
         };
         if let Some(c) = control {
             c.set_stage(Stage::Reading);
         }
-        if let Some(refusal) = det.refusal.clone() {
+        if let Some(refusal) = det.refusal.clone().or(crs_refusal) {
             read::TableSink::fatal(&mut planner, refusal);
         } else {
             read::read_table_watched(input, &det, format, &mut planner, control).map_err(io_err)?;
@@ -1278,7 +1428,10 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
     report_out(&mut report);
     if let (Some(name), true) = (&opts.save_mapping, mapping_resolved) {
         let mut saved = SavedMapping::from_specs(&settings_for(store, opts)?.0);
-        saved.crs = (crs != Crs::Wgs84).then(|| crs.word().to_owned());
+        // The file's own CRS comes with the file: not saved.
+        saved.crs = (crs != Crs::default()
+            && matches!(crs_source, CrsSource::Given | CrsSource::Mapping))
+        .then(|| crs.word());
         saved.encoding = encoding.map(|e| e.name().to_owned());
         save_mapping(store, name, &saved)?;
     }
@@ -1303,3 +1456,5 @@ pub fn import_path(store: &mut Store, path: &Path, opts: &Options) -> Result<Rep
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_coords;

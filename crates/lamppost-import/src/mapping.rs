@@ -354,6 +354,15 @@ impl Mapping {
         self.sources[field as usize].is_some()
     }
 
+    /// The column that feeds `field`, when it is one column (not a template).
+    #[must_use]
+    pub fn column(&self, field: Field) -> Option<usize> {
+        match self.sources[field as usize].as_ref()? {
+            FieldSource::Column(c) => Some(*c),
+            FieldSource::Template(_) => None,
+        }
+    }
+
     /// The field's text in a row: `None` when the file does not provide the field, `""` when
     /// the cell is empty or missing.
     #[must_use]

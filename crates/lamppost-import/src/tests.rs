@@ -290,7 +290,7 @@ fn gcj02_input_is_stored_as_wgs84_and_the_datum_is_recorded() {
         &mut s,
         &text,
         &Options {
-            crs: Some(Crs::Gcj02),
+            crs: Some(Crs::parse("gcj02").unwrap()),
             ..opts()
         },
     );
@@ -432,7 +432,7 @@ fn saved_mappings_are_reused_by_name() {
     let o = Options {
         mapping_name: Some("city".into()),
         save_mapping: Some("city-amap".into()),
-        crs: Some(Crs::Gcj02),
+        crs: Some(Crs::parse("gcj02").unwrap()),
         encoding: Some(encoding_rs::UTF_8),
         dry_run: true,
         ..opts()
@@ -445,7 +445,7 @@ fn saved_mappings_are_reused_by_name() {
     };
     let r = run(&mut s, text, &o);
     assert_eq!(
-        (r.crs, r.encoding, r.encoding_detected),
+        (r.crs.as_str(), r.encoding, r.encoding_detected),
         ("gcj02", "UTF-8", false)
     );
     assert_eq!(

@@ -55,8 +55,9 @@ pub(crate) struct CheckedRow {
     pub street_code: String,
     /// The street name, empty when not given.
     pub street: String,
-    /// The pole number.
-    pub pole_no: Update<u32>,
+    /// The pole number: its numeric part and the number as written when it has a suffix
+    /// (empty otherwise).
+    pub pole_no: Update<(u32, String)>,
     /// The side in Chinese (`东`), empty for an empty cell.
     pub side: Option<String>,
     /// The position in the file's datum (kept for an estimate: see `position_col`).
@@ -152,7 +153,7 @@ pub(crate) fn validate_row(
             let s = text.trim_end_matches(['号', '號']).trim();
             if s.is_empty() {
                 Update::Clear
-            } else if let Ok(n) = s.parse::<u32>() {
+            } else if let Some(n) = lamppost_core::model::parse_pole_no(s) {
                 Update::Set(n)
             } else {
                 f.errors.push(Finding::new(
@@ -498,7 +499,7 @@ mod tests {
         assert_eq!(r.code.key(), "1010001");
         assert_eq!(r.street, "中山路");
         assert_eq!(r.street_code, "", "no street code column");
-        assert_eq!(r.pole_no, Update::Set(12));
+        assert_eq!(r.pole_no, Update::Set((12, String::new())));
         assert_eq!(r.side.as_deref(), Some("东"));
         assert_eq!(r.position, Update::Set(LatLon::new(25.1, 121.5)));
         assert_eq!(r.others[5], (Field::Note, Some(String::new())));

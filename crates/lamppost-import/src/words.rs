@@ -285,9 +285,11 @@ impl FindingKind {
             }
             Self::BadPoleNo { value } => {
                 if zh {
-                    format!("杆号 {value:?} 不是正整数")
+                    format!("杆号 {value:?} 不是数字（可带后缀，如 103F、570/1、12-1、12附1）")
                 } else {
-                    format!("pole number {value:?} is not a whole number")
+                    format!(
+                        "pole number {value:?} is not a number (a suffix is fine: 103F, 570/1, 12-1, 12附1)"
+                    )
                 }
             }
             Self::UnknownSide { value } => {
@@ -425,8 +427,102 @@ impl FindingKind {
                     )
                 }
             }
+            Self::ProjectedWithoutCrs {
+                x,
+                y,
+                guess,
+                guess_name,
+            } => {
+                let guess_name = guess_name.as_deref().map(crs_words);
+                let advice_zh = match (guess, &guess_name) {
+                    (Some(g), Some(n)) => format!("看起来是 {n}：--crs {g}"),
+                    _ => "请用 --crs 指明坐标系（如 CGCS2000 3° 高斯–克吕格带：EPSG:4513–4554）"
+                        .to_owned(),
+                };
+                let advice_en = match (guess, &guess_name) {
+                    (Some(g), Some(n)) => format!("looks like {n}: --crs {g}"),
+                    _ => "give its coordinate system with --crs (e.g. CGCS2000 3° Gauss–Krüger: EPSG:4513–4554)"
+                        .to_owned(),
+                };
+                if zh {
+                    format!(
+                        "{advice_zh}。坐标 {x}, {y} 是投影坐标（米），不是经纬度，文件又没有说明坐标系，未导入"
+                    )
+                } else {
+                    format!(
+                        "{advice_en}. The coordinates {x}, {y} are projected (metres), not degrees, and the file does not say its coordinate system; nothing was imported"
+                    )
+                }
+            }
+            Self::UnknownCrsHint { hint, detail } => {
+                if zh {
+                    format!("无法识别文件自带的坐标系 {hint:?}（{detail}）；请用 --crs 指明")
+                } else {
+                    format!(
+                        "the file's own coordinate system {hint:?} is not understood ({detail}); give it with --crs"
+                    )
+                }
+            }
+            Self::LegacyDatumNeedsTowgs84 { crs } => {
+                let crs = crs_words(crs);
+                if zh {
+                    format!(
+                        "{crs} 是旧坐标系（北京54/西安80），与 WGS-84/CGCS2000 相差可达约 100 米，且各地转换参数不同；请向测绘部门索取七参数并用 --towgs84 dx,dy,dz,rx,ry,rz,s 给出（明知误差仍要导入可给 --towgs84 0,0,0,0,0,0,0）"
+                    )
+                } else {
+                    format!(
+                        "{crs} is an old datum (Beijing 1954 or Xi'an 1980) that differs from WGS-84/CGCS2000 by up to about 100 m, with parameters that differ by region; ask the survey bureau for its 7 parameters and give them with --towgs84 dx,dy,dz,rx,ry,rz,s (to import anyway, knowing the error, give --towgs84 0,0,0,0,0,0,0)"
+                    )
+                }
+            }
+            Self::LegacyDatumNotShifted { crs } => {
+                let crs = crs_words(crs);
+                if zh {
+                    format!("{crs} 未做七参数转换（--towgs84 全为 0）：位置可能偏差约 100 米")
+                } else {
+                    format!(
+                        "{crs} was taken without a datum shift (--towgs84 all zero): positions may be off by up to about 100 m"
+                    )
+                }
+            }
+            Self::NorthingFirst { x_column, y_column } => {
+                if zh {
+                    format!(
+                        "按测量习惯读取：{x_column} 列是北坐标（纵坐标），{y_column} 列是东坐标（横坐标）"
+                    )
+                } else {
+                    format!(
+                        "read in the Chinese survey convention: column {x_column} is the northing and {y_column} the easting"
+                    )
+                }
+            }
+            Self::NotInCrs { x, y, crs } => {
+                let crs = crs_words(crs);
+                if zh {
+                    format!(
+                        "坐标 {x}, {y} 不是 {crs} 中的点（超出其投影带，或不是米）；请检查 --crs"
+                    )
+                } else {
+                    format!(
+                        "the coordinates {x}, {y} are not a point of {crs} (outside its zone, or not metres); check --crs"
+                    )
+                }
+            }
+            Self::GroupedUnderPlace { place } => {
+                if zh {
+                    format!("没有街路：归入地点 {place}")
+                } else {
+                    format!("no street: grouped under the place {place}")
+                }
+            }
         }
     }
+}
+
+/// A CRS's name without the ` / ` of EPSG's names (`CGCS2000/3-degree Gauss-Kruger zone 40`),
+/// which separates the two languages in a report's `reason`.
+fn crs_words(name: &str) -> String {
+    name.replace(" / ", "/")
 }
 
 /// Why a cell is not a pole code, in `lang` (the two halves of [`CodeError`]'s bilingual
@@ -571,6 +667,34 @@ mod tests {
             FindingKind::OutOfSequence {
                 code: s("1-01-0001"),
             },
+            FindingKind::ProjectedWithoutCrs {
+                x: 40_512_345.0,
+                y: 3_353_000.0,
+                guess: Some(s("EPSG:4528")),
+                guess_name: Some(s("CGCS2000 / 3-degree Gauss-Kruger zone 40")),
+            },
+            FindingKind::UnknownCrsHint {
+                hint: s("PROJCS[\"x\"]"),
+                detail: s("?"),
+            },
+            FindingKind::LegacyDatumNeedsTowgs84 {
+                crs: s("EPSG:2415 Beijing 1954 / 3-degree Gauss-Kruger zone 39"),
+            },
+            FindingKind::LegacyDatumNotShifted {
+                crs: s("EPSG:2415 Beijing 1954 / 3-degree Gauss-Kruger zone 39"),
+            },
+            FindingKind::NorthingFirst {
+                x_column: s("X"),
+                y_column: s("Y"),
+            },
+            FindingKind::NotInCrs {
+                x: 120.1,
+                y: 30.2,
+                crs: s("EPSG:4528 CGCS2000 / 3-degree Gauss-Kruger zone 40"),
+            },
+            FindingKind::GroupedUnderPlace {
+                place: s("幸福公园"),
+            },
         ]
     }
 
@@ -592,7 +716,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> =
             samples().iter().map(FindingKind::name).collect();
         // The number of `FindingKind` variants.
-        assert_eq!(names.len(), 50, "{names:?}");
+        assert_eq!(names.len(), 57, "{names:?}");
         for n in names {
             assert!(
                 n.bytes()

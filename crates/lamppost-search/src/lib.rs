@@ -102,6 +102,8 @@ struct PoleEntry {
     addr_len: u16,
     street: u32,
     pole_no: u32,
+    /// The pole number as written when it has a suffix (interned; 0 for none).
+    pole_label: u32,
     lat_e7: i32,
     lon_e7: i32,
     radius_m: f32,
@@ -455,6 +457,7 @@ impl IndexBuilder {
                 display: p.code.display(),
                 street_code: &p.street_code,
                 pole_no: p.pole_no,
+                pole_label: &p.pole_label,
                 side: p.side.map_or("", Side::zh),
                 lat_deg: p.surveyed.map(|s| s.lat_deg),
                 lon_deg: p.surveyed.map(|s| s.lon_deg),
@@ -518,6 +521,11 @@ impl IndexBuilder {
             addr_len: addr.len() as u16,
             street,
             pole_no: p.pole_no.unwrap_or(NO_NUMBER),
+            pole_label: if p.pole_label.is_empty() {
+                0
+            } else {
+                self.intern(p.pole_label)
+            },
             lat_e7,
             lon_e7,
             radius_m: 0.0,
@@ -570,6 +578,7 @@ impl IndexBuilder {
             p.cross = remap[p.cross as usize];
             p.jurisdiction = remap[p.jurisdiction as usize];
             p.status = remap[p.status as usize];
+            p.pole_label = remap[p.pole_label as usize];
             p
         }));
     }
@@ -1506,6 +1515,12 @@ impl<'a> PoleView<'a> {
         (n != NO_NUMBER).then_some(n)
     }
 
+    /// The pole number as written when it has a suffix (`103F`); empty otherwise.
+    #[must_use]
+    pub fn pole_label(&self) -> &'a str {
+        self.index.interned(self.entry().pole_label)
+    }
+
     /// Side of the street.
     #[must_use]
     pub fn side(&self) -> Option<Side> {
@@ -1602,6 +1617,7 @@ impl<'a> PoleView<'a> {
             street: &street.name,
             street_en: &street.name_en,
             pole_no: self.pole_no(),
+            pole_label: self.pole_label(),
             code: self.code(),
             side: self.side(),
             cross_street: self.cross_street(),

@@ -19,6 +19,7 @@ fn street(code: &str, name: &str, en: &str, line: &[(f64, f64)]) -> StreetRecord
 
 fn pole(code: &str, street_code: &str, n: u32, side: Side, at: Option<(f64, f64)>) -> PoleRecord {
     PoleRecord {
+        pole_label: String::new(),
         code: PoleCode::parse(code).unwrap(),
         street_code: street_code.into(),
         street: String::new(),

@@ -18,7 +18,7 @@ use crate::ui::command::Command;
 use crate::ui::i18n::{CallerStrings, Strings, caller_strings};
 use crate::ui::theme::{self, Palette};
 use lamppost_core::coords::parse_near;
-use lamppost_core::datum::Crs;
+use lamppost_core::datum::Datum;
 use lamppost_core::geo::LatLon;
 use lamppost_core::words::{Message, Words};
 use lamppost_data::calllog;
@@ -28,7 +28,7 @@ use lamppost_search::{ErrorModel, PoleId, SearchIndex};
 pub const NEAREST_SHOWN: usize = 3;
 
 /// The datums a caller location can be given in, as the choice lists them.
-const DATUMS: [Crs; 3] = [Crs::Wgs84, Crs::Gcj02, Crs::Bd09];
+const DATUMS: [Datum; 3] = [Datum::Wgs84, Datum::Gcj02, Datum::Bd09];
 
 /// A caller location read from the box: WGS-84, with its radius.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +38,7 @@ pub struct Fix {
     /// The accuracy radius in metres, when given.
     pub radius_m: Option<f64>,
     /// The datum it was given in.
-    pub crs: Crs,
+    pub crs: Datum,
 }
 
 impl Fix {
@@ -397,7 +397,7 @@ mod tests {
         c.reread();
         let fix = c.fix().unwrap();
         assert_eq!(fix.radius_m, Some(120.0));
-        assert_eq!(fix.crs, Crs::Wgs84);
+        assert_eq!(fix.crs, Datum::Wgs84);
         // The radius box wins over a radius in the text; a bad one says so.
         c.radius = "50".into();
         c.reread();
@@ -411,7 +411,7 @@ mod tests {
         c.datum = 1;
         c.reread();
         let g = c.fix().unwrap();
-        assert_eq!(g.crs, Crs::Gcj02);
+        assert_eq!(g.crs, Datum::Gcj02);
         assert!(g.at.distance_m(fix.at) > 100.0, "{g:?} {fix:?}");
         // What the log records: WGS-84, the datum's word, the pole's distance.
         let pole = LatLon::new(g.at.lat_deg + 0.001, g.at.lon_deg);

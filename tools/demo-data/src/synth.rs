@@ -185,6 +185,7 @@ impl Synth {
                     String::new()
                 };
                 f(PoleRecord {
+                    pole_label: String::new(),
                     code: PoleCode::from_stored(code.clone(), code),
                     street_code: s.street_code.clone(),
                     street: s.name.clone(),

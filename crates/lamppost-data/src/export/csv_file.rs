@@ -49,7 +49,7 @@ pub fn write_canonical_csv<W: Write>(store: &Store, out: W) -> Result<u64, Expor
             t(p.code.display()),
             t(&p.street_code),
             t(&p.street),
-            p.pole_no.map(|n| n.to_string()).unwrap_or_default(),
+            lamppost_core::model::pole_no_text(p.pole_no, &p.pole_label),
             p.side.map_or("", Side::zh).to_owned(),
             num(p.surveyed.map(|s| s.lat_deg)),
             num(p.surveyed.map(|s| s.lon_deg)),

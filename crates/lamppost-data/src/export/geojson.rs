@@ -20,6 +20,8 @@ pub struct GeoPole<'a> {
     pub street: &'a str,
     /// Pole number.
     pub pole_no: Option<u32>,
+    /// The pole number as written when it has a suffix (`103F`): written instead of the number.
+    pub pole_label: &'a str,
     /// Side (`西`), empty when unknown.
     pub side: &'a str,
     /// Latitude (WGS-84).
@@ -60,7 +62,11 @@ impl<W: Write> GeoJsonWriter<W> {
         props.insert("code".into(), json!(p.code));
         props.insert("street_code".into(), json!(p.street_code));
         props.insert("street".into(), json!(p.street));
-        props.insert("pole_no".into(), json!(p.pole_no));
+        if p.pole_label.is_empty() {
+            props.insert("pole_no".into(), json!(p.pole_no));
+        } else {
+            props.insert("pole_no".into(), json!(p.pole_label));
+        }
         props.insert("side".into(), json!(p.side));
         for (k, v) in p.text {
             props.insert(k.into(), json!(v));

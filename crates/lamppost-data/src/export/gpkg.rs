@@ -2,7 +2,8 @@
 //!
 //! Two feature layers in WGS-84 (EPSG:4326):
 //! - `poles`: one point per pole that has a position, with the same attributes as the GeoJSON
-//!   export (`position` says `surveyed` or `estimated`, estimates carry `error_radius_m`);
+//!   export (`position` says `surveyed` or `estimated`, estimates carry `error_radius_m`;
+//!   `pole_no` is the number, `pole_label` the number as written, `103F`);
 //! - `streets`: one line string per street with a known centre line, with its code, names,
 //!   district, jurisdiction and the number of coded poles.
 //!
@@ -66,6 +67,7 @@ CREATE TABLE poles (
     street_code TEXT,
     street TEXT,
     pole_no INTEGER,
+    pole_label TEXT,
     side TEXT,
     address TEXT,
     landmark TEXT,
@@ -273,9 +275,10 @@ impl GpkgWriter {
         };
         self.conn
             .prepare_cached(
-                "INSERT INTO poles (geom, code, street_code, street, pole_no, side, address,
-                     landmark, cross_street, jurisdiction, status, note, position, error_radius_m)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                "INSERT INTO poles (geom, code, street_code, street, pole_no, pole_label, side,
+                     address, landmark, cross_street, jurisdiction, status, note, position,
+                     error_radius_m)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -284,6 +287,11 @@ impl GpkgWriter {
                     p.street_code,
                     p.street,
                     p.pole_no,
+                    if p.pole_label.is_empty() {
+                        p.pole_no.map(|n| n.to_string())
+                    } else {
+                        Some(p.pole_label.to_owned())
+                    },
                     p.side,
                     text("address"),
                     text("landmark"),
@@ -425,6 +433,7 @@ mod tests {
             street_code: "S1",
             street: "中山南路",
             pole_no: Some(12),
+            pole_label: "",
             side: "东",
             lat_deg: lat,
             lon_deg: lon,

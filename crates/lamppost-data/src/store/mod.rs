@@ -206,6 +206,8 @@ pub struct RawPole<'a> {
     pub street_code: &'a str,
     /// Number along the street.
     pub pole_no: Option<u32>,
+    /// The number as written when it has a suffix (`103F`); empty otherwise.
+    pub pole_label: &'a str,
     /// Side, as stored (`西`).
     pub side: &'a str,
     /// Surveyed latitude.
@@ -382,6 +384,16 @@ impl Store {
         crate::migrate::check(&self.conn, schema::MIGRATIONS).map_err(|e| self.schema_error(e))
     }
 
+    /// The `pole_label` column, or an empty text for a file opened read-only before migration 2
+    /// added it (a read-only open never migrates).
+    fn pole_label_sql(&self) -> &'static str {
+        let version: u32 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap_or(0);
+        if version >= 2 { "pole_label" } else { "''" }
+    }
+
     fn migrate(&mut self) -> Result<(), StoreError> {
         crate::migrate::migrate(&mut self.conn, schema::MIGRATIONS)
             .map_err(|e| self.schema_error(e))
@@ -474,12 +486,13 @@ impl Store {
     pub fn for_each_pole(&self, mut f: impl FnMut(PoleRecord)) -> Result<(), StoreError> {
         let mut st = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT p.code, p.code_display, p.street_code, coalesce(s.name, ''), p.pole_no,
                         p.side, p.lat_deg, p.lon_deg, p.address, p.landmark, p.cross_street,
-                        p.jurisdiction, p.status, p.note
+                        p.jurisdiction, p.status, p.note, {}
                  FROM poles p LEFT JOIN streets s ON s.street_code = p.street_code",
-            )
+                self.pole_label_sql()
+            ))
             .map_err(|e| self.err(e))?;
         let mut rows = st.query([]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| classify(&self.path, e))? {
@@ -503,11 +516,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut st = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT code, code_display, street_code, pole_no, side, lat_deg, lon_deg, address,
-                        landmark, cross_street, jurisdiction, status, note FROM poles
+                        landmark, cross_street, jurisdiction, status, note, {} FROM poles
                  WHERE code >= ?1 AND (?2 IS NULL OR code < ?2)",
-            )
+                self.pole_label_sql()
+            ))
             .map_err(|e| self.err(e))?;
         let mut rows = st.query(params![from, to]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| classify(&self.path, e))? {
@@ -528,6 +542,7 @@ impl Store {
                     jurisdiction: text(10)?,
                     status: text(11)?,
                     note: text(12)?,
+                    pole_label: text(13)?,
                 })
             })()
             .map_err(|e| classify(&self.path, e))?;
@@ -768,8 +783,8 @@ impl Store {
 }
 
 const INSERT_POLE: &str = "INSERT INTO poles(code, code_display, street_code, pole_no, side,
-    lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note, version)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note, version,
+    pole_label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
 fn insert_pole(
     st: &mut rusqlite::Statement<'_>,
@@ -790,7 +805,8 @@ fn insert_pole(
         p.jurisdiction,
         p.status,
         p.note,
-        version
+        version,
+        p.pole_label
     ])
     .map(|_| ())
 }
@@ -804,6 +820,7 @@ fn row_to_pole(r: &rusqlite::Row<'_>) -> rusqlite::Result<PoleRecord> {
         street_code: r.get(2)?,
         street: r.get(3)?,
         pole_no: r.get(4)?,
+        pole_label: r.get(14)?,
         side: Side::parse(&side),
         surveyed: lat.zip(lon).map(|(a, o)| LatLon::new(a, o)),
         address: r.get(8)?,

@@ -64,6 +64,11 @@ CREATE TABLE pole_history (
 
 CREATE INDEX pole_history_by_version ON pole_history(version);
 ",
+    // 2: a pole number as written when it has a suffix or a sub-number (`103F`, `570/1`, `12-1`,
+    // `12附1`); `pole_no` keeps its numeric part, which orders and places it.
+    r"
+ALTER TABLE poles ADD COLUMN pole_label TEXT NOT NULL DEFAULT '';
+",
 ];
 
 /// The schema version this program writes.

@@ -22,8 +22,12 @@ pub struct PoleRow {
     pub code_display: String,
     /// Street code.
     pub street_code: String,
-    /// Number along the street.
+    /// Number along the street (the numeric part of a number with a suffix).
     pub pole_no: Option<u32>,
+    /// The number as written when it has a suffix (`103F`); empty otherwise. Absent from the
+    /// history of versions written before it existed.
+    #[serde(default)]
+    pub pole_label: String,
     /// Side (`西`), empty when unknown.
     pub side: String,
     /// WGS-84 latitude.
@@ -146,17 +150,18 @@ pub struct HistoryEntry {
 }
 
 const SELECT_ROW: &str = "SELECT code, code_display, street_code, pole_no, side, lat_deg, lon_deg,
-    address, landmark, cross_street, jurisdiction, status, note FROM poles";
+    address, landmark, cross_street, jurisdiction, status, note, pole_label FROM poles";
 const SELECT_BY_CODE: &str = "SELECT code, code_display, street_code, pole_no, side, lat_deg,
-    lon_deg, address, landmark, cross_street, jurisdiction, status, note FROM poles WHERE code = ?1";
+    lon_deg, address, landmark, cross_street, jurisdiction, status, note, pole_label FROM poles
+    WHERE code = ?1";
 /// A new pole: a plain insert (no conflict to resolve, so SQLite needs no statement journal).
 const INSERT_POLE: &str = "INSERT INTO poles(code, code_display, street_code, pole_no, side,
-    lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note, version)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note, version,
+    pole_label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 /// A pole that may exist already (a change, an undo).
 const REPLACE_POLE: &str = "INSERT OR REPLACE INTO poles(code, code_display, street_code,
     pole_no, side, lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note,
-    version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    version, pole_label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 const INSERT_HISTORY: &str =
     "INSERT INTO pole_history(version, code, op, before, after) VALUES (?1, ?2, ?3, ?4, ?5)";
 
@@ -175,6 +180,7 @@ fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<PoleRow> {
         jurisdiction: r.get(10)?,
         status: r.get(11)?,
         note: r.get(12)?,
+        pole_label: r.get(13)?,
     })
 }
 
@@ -193,7 +199,8 @@ fn write_row(st: &mut Statement<'_>, row: &PoleRow, version: i64) -> rusqlite::R
         row.jurisdiction,
         row.status,
         row.note,
-        version
+        version,
+        row.pole_label
     ])
     .map(|_| ())
 }
@@ -378,7 +385,7 @@ impl VersionWriter<'_> {
             .prepare_cached(
                 "SELECT code, code_display, lat_deg, lon_deg FROM poles
                  WHERE street_code = ?1 AND lat_deg IS NOT NULL AND pole_no IS NOT NULL
-                 ORDER BY pole_no",
+                 ORDER BY pole_no, pole_label",
             )
             .map_err(|e| self.err(e))?;
         st.query_map([street_code], |r| {
