@@ -173,8 +173,8 @@ struct Recovery {
     dialog: Option<(file_dialog::FileDialog, Pick)>,
     /// A package being installed on a worker thread: the database it makes, or why not.
     installing: Option<Receiver<Installed>>,
-    /// The last outcome to show (the damaged file kept aside, or why the install failed).
-    message: Option<(String, bool)>,
+    /// Why the last install failed, shown until the next try.
+    failed: Option<String>,
 }
 
 /// A package installed on the error screen: the database made and where the damaged file
@@ -653,8 +653,8 @@ impl App {
                 ui.label(t.db_installing);
             });
         }
-        if let Some((m, ok)) = &self.recovery.message {
-            ui.colored_label(if *ok { pal.ok } else { pal.warning }, m);
+        if let Some(e) = &self.recovery.failed {
+            ui.colored_label(pal.warning, e);
         }
     }
 
@@ -670,7 +670,7 @@ impl App {
                 file_dialog::Outcome::Picked(path) => {
                     let pick = *pick;
                     self.recovery.dialog = None;
-                    self.recovery.message = None;
+                    self.recovery.failed = None;
                     match pick {
                         Pick::Database => self.open_database(ctx, path),
                         Pick::Package => self.start_install(ctx, path),
@@ -691,7 +691,7 @@ impl App {
                     }
                     self.open_database(ctx, db);
                 }
-                Err(e) => self.recovery.message = Some((e, false)),
+                Err(e) => self.recovery.failed = Some(e),
             }
         }
     }
@@ -712,7 +712,7 @@ impl App {
             });
         match spawned {
             Ok(_) => self.recovery.installing = Some(rx),
-            Err(e) => self.recovery.message = Some((e.to_string(), false)),
+            Err(e) => self.recovery.failed = Some(e.to_string()),
         }
     }
 
