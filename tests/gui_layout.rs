@@ -343,3 +343,34 @@ fn the_database_error_screen_installs_a_data_package_and_keeps_the_damaged_file(
     press(&mut h, Key::Enter);
     assert_eq!(h.state().confirmed_code().as_deref(), Some("2-45-0034"));
 }
+
+#[test]
+fn a_file_that_is_no_package_installs_nothing_and_the_damaged_file_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_package = dir.path().join("说明.sqlite");
+    std::fs::write(&not_a_package, "not a package").unwrap();
+    let options = broken(dir.path());
+    let db = options.db.clone().unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let mut h = open_broken(options);
+    h.get_by_label("安装数据包…").click();
+    pick_in_dialog(&mut h, "选择数据包文件", &not_a_package);
+    step_until(&mut h, "the refusal", |h| {
+        h.query_by_label("选择数据包文件").is_none()
+            && h.query_by_label_contains("说明.sqlite").is_some()
+    });
+    assert!(!h.state().is_ready());
+    assert!(h.query_by_label("无法打开灯杆数据库").is_some());
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the damaged file is back"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".damaged-") || n.ends_with(".installing"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -174,8 +174,8 @@ struct Recovery {
     dialog: Option<(file_dialog::FileDialog, Pick)>,
     /// A package being installed on a worker thread: the database it makes, or why not.
     installing: Option<Receiver<Installed>>,
-    /// The last outcome to show (the damaged file kept aside, or why the install failed).
-    message: Option<(String, bool)>,
+    /// Why the last install failed, shown until the next try.
+    failed: Option<Message>,
 }
 
 /// A package installed on the error screen: the database made and where the damaged file
@@ -658,8 +658,8 @@ impl App {
                 ui.label(t.db_installing);
             });
         }
-        if let Some((m, ok)) = &self.recovery.message {
-            ui.colored_label(if *ok { pal.ok } else { pal.warning }, m);
+        if let Some(e) = &self.recovery.failed {
+            ui.colored_label(pal.warning, e.in_lang(t.lang));
         }
     }
 
@@ -675,7 +675,7 @@ impl App {
                 file_dialog::Outcome::Picked(path) => {
                     let pick = *pick;
                     self.recovery.dialog = None;
-                    self.recovery.message = None;
+                    self.recovery.failed = None;
                     match pick {
                         Pick::Database => self.open_database(ctx, path),
                         Pick::Package => self.start_install(ctx, path),
@@ -696,7 +696,7 @@ impl App {
                     }
                     self.open_database(ctx, db);
                 }
-                Err(e) => self.recovery.message = Some((e.in_lang(t.lang), false)),
+                Err(e) => self.recovery.failed = Some(e),
             }
         }
     }
@@ -717,7 +717,10 @@ impl App {
             });
         match spawned {
             Ok(_) => self.recovery.installing = Some(rx),
-            Err(e) => self.recovery.message = Some((e.to_string(), false)),
+            Err(e) => {
+                self.recovery.failed =
+                    Some(Message::new("无法启动安装线程", "cannot start the install").about(e));
+            }
         }
     }
 

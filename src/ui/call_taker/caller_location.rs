@@ -238,7 +238,7 @@ impl CallerLocation {
                 .id_salt("caller-position"),
         )
         .labelled_by(label.id);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let l = ui.label(w.datum);
             egui::ComboBox::from_id_salt("caller-datum")
                 .selected_text(w.datums[self.datum.min(2)])

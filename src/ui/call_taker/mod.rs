@@ -485,6 +485,15 @@ impl CallTaker {
                 && let Some(id) = self.code_box
             {
                 ui.memory_mut(|m| m.request_focus(id));
+                // Back with a call confirmed: the next caller's first digit replaces the
+                // code, as after a click elsewhere.
+                if self
+                    .confirmed
+                    .as_ref()
+                    .is_some_and(|c| c.chosen.query == self.query)
+                {
+                    self.select_query = true;
+                }
             }
             return false;
         }
