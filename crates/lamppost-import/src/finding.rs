@@ -38,6 +38,34 @@ pub enum FindingKind {
     },
     /// Neither UTF-8 nor GB18030: read as windows-1252.
     Latin1Fallback,
+    /// The encoding detector is not sure (see `read::charset`).
+    UncertainEncoding {
+        /// Its best guess.
+        guess: &'static str,
+        /// Its confidence in percent.
+        confidence: u8,
+        /// The encodings it considered, comma-separated.
+        candidates: String,
+    },
+    /// A workbook, Shapefile or GeoPackage that its reader cannot make sense of.
+    UnreadableFile {
+        /// `xlsx`, `shapefile`, `gpkg`…
+        format: &'static str,
+        /// The reader's words.
+        detail: String,
+    },
+    /// `--sheet`/`--layer` names nothing in the file.
+    NoSuchSheet {
+        /// The name asked for.
+        sheet: String,
+        /// The sheets or layers there are, comma-separated.
+        sheets: String,
+    },
+    /// A Shapefile without one of the files it needs beside it (`.shx`, `.dbf`).
+    MissingSidecar {
+        /// The missing file's name.
+        file: String,
+    },
     /// The bytes read differ from the bytes detection hashed.
     ChangedWhileReading,
     /// A physical line longer than the limit.
@@ -334,6 +362,10 @@ impl FindingKind {
             Self::BinaryFile => "binary_file",
             Self::MixedEncodings { .. } => "mixed_encodings",
             Self::Latin1Fallback => "latin1_fallback",
+            Self::UncertainEncoding { .. } => "uncertain_encoding",
+            Self::UnreadableFile { .. } => "unreadable_file",
+            Self::NoSuchSheet { .. } => "no_such_sheet",
+            Self::MissingSidecar { .. } => "missing_sidecar",
             Self::ChangedWhileReading => "changed_while_reading",
             Self::LineTooLong { .. } => "line_too_long",
             Self::MalformedCsv { .. } => "malformed_csv",

@@ -37,7 +37,7 @@ pub use datum::Crs;
 pub use finding::{Finding, FindingKind};
 pub use history::{UndoReport, VersionInfo, undo, versions};
 pub use mapping::{Field, MapSpec, Mapping, SavedMapping, parse_map_specs, save_mapping};
-pub use preview::{Preview, preview};
+pub use preview::{Preview, preview, preview_sheet};
 pub use progress::{ImportControl, Progress, Stage};
 pub use read::{Detected, Format, Input};
 use validate::{CheckedRow, RowFindings, RowRules, Update, validate_row};
@@ -111,6 +111,9 @@ pub struct Options {
     pub save_mapping: Option<String>,
     /// `--encoding`; `None` to detect.
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// `--sheet`/`--layer`: the workbook sheet or GeoPackage layer; `None` for the first with
+    /// a recognised header (workbook) or the first point layer (GeoPackage).
+    pub sheet: Option<String>,
     /// The coordinates' datum; `None` for the saved mapping's, else WGS-84.
     pub crs: Option<Crs>,
     /// Remove the stored poles of the file's streets that the file does not list.
@@ -203,6 +206,13 @@ pub struct Report {
     pub encoding: &'static str,
     /// True when detected, false when given with `--encoding`.
     pub encoding_detected: bool,
+    /// The detector's confidence in a guessed legacy encoding, in percent; null when certain.
+    pub encoding_confidence: Option<u8>,
+    /// The workbook sheet or GeoPackage layer read.
+    pub sheet: Option<String>,
+    /// The CRS the file declares (a Shapefile's `.prj` WKT, a GeoPackage's `EPSG:n`), as
+    /// written; null when it declares none.
+    pub crs_hint: Option<String>,
     /// The CSV delimiter; null for GeoJSON.
     pub delimiter: Option<&'static str>,
     /// The source datum.
@@ -547,6 +557,11 @@ impl read::TableSink for Planner<'_, '_> {
     fn fatal(&mut self, finding: Finding) {
         self.fatal = true;
         self.report.error(finding);
+    }
+
+    fn source(&mut self, info: read::SourceInfo) {
+        self.report.sheet = info.sheet;
+        self.report.crs_hint = info.crs_hint;
     }
 }
 
@@ -970,7 +985,8 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         }
         c.set_stage(Stage::Detecting);
     }
-    let det = read::detect_watched(input, encoding, control).map_err(io_err)?;
+    let mut det = read::detect_watched(input, encoding, control).map_err(io_err)?;
+    det.sheet.clone_from(&opts.sheet);
     if cancelled() {
         return Err(ImportError::Cancelled);
     }
@@ -987,6 +1003,9 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         format: format.word(),
         encoding: read::encoding_name(det.encoding),
         encoding_detected: !det.forced,
+        encoding_confidence: det.confidence,
+        sheet: None,
+        crs_hint: None,
         delimiter: format.delimiter(),
         crs: crs.word(),
         mapping: std::collections::BTreeMap::new(),

@@ -22,6 +22,16 @@ pub struct Preview {
     pub encoding: &'static str,
     /// True when detected, false when chosen.
     pub encoding_detected: bool,
+    /// The detector's confidence in a guessed legacy encoding (percent); `None` when certain.
+    pub confidence: Option<u8>,
+    /// The encodings the detector considered, when it guessed.
+    pub candidates: Vec<&'static str>,
+    /// The sheets (workbook) or point layers (GeoPackage) to choose from.
+    pub sheets: Vec<String>,
+    /// The sheet or layer shown.
+    pub sheet: Option<String>,
+    /// The CRS the file declares (`.prj` WKT, `EPSG:n`), uninterpreted.
+    pub crs_hint: Option<String>,
     /// CSV (with its delimiter) or GeoJSON.
     pub format: Format,
     /// The column names.
@@ -79,6 +89,16 @@ pub fn preview(
     encoding: Option<&'static encoding_rs::Encoding>,
     max_rows: usize,
 ) -> Result<Preview, ImportError> {
+    preview_sheet(input, encoding, None, max_rows)
+}
+
+/// [`preview`] of one sheet or layer (`None`: the one the import would read).
+pub fn preview_sheet(
+    input: Input<'_>,
+    encoding: Option<&'static encoding_rs::Encoding>,
+    sheet: Option<&str>,
+    max_rows: usize,
+) -> Result<Preview, ImportError> {
     let io_err = |source| ImportError::Read {
         path: match input {
             Input::Path(p) => p.display().to_string(),
@@ -87,21 +107,29 @@ pub fn preview(
         source,
     };
     let (head, bytes) = head_of(input).map_err(io_err)?;
-    // GeoJSON is one document: detect and read it whole. Delimited text: its head only.
-    let by_head = read::detect(Input::Bytes(&head), encoding).map_err(io_err)?;
+    // GeoJSON is one document, workbooks, Shapefiles and GeoPackages are not text: detect and
+    // read them whole. Delimited text: its head only.
+    let container = read::container_format(input).map_err(io_err)?.is_some();
+    let by_head = if container {
+        read::detect(input, encoding).map_err(io_err)?
+    } else {
+        read::detect(Input::Bytes(&head), encoding).map_err(io_err)?
+    };
     let format = read::sniff_format(input, &by_head).map_err(io_err)?;
-    let whole = format == Format::GeoJson && (head.len() as u64) < bytes;
+    let whole = (format == Format::GeoJson || container) && (head.len() as u64) < bytes;
     let source = if whole { input } else { Input::Bytes(&head) };
-    let det = if whole {
+    let mut det = if whole && !container {
         read::detect(input, encoding).map_err(io_err)?
     } else {
         by_head
     };
+    det.sheet = sheet.map(str::to_owned);
     let mut sink = PreviewSink {
         header: Vec::new(),
         rows: Vec::new(),
         max_rows,
         problem: det.refusal.clone(),
+        info: read::SourceInfo::default(),
     };
     if sink.problem.is_none() {
         read::read_table(source, &det, format, &mut sink).map_err(io_err)?;
@@ -109,6 +137,11 @@ pub fn preview(
     Ok(Preview {
         encoding: read::encoding_name(det.encoding),
         encoding_detected: !det.forced,
+        confidence: det.confidence,
+        candidates: det.candidates.clone(),
+        sheets: sink.info.sheets,
+        sheet: sink.info.sheet,
+        crs_hint: sink.info.crs_hint,
         format,
         header: sink.header,
         rows: sink.rows,
@@ -154,6 +187,7 @@ struct PreviewSink {
     rows: Vec<(u64, Vec<String>)>,
     max_rows: usize,
     problem: Option<Finding>,
+    info: read::SourceInfo,
 }
 
 impl TableSink for PreviewSink {
@@ -172,6 +206,10 @@ impl TableSink for PreviewSink {
 
     fn fatal(&mut self, finding: Finding) {
         self.problem.get_or_insert(finding);
+    }
+
+    fn source(&mut self, info: read::SourceInfo) {
+        self.info = info;
     }
 }
 
