@@ -24,8 +24,20 @@ use super::{operator, print_json, resolve_db};
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The CSV (`,` `;` tab `|`) or GeoJSON file.
-    pub file: PathBuf,
+    /// The file(s): CSV (`,` `;` tab `|`), GeoJSON, Excel (`.xlsx`, `.xls`), OpenDocument
+    /// (`.ods`), a Shapefile (`.shp` beside its `.shx`, `.dbf`, `.prj`) or a GeoPackage
+    /// (`.gpkg`). Several files, or a folder (its files of these kinds), are imported as ONE
+    /// data version: all or nothing.
+    #[arg(required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// The workbook sheet or GeoPackage layer to read [default: the first sheet with a
+    /// recognised header; the first point layer].
+    #[arg(long, visible_alias = "layer", value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// A constant for a field on every row, e.g. `--set street=中山南路` when the road is only
+    /// in the file name. Repeat for several fields.
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
     /// Column for a field, or a template: `code=灯杆编号`, `street=Road Name`,
     /// `code={RD_CD}-{LAMPPOST_N}`. Repeat or separate with commas.
     #[arg(long, value_name = "FIELD=COLUMN,...")]
@@ -40,8 +52,8 @@ pub struct ImportArgs {
     /// [default: the saved mapping's, else wgs84].
     #[arg(long)]
     pub crs: Option<String>,
-    /// The file's encoding: auto, utf-8, gbk, gb18030, utf-16le, utf-16be, latin1
-    /// [default: the saved mapping's, else auto].
+    /// The file's encoding: auto, utf-8, gbk, gb18030, big5, shift_jis, utf-16le, utf-16be,
+    /// latin1 (any WHATWG label) [default: the saved mapping's, else auto].
     #[arg(long)]
     pub encoding: Option<String>,
     /// Report what would change; write nothing.
@@ -107,10 +119,9 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
         None => None,
         Some(e) => lamppost_import::read::parse_encoding(e).map_err(anyhow::Error::msg)?,
     };
-    let map = lamppost_import::parse_map_specs(&a.map).map_err(anyhow::Error::msg)?;
-    if !a.file.is_file() {
-        anyhow::bail!("找不到文件 / no such file: {}", a.file.display());
-    }
+    let mut map = lamppost_import::parse_map_specs(&a.map).map_err(anyhow::Error::msg)?;
+    map.extend(lamppost_import::parse_set_specs(&a.set).map_err(anyhow::Error::msg)?);
+    let files = expand_files(&a.files)?;
     let path = resolve_db(db)?;
     let mut store = Store::open(&path, Access::ReadWrite)?;
     // A dry run changes nothing (unless it saves a mapping): no password needed.
@@ -122,6 +133,7 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
         mapping_name: a.mapping,
         save_mapping: a.save_mapping,
         encoding,
+        sheet: a.sheet,
         crs,
         replace_streets: a.replace_streets,
         allow_partial: a.allow_partial,
@@ -132,7 +144,11 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
         control: Some(std::sync::Arc::new(lamppost_import::ImportControl::new())),
     };
     let report = with_progress_bar(opts.control.clone(), || {
-        lamppost_import::import_path(&mut store, &a.file, &opts)
+        let inputs: Vec<lamppost_import::Input<'_>> = files
+            .iter()
+            .map(|f| lamppost_import::Input::Path(f))
+            .collect();
+        lamppost_import::import_many(&mut store, &inputs, &opts)
     })?;
     if let Some(out) = &a.report {
         write_report(out, &report)?;
@@ -148,6 +164,44 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The files to import: each path as given, a folder replaced by its files of the kinds the
+/// import reads (sorted by name; a Shapefile by its `.shp`).
+fn expand_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    const KINDS: [&str; 10] = [
+        "csv", "txt", "tsv", "geojson", "json", "xlsx", "xls", "ods", "shp", "gpkg",
+    ];
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| {
+                    format!("无法读取文件夹 / cannot read the folder: {}", p.display())
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && f.extension().is_some_and(|e| {
+                            KINDS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str())
+                        })
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                anyhow::bail!(
+                    "文件夹里没有可导入的文件 / the folder holds no file to import: {}",
+                    p.display()
+                );
+            }
+            out.extend(found);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            anyhow::bail!("找不到文件 / no such file: {}", p.display());
+        }
+    }
+    Ok(out)
 }
 
 /// Runs `work` while a progress bar on stderr follows `control` (indicatif draws nothing when
@@ -210,14 +264,33 @@ fn print_summary(r: &Report) -> Result<()> {
         Some(d) => format!("{d:?}"),
         None => "-".to_owned(),
     };
+    let confidence = r
+        .encoding_confidence
+        .map(|c| format!(" {c}%"))
+        .unwrap_or_default();
     outln!(
-        "文件 file: {}（{}，编码 encoding {}{}，分隔符 delimiter {delim}，坐标系 datum {}）",
+        "文件 file: {}（{}，编码 encoding {}{}{confidence}，分隔符 delimiter {delim}，坐标系 datum {}）",
         r.source,
         r.format,
         r.encoding,
         if r.encoding_detected { " auto" } else { "" },
         r.crs
     );
+    if let Some(sheet) = &r.sheet {
+        outln!("工作表/图层 sheet/layer: {sheet}");
+    }
+    if let Some(hint) = &r.crs_hint {
+        outln!("文件声明的坐标系 declared CRS: {hint}");
+    }
+    for f in &r.files {
+        outln!(
+            "  {}（{}，{}，{} 行 rows）",
+            f.source,
+            f.format,
+            f.encoding,
+            f.rows
+        );
+    }
     let mapping: Vec<String> = r.mapping.iter().map(|(f, c)| format!("{f}←{c}")).collect();
     outln!("映射 mapping: {}", mapping.join(", "));
     outln!(

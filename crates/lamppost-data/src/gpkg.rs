@@ -232,7 +232,11 @@ fn wkb_point(w: &[u8]) -> Result<Option<(f64, f64)>, String> {
         _ => return Err("bad WKB byte order".to_owned()),
     };
     let u32_at = |i: usize| -> Result<u32, String> {
-        let s: [u8; 4] = w.get(i..i + 4).ok_or_else(short)?.try_into().map_err(|_| short())?;
+        let s: [u8; 4] = w
+            .get(i..i + 4)
+            .ok_or_else(short)?
+            .try_into()
+            .map_err(|_| short())?;
         Ok(if le {
             u32::from_le_bytes(s)
         } else {
@@ -240,7 +244,11 @@ fn wkb_point(w: &[u8]) -> Result<Option<(f64, f64)>, String> {
         })
     };
     let f64_at = |i: usize| -> Result<f64, String> {
-        let s: [u8; 8] = w.get(i..i + 8).ok_or_else(short)?.try_into().map_err(|_| short())?;
+        let s: [u8; 8] = w
+            .get(i..i + 8)
+            .ok_or_else(short)?
+            .try_into()
+            .map_err(|_| short())?;
         Ok(if le {
             f64::from_le_bytes(s)
         } else {

@@ -21,6 +21,8 @@ pub struct Finding {
     pub field: String,
     /// What is wrong, with its values.
     pub kind: FindingKind,
+    /// The file, when several files are imported as one version; `None` otherwise.
+    pub file: Option<String>,
 }
 
 /// What is wrong, one variant per message, carrying the values the message names.
@@ -295,6 +297,7 @@ impl Finding {
             line,
             field: field.to_owned(),
             kind,
+            file: None,
         }
     }
 
@@ -325,6 +328,9 @@ impl Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}: ")?;
+        }
         write!(
             f,
             "第 {} 行，字段 {}：{} / line {}, field {}: {}",
@@ -343,7 +349,11 @@ impl serde::Serialize for Finding {
         use serde::ser::SerializeStruct as _;
         let zh = self.reason_zh();
         let en = self.reason_en();
-        let mut st = s.serialize_struct("Finding", 6)?;
+        let mut st = s.serialize_struct("Finding", 7)?;
+        match &self.file {
+            Some(file) => st.serialize_field("file", file)?,
+            None => st.skip_field("file")?,
+        }
         st.serialize_field("line", &self.line)?;
         st.serialize_field("field", &self.field)?;
         st.serialize_field("reason", &format!("{zh} / {en}"))?;

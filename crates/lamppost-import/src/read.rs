@@ -22,8 +22,8 @@ pub mod charset;
 mod shp;
 mod workbook;
 
-pub use shp::{GEOMETRY_X, GEOMETRY_Y, cpg_encoding, ldid_encoding};
 use sha2::{Digest, Sha256};
+pub use shp::{GEOMETRY_X, GEOMETRY_Y, cpg_encoding, ldid_encoding};
 
 use super::progress::{Counting, ImportControl};
 use super::{Finding, FindingKind};
@@ -846,10 +846,7 @@ pub(crate) fn whole_unchanged(
             let (mut v, sha) = read_whole(&[p.to_path_buf()], control)?;
             (v.pop().unwrap_or_default(), sha)
         }
-        Input::Bytes(b) => (
-            b.to_vec(),
-            lamppost_core::encode::hex(&Sha256::digest(b)),
-        ),
+        Input::Bytes(b) => (b.to_vec(), lamppost_core::encode::hex(&Sha256::digest(b))),
     };
     if sha != det.sha256 {
         sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));

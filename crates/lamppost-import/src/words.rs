@@ -71,7 +71,9 @@ impl FindingKind {
                 if zh {
                     format!("Shapefile 缺少同名文件 {file}（.shp、.shx、.dbf 须放在一起）")
                 } else {
-                    format!("the Shapefile lacks {file} beside it (.shp, .shx and .dbf belong together)")
+                    format!(
+                        "the Shapefile lacks {file} beside it (.shp, .shx and .dbf belong together)"
+                    )
                 }
             }
             Self::ChangedWhileReading => s(

@@ -86,8 +86,7 @@ impl Charset {
             .into_iter()
             .find(practical)
             .unwrap_or(GB18030);
-        let voting: Vec<&'static Encoding> =
-            guesses.iter().copied().filter(practical).collect();
+        let voting: Vec<&'static Encoding> = guesses.iter().copied().filter(practical).collect();
         let agree = voting.iter().filter(|&&e| e == chosen).count();
         let confidence = if voting.is_empty() {
             0
@@ -136,18 +135,34 @@ mod tests {
         let g = guess(&BIG5.encode(TRADITIONAL).0);
         assert_eq!(g.encoding, BIG5, "{g:?}");
         assert!(g.confidence >= MIN_CONFIDENCE, "{g:?}");
-        let g = guess(&WINDOWS_1252.encode("code,street,note\n1,Rue de la Paix,café près de l'église\n2,Straße,Größe\n").0);
+        let g = guess(
+            &WINDOWS_1252
+                .encode(
+                    "code,street,note\n1,Rue de la Paix,café près de l'église\n2,Straße,Größe\n",
+                )
+                .0,
+        );
         assert_eq!((g.encoding, g.confidence), (WINDOWS_1252, 100));
-        let g = guess(&SHIFT_JIS.encode("コード,住所\n1,東京都千代田区丸の内一丁目\n2,大阪市北区梅田\n").0);
+        let g = guess(
+            &SHIFT_JIS
+                .encode("コード,住所\n1,東京都千代田区丸の内一丁目\n2,大阪市北区梅田\n")
+                .0,
+        );
         assert_eq!(g.encoding, SHIFT_JIS, "{g:?}");
         assert!(g.confidence >= MIN_CONFIDENCE, "{g:?}");
     }
 
     #[test]
     fn a_short_gbk_header_still_reads_as_gbk() {
-        let g = guess(&GBK.encode("编码,街路编码,街路,纬度,经度\n9-90-0001,90,测试路,25.04,121.51\n").0);
+        let g = guess(
+            &GBK.encode("编码,街路编码,街路,纬度,经度\n9-90-0001,90,测试路,25.04,121.51\n")
+                .0,
+        );
         assert_eq!(g.encoding, GB18030, "{g:?}");
         assert!(g.confidence >= MIN_CONFIDENCE, "{g:?}");
-        assert!(g.candidates.len() > 1, "the other readings are listed: {g:?}");
+        assert!(
+            g.candidates.len() > 1,
+            "the other readings are listed: {g:?}"
+        );
     }
 }

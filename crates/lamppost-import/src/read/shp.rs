@@ -141,9 +141,7 @@ pub(super) fn dbf_encoding(
 struct Row(Vec<String>);
 
 impl dbase::ReadableRecord for Row {
-    fn read_using<S, M>(
-        fields: &mut dbase::FieldIterator<S, M>,
-    ) -> Result<Self, dbase::FieldError>
+    fn read_using<S, M>(fields: &mut dbase::FieldIterator<S, M>) -> Result<Self, dbase::FieldError>
     where
         S: Read + io::Seek,
         M: Read + io::Seek,
@@ -173,7 +171,9 @@ fn shown(v: dbase::FieldValue) -> String {
         V::Float(n) => n.map(|f| num(f64::from(f))).unwrap_or_default(),
         V::Double(f) | V::Currency(f) => num(f),
         V::Integer(i) => i.to_string(),
-        V::Logical(b) => b.map(|b| if b { "T" } else { "F" }.to_owned()).unwrap_or_default(),
+        V::Logical(b) => b
+            .map(|b| if b { "T" } else { "F" }.to_owned())
+            .unwrap_or_default(),
         V::Date(d) => d
             .map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
             .unwrap_or_default(),
@@ -252,8 +252,7 @@ pub(super) fn read_shapefile(
     let crs_hint = prj
         .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
         .filter(|s| !s.is_empty());
-    let shapes = match shapefile::ShapeReader::with_shx(Cursor::new(shp_bytes), Cursor::new(shx))
-    {
+    let shapes = match shapefile::ShapeReader::with_shx(Cursor::new(shp_bytes), Cursor::new(shx)) {
         Ok(r) => r,
         Err(e) => {
             sink.fatal(unreadable(e.to_string()));

@@ -49,11 +49,11 @@ pub(super) fn read_workbook(
     let sheets = book.sheet_names();
     let mut chosen: Option<(String, Range<Data>, Option<usize>)> = None;
     if let Some(want) = det.sheet.as_deref() {
-        let Some(name) = sheets
-            .iter()
-            .find(|s| s.as_str() == want)
-            .or_else(|| sheets.iter().find(|s| s.trim().eq_ignore_ascii_case(want.trim())))
-        else {
+        let Some(name) = sheets.iter().find(|s| s.as_str() == want).or_else(|| {
+            sheets
+                .iter()
+                .find(|s| s.trim().eq_ignore_ascii_case(want.trim()))
+        }) else {
             sink.fatal(Finding::new(
                 0,
                 "-",
@@ -198,11 +198,8 @@ mod tests {
         assert_eq!(shown(&Data::Float(121.510_491_6)), "121.5104916");
         assert_eq!(shown(&Data::String("0012".into())), "0012");
         assert_eq!(shown(&Data::Int(-3)), "-3");
-        let d = calamine::ExcelDateTime::new(
-            45_000.0,
-            calamine::ExcelDateTimeType::DateTime,
-            false,
-        );
+        let d =
+            calamine::ExcelDateTime::new(45_000.0, calamine::ExcelDateTimeType::DateTime, false);
         assert_eq!(shown(&Data::DateTime(d)), "2023-03-15");
     }
 }
