@@ -943,6 +943,36 @@ fn supervisor_check(h: &mut Harness<'static, App>, csv: &std::path::Path, expect
 }
 
 #[test]
+fn an_xlsx_preview_lists_its_sheets_and_another_sheet_can_be_chosen() {
+    let mut f = open();
+    let xlsx = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/formats/poles_title_row.xlsx");
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    supervisor_file(h, &xlsx);
+    press(h, Key::Tab);
+    step_until(h, "the preview", |h| {
+        h.query_by_label_contains("格式: xlsx").is_some()
+    });
+    assert_eq!(
+        h.get_by_label("工作表/图层").value().as_deref(),
+        Some("灯杆"),
+        "the first sheet with a recognised header"
+    );
+    assert!(
+        h.query_by_label("测试南路3号").is_some(),
+        "its rows are shown"
+    );
+    h.get_by_label("工作表/图层").click();
+    h.run();
+    h.get_by_label("说明").click();
+    step_until(h, "the other sheet", |h| {
+        h.query_by_label("本表由测绘队提供，请勿修改格式").is_some()
+    });
+    assert!(h.query_by_label("测试南路3号").is_none());
+}
+
+#[test]
 fn the_file_dialog_picks_a_gbk_file_and_the_preview_shows_its_encoding_and_rows() {
     let mut f = open();
     let folder = f.dir.path().join("测绘 数据");
