@@ -134,9 +134,12 @@ pub(super) fn read_workbook(
     for (i, row) in rows {
         cells.clear();
         cells.extend(row.iter().map(shown));
-        while cells.last().is_some_and(String::is_empty) {
+        // Every row of a sheet is as wide as the used range: empty cells past the header are
+        // not cells of this row, and missing ones are empty.
+        while cells.len() > columns.len() && cells.last().is_some_and(String::is_empty) {
             cells.pop();
         }
+        cells.resize(cells.len().max(columns.len()), String::new());
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue; // a blank row
         }
