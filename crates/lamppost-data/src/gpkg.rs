@@ -63,8 +63,11 @@ pub struct GpkgLayer {
     pub features: Vec<GpkgFeature>,
 }
 
-/// The point layers of a GeoPackage: (name, geometry column, srs id).
-fn point_layers(db: &Connection) -> Result<(Vec<(String, String, i64)>, String), GpkgError> {
+/// A point layer: (table name, geometry column, srs id).
+type LayerRow = (String, String, i64);
+
+/// The point layers of a GeoPackage, and every feature layer listed (for a message).
+fn point_layers(db: &Connection) -> Result<(Vec<LayerRow>, String), GpkgError> {
     let mut st = db.prepare(
         "SELECT c.table_name, g.column_name, g.geometry_type_name, g.srs_id \
          FROM gpkg_contents c JOIN gpkg_geometry_columns g ON g.table_name = c.table_name \

@@ -21,8 +21,9 @@ pub struct Finding {
     pub field: String,
     /// What is wrong, with its values.
     pub kind: FindingKind,
-    /// The file, when several files are imported as one version; `None` otherwise.
-    pub file: Option<String>,
+    /// The file, when several files are imported as one version; `None` otherwise (shared by
+    /// the file's findings).
+    pub file: Option<std::sync::Arc<String>>,
 }
 
 /// What is wrong, one variant per message, carrying the values the message names.
@@ -351,7 +352,7 @@ impl serde::Serialize for Finding {
         let en = self.reason_en();
         let mut st = s.serialize_struct("Finding", 7)?;
         match &self.file {
-            Some(file) => st.serialize_field("file", file)?,
+            Some(file) => st.serialize_field("file", file.as_str())?,
             None => st.skip_field("file")?,
         }
         st.serialize_field("line", &self.line)?;

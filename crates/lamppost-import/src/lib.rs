@@ -258,7 +258,7 @@ pub struct Report {
     pub files: Vec<FileSummary>,
     /// The file being read, stamped on its findings when there are several.
     #[serde(skip)]
-    current_file: Option<String>,
+    current_file: Option<std::sync::Arc<String>>,
 }
 
 /// One of several files imported as one version.
@@ -1171,7 +1171,7 @@ pub fn import_many(
             let name = input.name();
             let rows_before = planner.report.rows;
             if many {
-                planner.report.current_file = Some(name.clone());
+                planner.report.current_file = Some(std::sync::Arc::new(name.clone()));
                 planner.report.files.push(FileSummary {
                     source: name,
                     sha256: det.sha256.clone(),

@@ -697,7 +697,7 @@ pub enum Workbook {
     Xlsx,
     /// The older binary Excel format (`.xls`).
     Xls,
-    /// OpenDocument (`.ods`, LibreOffice, WPS).
+    /// OpenDocument (`.ods`, as LibreOffice and WPS Office save it).
     Ods,
 }
 
@@ -919,15 +919,12 @@ fn gpkg_points(
     let mut cells: Vec<String> = Vec::with_capacity(header.len());
     for (i, f) in layer.features.into_iter().enumerate() {
         cells.clear();
-        match f.point {
-            Some((x, y)) => {
-                cells.push(x.to_string());
-                cells.push(y.to_string());
-            }
-            None => {
-                cells.push(String::new());
-                cells.push(String::new());
-            }
+        if let Some((x, y)) = f.point {
+            cells.push(x.to_string());
+            cells.push(y.to_string());
+        } else {
+            cells.push(String::new());
+            cells.push(String::new());
         }
         cells.extend(f.values);
         if !sink.row(i as u64 + 1, &cells) {

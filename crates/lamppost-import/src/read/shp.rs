@@ -322,15 +322,12 @@ pub(super) fn read_shapefile(
             }
         };
         cells.clear();
-        match xy {
-            Some((x, y)) => {
-                cells.push(x.to_string());
-                cells.push(y.to_string());
-            }
-            None => {
-                cells.push(String::new());
-                cells.push(String::new());
-            }
+        if let Some((x, y)) = xy {
+            cells.push(x.to_string());
+            cells.push(y.to_string());
+        } else {
+            cells.push(String::new());
+            cells.push(String::new());
         }
         cells.extend(values);
         if !sink.row(n, &cells) {
