@@ -131,6 +131,8 @@ fn shapefile(csv: &Path) -> PathBuf {
         }
         h
     };
+    // Lengths and offsets in a Shapefile count 16-bit words.
+    let words = |bytes: usize| bytes / 2;
     let mut body = Vec::new();
     let mut index = Vec::new();
     for (i, p) in points.iter().enumerate() {
@@ -143,16 +145,16 @@ fn shapefile(csv: &Path) -> PathBuf {
             .concat(),
             None => 0i32.to_le_bytes().to_vec(),
         };
-        index.extend_from_slice(&(((100 + body.len()) / 2) as i32).to_be_bytes());
+        index.extend_from_slice(&(words(100 + body.len()) as i32).to_be_bytes());
         index.extend_from_slice(&((content.len() / 2) as i32).to_be_bytes());
         body.extend_from_slice(&(i as i32 + 1).to_be_bytes());
         body.extend_from_slice(&((content.len() / 2) as i32).to_be_bytes());
         body.extend_from_slice(&content);
     }
-    std::fs::write(&shp, [header((100 + body.len()) / 2), body].concat()).unwrap();
+    std::fs::write(&shp, [header(words(100 + body.len())), body].concat()).unwrap();
     std::fs::write(
         shp.with_extension("shx"),
-        [header((100 + index.len()) / 2), index].concat(),
+        [header(words(100 + index.len())), index].concat(),
     )
     .unwrap();
     let record_len = 1 + widths.iter().sum::<usize>();

@@ -52,7 +52,7 @@ pub struct ImportArgs {
     /// [default: the saved mapping's, else wgs84].
     #[arg(long)]
     pub crs: Option<String>,
-    /// The file's encoding: auto, utf-8, gbk, gb18030, big5, shift_jis, utf-16le, utf-16be,
+    /// The file's encoding: auto, utf-8, gbk, gb18030, big5, shift-jis, utf-16le, utf-16be,
     /// latin1 (any WHATWG label) [default: the saved mapping's, else auto].
     #[arg(long)]
     pub encoding: Option<String>,

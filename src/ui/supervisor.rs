@@ -25,10 +25,12 @@ use lamppost_import::{
 };
 
 /// Encodings offered (label for [`import::read::parse_encoding`]; "auto" detects).
-const ENCODINGS: [&str; 6] = [
+const ENCODINGS: [&str; 8] = [
     "auto",
     "utf-8",
     "gb18030",
+    "big5",
+    "shift_jis",
     "utf-16le",
     "utf-16be",
     "windows-1252",
