@@ -116,8 +116,13 @@ pub fn preview_sheet(
         read::detect(Input::Bytes(&head), encoding).map_err(io_err)?
     };
     let format = read::sniff_format(input, &by_head).map_err(io_err)?;
-    let whole = (format == Format::GeoJson || container) && (head.len() as u64) < bytes;
-    let source = if whole { input } else { Input::Bytes(&head) };
+    let whole = format == Format::GeoJson && (head.len() as u64) < bytes;
+    // A Shapefile's sidecars and a GeoPackage's SQL need the file itself.
+    let source = if whole || container {
+        input
+    } else {
+        Input::Bytes(&head)
+    };
     let mut det = if whole && !container {
         read::detect(input, encoding).map_err(io_err)?
     } else {
@@ -274,6 +279,50 @@ mod tests {
         assert_eq!(p.encoding, "UTF-16LE");
         assert_eq!(p.rows[2].1, ["1-01-0001", "中山南路中山南路"]);
         assert!(p.problem.is_none(), "{:?}", p.problem);
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/formats")
+            .join(name)
+    }
+
+    #[test]
+    fn workbooks_shapefiles_and_geopackages_show_their_sheets_encoding_and_crs() {
+        let p = preview(Input::Path(&fixture("poles_title_row.xlsx")), None, 2).unwrap();
+        assert_eq!(p.format.word(), "xlsx");
+        assert_eq!(p.sheets, ["说明", "灯杆"]);
+        assert_eq!(p.sheet.as_deref(), Some("灯杆"));
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.rows[0].0, 4, "the sheet's row number");
+        let p = preview_sheet(
+            Input::Path(&fixture("poles_title_row.xlsx")),
+            None,
+            Some("说明"),
+            2,
+        )
+        .unwrap();
+        assert_eq!(p.header, ["本表由测绘队提供，请勿修改格式"]);
+
+        let p = preview(Input::Path(&fixture("poles_gbk.shp")), None, 5).unwrap();
+        assert!(p.problem.is_none(), "{:?}", p.problem);
+        assert_eq!(p.encoding, "gb18030");
+        assert!(p.confidence.is_some_and(|c| c >= 50), "{p:?}");
+        assert!(
+            p.crs_hint
+                .as_deref()
+                .is_some_and(|c| c.starts_with("GEOGCS"))
+        );
+        assert_eq!(p.header[..4], ["geometry.x", "geometry.y", "编码", "街路"]);
+        assert_eq!(p.rows.len(), 3);
+        assert!(p.recognised().contains(&(Field::Lon, 0)));
+
+        let p = preview(Input::Path(&fixture("poles.gpkg")), None, 5).unwrap();
+        assert_eq!(
+            (p.sheets.clone(), p.crs_hint.as_deref()),
+            (vec!["poles".to_owned()], Some("EPSG:4326"))
+        );
+        assert_eq!(p.rows[2].1[3], "9-93-0003");
     }
 
     #[test]
