@@ -356,4 +356,31 @@ mod tests {
         assert_eq!(ldid_encoding(0x57), None, "ANSI: the writer's code page");
         assert_eq!(ldid_encoding(0x00), None);
     }
+
+    #[test]
+    fn the_cpg_wins_over_the_language_driver_byte_which_wins_over_detection() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/formats");
+        for ext in ["shp", "shx", "dbf"] {
+            std::fs::copy(
+                fixtures.join(format!("poles_gbk.{ext}")),
+                dir.path().join(format!("p.{ext}")),
+            )
+            .unwrap();
+        }
+        let shp = dir.path().join("p.shp");
+        let (e, source, guess) = dbf_encoding(&shp, None).unwrap();
+        assert_eq!((e, source), (GB18030, "detected"));
+        assert!(guess.is_some_and(|g| g.confidence >= charset::MIN_CONFIDENCE));
+        let mut dbf = std::fs::read(dir.path().join("p.dbf")).unwrap();
+        dbf[29] = 0x78;
+        std::fs::write(dir.path().join("p.dbf"), &dbf).unwrap();
+        let (e, source, _) = dbf_encoding(&shp, None).unwrap();
+        assert_eq!((e, source), (BIG5, "ldid"));
+        std::fs::write(dir.path().join("p.CPG"), "936").unwrap();
+        let (e, source, _) = dbf_encoding(&shp, None).unwrap();
+        assert_eq!((e, source), (GB18030, "cpg"));
+        assert_eq!(dbf_encoding(&shp, Some(UTF_8)).unwrap().1, "forced");
+        assert_eq!(sidecars(&shp).len(), 3, "shx, dbf and the upper-case CPG");
+    }
 }
