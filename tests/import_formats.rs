@@ -272,7 +272,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 #[test]
-fn set_gives_a_field_a_constant_and_a_folder_is_one_version_all_or_nothing() {
+fn set_gives_a_field_a_constant_even_the_file_name_and_a_folder_is_one_version_all_or_nothing() {
     let (dir, db) = demo();
     let road = write(
         dir.path(),
@@ -305,6 +305,25 @@ fn set_gives_a_field_a_constant_and_a_folder_is_one_version_all_or_nothing() {
     assert_eq!(v["files"].as_array().unwrap().len(), 2);
     assert_eq!(v["files"][1]["rows"], 1);
 
+    // One file per road, the road only in the file name.
+    let roads = dir.path().join("roads");
+    std::fs::create_dir(&roads).unwrap();
+    write(
+        &roads,
+        "PIE.csv",
+        "code,lat,lon\n9-96-0001,25.0421,121.5121\n",
+    );
+    write(
+        &roads,
+        "CTE.csv",
+        "code,lat,lon\n9-96-0002,25.0422,121.5122\n",
+    );
+    let v = import_json(&db, &[roads.to_str().unwrap(), "--set", "street={file}"]);
+    assert_eq!(v["added"], 2, "{}", reasons(&v));
+    assert_eq!(lookup(&db, "9-96-0001")["street"], "PIE");
+    assert_eq!(lookup(&db, "9-96-0002")["street"], "CTE");
+    let before = versions(&db);
+
     // One bad file: nothing of the other is written, and the finding names its file.
     write(
         &folder,
@@ -320,7 +339,7 @@ fn set_gives_a_field_a_constant_and_a_folder_is_one_version_all_or_nothing() {
     assert_eq!(out.status.code(), Some(1));
     let v = json_of(&out);
     assert_eq!(v["rejected"][0]["file"], "c.csv", "{v}");
-    assert_eq!(versions(&db), before + 1);
+    assert_eq!(versions(&db), before, "nothing written");
     assert_eq!(
         run(&db, &["lookup", "9-95-0004", "--json"]).status.code(),
         Some(1),

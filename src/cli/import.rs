@@ -34,8 +34,9 @@ pub struct ImportArgs {
     /// recognised header; the first point layer].
     #[arg(long, visible_alias = "layer", value_name = "NAME")]
     pub sheet: Option<String>,
-    /// A constant for a field on every row, e.g. `--set street=中山南路` when the road is only
-    /// in the file name. Repeat for several fields.
+    /// A constant for a field on every row, e.g. `--set street=中山南路`; `{file}` stands for
+    /// the file's name without its extension (`--set street={file}` for one file per road).
+    /// Repeat for several fields.
     #[arg(long, value_name = "FIELD=VALUE")]
     pub set: Vec<String>,
     /// Column for a field, or a template: `code=灯杆编号`, `street=Road Name`,

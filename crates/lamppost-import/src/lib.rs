@@ -516,6 +516,8 @@ struct Planner<'t, 'w> {
     control: Option<&'t ImportControl>,
     /// The read stopped because the control was cancelled.
     cancelled: bool,
+    /// The name of the file being read without its extension, for `{file}` in a constant.
+    file_stem: String,
 }
 
 impl read::TableSink for Planner<'_, '_> {
@@ -531,7 +533,20 @@ impl read::TableSink for Planner<'_, '_> {
             return false;
         }
         self.columns = columns.len();
-        let m = match Mapping::resolve(columns, &self.specs) {
+        // A constant may name the file it is read from: `--set street={file}`.
+        let specs: Vec<MapSpec> = self
+            .specs
+            .iter()
+            .map(|(f, rhs)| {
+                let rhs = if rhs.starts_with('=') {
+                    rhs.replace(mapping::FILE_STEM, &self.file_stem)
+                } else {
+                    rhs.clone()
+                };
+                (*f, rhs)
+            })
+            .collect();
+        let m = match Mapping::resolve(columns, &specs) {
             Ok(m) => m,
             Err(f) => {
                 self.fatal(f);
@@ -1158,6 +1173,7 @@ pub fn import_many(
             new_streets: HashSet::new(),
             touched_streets: HashSet::new(),
             file_streets: HashSet::new(),
+            file_stem: String::new(),
             fatal: false,
             failure: None,
             control,
@@ -1183,6 +1199,13 @@ pub fn import_many(
                     rows: 0,
                 });
             }
+            planner.file_stem = match input {
+                Input::Path(p) => p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                Input::Bytes(_) => String::new(),
+            };
             planner.mapping = None;
             planner.position_col = None;
             planner.columns = 0;

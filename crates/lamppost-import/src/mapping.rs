@@ -243,6 +243,10 @@ enum Piece {
 /// constant written `=VALUE` (what `--set field=VALUE` makes).
 pub type MapSpec = (Field, String);
 
+/// In a constant, stands for the name of the file being read without its extension
+/// (`--set street={file}`: a register delivered as one file per road, `AYE.xlsx`, `PIE.xlsx`).
+pub const FILE_STEM: &str = "{file}";
+
 /// Parses `--set` values: `field=VALUE`, one per option (the value is taken whole, commas
 /// included), into map specs holding the constant (`=VALUE`).
 pub fn parse_set_specs(values: &[String]) -> Result<Vec<MapSpec>, String> {
