@@ -970,6 +970,36 @@ fn supervisor_check(h: &mut Harness<'static, App>, csv: &std::path::Path, expect
 }
 
 #[test]
+fn an_xlsx_preview_lists_its_sheets_and_another_sheet_can_be_chosen() {
+    let mut f = open();
+    let xlsx = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/formats/poles_title_row.xlsx");
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    supervisor_file(h, &xlsx);
+    press(h, Key::Tab);
+    step_until(h, "the preview", |h| {
+        h.query_by_label_contains("格式: xlsx").is_some()
+    });
+    assert_eq!(
+        h.get_by_label("工作表/图层").value().as_deref(),
+        Some("灯杆"),
+        "the first sheet with a recognised header"
+    );
+    assert!(
+        h.query_by_label("测试南路3号").is_some(),
+        "its rows are shown"
+    );
+    h.get_by_label("工作表/图层").click();
+    h.run();
+    h.get_by_label("说明").click();
+    step_until(h, "the other sheet", |h| {
+        h.query_by_label("本表由测绘队提供，请勿修改格式").is_some()
+    });
+    assert!(h.query_by_label("测试南路3号").is_none());
+}
+
+#[test]
 fn the_file_dialog_picks_a_gbk_file_and_the_preview_shows_its_encoding_and_rows() {
     let mut f = open();
     let folder = f.dir.path().join("测绘 数据");
@@ -1043,7 +1073,7 @@ fn a_mapping_chosen_in_the_table_builds_codes_from_a_template_and_is_saved_by_na
     // code: a template of two columns.
     h.get_by_label("编码 (code)").click();
     h.run();
-    h.get_by_label("模板（由多列组成）…").click();
+    h.get_by_label("模板（由多列组成，或 =常量）…").click();
     h.run();
     h.get_by_label("模板 code").click();
     h.run();
@@ -1085,6 +1115,40 @@ fn a_mapping_chosen_in_the_table_builds_codes_from_a_template_and_is_saved_by_na
             .contains(&("code".to_owned(), "9-{RD_CD}-{LAMPPOST_N}".to_owned())),
         "{saved:?}"
     );
+}
+
+#[test]
+fn a_constant_typed_in_the_template_box_gives_every_row_its_street() {
+    let mut f = open();
+    let csv = f.dir.path().join("AYE.csv");
+    std::fs::write(
+        &csv,
+        "code,lat,lon\n9-97-0001,25.0500,121.5100\n9-97-0002,25.0502,121.5102\n",
+    )
+    .unwrap();
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    supervisor_file(h, &csv);
+    h.get_by_label("灯杆编码").click(); // the file box loses focus: the preview starts
+    step_until(h, "the preview", |h| {
+        h.query_by_label("9-97-0002").is_some()
+    });
+    h.get_by_label("街路 (street)").click();
+    h.run();
+    h.get_by_label("模板（由多列组成，或 =常量）…").click();
+    h.run();
+    h.get_by_label("模板 street").click();
+    h.run();
+    h.get_by_label("模板 street").type_text("=测试北路");
+    h.run();
+    assert!(
+        h.query_by_label("测试北路").is_some(),
+        "the example shows the constant"
+    );
+    h.get_by_label("检查（不写入）").click();
+    step_until(h, "the check", |h| {
+        h.query_by_label_contains("新增 2").is_some()
+    });
 }
 
 #[test]

@@ -25,8 +25,21 @@ use super::{operator, print_json, resolve_db};
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The CSV (`,` `;` tab `|`) or GeoJSON file.
-    pub file: PathBuf,
+    /// The file(s): CSV (`,` `;` tab `|`), GeoJSON, Excel (`.xlsx`, `.xls`), OpenDocument
+    /// (`.ods`), a Shapefile (`.shp` beside its `.shx`, `.dbf`, `.prj`) or a GeoPackage
+    /// (`.gpkg`). Several files, or a folder (its files of these kinds), are imported as ONE
+    /// data version: all or nothing.
+    #[arg(required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// The workbook sheet or GeoPackage layer to read [default: the first sheet with a
+    /// recognised header; the first point layer].
+    #[arg(long, visible_alias = "layer", value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// A constant for a field on every row, e.g. `--set street=中山南路`; `{file}` stands for
+    /// the file's name without its extension (`--set street={file}` for one file per road).
+    /// Repeat for several fields.
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
     /// Column for a field, or a template: `code=灯杆编号`, `street=Road Name`,
     /// `code={RD_CD}-{LAMPPOST_N}`. Repeat or separate with commas.
     #[arg(long, value_name = "FIELD=COLUMN,...")]
@@ -47,8 +60,8 @@ pub struct ImportArgs {
     /// arc-seconds, ppm), from the survey bureau.
     #[arg(long, value_name = "DX,DY,DZ,RX,RY,RZ,S", allow_hyphen_values = true)]
     pub towgs84: Option<String>,
-    /// The file's encoding: auto, utf-8, gbk, gb18030, utf-16le, utf-16be, latin1
-    /// [default: the saved mapping's, else auto].
+    /// The file's encoding: auto, utf-8, gbk, gb18030, big5, shift-jis, utf-16le, utf-16be,
+    /// latin1 (any WHATWG label) [default: the saved mapping's, else auto].
     #[arg(long)]
     pub encoding: Option<String>,
     /// Report what would change; write nothing.
@@ -148,16 +161,15 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitC
         None => None,
         Some(e) => lamppost_import::read::parse_encoding(e).map_err(anyhow::Error::msg)?,
     };
-    let map = lamppost_import::parse_map_specs(&a.map).map_err(anyhow::Error::msg)?;
+    let mut map = lamppost_import::parse_map_specs(&a.map)?;
+    map.extend(lamppost_import::parse_set_specs(&a.set)?);
     if !(a.max_move_km.is_finite() && a.max_move_km >= 0.0) {
         anyhow::bail!(
             "--max-move-km 应为非负的公里数 / --max-move-km must be a distance in km, 0 or more: {}",
             a.max_move_km
         );
     }
-    if !a.file.is_file() {
-        anyhow::bail!("找不到文件 / no such file: {}", a.file.display());
-    }
+    let files = expand_files(&a.files)?;
     let path = resolve_db(db)?;
     let mut store = Store::open(&path, Access::ReadWrite)?;
     // A dry run changes nothing (unless it saves a mapping): no password needed.
@@ -169,6 +181,7 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitC
         mapping_name: a.mapping,
         save_mapping: a.save_mapping,
         encoding,
+        sheet: a.sheet,
         crs,
         crs_hint: None,
         towgs84,
@@ -183,7 +196,11 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitC
         max_move_m: Some(a.max_move_km * 1000.0),
     };
     let report = with_progress_bar(opts.control.clone(), || {
-        lamppost_import::import_path(&mut store, &a.file, &opts)
+        let inputs: Vec<lamppost_import::Input<'_>> = files
+            .iter()
+            .map(|f| lamppost_import::Input::Path(f))
+            .collect();
+        lamppost_import::import_many(&mut store, &inputs, &opts)
     })?;
     if let Some(out) = &a.report {
         output::write_file(out, a.force, keep, |f| write_report(f, out, &report))?;
@@ -199,6 +216,44 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitC
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The files to import: each path as given, a folder replaced by its files of the kinds the
+/// import reads (sorted by name; a Shapefile by its `.shp`).
+fn expand_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    const KINDS: [&str; 10] = [
+        "csv", "txt", "tsv", "geojson", "json", "xlsx", "xls", "ods", "shp", "gpkg",
+    ];
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| {
+                    format!("无法读取文件夹 / cannot read the folder: {}", p.display())
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && f.extension().is_some_and(|e| {
+                            KINDS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str())
+                        })
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                anyhow::bail!(
+                    "文件夹里没有可导入的文件 / the folder holds no file to import: {}",
+                    p.display()
+                );
+            }
+            out.extend(found);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            anyhow::bail!("找不到文件 / no such file: {}", p.display());
+        }
+    }
+    Ok(out)
 }
 
 /// Runs `work` while a progress bar on stderr follows `control` (indicatif draws nothing when
@@ -261,14 +316,33 @@ fn print_summary(r: &Report) -> Result<()> {
         Some(d) => format!("{d:?}"),
         None => "-".to_owned(),
     };
+    let confidence = r
+        .encoding_confidence
+        .map(|c| format!(" {c}%"))
+        .unwrap_or_default();
     outln!(
-        "文件 file: {}（{}，编码 encoding {}{}，分隔符 delimiter {delim}，坐标系 CRS {}）",
+        "文件 file: {}（{}，编码 encoding {}{}{confidence}，分隔符 delimiter {delim}，坐标系 CRS {}）",
         r.source,
         r.format,
         r.encoding,
         if r.encoding_detected { " auto" } else { "" },
         r.crs_name
     );
+    if let Some(sheet) = &r.sheet {
+        outln!("工作表/图层 sheet/layer: {sheet}");
+    }
+    if let Some(hint) = &r.crs_hint {
+        outln!("文件声明的坐标系 declared CRS: {hint}");
+    }
+    for f in &r.files {
+        outln!(
+            "  {}（{}，{}，{} 行 rows）",
+            f.source,
+            f.format,
+            f.encoding,
+            f.rows
+        );
+    }
     let mapping: Vec<String> = r.mapping.iter().map(|(f, c)| format!("{f}←{c}")).collect();
     outln!("映射 mapping: {}", mapping.join(", "));
     outln!(

@@ -143,9 +143,10 @@ pub enum Command {
         #[command(subcommand)]
         cmd: package::PasswordCommand,
     },
-    /// Import poles from a CSV or GeoJSON file (any encoding, delimiter or datum) as a new
-    /// data version; `--dry-run` shows what would change.
-    Import(import::ImportArgs),
+    /// Import poles from CSV, GeoJSON, Excel/ODS, Shapefile or GeoPackage files (any encoding,
+    /// delimiter or coordinate system) as one new data version; `--dry-run` shows what would
+    /// change.
+    Import(Box<import::ImportArgs>),
     /// List the data versions (imports and undos) with their audit records.
     Versions {
         /// Print JSON.
@@ -222,7 +223,7 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
         ),
         Command::Package { cmd } => package::run(&resolve_db(db)?, cmd, &keep),
         Command::Password { cmd } => package::run_password(&resolve_db(db)?, cmd),
-        Command::Import(args) => import::run_import(db, args, &keep),
+        Command::Import(args) => import::run_import(db, *args, &keep),
         Command::Versions { json } => import::run_versions(db, json),
         Command::Undo {
             version,

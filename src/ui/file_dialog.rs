@@ -17,7 +17,9 @@ use egui::{RichText, Ui};
 use super::i18n::FileDialogStrings;
 
 /// File name endings the import reads.
-const DATA_EXTENSIONS: [&str; 6] = ["csv", "txt", "tsv", "geojson", "json", "tab"];
+const DATA_EXTENSIONS: [&str; 12] = [
+    "csv", "txt", "tsv", "geojson", "json", "tab", "xlsx", "xls", "ods", "shp", "gpkg", "xlsm",
+];
 
 /// One folder entry.
 #[derive(Debug, Clone)]
@@ -403,10 +405,35 @@ mod tests {
         std::fs::create_dir(dir.path().join("子目录")).unwrap();
         std::fs::write(dir.path().join("a 数据.csv"), "x").unwrap();
         std::fs::write(dir.path().join("B.geojson"), "x").unwrap();
+        std::fs::write(dir.path().join("c.xlsx"), "x").unwrap();
+        std::fs::write(dir.path().join("d.shp"), "x").unwrap();
+        std::fs::write(dir.path().join("d.dbf"), "x").unwrap();
         std::fs::write(dir.path().join(".hidden.csv"), "x").unwrap();
         let e = read_folder(dir.path()).unwrap();
         let names: Vec<&str> = e.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["子目录", "a 数据.csv", "B.geojson"]);
+        assert_eq!(
+            names,
+            [
+                "子目录",
+                "a 数据.csv",
+                "B.geojson",
+                "c.xlsx",
+                "d.dbf",
+                "d.shp"
+            ]
+        );
+        // The import's files, not a Shapefile's other parts.
+        for (name, data) in [
+            ("c.xlsx", true),
+            ("old.XLS", true),
+            ("x.ods", true),
+            ("d.shp", true),
+            ("q.gpkg", true),
+            ("d.dbf", false),
+            ("d.shx", false),
+        ] {
+            assert_eq!(is_data_file(Path::new(name)), data, "{name}");
+        }
         assert!(e[0].is_dir);
         assert!(is_data_file(&e[2].path));
         assert!(!is_data_file(Path::new("notes.docx")));

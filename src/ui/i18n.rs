@@ -367,6 +367,12 @@ pub struct SupervisorStrings {
     pub template_label: &'static str,
     /// Hint of the template box.
     pub template_hint: &'static str,
+    /// Label of the sheet (workbook) or layer (GeoPackage) choice.
+    pub sheet: &'static str,
+    /// The detector's confidence in a guessed encoding: {p} percent.
+    pub confidence: &'static str,
+    /// The CRS the file declares (a Shapefile's .prj, a GeoPackage's EPSG code).
+    pub declared_crs: &'static str,
     /// The fields, in canonical order (`import::Field::ALL`).
     pub field_names: [&'static str; 13],
     /// Saved mappings combo.
@@ -435,7 +441,7 @@ pub const FILES_ZH: FileDialogStrings = FileDialogStrings {
     title: "选择要导入的文件",
     up: "↑ 上一级",
     folder: "位置",
-    only_data: "只显示 CSV / GeoJSON / 文本文件",
+    only_data: "只显示可导入的文件（CSV、GeoJSON、Excel、ODS、Shapefile、GeoPackage）",
     name: "名称",
     size: "大小",
     modified: "修改时间",
@@ -449,7 +455,7 @@ pub const FILES_EN: FileDialogStrings = FileDialogStrings {
     title: "Choose a file to import",
     up: "↑ Up",
     folder: "Folder",
-    only_data: "Only CSV / GeoJSON / text files",
+    only_data: "Only importable files (CSV, GeoJSON, Excel, ODS, Shapefile, GeoPackage)",
     name: "Name",
     size: "Size",
     modified: "Modified",
@@ -475,7 +481,7 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     import_tab: "导入",
     history_tab: "版本历史",
     file: "文件",
-    file_hint: "CSV 或 GeoJSON 文件的完整路径",
+    file_hint: "CSV、GeoJSON、Excel、ODS、Shapefile（.shp）或 GeoPackage 文件的完整路径",
     encoding: "编码",
     auto: "自动识别",
     datum: "坐标系",
@@ -517,9 +523,12 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     example: "示例（第一行）",
     not_in_file: "（文件中没有）",
     auto_column: "{c}（自动识别）",
-    template: "模板（由多列组成）…",
+    template: "模板（由多列组成，或 =常量）…",
     template_label: "模板",
     template_hint: "{路段编码}-{杆号}",
+    sheet: "工作表/图层",
+    confidence: "把握 {p}%",
+    declared_crs: "文件声明的坐标系",
     field_names: [
         "编码",
         "街路编码",
@@ -571,7 +580,7 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     import_tab: "Import",
     history_tab: "Versions",
     file: "File",
-    file_hint: "Full path of a CSV or GeoJSON file",
+    file_hint: "Full path of a CSV, GeoJSON, Excel, ODS, Shapefile (.shp) or GeoPackage file",
     encoding: "Encoding",
     auto: "detect",
     datum: "Datum",
@@ -613,9 +622,12 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     example: "Example (first row)",
     not_in_file: "(not in the file)",
     auto_column: "{c} (recognised)",
-    template: "Template (several columns)…",
+    template: "Template (several columns, or =constant)…",
     template_label: "template",
     template_hint: "{RD_CD}-{LAMPPOST_N}",
+    sheet: "Sheet/layer",
+    confidence: "{p}% confident",
+    declared_crs: "Declared CRS",
     field_names: [
         "Code",
         "Street code",

@@ -29,10 +29,12 @@ use lamppost_import::{
 };
 
 /// Encodings offered (label for [`import::read::parse_encoding`]; "auto" detects).
-const ENCODINGS: [&str; 6] = [
+const ENCODINGS: [&str; 8] = [
     "auto",
     "utf-8",
     "gb18030",
+    "big5",
+    "shift_jis",
     "utf-16le",
     "utf-16be",
     "windows-1252",
@@ -105,7 +107,8 @@ pub fn specs_of(sources: &[Source; 13]) -> Vec<MapSpec> {
 pub fn sources_of(specs: &[MapSpec]) -> [Source; 13] {
     let mut out: [Source; 13] = std::array::from_fn(|_| Source::Auto);
     for (f, rhs) in specs {
-        out[*f as usize] = if rhs.contains('{') {
+        // A template, or a constant (`=VALUE`), is edited in the template box.
+        out[*f as usize] = if rhs.contains('{') || rhs.starts_with('=') {
             Source::Template(rhs.clone())
         } else {
             Source::Column(rhs.clone())
@@ -165,7 +168,7 @@ type Sample = Result<Vec<(Field, Vec<String>)>, lamppost_import::Finding>;
 
 /// The preview of the file being set up: for which file and encoding, and what came back.
 struct PreviewState {
-    for_file: (String, usize),
+    for_file: (String, usize, Option<String>),
     result: Option<Result<Preview, Message>>,
     job: Option<Receiver<Result<Preview, Message>>>,
     /// The columns recognised by their headers (fixed for a preview).
@@ -186,6 +189,8 @@ pub struct Supervisor {
     tab: Tab,
     file: String,
     encoding: usize,
+    /// The workbook sheet or GeoPackage layer chosen in the preview; `None` for the default.
+    sheet: Option<String>,
     datum: usize,
     /// The CRSs offered: [`DATUMS`], then the likely ones checks have named (`EPSG:4528`…).
     crs_choices: Vec<String>,
@@ -272,6 +277,7 @@ impl Supervisor {
             tab: Tab::Import,
             file: String::new(),
             encoding: 0,
+            sheet: None,
             datum: 0,
             crs_choices: DATUMS.map(str::to_owned).to_vec(),
             sources: std::array::from_fn(|_| Source::Auto),
@@ -429,10 +435,22 @@ impl Supervisor {
     /// Reads the head of the file on a worker, when the file or encoding changed since the
     /// last preview.
     fn refresh_preview(&mut self, ctx: &egui::Context) {
-        let key = (self.file.trim().to_owned(), self.encoding);
+        if self
+            .preview
+            .as_ref()
+            .is_some_and(|p| p.for_file.0 != self.file.trim())
+        {
+            self.sheet = None; // another file: its own sheets
+        }
+        let key = (
+            self.file.trim().to_owned(),
+            self.encoding,
+            self.sheet.clone(),
+        );
         if key.0.is_empty() || self.preview.as_ref().is_some_and(|p| p.for_file == key) {
             return;
         }
+        let sheet = self.sheet.clone();
         let (tx, rx) = channel();
         let ctx = ctx.clone();
         let file = PathBuf::from(&key.0);
@@ -443,9 +461,10 @@ impl Supervisor {
                 let r = lamppost_import::read::parse_encoding(label)
                     .map_err(|e| e.message())
                     .and_then(|enc| {
-                        lamppost_import::preview(
+                        lamppost_import::preview_sheet(
                             lamppost_import::Input::Path(&file),
                             enc,
+                            sheet.as_deref(),
                             PREVIEW_ROWS,
                         )
                         .map_err(|e| e.message())
@@ -536,6 +555,7 @@ impl Supervisor {
         Ok(Options {
             map: specs_of(&self.sources),
             encoding,
+            sheet: self.sheet.clone(),
             // The first entry is "wgs84", the default: given as nothing, so that a file's own CRS
             // counts and metres without a CRS are refused (see `lamppost_import::choose_crs`).
             crs: (self.datum != 0)
@@ -558,9 +578,10 @@ impl Supervisor {
     /// What the check was made with: a different file or setting needs a new check.
     fn fingerprint(&self) -> String {
         format!(
-            "{}|{}|{}|{:?}|{}|{}|{}",
+            "{}|{}|{:?}|{}|{:?}|{}|{}|{}",
             self.file.trim(),
             self.encoding,
+            self.sheet,
             self.datum,
             specs_of(&self.sources),
             self.replace_streets,
@@ -963,7 +984,11 @@ impl Supervisor {
             s.encoding,
             p.encoding,
             if p.encoding_detected {
-                format!(" ({})", s.auto)
+                let sure = p
+                    .confidence
+                    .map(|c| format!(" {}", s.confidence.replace("{p}", &c.to_string())))
+                    .unwrap_or_default();
+                format!(" ({}){sure}", s.auto)
             } else {
                 String::new()
             },
@@ -975,8 +1000,35 @@ impl Supervisor {
             },
             super::file_dialog::human_size(p.bytes),
         ));
+        let mut pick = None;
+        if !p.sheets.is_empty() {
+            ui.horizontal(|ui| {
+                let l = ui.label(s.sheet);
+                let current = p.sheet.clone().unwrap_or_default();
+                egui::ComboBox::from_id_salt("sup-sheet")
+                    .selected_text(clip(&current))
+                    .show_ui(ui, |ui| {
+                        for name in &p.sheets {
+                            if ui.selectable_label(*name == current, clip(name)).clicked() {
+                                pick = Some(name.clone());
+                            }
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+            });
+        }
+        if let Some(crs) = &p.crs_hint {
+            ui.label(format!("{}: {}", s.declared_crs, clip(crs)))
+                .on_hover_text(crs.as_str());
+        }
         for f in p.warning.iter().chain(&p.problem) {
             ui.colored_label(pal.warning, f.words(s.lang));
+        }
+        if let Some(name) = pick {
+            self.sheet = Some(name);
+            self.refresh_preview(ui.ctx());
+            return;
         }
         if p.header.is_empty() {
             return;

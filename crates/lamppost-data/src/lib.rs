@@ -4,11 +4,13 @@
 //!   the supervisor's credential, data packages;
 //! - [`calllog`]: the workstation's call log (`calls.sqlite`), append-only;
 //! - [`export`]: the canonical CSV and GeoJSON written from the reference database;
-//! - [`demo`]: the bundled demo dataset, compiled in.
+//! - [`demo`]: the bundled demo dataset, compiled in;
+//! - [`gpkg`]: a GeoPackage point layer, read-only, for the import.
 #![forbid(unsafe_code)]
 
 pub mod calllog;
 pub mod demo;
 pub mod export;
+pub mod gpkg;
 mod migrate;
 pub mod store;

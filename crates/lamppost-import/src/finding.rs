@@ -22,6 +22,9 @@ pub struct Finding {
     pub field: String,
     /// What is wrong, with its values.
     pub kind: FindingKind,
+    /// The file, when several files are imported as one version; `None` otherwise (shared by
+    /// the file's findings).
+    pub file: Option<std::sync::Arc<String>>,
 }
 
 /// What is wrong, one variant per message, carrying the values the message names.
@@ -39,6 +42,34 @@ pub enum FindingKind {
     },
     /// Neither UTF-8 nor GB18030: read as windows-1252.
     Latin1Fallback,
+    /// The encoding detector is not sure (see `read::charset`).
+    UncertainEncoding {
+        /// Its best guess.
+        guess: &'static str,
+        /// Its confidence in percent.
+        confidence: u8,
+        /// The encodings it considered, comma-separated.
+        candidates: String,
+    },
+    /// A workbook, Shapefile or GeoPackage that its reader cannot make sense of.
+    UnreadableFile {
+        /// `xlsx`, `shapefile`, `gpkg`…
+        format: &'static str,
+        /// The reader's words.
+        detail: String,
+    },
+    /// `--sheet`/`--layer` names nothing in the file.
+    NoSuchSheet {
+        /// The name asked for.
+        sheet: String,
+        /// The sheets or layers there are, comma-separated.
+        sheets: String,
+    },
+    /// A Shapefile without one of the files it needs beside it (`.shx`, `.dbf`).
+    MissingSidecar {
+        /// The missing file's name.
+        file: String,
+    },
     /// The bytes read differ from the bytes detection hashed.
     ChangedWhileReading,
     /// A physical line longer than the limit.
@@ -349,6 +380,7 @@ impl Finding {
             line,
             field: field.to_owned(),
             kind,
+            file: None,
         }
     }
 
@@ -380,9 +412,14 @@ impl Finding {
 impl Words for Finding {
     fn message(&self) -> Message {
         let (line, field) = (self.line, &self.field);
+        // With several files, the file first: "AYE.xlsx: 第 3 行…".
+        let file = self
+            .file
+            .as_ref()
+            .map_or(String::new(), |f| format!("{f}: "));
         Message::new(
-            format!("第 {line} 行，字段 {field}：{}", self.reason_zh()),
-            format!("line {line}, field {field}: {}", self.reason_en()),
+            format!("{file}第 {line} 行，字段 {field}：{}", self.reason_zh()),
+            format!("{file}line {line}, field {field}: {}", self.reason_en()),
         )
     }
 }
@@ -398,7 +435,11 @@ impl serde::Serialize for Finding {
         use serde::ser::SerializeStruct as _;
         let zh = self.reason_zh();
         let en = self.reason_en();
-        let mut st = s.serialize_struct("Finding", 6)?;
+        let mut st = s.serialize_struct("Finding", 7)?;
+        match &self.file {
+            Some(file) => st.serialize_field("file", file.as_str())?,
+            None => st.skip_field("file")?,
+        }
         st.serialize_field("line", &self.line)?;
         st.serialize_field("field", &self.field)?;
         st.serialize_field("reason", &format!("{zh} / {en}"))?;
@@ -417,6 +458,10 @@ impl FindingKind {
             Self::BinaryFile => "binary_file",
             Self::MixedEncodings { .. } => "mixed_encodings",
             Self::Latin1Fallback => "latin1_fallback",
+            Self::UncertainEncoding { .. } => "uncertain_encoding",
+            Self::UnreadableFile { .. } => "unreadable_file",
+            Self::NoSuchSheet { .. } => "no_such_sheet",
+            Self::MissingSidecar { .. } => "missing_sidecar",
             Self::ChangedWhileReading => "changed_while_reading",
             Self::LineTooLong { .. } => "line_too_long",
             Self::MalformedCsv { .. } => "malformed_csv",

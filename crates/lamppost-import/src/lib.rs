@@ -41,9 +41,10 @@ pub use finding::{Finding, FindingKind};
 pub use history::{UndoReport, VersionInfo, undo, versions};
 pub use lamppost_core::crs::Crs;
 pub use mapping::{
-    Field, MapSpec, Mapping, SavedMapping, SettingError, parse_map_specs, save_mapping,
+    Field, MapSpec, Mapping, SavedMapping, SettingError, parse_map_specs, parse_set_specs,
+    save_mapping,
 };
-pub use preview::{Preview, preview};
+pub use preview::{Preview, preview, preview_sheet};
 pub use progress::{ImportControl, Progress, Stage};
 pub use read::{Detected, Format, Input};
 use validate::{CheckedRow, RowFindings, RowRules, Update, validate_row};
@@ -162,6 +163,9 @@ pub struct Options {
     pub save_mapping: Option<String>,
     /// `--encoding`; `None` to detect.
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// `--sheet`/`--layer`: the workbook sheet or GeoPackage layer; `None` for the first with
+    /// a recognised header (workbook) or the first point layer (GeoPackage).
+    pub sheet: Option<String>,
     /// The coordinates' CRS (`--crs`); `None` for the file's own, else the saved mapping's, else
     /// WGS-84 (see [`choose_crs`]).
     pub crs: Option<Crs>,
@@ -269,6 +273,13 @@ pub struct Report {
     pub encoding: &'static str,
     /// True when detected, false when given with `--encoding`.
     pub encoding_detected: bool,
+    /// The detector's confidence in a guessed legacy encoding, in percent; null when certain.
+    pub encoding_confidence: Option<u8>,
+    /// The workbook sheet or GeoPackage layer read.
+    pub sheet: Option<String>,
+    /// The CRS the file declares (a Shapefile's `.prj` WKT, a GeoPackage's `EPSG:n`), as
+    /// written; null when it declares none.
+    pub crs_hint: Option<String>,
     /// The CSV delimiter; null for GeoJSON.
     pub delimiter: Option<&'static str>,
     /// The source CRS as recorded in the version (`wgs84`, `gcj02`, `EPSG:4528`…).
@@ -313,6 +324,33 @@ pub struct Report {
     /// in both languages).
     #[serde(rename = "not_applied_reason")]
     pub not_applied: Option<NotApplied>,
+    /// Each file read, when several were imported as one version (empty for one file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileSummary>,
+    /// The file being read, stamped on its findings when there are several.
+    #[serde(skip)]
+    current_file: Option<std::sync::Arc<String>>,
+}
+
+/// One of several files imported as one version.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FileSummary {
+    /// Its name.
+    pub source: String,
+    /// SHA-256 of its bytes (a Shapefile: of its files together).
+    pub sha256: String,
+    /// `csv`, `geojson`, `xlsx`, `shapefile`…
+    pub format: &'static str,
+    /// The encoding used.
+    pub encoding: &'static str,
+    /// The detector's confidence (percent), when it guessed.
+    pub encoding_confidence: Option<u8>,
+    /// The sheet or layer read.
+    pub sheet: Option<String>,
+    /// The CRS the file declares, as written.
+    pub crs_hint: Option<String>,
+    /// Data rows read from it.
+    pub rows: u64,
 }
 
 /// Why an import wrote nothing.
@@ -353,16 +391,22 @@ impl serde::Serialize for NotApplied {
 }
 
 impl Report {
-    fn error(&mut self, f: Finding) {
+    fn error(&mut self, mut f: Finding) {
         self.rejected_total += 1;
         if self.rejected.len() < MAX_FINDINGS {
+            if f.file.is_none() {
+                f.file.clone_from(&self.current_file);
+            }
             self.rejected.push(f);
         }
     }
 
-    fn warn(&mut self, f: Finding) {
+    fn warn(&mut self, mut f: Finding) {
         self.warnings_total += 1;
         if self.warnings.len() < MAX_FINDINGS {
+            if f.file.is_none() {
+                f.file.clone_from(&self.current_file);
+            }
             self.warnings.push(f);
         }
     }
@@ -613,6 +657,8 @@ struct Planner<'t, 'w> {
     cancelled: bool,
     /// The read stopped because the file is refused as a whole (a row showed it).
     stop: bool,
+    /// The name of the file being read without its extension, for `{file}` in a constant.
+    file_stem: String,
 }
 
 impl read::TableSink for Planner<'_, '_> {
@@ -628,7 +674,20 @@ impl read::TableSink for Planner<'_, '_> {
             return false;
         }
         self.columns = columns.len();
-        let m = match Mapping::resolve(columns, &self.specs) {
+        // A constant may name the file it is read from: `--set street={file}`.
+        let specs: Vec<MapSpec> = self
+            .specs
+            .iter()
+            .map(|(f, rhs)| {
+                let rhs = if rhs.starts_with('=') {
+                    rhs.replace(mapping::FILE_STEM, &self.file_stem)
+                } else {
+                    rhs.clone()
+                };
+                (*f, rhs)
+            })
+            .collect();
+        let m = match Mapping::resolve(columns, &specs) {
             Ok(m) => m,
             Err(f) => {
                 self.fatal(f);
@@ -690,6 +749,19 @@ impl read::TableSink for Planner<'_, '_> {
     fn fatal(&mut self, finding: Finding) {
         self.fatal = true;
         self.report.error(finding);
+    }
+
+    fn source(&mut self, info: read::SourceInfo) {
+        if let Some(f) = self.report.files.last_mut() {
+            f.sheet.clone_from(&info.sheet);
+            f.crs_hint.clone_from(&info.crs_hint);
+        }
+        if self.report.sheet.is_none() {
+            self.report.sheet = info.sheet;
+        }
+        if self.report.crs_hint.is_none() {
+            self.report.crs_hint = info.crs_hint;
+        }
     }
 }
 
@@ -1196,13 +1268,25 @@ pub fn saved_mappings(store: &Store) -> Result<Vec<(String, SavedMapping)>, Impo
 /// Whole-file problems (cannot be decoded, a line that never ends, no code column) are
 /// findings in the report, and such a file is never applied, even with `allow_partial`.
 pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Report, ImportError> {
-    let name = match input {
+    import_many(store, &[input], opts)
+}
+
+/// Imports several files (a register delivered one file per road) as ONE data version: all of
+/// them are read into the same transaction, and it is applied only when all of them pass (a
+/// whole-file problem in any file writes nothing). A code in two files is a duplicate. With
+/// several files, each finding names its file and the report lists the files.
+pub fn import_many(
+    store: &mut Store,
+    inputs: &[Input<'_>],
+    opts: &Options,
+) -> Result<Report, ImportError> {
+    let path_name = |input: &Input<'_>| match input {
         Input::Path(p) => p.display().to_string(),
         Input::Bytes(_) => "-".to_owned(),
     };
-    let io_err = |source| ImportError::Read {
-        path: name.clone(),
-        source,
+    let io_err = |input: &Input<'_>| {
+        let path = path_name(input);
+        move |source| ImportError::Read { path, source }
     };
     let control = opts.control.as_deref();
     let cancelled = || control.is_some_and(ImportControl::is_cancelled);
@@ -1226,33 +1310,67 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         ),
     };
     if let Some(c) = control {
-        if let Input::Path(p) = input
-            && let Ok(m) = std::fs::metadata(p)
-        {
-            c.set_total(m.len());
-        } else if let Input::Bytes(b) = input {
-            c.set_total(b.len() as u64);
-        }
+        let total: u64 = inputs
+            .iter()
+            .map(|i| match i {
+                Input::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+                Input::Bytes(b) => b.len() as u64,
+            })
+            .sum();
+        c.set_total(total);
         c.set_stage(Stage::Detecting);
     }
-    let det = read::detect_watched(input, encoding, control).map_err(io_err)?;
-    if cancelled() {
-        return Err(ImportError::Cancelled);
+    let mut files: Vec<(Input<'_>, read::Detected, read::Format)> = Vec::new();
+    for &input in inputs {
+        let mut det = read::detect_watched(input, encoding, control).map_err(io_err(&input))?;
+        det.sheet.clone_from(&opts.sheet);
+        if cancelled() {
+            return Err(ImportError::Cancelled);
+        }
+        let format = read::sniff_format(input, &det).map_err(io_err(&input))?;
+        files.push((input, det, format));
     }
+    let bytes: u64 = files.iter().map(|(_, d, _)| d.bytes).sum();
     if let Some(c) = control {
-        // The size actually read (the file may have grown since it was measured).
-        c.set_total(det.bytes);
-        c.set_bytes(det.bytes);
+        // The size actually read (the files may have grown since they were measured).
+        c.set_total(bytes);
+        c.set_bytes(bytes);
     }
-    let format = read::sniff_format(input, &det).map_err(io_err)?;
-    let source = opts.source_name.clone().unwrap_or_else(|| input.name());
+    let Some((first_input, first, first_format)) = files.first() else {
+        return Err(ImportError::Read {
+            path: String::new(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no file"),
+        });
+    };
+    let many = files.len() > 1;
+    let (source, sha256) = if many {
+        let names: Vec<String> = files.iter().map(|(i, _, _)| i.name()).collect();
+        let mut h = Sha256::new();
+        for ((_, d, _), n) in files.iter().zip(&names) {
+            h.update(format!("{}  {n}\n", d.sha256).as_bytes());
+        }
+        (
+            opts.source_name.clone().unwrap_or_else(|| names.join(", ")),
+            lamppost_core::encode::hex(&h.finalize()),
+        )
+    } else {
+        (
+            opts.source_name
+                .clone()
+                .unwrap_or_else(|| first_input.name()),
+            first.sha256.clone(),
+        )
+    };
     let mut report = Report {
         source: source.clone(),
-        source_sha256: det.sha256.clone(),
-        format: format.word(),
-        encoding: read::encoding_name(det.encoding),
-        encoding_detected: !det.forced,
-        delimiter: format.delimiter(),
+        source_sha256: sha256.clone(),
+        format: first_format.word(),
+        encoding: read::encoding_name(first.encoding),
+        encoding_detected: !first.forced,
+        encoding_confidence: first.confidence,
+        sheet: None,
+        crs_hint: None,
+        delimiter: first_format.delimiter(),
         crs: crs.word(),
         crs_name: crs.label(),
         crs_source,
@@ -1273,10 +1391,9 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         applied: false,
         version: None,
         not_applied: None,
+        files: Vec::new(),
+        current_file: None,
     };
-    if let Some(w) = det.warning.clone() {
-        report.warn(w);
-    }
     if let Ok(CrsChoice {
         warning: Some(w), ..
     }) = &choice
@@ -1287,7 +1404,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
     let new = NewVersion {
         applied_by: &opts.applied_by,
         source_name: &source,
-        source_sha256: &det.sha256,
+        source_sha256: &sha256,
         datum: &datum,
         note: &opts.note,
         cancelled: Some(&cancelled),
@@ -1348,6 +1465,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
             new_streets: HashSet::new(),
             touched_streets: HashSet::new(),
             file_streets: HashSet::new(),
+            file_stem: String::new(),
             fatal: false,
             failure: None,
             control,
@@ -1357,11 +1475,53 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         if let Some(c) = control {
             c.set_stage(Stage::Reading);
         }
-        if let Some(refusal) = det.refusal.clone().or(crs_refusal) {
-            read::TableSink::fatal(&mut planner, refusal);
-        } else {
-            read::read_table_watched(input, &det, format, &mut planner, control).map_err(io_err)?;
+        let mut mapping_resolved = false;
+        for (input, det, format) in &files {
+            let name = input.name();
+            let rows_before = planner.report.rows;
+            if many {
+                planner.report.current_file = Some(std::sync::Arc::new(name.clone()));
+                planner.report.files.push(FileSummary {
+                    source: name,
+                    sha256: det.sha256.clone(),
+                    format: format.word(),
+                    encoding: read::encoding_name(det.encoding),
+                    encoding_confidence: det.confidence,
+                    sheet: None,
+                    crs_hint: None,
+                    rows: 0,
+                });
+            }
+            planner.file_stem = match input {
+                Input::Path(p) => p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                Input::Bytes(_) => String::new(),
+            };
+            planner.mapping = None;
+            planner.position_col = None;
+            planner.columns = 0;
+            planner.encoding = read::encoding_name(det.encoding);
+            if let Some(w) = det.warning.clone() {
+                planner.report.warn(w);
+            }
+            if let Some(refusal) = det.refusal.clone().or_else(|| crs_refusal.clone()) {
+                read::TableSink::fatal(&mut planner, refusal);
+            } else {
+                read::read_table_watched(*input, det, *format, &mut planner, control)
+                    .map_err(io_err(input))?;
+            }
+            mapping_resolved |= planner.mapping.is_some();
+            let rows = planner.report.rows - rows_before;
+            if let Some(f) = planner.report.files.last_mut() {
+                f.rows = rows;
+            }
+            if planner.failure.is_some() || planner.cancelled || planner.stop || cancelled() {
+                break;
+            }
         }
+        planner.report.current_file = None;
         if let Some(e) = planner.failure.take() {
             return Err(ImportError::Store(e));
         }
@@ -1377,7 +1537,6 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
         if was_empty && planner.report.added > 0 {
             planner.db.record_all_as_added()?;
         }
-        let mapping_resolved = planner.mapping.is_some();
         if mapping_resolved && !planner.fatal && planner.report.rows == 0 {
             read::TableSink::fatal(&mut planner, Finding::new(1, "-", FindingKind::NoDataRows));
         }
@@ -1437,7 +1596,7 @@ pub fn import(store: &mut Store, input: Input<'_>, opts: &Options) -> Result<Rep
     }
     if let Some(c) = control {
         c.set_rows(report.rows);
-        c.set_bytes(det.bytes);
+        c.set_bytes(bytes);
         c.set_stage(Stage::Done);
     }
     Ok(report)

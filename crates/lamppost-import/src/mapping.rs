@@ -85,7 +85,12 @@ impl Field {
                 "polecode",
                 "alarmcode",
                 "编码",
+                "編碼",
                 "灯杆编号",
+                "燈桿編號",
+                "燈桿編碼",
+                "報警編碼",
+                "編號",
                 "灯杆编码",
                 "报警编码",
                 "报警码",
@@ -100,6 +105,8 @@ impl Field {
                 "道路编码",
                 "路段编码",
                 "街道编码",
+                "街路編碼",
+                "道路編碼",
             ],
             Field::Street => &[
                 "street",
@@ -113,17 +120,39 @@ impl Field {
                 "街路名",
                 "街路名称",
                 "道路名称",
+                "道路名稱",
+                "街路名稱",
+                "路名稱",
             ],
-            Field::PoleNo => &["poleno", "polenumber", "number", "no", "杆号", "序号"],
-            Field::Side => &["side", "侧", "方位", "侧别", "位置侧"],
+            Field::PoleNo => &[
+                "poleno",
+                "polenumber",
+                "number",
+                "no",
+                "杆号",
+                "序号",
+                "桿號",
+                "序號",
+            ],
+            Field::Side => &["side", "侧", "方位", "侧别", "位置侧", "側", "側別"],
             Field::Lat => &[
                 "lat",
                 "latdeg",
                 "latitude",
                 "y",
                 "纬度",
+                "緯度",
                 "geometrylat",
+                "geometryy",
                 "wgs84lat",
+                // Survey names: the role only (the northing); the CRS decides what it means.
+                "northing",
+                "北坐标",
+                "北坐標",
+                "y坐标",
+                "y坐標",
+                "纵坐标",
+                "縱坐標",
             ],
             Field::Lon => &[
                 "lon",
@@ -133,11 +162,30 @@ impl Field {
                 "longitude",
                 "x",
                 "经度",
+                "經度",
                 "geometrylon",
+                "geometryx",
                 "wgs84lon",
+                // Survey names: the role only (the easting).
+                "easting",
+                "东坐标",
+                "東坐標",
+                "x坐标",
+                "x坐標",
+                "横坐标",
+                "橫坐標",
             ],
-            Field::Address => &["address", "addr", "地址", "详细地址"],
-            Field::Landmark => &["landmark", "poi", "地标", "标志物", "参照物"],
+            Field::Address => &["address", "addr", "地址", "详细地址", "詳細地址"],
+            Field::Landmark => &[
+                "landmark",
+                "poi",
+                "地标",
+                "标志物",
+                "参照物",
+                "地標",
+                "標誌物",
+                "參照物",
+            ],
             Field::CrossStreet => &[
                 "crossstreet",
                 "cross",
@@ -154,10 +202,13 @@ impl Field {
                 "辖区",
                 "管辖",
                 "管辖单位",
+                "轄區",
+                "管轄",
+                "管轄單位",
             ],
-            Field::Status => &["status", "state", "状态"],
+            Field::Status => &["status", "state", "状态", "狀態"],
             Field::Note => &[
-                "note", "notes", "remark", "remarks", "comment", "备注", "说明",
+                "note", "notes", "remark", "remarks", "comment", "备注", "说明", "備註", "說明",
             ],
         }
     }
@@ -179,6 +230,8 @@ pub fn norm(header: &str) -> String {
 enum FieldSource {
     Column(usize),
     Template(Vec<Piece>),
+    /// The same value on every row (`--set street=中山南路`, or `=中山南路` in a mapping).
+    Constant(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,7 +240,8 @@ enum Piece {
     Column(usize),
 }
 
-/// One `--map` item as the user wrote it: the field and a column name or a template.
+/// One `--map` item as the user wrote it: the field and a column name, a template, or a
+/// constant written `=VALUE` (what `--set field=VALUE` makes).
 pub type MapSpec = (Field, String);
 
 /// A setting given by the supervisor (`--map`, `--encoding`, a saved mapping) that cannot be
@@ -201,6 +255,8 @@ pub enum SettingError {
     UnknownField(String),
     /// An encoding label that is not one of WHATWG's.
     UnknownEncoding(String),
+    /// A `--set` item that is not `field=VALUE`.
+    BadConstant(String),
 }
 
 impl Words for SettingError {
@@ -216,8 +272,17 @@ impl Words for SettingError {
                 )
             }
             Self::UnknownField(f) => {
-                Message::new("未知字段", "unknown field").about(format!("{f:?}"))
+                let fields = field_list();
+                Message::new(
+                    format!("未知字段（字段：{fields}）"),
+                    format!("unknown field (fields: {fields})"),
+                )
+                .about(format!("{f:?}"))
             }
+            Self::BadConstant(v) => Message::new(
+                format!("无法识别的常量 {v:?}，应为 字段=值"),
+                format!("cannot read the constant {v:?}; expected field=VALUE"),
+            ),
             Self::UnknownEncoding(l) => Message::new(
                 format!(
                     "无法识别的编码 {l:?}（可用 auto、utf-8、gbk、gb18030、utf-16le、utf-16be、latin1）"
@@ -228,6 +293,25 @@ impl Words for SettingError {
             ),
         }
     }
+}
+
+/// In a constant, stands for the name of the file being read without its extension
+/// (`--set street={file}`: a register delivered as one file per road, `AYE.xlsx`, `PIE.xlsx`).
+pub const FILE_STEM: &str = "{file}";
+
+/// Parses `--set` values: `field=VALUE`, one per option (the value is taken whole, commas
+/// included), into map specs holding the constant (`=VALUE`).
+pub fn parse_set_specs(values: &[String]) -> Result<Vec<MapSpec>, SettingError> {
+    values
+        .iter()
+        .map(|v| {
+            let (k, value) = v
+                .split_once('=')
+                .ok_or_else(|| SettingError::BadConstant(v.clone()))?;
+            let f = Field::parse(k).ok_or_else(|| SettingError::UnknownField(k.to_owned()))?;
+            Ok((f, format!("={}", value.trim())))
+        })
+        .collect()
 }
 
 /// Parses `--map` values: `field=COLUMN` items separated by commas (a comma that is not
@@ -298,7 +382,9 @@ impl Mapping {
         let mut m = Mapping::default();
         let mut taken = vec![false; header.len()];
         for (field, rhs) in specs {
-            let src = if rhs.contains('{') {
+            let src = if let Some(value) = rhs.strip_prefix('=') {
+                FieldSource::Constant(value.trim().to_owned())
+            } else if rhs.contains('{') {
                 let mut pieces = Vec::new();
                 let mut rest = rhs.as_str();
                 while let Some(open) = rest.find('{') {
@@ -359,7 +445,7 @@ impl Mapping {
     pub fn column(&self, field: Field) -> Option<usize> {
         match self.sources[field as usize].as_ref()? {
             FieldSource::Column(c) => Some(*c),
-            FieldSource::Template(_) => None,
+            FieldSource::Template(_) | FieldSource::Constant(_) => None,
         }
     }
 
@@ -369,6 +455,7 @@ impl Mapping {
     pub fn value<'c>(&self, field: Field, cells: &'c dyn Cells) -> Option<Cow<'c, str>> {
         match self.sources[field as usize].as_ref()? {
             FieldSource::Column(c) => Some(Cow::Borrowed(cells.cell(*c).unwrap_or(""))),
+            FieldSource::Constant(v) => Some(Cow::Owned(v.clone())),
             FieldSource::Template(pieces) => {
                 let mut any = false;
                 let mut s = String::new();
@@ -500,6 +587,47 @@ mod tests {
         assert_eq!(m.value(Field::Code, &row).unwrap(), "12-0034");
         let empty = header(&["", "", "", ""]);
         assert_eq!(m.value(Field::Code, &empty).unwrap(), "");
+    }
+
+    #[test]
+    fn traditional_and_survey_headers_are_recognised() {
+        let h = header(&["編碼", "街路", "桿號", "經度", "緯度", "地址", "備註"]);
+        let m = Mapping::resolve(&h, &[]).unwrap();
+        for f in [
+            Field::Code,
+            Field::Street,
+            Field::PoleNo,
+            Field::Lon,
+            Field::Lat,
+            Field::Address,
+            Field::Note,
+        ] {
+            assert!(m.has(f), "{f:?}");
+        }
+        for (x, y) in [
+            ("X坐标", "Y坐标"),
+            ("东坐标", "北坐标"),
+            ("Easting", "Northing"),
+        ] {
+            let h = header(&["code", x, y]);
+            let m = Mapping::resolve(&h, &[]).unwrap();
+            let row = header(&["1", "500000", "3450000"]);
+            assert_eq!(m.value(Field::Lon, &row).unwrap(), "500000", "{x}");
+            assert_eq!(m.value(Field::Lat, &row).unwrap(), "3450000", "{y}");
+        }
+    }
+
+    #[test]
+    fn a_constant_fills_a_field_on_every_row() {
+        let specs = parse_set_specs(&["street=中山南路, 北段".to_owned()]).unwrap();
+        assert_eq!(specs, [(Field::Street, "=中山南路, 北段".to_owned())]);
+        let m = Mapping::resolve(&header(&["code"]), &specs).unwrap();
+        assert_eq!(
+            m.value(Field::Street, &header(&["1"])).unwrap(),
+            "中山南路, 北段"
+        );
+        assert!(parse_set_specs(&["nostreet".to_owned()]).is_err());
+        assert!(parse_set_specs(&["colour=red".to_owned()]).is_err());
     }
 
     #[test]

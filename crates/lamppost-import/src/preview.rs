@@ -22,6 +22,16 @@ pub struct Preview {
     pub encoding: &'static str,
     /// True when detected, false when chosen.
     pub encoding_detected: bool,
+    /// The detector's confidence in a guessed legacy encoding (percent); `None` when certain.
+    pub confidence: Option<u8>,
+    /// The encodings the detector considered, when it guessed.
+    pub candidates: Vec<&'static str>,
+    /// The sheets (workbook) or point layers (GeoPackage) to choose from.
+    pub sheets: Vec<String>,
+    /// The sheet or layer shown.
+    pub sheet: Option<String>,
+    /// The CRS the file declares (`.prj` WKT, `EPSG:n`), uninterpreted.
+    pub crs_hint: Option<String>,
     /// CSV (with its delimiter) or GeoJSON.
     pub format: Format,
     /// The column names.
@@ -79,6 +89,16 @@ pub fn preview(
     encoding: Option<&'static encoding_rs::Encoding>,
     max_rows: usize,
 ) -> Result<Preview, ImportError> {
+    preview_sheet(input, encoding, None, max_rows)
+}
+
+/// [`preview`] of one sheet or layer (`None`: the one the import would read).
+pub fn preview_sheet(
+    input: Input<'_>,
+    encoding: Option<&'static encoding_rs::Encoding>,
+    sheet: Option<&str>,
+    max_rows: usize,
+) -> Result<Preview, ImportError> {
     let io_err = |source| ImportError::Read {
         path: match input {
             Input::Path(p) => p.display().to_string(),
@@ -87,21 +107,34 @@ pub fn preview(
         source,
     };
     let (head, bytes) = head_of(input).map_err(io_err)?;
-    // GeoJSON is one document: detect and read it whole. Delimited text: its head only.
-    let by_head = read::detect(Input::Bytes(&head), encoding).map_err(io_err)?;
+    // GeoJSON is one document, workbooks, Shapefiles and GeoPackages are not text: detect and
+    // read them whole. Delimited text: its head only.
+    let container = read::container_format(input).map_err(io_err)?.is_some();
+    let by_head = if container {
+        read::detect(input, encoding).map_err(io_err)?
+    } else {
+        read::detect(Input::Bytes(&head), encoding).map_err(io_err)?
+    };
     let format = read::sniff_format(input, &by_head).map_err(io_err)?;
     let whole = format == Format::GeoJson && (head.len() as u64) < bytes;
-    let source = if whole { input } else { Input::Bytes(&head) };
-    let det = if whole {
+    // A Shapefile's sidecars and a GeoPackage's SQL need the file itself.
+    let source = if whole || container {
+        input
+    } else {
+        Input::Bytes(&head)
+    };
+    let mut det = if whole && !container {
         read::detect(input, encoding).map_err(io_err)?
     } else {
         by_head
     };
+    det.sheet = sheet.map(str::to_owned);
     let mut sink = PreviewSink {
         header: Vec::new(),
         rows: Vec::new(),
         max_rows,
         problem: det.refusal.clone(),
+        info: read::SourceInfo::default(),
     };
     if sink.problem.is_none() {
         read::read_table(source, &det, format, &mut sink).map_err(io_err)?;
@@ -109,6 +142,11 @@ pub fn preview(
     Ok(Preview {
         encoding: read::encoding_name(det.encoding),
         encoding_detected: !det.forced,
+        confidence: det.confidence,
+        candidates: det.candidates.clone(),
+        sheets: sink.info.sheets,
+        sheet: sink.info.sheet,
+        crs_hint: sink.info.crs_hint,
         format,
         header: sink.header,
         rows: sink.rows,
@@ -154,6 +192,7 @@ struct PreviewSink {
     rows: Vec<(u64, Vec<String>)>,
     max_rows: usize,
     problem: Option<Finding>,
+    info: read::SourceInfo,
 }
 
 impl TableSink for PreviewSink {
@@ -172,6 +211,10 @@ impl TableSink for PreviewSink {
 
     fn fatal(&mut self, finding: Finding) {
         self.problem.get_or_insert(finding);
+    }
+
+    fn source(&mut self, info: read::SourceInfo) {
+        self.info = info;
     }
 }
 
@@ -236,6 +279,50 @@ mod tests {
         assert_eq!(p.encoding, "UTF-16LE");
         assert_eq!(p.rows[2].1, ["1-01-0001", "中山南路中山南路"]);
         assert!(p.problem.is_none(), "{:?}", p.problem);
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/formats")
+            .join(name)
+    }
+
+    #[test]
+    fn workbooks_shapefiles_and_geopackages_show_their_sheets_encoding_and_crs() {
+        let p = preview(Input::Path(&fixture("poles_title_row.xlsx")), None, 2).unwrap();
+        assert_eq!(p.format.word(), "xlsx");
+        assert_eq!(p.sheets, ["说明", "灯杆"]);
+        assert_eq!(p.sheet.as_deref(), Some("灯杆"));
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.rows[0].0, 4, "the sheet's row number");
+        let p = preview_sheet(
+            Input::Path(&fixture("poles_title_row.xlsx")),
+            None,
+            Some("说明"),
+            2,
+        )
+        .unwrap();
+        assert_eq!(p.header, ["本表由测绘队提供，请勿修改格式"]);
+
+        let p = preview(Input::Path(&fixture("poles_gbk.shp")), None, 5).unwrap();
+        assert!(p.problem.is_none(), "{:?}", p.problem);
+        assert_eq!(p.encoding, "gb18030");
+        assert!(p.confidence.is_some_and(|c| c >= 50), "{p:?}");
+        assert!(
+            p.crs_hint
+                .as_deref()
+                .is_some_and(|c| c.starts_with("GEOGCS"))
+        );
+        assert_eq!(p.header[..4], ["geometry.x", "geometry.y", "编码", "街路"]);
+        assert_eq!(p.rows.len(), 3);
+        assert!(p.recognised().contains(&(Field::Lon, 0)));
+
+        let p = preview(Input::Path(&fixture("poles.gpkg")), None, 5).unwrap();
+        assert_eq!(
+            (p.sheets.clone(), p.crs_hint.as_deref()),
+            (vec!["poles".to_owned()], Some("EPSG:4326"))
+        );
+        assert_eq!(p.rows[2].1[3], "9-93-0003");
     }
 
     #[test]

@@ -14,11 +14,17 @@
 
 use std::cell::Cell;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use encoding_rs::{Encoding, GB18030, UTF_8, WINDOWS_1252};
+
+pub mod charset;
+mod shp;
+mod workbook;
+
 use sha2::{Digest, Sha256};
+pub use shp::{GEOMETRY_X, GEOMETRY_Y, cpg_encoding, ldid_encoding};
 
 use super::mapping::SettingError;
 use super::progress::{Counting, ImportControl};
@@ -64,6 +70,17 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// The file name's extension, lower case (empty for bytes).
+    fn extension(&self) -> String {
+        match self {
+            Input::Path(p) => p
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default(),
+            Input::Bytes(_) => String::new(),
+        }
+    }
+
     fn looks_like_geojson_by_name(&self) -> bool {
         match self {
             Input::Path(p) => p.extension().is_some_and(|e| {
@@ -88,8 +105,35 @@ pub struct Detected {
     pub bytes: u64,
     /// A warning about the choice (Latin-1 as the last resort).
     pub warning: Option<Finding>,
-    /// A reason to refuse the whole file (binary, mixed encodings).
+    /// A reason to refuse the whole file (binary, mixed encodings, an uncertain guess).
     pub refusal: Option<Finding>,
+    /// For a detected legacy encoding: the detector's confidence in percent
+    /// ([`charset::Guess::confidence`]); `None` when certain (a BOM, valid UTF-8, `--encoding`,
+    /// or a format that says its own encoding).
+    pub confidence: Option<u8>,
+    /// The other encodings the detector considered (names), when it guessed.
+    pub candidates: Vec<&'static str>,
+    /// Where the encoding came from for a Shapefile's `.dbf`: `cpg`, `ldid` (its language
+    /// driver byte) or `detected`; `None` for other formats.
+    pub encoding_source: Option<&'static str>,
+    /// The workbook sheet or GeoPackage layer to read (`--sheet`/`--layer`); `None` for the
+    /// first with a recognised header (a workbook) or the first point layer (GeoPackage). Set
+    /// by the caller after [`detect`].
+    pub sheet: Option<String>,
+}
+
+/// What a reader learned about the source beyond its rows, told to the sink before the header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceInfo {
+    /// The sheets (workbook) or point layers (GeoPackage) the file holds.
+    pub sheets: Vec<String>,
+    /// The one read.
+    pub sheet: Option<String>,
+    /// The line (sheet row, 1-based) of the header, when it is not the first.
+    pub header_line: Option<u64>,
+    /// The coordinate reference system the file declares, uninterpreted: a Shapefile's `.prj`
+    /// (WKT) or `EPSG:n` from a GeoPackage's `gpkg_spatial_ref_sys`.
+    pub crs_hint: Option<String>,
 }
 
 /// Parses an `--encoding` value: `auto` (None) or a WHATWG label (`utf-8`, `gbk`, `gb18030`,
@@ -136,6 +180,9 @@ pub fn detect_watched(
     let mut gb = GB18030.new_decoder_without_bom_handling();
     let mut gb_out = Vec::new();
     let mut gb_ok = true;
+    let mut chardet = charset::Charset::new();
+    let container = container_format(input)?;
+    let text = forced.is_none() && container.is_none();
     loop {
         let n = match r.read(&mut buf) {
             Ok(0) => break,
@@ -156,17 +203,36 @@ pub fn detect_watched(
             let take = (8192 - head.len()).min(n);
             head.extend_from_slice(&chunk[..take]);
         }
-        if forced.is_none() {
+        if text {
             scan.feed(chunk);
+            chardet.feed(chunk);
             if gb_ok {
                 gb_ok = gb18030_clean(&mut gb, chunk, false, &mut gb_out);
             }
         }
     }
-    if forced.is_none() && gb_ok {
+    if text && gb_ok {
         gb_ok = gb18030_clean(&mut gb, &[], true, &mut gb_out);
     }
     scan.end_line();
+    // A Shapefile is its .shp and the files beside it: they are hashed together, in order.
+    if container == Some(Format::Shapefile)
+        && let Input::Path(p) = input
+    {
+        for side in shp::sidecars(p) {
+            let mut r = io::BufReader::new(std::fs::File::open(&side)?);
+            loop {
+                let n = match r.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                hasher.update(&buf[..n]);
+                total += n as u64;
+            }
+        }
+    }
     let sha256 = lamppost_core::encode::hex(&hasher.finalize());
     let mut d = Detected {
         encoding: UTF_8,
@@ -175,9 +241,34 @@ pub fn detect_watched(
         bytes: total,
         warning: None,
         refusal: None,
+        confidence: None,
+        candidates: Vec::new(),
+        encoding_source: None,
+        sheet: None,
     };
+    if container == Some(Format::Shapefile)
+        && let Input::Path(p) = input
+    {
+        // The attribute table's encoding: --encoding, else the .cpg, else the .dbf's language
+        // driver byte, else detected from its text.
+        let (enc, source, guess) = shp::dbf_encoding(p, forced)?;
+        d.encoding = enc;
+        d.encoding_source = Some(source);
+        if let Some(g) = guess {
+            d.confidence = Some(g.confidence);
+            d.candidates = g.candidates.iter().map(|e| e.name()).collect();
+            if g.confidence < charset::MIN_CONFIDENCE {
+                d.refusal = Some(uncertain(&g));
+            }
+        }
+        return Ok(d);
+    }
     if let Some(e) = forced {
         d.encoding = e;
+        return Ok(d);
+    }
+    if container.is_some() {
+        // Workbooks and GeoPackages store Unicode text.
         return Ok(d);
     }
     if let Some((enc, _)) = Encoding::for_bom(&head) {
@@ -201,17 +292,91 @@ pub fn detect_watched(
                 bad_line: bad,
             },
         ));
-    } else if gb_ok {
-        d.encoding = GB18030;
     } else {
-        d.encoding = WINDOWS_1252;
-        d.warning = Some(Finding::new(
-            scan.first_invalid_line.unwrap_or(1),
-            "-",
-            FindingKind::Latin1Fallback,
-        ));
+        let g = chardet.finish();
+        d.confidence = Some(g.confidence);
+        d.candidates = g.candidates.iter().map(|e| e.name()).collect();
+        if g.encoding == GB18030 && !gb_ok {
+            // The detector's GBK does not decode the whole file: Latin-1 reads every byte.
+            d.encoding = WINDOWS_1252;
+            d.confidence = None;
+            d.warning = Some(Finding::new(
+                scan.first_invalid_line.unwrap_or(1),
+                "-",
+                FindingKind::Latin1Fallback,
+            ));
+        } else {
+            d.encoding = g.encoding;
+            if g.confidence < charset::MIN_CONFIDENCE {
+                d.refusal = Some(uncertain(&g));
+            }
+        }
     }
     Ok(d)
+}
+
+/// The refusal of a guess the detector is not sure of.
+fn uncertain(g: &charset::Guess) -> Finding {
+    Finding::new(
+        0,
+        "-",
+        FindingKind::UncertainEncoding {
+            guess: g.encoding.name(),
+            confidence: g.confidence,
+            candidates: g
+                .candidates
+                .iter()
+                .map(|e| e.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+    )
+}
+
+/// A format that is not text, by the file's name or its first bytes: workbooks, Shapefiles
+/// and GeoPackages. `None` for text (CSV, GeoJSON).
+pub fn container_format(input: Input<'_>) -> io::Result<Option<Format>> {
+    let by_name = match input.extension().as_str() {
+        "xlsx" | "xlsm" => Some(Format::Workbook(Workbook::Xlsx)),
+        "xls" => Some(Format::Workbook(Workbook::Xls)),
+        "ods" => Some(Format::Workbook(Workbook::Ods)),
+        "shp" => Some(Format::Shapefile),
+        "gpkg" => Some(Format::GeoPackage),
+        _ => None,
+    };
+    if by_name.is_some() {
+        return Ok(by_name);
+    }
+    let mut head = [0u8; 96];
+    let mut r = input.open()?;
+    let mut n = 0;
+    while n < head.len() {
+        match r.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let head = &head[..n];
+    Ok(if head.starts_with(b"SQLite format 3\0") {
+        Some(Format::GeoPackage)
+    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        Some(Format::Workbook(Workbook::Xls))
+    } else if head.starts_with(b"PK\x03\x04") {
+        let ods = head
+            .windows(b"opendocument.spreadsheet".len())
+            .any(|w| w == b"opendocument.spreadsheet");
+        Some(Format::Workbook(if ods {
+            Workbook::Ods
+        } else {
+            Workbook::Xlsx
+        }))
+    } else if head.starts_with(&[0x00, 0x00, 0x27, 0x0A]) && matches!(input, Input::Path(_)) {
+        Some(Format::Shapefile)
+    } else {
+        None
+    })
 }
 
 /// Decodes `chunk` as GB18030, returning false at the first malformed sequence.
@@ -511,6 +676,9 @@ pub trait TableSink {
     fn row(&mut self, line: u64, cells: &dyn Cells) -> bool;
     /// A problem with the file at a place; the read stops after it.
     fn fatal(&mut self, finding: Finding);
+    /// What the reader learned about the source (sheets, CRS hint), before the header; only
+    /// workbooks, Shapefiles and GeoPackages say anything.
+    fn source(&mut self, _info: SourceInfo) {}
 }
 
 /// The file's layout, for the report.
@@ -520,16 +688,48 @@ pub enum Format {
     Csv(u8),
     /// A GeoJSON `FeatureCollection` of points.
     GeoJson,
+    /// A spreadsheet workbook (one sheet of it is read).
+    Workbook(Workbook),
+    /// An ESRI Shapefile of points (`.shp` with its `.shx`, `.dbf` and `.prj` beside it).
+    Shapefile,
+    /// A GeoPackage (SQLite) point layer.
+    GeoPackage,
+}
+
+/// The kind of spreadsheet workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workbook {
+    /// Office Open XML (`.xlsx`, Excel 2007 and later).
+    Xlsx,
+    /// The older binary Excel format (`.xls`).
+    Xls,
+    /// OpenDocument (`.ods`, as LibreOffice and WPS Office save it).
+    Ods,
 }
 
 impl Format {
-    /// `csv` or `geojson`.
+    /// `csv`, `geojson`, `xlsx`, `xls`, `ods`, `shapefile` or `gpkg`.
     #[must_use]
     pub fn word(self) -> &'static str {
         match self {
             Format::Csv(_) => "csv",
             Format::GeoJson => "geojson",
+            Format::Workbook(Workbook::Xlsx) => "xlsx",
+            Format::Workbook(Workbook::Xls) => "xls",
+            Format::Workbook(Workbook::Ods) => "ods",
+            Format::Shapefile => "shapefile",
+            Format::GeoPackage => "gpkg",
         }
+    }
+
+    /// True for the formats whose rows are not text lines (workbooks, Shapefiles, GeoPackages):
+    /// they are read whole, not by their head.
+    #[must_use]
+    pub fn is_container(self) -> bool {
+        matches!(
+            self,
+            Format::Workbook(_) | Format::Shapefile | Format::GeoPackage
+        )
     }
 
     /// The delimiter, shown as text (`,` `;` `\t` `|`); `None` for GeoJSON.
@@ -540,13 +740,16 @@ impl Format {
             Format::Csv(b';') => Some(";"),
             Format::Csv(b'|') => Some("|"),
             Format::Csv(_) => Some(","),
-            Format::GeoJson => None,
+            _ => None,
         }
     }
 }
 
 /// Decides CSV (and its delimiter) or GeoJSON from the name and the first decoded bytes.
 pub fn sniff_format(input: Input<'_>, det: &Detected) -> io::Result<Format> {
+    if let Some(f) = container_format(input)? {
+        return Ok(f);
+    }
     let mut r = DecodeReader::new(input.open()?, det.encoding);
     let mut head = Vec::with_capacity(64 * 1024);
     r.by_ref().take(64 * 1024).read_to_end(&mut head)?;
@@ -609,7 +812,132 @@ pub fn read_table_watched(
     match format {
         Format::Csv(delim) => read_csv(input, det, delim, sink, control),
         Format::GeoJson => read_geojson(input, det, sink, control),
+        Format::Workbook(_) => workbook::read_workbook(input, det, sink, control),
+        Format::Shapefile => shp::read_shapefile(input, det, sink, control),
+        Format::GeoPackage => gpkg_points(input, det, sink, control),
     }
+}
+
+/// Reads whole files, counted into `control`, and returns their bytes and the SHA-256 of all
+/// of them in order (the hash [`detect`] computes).
+pub(crate) fn read_whole(
+    paths: &[PathBuf],
+    control: Option<&ImportControl>,
+) -> io::Result<(Vec<Vec<u8>>, String)> {
+    let mut hasher = Sha256::new();
+    let mut out = Vec::with_capacity(paths.len());
+    for p in paths {
+        let mut bytes = Vec::new();
+        Counting {
+            inner: std::fs::File::open(p)?,
+            control,
+        }
+        .read_to_end(&mut bytes)?;
+        hasher.update(&bytes);
+        out.push(bytes);
+    }
+    Ok((out, lamppost_core::encode::hex(&hasher.finalize())))
+}
+
+/// The bytes of an input read whole (see [`read_whole`]); `None`, with the finding given to
+/// the sink, when they are not the bytes detection hashed.
+pub(crate) fn whole_unchanged(
+    input: Input<'_>,
+    det: &Detected,
+    sink: &mut dyn TableSink,
+    control: Option<&ImportControl>,
+) -> io::Result<Option<Vec<u8>>> {
+    let (bytes, sha) = match input {
+        Input::Path(p) => {
+            let (mut v, sha) = read_whole(&[p.to_path_buf()], control)?;
+            (v.pop().unwrap_or_default(), sha)
+        }
+        Input::Bytes(b) => (b.to_vec(), lamppost_core::encode::hex(&Sha256::digest(b))),
+    };
+    if sha != det.sha256 {
+        sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+/// A GeoPackage point layer, read by `lamppost-data` (the one crate that talks SQLite),
+/// read-only; the file's hash is checked after the read.
+fn gpkg_points(
+    input: Input<'_>,
+    det: &Detected,
+    sink: &mut dyn TableSink,
+    control: Option<&ImportControl>,
+) -> io::Result<()> {
+    let Input::Path(path) = input else {
+        sink.fatal(Finding::new(
+            0,
+            "-",
+            FindingKind::UnreadableFile {
+                format: "gpkg",
+                detail: "a GeoPackage is read from a file".to_owned(),
+            },
+        ));
+        return Ok(());
+    };
+    let layer = match lamppost_data::gpkg::read_points(path, det.sheet.as_deref()) {
+        Ok(l) => l,
+        Err(lamppost_data::gpkg::GpkgError::NoSuchLayer { layer, layers }) => {
+            sink.fatal(Finding::new(
+                0,
+                "-",
+                FindingKind::NoSuchSheet {
+                    sheet: layer,
+                    sheets: layers.join(", "),
+                },
+            ));
+            return Ok(());
+        }
+        Err(e) => {
+            sink.fatal(Finding::new(
+                0,
+                "-",
+                FindingKind::UnreadableFile {
+                    format: "gpkg",
+                    detail: e.to_string(),
+                },
+            ));
+            return Ok(());
+        }
+    };
+    // The read is over: the file must still be the one hashed.
+    let (_, sha) = read_whole(&[path.to_path_buf()], control)?;
+    if sha != det.sha256 {
+        sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));
+        return Ok(());
+    }
+    sink.source(SourceInfo {
+        sheets: layer.layers.clone(),
+        sheet: Some(layer.name.clone()),
+        header_line: None,
+        crs_hint: layer.srs.clone(),
+    });
+    let mut header = vec![GEOMETRY_X.to_owned(), GEOMETRY_Y.to_owned()];
+    header.extend(layer.columns.iter().cloned());
+    if !sink.header(&header) {
+        return Ok(());
+    }
+    let mut cells: Vec<String> = Vec::with_capacity(header.len());
+    for (i, f) in layer.features.into_iter().enumerate() {
+        cells.clear();
+        if let Some((x, y)) = f.point {
+            cells.push(x.to_string());
+            cells.push(y.to_string());
+        } else {
+            cells.push(String::new());
+            cells.push(String::new());
+        }
+        cells.extend(f.values);
+        if !sink.row(i as u64 + 1, &cells) {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 fn read_csv(
@@ -1227,11 +1555,29 @@ mod tests {
     }
 
     #[test]
-    fn latin1_is_the_last_resort_with_a_warning() {
-        let (det, _, c) = read(b"code,note\n1,caf\xe9,\n");
+    fn latin1_and_big5_are_recognised_with_a_confidence() {
+        let (det, _, c) = read(b"code,note\n1,caf\xe9 pr\xe8s de l'\xe9glise,\n");
         assert_eq!(det.encoding, WINDOWS_1252);
-        assert!(det.warning.is_some());
-        assert_eq!(c.rows[0].1[1], "café");
+        assert!(det.warning.is_none() && det.refusal.is_none(), "{det:?}");
+        assert!(det.confidence.is_some_and(|c| c >= charset::MIN_CONFIDENCE));
+        assert_eq!(c.rows[0].1[1], "café près de l'église");
+        let text = "編碼,街路,地址\n1-01-0001,中山北路二段,臺北市中山區中山北路二段45號\n1-01-0002,重慶南路一段,臺北市中正區重慶南路一段122號\n";
+        let (det, _, c) = read(&encoding_rs::BIG5.encode(text).0);
+        assert_eq!(det.encoding, encoding_rs::BIG5, "{det:?}");
+        assert_eq!(c.header, ["編碼", "街路", "地址"]);
+        assert_eq!(c.rows[1].1[2], "臺北市中正區重慶南路一段122號");
+    }
+
+    #[test]
+    fn an_uncertain_guess_is_refused_with_the_candidates() {
+        // One GBK character (啊) is too little to tell GBK from Big5 or Latin-2.
+        let det = detect(Input::Bytes(b"code,note\n1,\xb0\xa1\n"), None).unwrap();
+        let refusal = det.refusal.expect("refused");
+        assert!(refusal.reason_en().contains("--encoding"), "{refusal:?}");
+        assert!(refusal.reason_en().contains("Big5"), "{refusal:?}");
+        assert!(det.confidence.is_some_and(|c| c < charset::MIN_CONFIDENCE));
+        let forced = detect(Input::Bytes(b"code,note\n1,\xb0\xa1\n"), Some(GB18030)).unwrap();
+        assert!(forced.refusal.is_none());
     }
 
     #[test]

@@ -48,6 +48,44 @@ impl FindingKind {
                 "既不是 UTF-8 也不是 GBK/GB18030，按 Latin-1（windows-1252）读取，中文可能是乱码；可用 --encoding 指定",
                 "neither UTF-8 nor GBK/GB18030; read as Latin-1 (windows-1252), Chinese text may be garbled; use --encoding to choose",
             ),
+            Self::UncertainEncoding {
+                guess,
+                confidence,
+                candidates,
+            } => {
+                if zh {
+                    format!(
+                        "无法确定文件编码（猜测 {guess}，把握 {confidence}%；可能是 {candidates}），未写入任何内容；请用 --encoding 指定"
+                    )
+                } else {
+                    format!(
+                        "the file's encoding is uncertain (best guess {guess}, {confidence}% confident; could be {candidates}); nothing was written: choose one with --encoding"
+                    )
+                }
+            }
+            Self::UnreadableFile { format, detail } => {
+                if zh {
+                    format!("无法读取此 {format} 文件：{detail}")
+                } else {
+                    format!("cannot read this {format} file: {detail}")
+                }
+            }
+            Self::NoSuchSheet { sheet, sheets } => {
+                if zh {
+                    format!("没有名为 {sheet:?} 的工作表或图层（有：{sheets}）")
+                } else {
+                    format!("no sheet or layer named {sheet:?} (there are: {sheets})")
+                }
+            }
+            Self::MissingSidecar { file } => {
+                if zh {
+                    format!("Shapefile 缺少同名文件 {file}（.shp、.shx、.dbf 须放在一起）")
+                } else {
+                    format!(
+                        "the Shapefile lacks {file} beside it (.shp, .shx and .dbf belong together)"
+                    )
+                }
+            }
             Self::ChangedWhileReading => s(
                 "读取期间文件被修改了，请在文件不再变化时重新导入",
                 "the file changed while it was being read; import it again once it is complete",
@@ -565,6 +603,20 @@ mod tests {
                 bad_line: 3,
             },
             FindingKind::Latin1Fallback,
+            FindingKind::UncertainEncoding {
+                guess: "Big5",
+                confidence: 40,
+                candidates: s("Big5, gb18030"),
+            },
+            FindingKind::UnreadableFile {
+                format: "xlsx",
+                detail: s("x"),
+            },
+            FindingKind::NoSuchSheet {
+                sheet: s("a"),
+                sheets: s("b, c"),
+            },
+            FindingKind::MissingSidecar { file: s("a.dbf") },
             FindingKind::ChangedWhileReading,
             FindingKind::LineTooLong { mb: 1 },
             FindingKind::MalformedCsv { detail: s("x") },
@@ -716,7 +768,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> =
             samples().iter().map(FindingKind::name).collect();
         // The number of `FindingKind` variants.
-        assert_eq!(names.len(), 57, "{names:?}");
+        assert_eq!(names.len(), 61, "{names:?}");
         for n in names {
             assert!(
                 n.bytes()
