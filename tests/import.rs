@@ -13,22 +13,7 @@ use sha2::{Digest as _, Sha256};
 
 mod common;
 
-use common::{bin, db_hash, demo, json_of, run};
-
-fn fixture(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-        .display()
-        .to_string()
-}
-
-fn import_json(db: &Path, args: &[&str]) -> Value {
-    let mut a = vec!["import"];
-    a.extend_from_slice(args);
-    a.push("--json");
-    json_of(&run(db, &a))
-}
+use common::{bin, db_hash, demo, fixture, import_json, json_of, run};
 
 fn data_version(db: &Path) -> i64 {
     json_of(&run(db, &["stats", "--json"]))["data_version"]

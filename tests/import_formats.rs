@@ -13,21 +13,11 @@ use sha2::{Digest, Sha256};
 
 mod common;
 
-use common::{demo, json_of, run};
+use common::{demo, import_json, json_of, run};
 
+/// A fixture of `tests/fixtures/formats/`.
 fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/formats")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn import_json(db: &Path, args: &[&str]) -> Value {
-    let mut a = vec!["import"];
-    a.extend_from_slice(args);
-    a.push("--json");
-    json_of(&run(db, &a))
+    common::fixture(&format!("formats/{name}"))
 }
 
 fn lookup(db: &Path, code: &str) -> Value {

@@ -121,6 +121,23 @@ pub fn json_of(out: &Output) -> Value {
     })
 }
 
+/// A fixture's path: `rel` under `tests/fixtures`.
+pub fn fixture(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+/// `lamppost import ARGS… --json` on `db`: the report.
+pub fn import_json(db: &Path, args: &[&str]) -> Value {
+    let mut a = vec!["import"];
+    a.extend_from_slice(args);
+    a.push("--json");
+    json_of(&run(db, &a))
+}
+
 /// A hash of every table's content, to prove that a refused command (an import, a package
 /// install, an export over the database) wrote nothing.
 pub fn db_hash(db: &Path) -> String {
