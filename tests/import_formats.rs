@@ -336,3 +336,66 @@ fn set_gives_a_field_a_constant_even_the_file_name_and_a_folder_is_one_version_a
         "nothing of a.csv was written"
     );
 }
+
+/// A Shapefile in CGCS2000 Gauss–Krüger metres whose `.prj` says so: imported with no `--crs`,
+/// the CRS taken from the file, the points where they were, and the version records the CRS.
+#[test]
+fn a_gauss_kruger_shapefile_is_read_in_the_crs_its_prj_declares() {
+    use lamppost_core::crs::Crs;
+    use lamppost_core::geo::LatLon;
+    let (dir, db) = demo();
+    let prj =
+        std::fs::read_to_string(common::fixture("crs/prj/cgcs2000_3deg_zone40.esri.prj")).unwrap();
+    let conv = Crs::parse(&prj).unwrap().converter().unwrap();
+    // The GBK Shapefile's three points, rewritten in the zone's metres.
+    let mut shp = std::fs::read(fixture("poles_gbk.shp")).unwrap();
+    let mut wgs = Vec::new();
+    for k in 0..3 {
+        let at = 100 + 28 * k + 12;
+        let x = f64::from_le_bytes(shp[at..at + 8].try_into().unwrap());
+        let y = f64::from_le_bytes(shp[at + 8..at + 16].try_into().unwrap());
+        wgs.push(LatLon::new(y, x));
+        let (e, n) = conv.from_wgs84(LatLon::new(y, x)).unwrap();
+        shp[at..at + 8].copy_from_slice(&e.to_le_bytes());
+        shp[at + 8..at + 16].copy_from_slice(&n.to_le_bytes());
+    }
+    let base = dir.path().join("gk");
+    std::fs::write(base.with_extension("shp"), &shp).unwrap();
+    for ext in ["shx", "dbf"] {
+        std::fs::copy(
+            fixture(&format!("poles_gbk.{ext}")),
+            base.with_extension(ext),
+        )
+        .unwrap();
+    }
+    std::fs::write(base.with_extension("prj"), &prj).unwrap();
+
+    let v = import_json(&db, &[base.with_extension("shp").to_str().unwrap()]);
+    assert_eq!(v["added"], 3, "{v}");
+    assert_eq!(v["crs_source"], "file", "{v}");
+    assert!(v["crs"].as_str().unwrap().contains("4528"), "{v}");
+    let codes: Vec<String> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect();
+    for code in &codes {
+        let p = lookup(&db, code);
+        let at = LatLon::new(
+            p["lat_deg"].as_f64().unwrap(),
+            p["lon_deg"].as_f64().unwrap(),
+        );
+        assert!(
+            wgs.iter().any(|w| w.distance_m(at) < 0.01),
+            "{code} at {at:?}, not one of {wgs:?}"
+        );
+    }
+    let last = json_of(&run(&db, &["versions", "--json"]))["versions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(last["datum"].as_str().unwrap().contains("4528"), "{last}");
+}

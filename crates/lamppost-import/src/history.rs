@@ -117,6 +117,7 @@ pub fn undo(
             added: rep.added,
             changed: rep.changed,
             removed: rep.removed,
+            datum: None,
         };
         Ok((rep, Some(counts)))
     })

@@ -627,6 +627,9 @@ struct Planner<'t, 'w> {
     was_empty: bool,
     crs: Crs,
     coords: Option<coords::Coords>,
+    /// What a file's own CRS (a Shapefile's `.prj`, a GeoPackage's SRS, read before its
+    /// header) may still change: the CRS was neither given (`--crs`) nor declared before.
+    late_crs: Option<LateCrs>,
     header: Vec<String>,
     region: Option<Bbox>,
     /// Moves of surveyed poles beyond this (metres), or out of the region, are errors…
@@ -759,13 +762,48 @@ impl read::TableSink for Planner<'_, '_> {
         if self.report.sheet.is_none() {
             self.report.sheet = info.sheet;
         }
+        if let Some(hint) = &info.crs_hint {
+            self.declared_crs(hint);
+        }
         if self.report.crs_hint.is_none() {
             self.report.crs_hint = info.crs_hint;
         }
     }
 }
 
+/// What the CRS decision needs again when a file declares its CRS only as it is read.
+struct LateCrs {
+    saved: Option<Crs>,
+    towgs84: Option<[f64; 7]>,
+    region: Option<coords::Region>,
+}
+
 impl Planner<'_, '_> {
+    /// A file declared its CRS (read before its header): when no `--crs` was given, it
+    /// decides the CRS as `choose_crs` would have had the hint been known at the start, and the
+    /// version records it.
+    fn declared_crs(&mut self, hint: &str) {
+        let Some(late) = self.late_crs.take() else {
+            return;
+        };
+        match choose_crs(None, Some(hint), late.saved.as_ref(), late.towgs84) {
+            Ok(choice) => match coords::Coords::new(&choice, late.region) {
+                Ok(c) => {
+                    if let Some(w) = &choice.warning {
+                        self.report.warn(Finding::new(1, "-", w.clone()));
+                    }
+                    self.coords = Some(c);
+                    self.report.crs = choice.crs.word();
+                    self.report.crs_name = choice.crs.label();
+                    self.report.crs_source = choice.source;
+                    self.crs = choice.crs;
+                }
+                Err(kind) => read::TableSink::fatal(self, Finding::new(1, "-", kind)),
+            },
+            Err(kind) => read::TableSink::fatal(self, Finding::new(1, "-", kind)),
+        }
+    }
+
     /// Ends the row pass: the statements go, the report stays.
     fn into_report(self) -> Report {
         self.report
@@ -1451,6 +1489,11 @@ pub fn import_many(
             was_empty,
             crs: crs.clone(),
             coords,
+            late_crs: (opts.crs.is_none() && opts.crs_hint.is_none()).then(|| LateCrs {
+                saved: saved_crs.clone(),
+                towgs84: opts.towgs84,
+                region: region.map(|r| [r.min_lat, r.max_lat, r.min_lon, r.max_lon]),
+            }),
             header: Vec::new(),
             region,
             max_move_m: opts.max_move_m.unwrap_or(DEFAULT_MAX_MOVE_M),
@@ -1576,6 +1619,7 @@ pub fn import_many(
                 added: report.added,
                 changed: report.changed,
                 removed: report.removed,
+                datum: Some(report.crs.clone()),
             }
         });
         Ok(((report, mapping_resolved), counts))

@@ -101,7 +101,7 @@ pub struct NewVersion<'a> {
 }
 
 /// The counts written into the version row when it is committed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VersionCounts {
     /// Poles added.
     pub added: u64,
@@ -109,6 +109,9 @@ pub struct VersionCounts {
     pub changed: u64,
     /// Poles removed.
     pub removed: u64,
+    /// The source's CRS as decided while reading (a file that declares its own, a
+    /// Shapefile's `.prj`), replacing [`NewVersion::datum`]; `None` keeps that.
+    pub datum: Option<String>,
 }
 
 /// One data version, as `lamppost versions` lists it.
@@ -550,8 +553,16 @@ impl Store {
             return Ok(value);
         };
         tx.execute(
-            "UPDATE versions SET added = ?2, changed = ?3, removed = ?4 WHERE version = ?1",
-            params![version, c.added as i64, c.changed as i64, c.removed as i64],
+            "UPDATE versions SET added = ?2, changed = ?3, removed = ?4,
+                 datum = coalesce(?5, datum)
+             WHERE version = ?1",
+            params![
+                version,
+                c.added as i64,
+                c.changed as i64,
+                c.removed as i64,
+                c.datum
+            ],
         )
         .map_err(err)?;
         tx.execute(
