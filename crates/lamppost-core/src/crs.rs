@@ -18,26 +18,48 @@ use std::fmt::Write as _;
 
 use crate::datum::Datum;
 use crate::geo::LatLon;
+use crate::words::{Message, Words};
 
 /// Why a CRS could not be read or used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum CrsError {
     /// Neither a datum name, an EPSG code we know, a proj string nor a WKT.
-    #[error(
-        "无法识别的坐标系 {0:?}（可用 wgs84、cgcs2000、gcj02、bd09 或 EPSG:4528 等）/ unknown coordinate system {0:?} (use wgs84, cgcs2000, gcj02, bd09 or EPSG:4528 and the like)"
-    )]
     Unknown(String),
     /// A WKT that names or defines something we cannot compute.
-    #[error("不支持的坐标系定义 / unsupported coordinate system definition: {0}")]
     Unsupported(String),
     /// `--towgs84` is not seven numbers.
-    #[error(
-        "--towgs84 应为 7 个数字 dx,dy,dz,rx,ry,rz,s / --towgs84 must be 7 numbers dx,dy,dz,rx,ry,rz,s: {0:?}"
-    )]
     BadTowgs84(String),
     /// The projection library refused the definition or the point.
-    #[error("坐标转换失败 / coordinate conversion failed: {0}")]
     Projection(String),
+}
+
+impl Words for CrsError {
+    fn message(&self) -> Message {
+        match self {
+            Self::Unknown(c) => Message::new(
+                format!(
+                    "无法识别的坐标系 {c:?}（可用 wgs84、cgcs2000、gcj02、bd09 或 EPSG:4528 等）"
+                ),
+                format!(
+                    "unknown coordinate system {c:?} (use wgs84, cgcs2000, gcj02, bd09 or EPSG:4528 and the like)"
+                ),
+            ),
+            Self::Unsupported(d) => Message::new(
+                "不支持的坐标系定义",
+                "unsupported coordinate system definition",
+            )
+            .about(d),
+            Self::BadTowgs84(t) => Message::new(
+                "--towgs84 应为 7 个数字 dx,dy,dz,rx,ry,rz,s",
+                "--towgs84 must be 7 numbers dx,dy,dz,rx,ry,rz,s",
+            )
+            .about(format!("{t:?}")),
+            Self::Projection(d) => {
+                Message::new("坐标转换失败", "coordinate conversion failed").about(d)
+            }
+        }
+    }
 }
 
 /// The geodetic datum under a projected grid.
