@@ -317,12 +317,19 @@ fn the_database_error_screen_installs_a_data_package_and_keeps_the_damaged_file(
     let centre = dir.path().join("centre.sqlite");
     lamppost_data::demo::create_demo_database(&centre, "test").unwrap();
     let package = dir.path().join("U盘").join("台北 v1.sqlite");
+    let key = lamppost_data::store::signing::generate_key(&dir.path().join("centre.key")).unwrap();
     lamppost_data::store::Store::open(&centre, lamppost_data::store::Access::ReadOnly)
         .unwrap()
-        .export_package(&package, "王主任", None)
+        .export_package(&package, "王主任", Some(&key))
         .unwrap();
     let options = broken(dir.path());
     let db = options.db.clone().unwrap();
+    // The centre key this workstation pinned, kept beside its (now damaged) database.
+    std::fs::write(
+        lamppost_data::store::auth::key_file_beside(&db),
+        key.public_hex(),
+    )
+    .unwrap();
     let mut h = open_broken(options);
     h.get_by_label("安装数据包…").click();
     pick_in_dialog(&mut h, "选择数据包文件", &package);
@@ -373,4 +380,42 @@ fn a_file_that_is_no_package_installs_nothing_and_the_damaged_file_stays() {
         .filter(|n| n.contains(".damaged-") || n.ends_with(".installing"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// The attack: a package not signed by the centre, offered on the error screen of a workstation
+/// whose database is damaged. Nothing is installed, the damaged file stays where it was, and the
+/// screen says why (before, anything installed from here).
+#[test]
+fn the_error_screen_installs_only_what_the_centre_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = dir.path().join("centre.sqlite");
+    lamppost_data::demo::create_demo_database(&centre, "test").unwrap();
+    let package = dir.path().join("U盘").join("伪造 v9.sqlite");
+    lamppost_data::store::Store::open(&centre, lamppost_data::store::Access::ReadOnly)
+        .unwrap()
+        .export_package(&package, "冒名者", None)
+        .unwrap();
+    let options = broken(dir.path());
+    let db = options.db.clone().unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let mut h = open_broken(options);
+    h.get_by_label("安装数据包…").click();
+    pick_in_dialog(&mut h, "选择数据包文件", &package);
+    step_until(&mut h, "the refusal", |h| {
+        h.query_by_label_contains("尚未设置信任的中心公钥")
+            .is_some()
+    });
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the damaged file stays"
+    );
+    let moved_aside = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().contains(".damaged-"));
+    assert!(
+        !moved_aside,
+        "nothing left aside: the install was refused whole"
+    );
 }

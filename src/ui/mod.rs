@@ -897,8 +897,9 @@ fn load_index(path: PathBuf, ctx: &egui::Context) -> Data {
 
 /// Installs the data package `package` as the reference database `db` (on the error screen:
 /// `db` cannot be opened). A damaged file at `db` is first kept aside (for the supervisor),
-/// under a new name, returned. As `lamppost package install` on a workstation without a
-/// database, the signature is checked only against a centre key pinned in the database.
+/// under a new name, returned. The package must be signed with the centre key pinned on this
+/// workstation (kept beside the database, so a damaged database does not lose it); with no
+/// key pinned, nothing is installed from the window: the supervisor installs from the CLI.
 fn install_first_package(package: &Path, db: &Path) -> Result<Option<PathBuf>, Message> {
     use lamppost_data::store::package::{Install, install_package};
     use lamppost_data::store::{Access, Store};
@@ -917,9 +918,10 @@ fn install_first_package(package: &Path, db: &Path) -> Result<Option<PathBuf>, M
         })?;
         kept = Some(aside);
     }
+    // Only what the centre signed: the key pinned in the damaged database is kept beside it.
     let how = Install {
         force: false,
-        require_signature: false,
+        require_signature: true,
     };
     match install_package(package, db, how) {
         Ok(_) => Ok(kept),

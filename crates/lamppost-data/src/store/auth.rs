@@ -9,6 +9,7 @@
 //! whether it is right or wrong: the time to the answer says nothing, and killing the process
 //! while it waits still leaves the attempt counted. A right password then resets the count.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use argon2::Argon2;
@@ -150,9 +151,13 @@ impl Store {
         Ok(self.meta(TRUSTED_KEY)?.filter(|k| !k.is_empty()))
     }
 
-    /// Pins the centre's public key (64 hex digits, checked by the caller) for data packages.
+    /// Pins the centre's public key (64 hex digits, checked by the caller) for data packages,
+    /// in the database and in a file beside it ([`key_file_beside`]): a database too damaged to
+    /// open still leaves the key that a package installed in its place must be signed with.
     pub fn trust_package_key(&self, public_hex: &str) -> Result<(), StoreError> {
-        self.set_meta(TRUSTED_KEY, public_hex)
+        self.set_meta(TRUSTED_KEY, public_hex)?;
+        std::fs::write(key_file_beside(&self.path), format!("{public_hex}\n"))
+            .map_err(|_| StoreError::Inaccessible(key_file_beside(&self.path)))
     }
 
     /// The failed attempts in a row so far (an attempt still running counts).
@@ -162,6 +167,22 @@ impl Store {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0))
     }
+}
+
+/// The file beside the database `db` that keeps the pinned centre key (`DB.centre-key`).
+#[must_use]
+pub fn key_file_beside(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".centre-key");
+    PathBuf::from(name)
+}
+
+/// The centre key kept beside the database `db`, when there is a well-formed one.
+#[must_use]
+pub fn key_beside(db: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(key_file_beside(db)).ok()?;
+    let key = text.trim();
+    (key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())).then(|| key.to_owned())
 }
 
 #[cfg(test)]
@@ -249,5 +270,23 @@ mod tests {
             "counted while waiting"
         );
         assert!(attempt.join().unwrap());
+    }
+
+    #[test]
+    fn a_pinned_key_is_also_kept_beside_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.sqlite");
+        crate::demo::create_demo_database(&path, "test").unwrap();
+        let s = Store::open(&path, Access::ReadWrite).unwrap();
+        assert_eq!(key_beside(&path), None);
+        let key = "ab".repeat(32);
+        s.trust_package_key(&key).unwrap();
+        assert_eq!(
+            s.trusted_package_key().unwrap().as_deref(),
+            Some(key.as_str())
+        );
+        assert_eq!(key_beside(&path).as_deref(), Some(key.as_str()));
+        std::fs::write(key_file_beside(&path), "not a key").unwrap();
+        assert_eq!(key_beside(&path), None, "only a well-formed key counts");
     }
 }

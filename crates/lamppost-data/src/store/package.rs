@@ -483,10 +483,13 @@ fn install_staged(
     } else {
         None
     };
+    // The key pinned in the database; else the copy kept beside it (the database was
+    // damaged and moved aside: the package that replaces it must still be the centre's).
     let pinned = match &current {
         Some(s) => s.trusted_package_key()?,
         None => None,
-    };
+    }
+    .or_else(|| super::auth::key_beside(db));
     let signed_by = match &pinned {
         Some(key) => {
             check_signature(m, key, package)?;
