@@ -5,6 +5,8 @@
 #![cfg_attr(all(windows, feature = "gui"), windows_subsystem = "windows")]
 
 mod cli;
+#[cfg(test)]
+mod no_network;
 
 use std::process::ExitCode;
 
