@@ -242,6 +242,39 @@ pub enum Pulled {
     Installed(Installed),
 }
 
+/// One audit record: a push applied or refused, or a dataset taken in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PushRecord {
+    /// Its number.
+    pub id: i64,
+    /// The dataset.
+    pub dataset: String,
+    /// When (UTC, RFC 3339).
+    pub pushed_at: String,
+    /// Who.
+    pub pushed_by: String,
+    /// The source file's name.
+    pub source_name: String,
+    /// SHA-256 of the source file.
+    pub source_sha256: String,
+    /// The version the push was checked against.
+    pub base_version: i64,
+    /// The version it became; `None` when refused.
+    pub version: Option<i64>,
+    /// `applied`, `refused` or `created`.
+    pub outcome: String,
+    /// Poles added.
+    pub added: i64,
+    /// Poles changed.
+    pub changed: i64,
+    /// Poles removed.
+    pub removed: i64,
+    /// The conflicting codes of a refused push.
+    pub conflicts: Vec<String>,
+    /// The note.
+    pub note: String,
+}
+
 type Param = Box<dyn ToSql + Sync>;
 
 /// Rows per multi-row `INSERT`: well under PostgreSQL's 65,535 parameters per statement.
@@ -594,6 +627,43 @@ impl Master {
             )?
             .map(|r| r.get(0))
             .ok_or_else(|| MasterError::NoDataset(dataset.to_owned()))
+    }
+
+    /// The audit records of a dataset (every dataset's when `None`), oldest first.
+    pub fn audit_log(&mut self, dataset: Option<&str>) -> Result<Vec<PushRecord>, MasterError> {
+        self.check_schema()?;
+        Ok(self
+            .client
+            .query(
+                "SELECT id, dataset, to_char(pushed_at AT TIME ZONE 'UTC',
+                                             'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                        pushed_by, source_name, source_sha256, base_version, version, outcome,
+                        added, changed, removed, conflicts, note
+                 FROM lamppost_pushes WHERE $1::TEXT IS NULL OR dataset = $1 ORDER BY id",
+                &[&dataset],
+            )?
+            .iter()
+            .map(|r| PushRecord {
+                id: r.get(0),
+                dataset: r.get(1),
+                pushed_at: r.get(2),
+                pushed_by: r.get(3),
+                source_name: r.get(4),
+                source_sha256: r.get(5),
+                base_version: r.get(6),
+                version: r.get(7),
+                outcome: r.get(8),
+                added: r.get(9),
+                changed: r.get(10),
+                removed: r.get(11),
+                conflicts: r
+                    .get::<_, String>(12)
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+                note: r.get(13),
+            })
+            .collect())
     }
 
     /// Takes a local database in as a new dataset, with its versions and change history, in
