@@ -3,6 +3,8 @@
 //! workstation, pull) through the command line, and concurrent pushes from two connections.
 //! Without a PostgreSQL with PostGIS here, each test says SKIPPED and returns.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -43,7 +45,7 @@ fn edits(
     let mut codes = Vec::new();
     for rec in &all[rows] {
         let mut fields: Vec<String> = rec.iter().map(str::to_owned).collect();
-        *fields.last_mut().unwrap() = note.to_owned();
+        note.clone_into(fields.last_mut().unwrap());
         codes.push(fields[0].clone());
         w.write_record(&fields).unwrap();
     }

@@ -189,12 +189,12 @@ pub(crate) fn options_of(a: &ImportArgs) -> Result<(Vec<PathBuf>, Options)> {
 }
 
 /// Runs `lamppost import`.
-pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitCode> {
+pub fn run_import(db: Option<&Path>, a: &ImportArgs, keep: &Keep) -> Result<ExitCode> {
     // Refused before anything is read or written: the report must not replace the database.
     if let Some(out) = &a.report {
         output::check(out, a.force, keep)?;
     }
-    let (files, opts) = options_of(&a)?;
+    let (files, opts) = options_of(a)?;
     let path = resolve_db(db)?;
     let mut store = Store::open(&path, Access::ReadWrite)?;
     // A dry run changes nothing (unless it saves a mapping): no password needed.

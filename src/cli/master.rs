@@ -242,13 +242,15 @@ pub fn run(db: &Path, cmd: MasterCommand, keep: &Keep) -> Result<ExitCode> {
             let mut m = Master::connect(&at.url)?;
             match m.pull(&dataset, db, &operator(), key.as_ref(), force)? {
                 Pulled::UpToDate(v) => {
-                    outln!("已是主库的最新版本 / already at the master's version: {dataset} {v}")
+                    outln!("已是主库的最新版本 / already at the master's version: {dataset} {v}");
                 }
-                Pulled::Installed(i) => outln!(
-                    "已从主库更新 / pulled {dataset} from the master: 数据版本 data version {} → {}",
-                    i.from_version,
-                    i.to_version
-                ),
+                Pulled::Installed(i) => {
+                    outln!(
+                        "已从主库更新 / pulled {dataset} from the master: 数据版本 data version {} → {}",
+                        i.from_version,
+                        i.to_version
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

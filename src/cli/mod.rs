@@ -236,7 +236,7 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
             cmd,
             &keep,
         ),
-        Command::Import(args) => import::run_import(db, *args, &keep),
+        Command::Import(args) => import::run_import(db, &args, &keep),
         Command::Versions { json } => import::run_versions(db, json),
         Command::Undo {
             version,
