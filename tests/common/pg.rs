@@ -3,10 +3,11 @@
 //! authentication, stopped and removed when dropped. Run as `nobody` when the tests run as
 //! root (initdb refuses root). `.ci/run` installs PostgreSQL and PostGIS (Debian packages).
 //!
-//! [`Pg::start`] returns `None` after printing a line starting `SKIPPED:` (on stderr and
-//! stdout) when there is no PostgreSQL with PostGIS here or it cannot start: the test then
+//! [`Pg::start`] returns `None` after printing `*** SKIPPED: … ***` (on the process's stderr,
+//! uncaptured, and on stdout) when there is no PostgreSQL with PostGIS here or it cannot start: the test then
 //! returns, loudly, instead of failing on a machine without the server.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,7 +26,9 @@ pub fn skipped(why: &str) {
         .name()
         .unwrap_or("this test")
         .to_owned();
-    eprintln!("SKIPPED: {test}: {why}");
+    // Straight to the process's stderr, which the test harness does not capture: shown even
+    // when the test passes; and on stdout for `--show-output` (as `skip_for_packaged`).
+    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {test}: {why} ***\n");
     println!("SKIPPED: {test}: {why}");
 }
 
