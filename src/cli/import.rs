@@ -130,14 +130,10 @@ pub enum ExportCommand {
 }
 
 /// Exit status when the file has errors and was not (or would not be) applied.
-const REFUSED: u8 = 1;
+pub(crate) const REFUSED: u8 = 1;
 
-/// Runs `lamppost import`.
-pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitCode> {
-    // Refused before anything is read or written: the report must not replace the database.
-    if let Some(out) = &a.report {
-        output::check(out, a.force, keep)?;
-    }
+/// The files and the import options that `a` asks for (shared with `master push`).
+pub(crate) fn options_of(a: &ImportArgs) -> Result<(Vec<PathBuf>, Options)> {
     let crs = match &a.crs {
         None => None,
         // A `.prj` file's path stands for its WKT.
@@ -170,31 +166,41 @@ pub fn run_import(db: Option<&Path>, a: ImportArgs, keep: &Keep) -> Result<ExitC
         );
     }
     let files = expand_files(&a.files)?;
-    let path = resolve_db(db)?;
-    let mut store = Store::open(&path, Access::ReadWrite)?;
-    // A dry run changes nothing (unless it saves a mapping): no password needed.
-    if !a.dry_run || a.save_mapping.is_some() {
-        super::package::require_supervisor(&mut store)?;
-    }
     let opts = Options {
         map,
-        mapping_name: a.mapping,
-        save_mapping: a.save_mapping,
+        mapping_name: a.mapping.clone(),
+        save_mapping: a.save_mapping.clone(),
         encoding,
-        sheet: a.sheet,
+        sheet: a.sheet.clone(),
         crs,
         crs_hint: None,
         towgs84,
         replace_streets: a.replace_streets,
         allow_partial: a.allow_partial,
         dry_run: a.dry_run,
-        note: a.note,
+        note: a.note.clone(),
         applied_by: operator(),
         source_name: None,
         control: Some(std::sync::Arc::new(lamppost_import::ImportControl::new())),
         allow_moves: a.allow_moves,
         max_move_m: Some(a.max_move_km * 1000.0),
     };
+    Ok((files, opts))
+}
+
+/// Runs `lamppost import`.
+pub fn run_import(db: Option<&Path>, a: &ImportArgs, keep: &Keep) -> Result<ExitCode> {
+    // Refused before anything is read or written: the report must not replace the database.
+    if let Some(out) = &a.report {
+        output::check(out, a.force, keep)?;
+    }
+    let (files, opts) = options_of(a)?;
+    let path = resolve_db(db)?;
+    let mut store = Store::open(&path, Access::ReadWrite)?;
+    // A dry run changes nothing (unless it saves a mapping): no password needed.
+    if !a.dry_run || a.save_mapping.is_some() {
+        super::package::require_supervisor(&mut store)?;
+    }
     let report = with_progress_bar(opts.control.clone(), || {
         let inputs: Vec<lamppost_import::Input<'_>> = files
             .iter()
@@ -258,7 +264,7 @@ fn expand_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// Runs `work` while a progress bar on stderr follows `control` (indicatif draws nothing when
 /// stderr is not a terminal, so scripts and `--json` pipelines see no bar).
-fn with_progress_bar<T>(
+pub(crate) fn with_progress_bar<T>(
     control: Option<std::sync::Arc<lamppost_import::ImportControl>>,
     work: impl FnOnce() -> T,
 ) -> T {
@@ -310,7 +316,7 @@ fn with_progress_bar<T>(
     out
 }
 
-fn print_summary(r: &Report) -> Result<()> {
+pub(crate) fn print_summary(r: &Report) -> Result<()> {
     let delim = match r.delimiter {
         Some("\t") => "tab".to_owned(),
         Some(d) => format!("{d:?}"),
@@ -387,7 +393,11 @@ fn print_summary(r: &Report) -> Result<()> {
 
 /// Writes the report: JSON, or for `.csv` one row per finding and change (UTF-8 with BOM,
 /// neutralised).
-fn write_report(mut file: &mut dyn std::io::Write, out: &Path, r: &Report) -> Result<()> {
+pub(crate) fn write_report(
+    mut file: &mut dyn std::io::Write,
+    out: &Path,
+    r: &Report,
+) -> Result<()> {
     let is_csv = out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));

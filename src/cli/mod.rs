@@ -11,6 +11,7 @@ macro_rules! outln {
 
 pub mod calls;
 pub mod import;
+pub mod master;
 pub mod near;
 pub mod output;
 pub mod package;
@@ -138,6 +139,12 @@ pub enum Command {
         #[command(subcommand)]
         cmd: package::PackageCommand,
     },
+    /// The master copy of every dataset on PostgreSQL + PostGIS: init, datasets, push (the
+    /// import's checks, one version with its audit record), publish (a signed package), pull.
+    Master {
+        #[command(subcommand)]
+        cmd: master::MasterCommand,
+    },
     /// The supervisor password that guards imports, undo and package installs.
     Password {
         #[command(subcommand)]
@@ -223,7 +230,13 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
         ),
         Command::Package { cmd } => package::run(&resolve_db(db)?, cmd, &keep),
         Command::Password { cmd } => package::run_password(&resolve_db(db)?, cmd),
-        Command::Import(args) => import::run_import(db, *args, &keep),
+        // A pull onto a new workstation must not first create the demo database.
+        Command::Master { cmd } => master::run(
+            &db.map_or_else(default_db_path, |p| Ok(p.to_owned()))?,
+            cmd,
+            &keep,
+        ),
+        Command::Import(args) => import::run_import(db, &args, &keep),
         Command::Versions { json } => import::run_versions(db, json),
         Command::Undo {
             version,

@@ -100,7 +100,7 @@ pub fn require_supervisor(store: &mut Store) -> Result<()> {
 }
 
 /// The centre's key file by default: `centre.key` beside the default database.
-fn default_key_path() -> Result<PathBuf> {
+pub(crate) fn default_key_path() -> Result<PathBuf> {
     Ok(super::default_db_path()?.with_file_name("centre.key"))
 }
 

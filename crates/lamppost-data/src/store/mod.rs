@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod package;
+pub mod replica;
 pub mod schema;
 pub mod signing;
 pub mod snapshot;
