@@ -428,7 +428,8 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// The content stamp of the current data: SHA-256 (32 bytes) over every `meta` row and
+    /// The content stamp of the current data: SHA-256 (32 bytes) over every `meta` row (among
+    /// them `content_id`, a random id written with every new data version) and
     /// every `versions` row (number, time, author, source and its SHA-256, datum, counts,
     /// note). Every change of streets or poles goes through a new data version
     /// ([`Store::write_version`], [`Store::load_canonical`]), and a data package replaces the
@@ -782,6 +783,13 @@ impl Store {
             [version.to_string()],
         )
         .map_err(sql)?;
+        // A new content id with every data version: the content stamp changes even when two
+        // databases write versions with the same number in the same second.
+        tx.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('content_id', ?1)",
+            [new_content_id()],
+        )
+        .map_err(sql)?;
         tx.commit().map_err(sql)?;
         Ok(LoadSummary {
             streets: known_streets.len() as u64,
@@ -900,6 +908,19 @@ pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
         path: path.to_owned(),
         source: e,
     }
+}
+
+/// A fresh random id for a data version's content (`meta` key `content_id`, part of
+/// [`Store::content_stamp`]); the clock and the process id when there is no randomness.
+fn new_content_id() -> String {
+    let mut id = [0u8; 16];
+    if getrandom::fill(&mut id).is_err() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        id = (now ^ (u128::from(std::process::id()) << 96)).to_le_bytes();
+    }
+    hex(&id)
 }
 
 /// Passes bytes through while hashing them, so a file is read once.
