@@ -116,3 +116,37 @@ impl KeyTable {
         self.slots.heap_bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_found_and_no_other() {
+        let mut arena = Vec::new();
+        let mut keys = Vec::new();
+        for i in 0..5000u32 {
+            let k = format!("{:07}", i * 7);
+            keys.push((arena.len() as u32, k.len() as u8, i));
+            arena.extend_from_slice(k.as_bytes());
+        }
+        let t = KeyTable::build(&arena, keys.iter().copied());
+        for i in 0..5000u32 {
+            assert_eq!(t.find(&arena, format!("{:07}", i * 7).as_bytes()), Some(i));
+            assert_eq!(t.find(&arena, format!("{:07}", i * 7 + 1).as_bytes()), None);
+        }
+        assert_eq!(t.find(&arena, b""), None);
+        // A prefix of a key is not the key.
+        assert_eq!(t.find(&arena, b"000000"), None);
+        assert_eq!(KeyTable::default().find(&arena, b"0000000"), None);
+    }
+
+    #[test]
+    fn the_hash_is_fixed() {
+        // Persisted tables depend on it: a change must bump the file format.
+        assert_eq!(key_hash(b"2450034"), key_hash(b"2450034"));
+        assert_ne!(key_hash(b"2450034"), key_hash(b"2450043"));
+        assert_ne!(key_hash(b"24500340"), key_hash(b"2450034"));
+        assert_eq!(key_hash(b"2450034"), 0xbc69_8e8c_b638_1c62);
+    }
+}

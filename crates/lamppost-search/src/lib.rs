@@ -1,10 +1,12 @@
 //! The in-memory index: one query box, ranked results, nearest pole, poles in a box.
 //!
-//! Built from the reference database at open (and again after an import, in the background,
-//! then swapped in whole: see [`IndexHandle`]). Compact by design, so that a province of a
-//! million poles stays well under 200 MB: all text lives in one arena, repeated strings
-//! (landmarks, cross streets, jurisdictions) are interned, and positions are 1e-7 degree
-//! integers.
+//! Built from the reference database, then written beside it as an index file that later
+//! starts map and use in place ([`persist`]: milliseconds at any size); after an import it is
+//! opened again in the background and swapped in whole (see [`IndexHandle`]). Compact by
+//! design, so that a province of a million poles stays well under 200 MB: all text lives in one
+//! arena, repeated strings (landmarks, cross streets, jurisdictions) are interned, positions
+//! are 1e-7 degree integers, and every table that grows with the poles is a flat array of plain
+//! values, the same in memory and in the file.
 
 // `deny`, not `forbid`: the one map call of the persisted index (`persist/map.rs`) is allowed
 // there, with its reason.

@@ -227,7 +227,7 @@ fn a_file_with_another_magic_or_format_is_not_used() {
 }
 
 #[test]
-fn a_file_elsewhere_in_the_folder_is_ignored_and_a_read_only_folder_is_no_error() {
+fn junk_in_the_index_folder_is_ignored_and_cleaned_up() {
     let (_dir, db) = demo_db();
     std::fs::create_dir_all(persist::dir_of(&db)).unwrap();
     std::fs::write(
@@ -239,6 +239,20 @@ fn a_file_elsewhere_in_the_folder_is_ignored_and_a_read_only_folder_is_no_error(
     assert!(!a.is_mapped());
     assert_eq!(index_files(&db).len(), 1, "the junk is cleaned up");
     assert!(SearchIndex::open(&db).unwrap().is_mapped());
+}
+
+#[test]
+fn an_index_folder_that_cannot_be_written_is_no_error() {
+    // A file where the folder should be: nothing can be written (as in a read-only folder;
+    // the tests run as root, which permissions would not stop).
+    let (_dir, db) = demo_db();
+    std::fs::write(persist::dir_of(&db), b"not a folder").unwrap();
+    let truth = answers(&SearchIndex::build(&db).unwrap());
+    for _ in 0..2 {
+        let opened = SearchIndex::open(&db).unwrap();
+        assert!(!opened.is_mapped());
+        assert_eq!(answers(&opened), truth);
+    }
 }
 
 #[test]
