@@ -7,6 +7,8 @@
 //! `cargo bench --bench start` measures 10k, 100k and 1M poles; `LAMPPOST_BENCH_SIZES=10000`
 //! narrows it. Without `--bench` (as `cargo test --benches` runs it) only 10k, briefly.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,9 @@
 //! The persisted index file: used when valid, never when stale, damaged or foreign, and safe
 //! to replace while a reader holds the old one. Real SQLite files built by the demo builder.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -96,7 +99,7 @@ fn change_address(db: &Path, code: &str, address: &str) {
     store
         .write_version::<(), StoreError>(&new, |w| {
             let mut row = w.pole(code)?.unwrap();
-            row.address = address.to_owned();
+            address.clone_into(&mut row.address);
             w.replace_pole(&row)?;
             Ok((
                 (),

@@ -204,7 +204,7 @@ pub fn dir_of(db: &Path) -> PathBuf {
 /// The index file for one data version and content stamp of the database at `db`.
 #[must_use]
 pub fn path_for(db: &Path, data_version: i64, stamp: &[u8; 32]) -> PathBuf {
-    let hex: String = stamp[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = lamppost_core::encode::hex(&stamp[..8]);
     dir_of(db).join(format!("{data_version}-{hex}.{EXTENSION}"))
 }
 
@@ -221,24 +221,22 @@ pub fn load_file(
     stamp: &[u8; 32],
 ) -> Result<SearchIndex, PersistError> {
     let mut file = File::open(path)?;
-    let backing = match map::map(&file) {
-        Ok(m) => Backing::Map(m),
+    let backing = if let Ok(m) = map::map(&file) {
+        Backing::Map(m)
+    } else {
         // Some file systems cannot map: one read into aligned memory instead.
-        Err(_) => {
-            let len = usize::try_from(file.metadata()?.len())
-                .map_err(|_| PersistError::Invalid("length"))?;
-            let mut words = vec![0u64; len.div_ceil(8)];
-            file.read_exact(&mut bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..len])?;
-            words.truncate(len.div_ceil(8));
-            Backing::Heap(words)
-        }
+        let len =
+            usize::try_from(file.metadata()?.len()).map_err(|_| PersistError::Invalid("length"))?;
+        let mut words = vec![0u64; len.div_ceil(8)];
+        file.read_exact(&mut bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..len])?;
+        Backing::Heap(words)
     };
     let len = file.metadata()?.len();
-    decode(Arc::new(backing), len, data_version, stamp)
+    decode(&Arc::new(backing), len, data_version, stamp)
 }
 
 fn decode(
-    file: Arc<Backing>,
+    file: &Arc<Backing>,
     real_len: u64,
     data_version: i64,
     stamp: &[u8; 32],
@@ -293,25 +291,9 @@ fn decode(
             return Err(Invalid("section checksum"));
         }
     }
-    fn sec<T: Pod>(
-        file: &Arc<Backing>,
-        table: &[SectionEntry],
-        id: Id,
-    ) -> Result<Section<T>, PersistError> {
-        let e = table[id as usize];
-        if e.elem as usize != std::mem::size_of::<T>() {
-            return Err(PersistError::Invalid("section value size"));
-        }
-        Section::mapped(
-            file,
-            e.offset as usize,
-            e.len as usize / std::mem::size_of::<T>(),
-        )
-        .ok_or(PersistError::Invalid("section alignment"))
-    }
-    let meta: Section<u8> = sec(&file, &table, Id::Meta)?;
+    let meta: Section<u8> = sec(file, &table, Id::Meta)?;
     let m = read_meta(&meta).ok_or(Invalid("meta section"))?;
-    let poles: Section<PoleEntry> = sec(&file, &table, Id::Poles)?;
+    let poles: Section<PoleEntry> = sec(file, &table, Id::Poles)?;
     let n = poles.len();
     let index = SearchIndex {
         info: DatasetInfo {
@@ -321,27 +303,27 @@ fn decode(
             data_version,
         },
         stamp: *stamp,
-        arena: sec(&file, &table, Id::Arena)?,
+        arena: sec(file, &table, Id::Arena)?,
         poles,
-        strs: sec(&file, &table, Id::Strs)?,
-        notes: sec(&file, &table, Id::Notes)?,
+        strs: sec(file, &table, Id::Strs)?,
+        notes: sec(file, &table, Id::Notes)?,
         streets: m.streets,
-        street_poles: sec(&file, &table, Id::StreetPoles)?,
-        street_start: sec(&file, &table, Id::StreetStart)?,
-        by_key: KeyTable::from_section(sec::<KeySlot>(&file, &table, Id::KeySlots)?)
+        street_poles: sec(file, &table, Id::StreetPoles)?,
+        street_start: sec(file, &table, Id::StreetStart)?,
+        by_key: KeyTable::from_section(sec::<KeySlot>(file, &table, Id::KeySlots)?)
             .ok_or(Invalid("key table size"))?,
-        sorted: sec(&file, &table, Id::Sorted)?,
-        sorted_keys: sec(&file, &table, Id::SortedKeys)?,
-        sorted_off: sec(&file, &table, Id::SortedOff)?,
+        sorted: sec(file, &table, Id::Sorted)?,
+        sorted_keys: sec(file, &table, Id::SortedKeys)?,
+        sorted_off: sec(file, &table, Id::SortedOff)?,
         alphabet: m.alphabet,
         min_key_len: m.min_key_len,
         street_names: m.street_names,
         place_names: m.place_names,
-        place_poles: sec(&file, &table, Id::PlacePoles)?,
-        place_start: sec(&file, &table, Id::PlaceStart)?,
+        place_poles: sec(file, &table, Id::PlacePoles)?,
+        place_start: sec(file, &table, Id::PlaceStart)?,
         origin: m.origin,
         plane: LocalPlane::new(m.origin),
-        tree: KdTree::from_section(sec::<KdPoint>(&file, &table, Id::Tree)?),
+        tree: KdTree::from_section(sec::<KdPoint>(file, &table, Id::Tree)?),
         counts: m.counts,
         model: arc_swap::ArcSwap::from_pointee(crate::ErrorModel::default()),
     };
@@ -356,6 +338,24 @@ fn decode(
         return Err(Invalid("table sizes"));
     }
     Ok(index)
+}
+
+/// Section `id` of the file, as values of `T`.
+fn sec<T: Pod>(
+    file: &Arc<Backing>,
+    table: &[SectionEntry],
+    id: Id,
+) -> Result<Section<T>, PersistError> {
+    let e = table[id as usize];
+    if e.elem as usize != std::mem::size_of::<T>() {
+        return Err(PersistError::Invalid("section value size"));
+    }
+    Section::mapped(
+        file,
+        e.offset as usize,
+        e.len as usize / std::mem::size_of::<T>(),
+    )
+    .ok_or(PersistError::Invalid("section alignment"))
 }
 
 fn header_sum(head: &Header, table: &[u8]) -> u64 {
@@ -415,8 +415,7 @@ fn remove_others(keep: &Path) {
         if p == keep {
             continue;
         }
-        let name = e.file_name().to_string_lossy().into_owned();
-        let old_tmp = name.ends_with(".tmp")
+        let old_tmp = p.extension().is_some_and(|x| x == "tmp")
             && e.metadata()
                 .and_then(|m| m.modified())
                 .ok()
