@@ -7,7 +7,7 @@
 //! `cargo bench --bench start` measures 10k, 100k and 1M poles; `LAMPPOST_BENCH_SIZES=10000`
 //! narrows it. Without `--bench` (as `cargo test --benches` runs it) only 10k, briefly.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
 
 mod common;
 
@@ -77,7 +77,7 @@ fn main() {
             b.iter(|| start(&db, &code, false));
         });
         g.bench_function(BenchmarkId::new("baseline rebuild from SQLite", n), |b| {
-            b.iter(|| start(&db, &code, true))
+            b.iter(|| start(&db, &code, true));
         });
         if n == *sizes.iter().max().unwrap_or(&n) {
             g.bench_function(
