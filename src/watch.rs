@@ -191,8 +191,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("lamppost.sqlite");
         create_demo_database(&db, "test").unwrap();
+        // The first open writes the index file, the second maps it: the window reads from the
+        // file while the package replaces the data.
+        assert!(!SearchIndex::open(&db).unwrap().is_mapped());
         let handle = IndexHandle::new(SearchIndex::open(&db).unwrap());
         let old = handle.load();
+        assert!(old.is_mapped());
+        let index_files = || {
+            std::fs::read_dir(lamppost_search::persist::dir_of(&db))
+                .unwrap()
+                .flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "lpidx"))
+                .count()
+        };
+        assert_eq!(index_files(), 1);
         let share = dir.path().join("share");
         std::fs::create_dir_all(&share).unwrap();
         let w = DataWatcher::spawn(
@@ -247,6 +259,24 @@ mod tests {
         ));
         assert!(handle.load().lookup("2450034").is_none(), "new data in use");
         assert!(old.lookup("2450034").is_some(), "old readers keep theirs");
+        let id = old.lookup("2450034").unwrap();
+        assert_eq!(
+            old.pole(id).key(),
+            "2450034",
+            "read from the old, deleted file"
+        );
+        assert_eq!(
+            index_files(),
+            1,
+            "the old file replaced by the new version's"
+        );
+        let reopened = SearchIndex::open(&db).unwrap();
+        assert!(
+            reopened.is_mapped(),
+            "the watcher wrote the new version's file"
+        );
+        assert_eq!(reopened.info().data_version, 2);
+        assert!(reopened.lookup("2450034").is_none());
         // Offered once only.
         assert!(w.wait_event(Duration::from_millis(300)).is_none());
     }

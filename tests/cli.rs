@@ -1235,3 +1235,96 @@ fn a_second_writer_is_told_the_database_is_busy_and_what_to_do() {
     drop(holder);
     assert_eq!(db_hash(&db), before);
 }
+
+/// The index files beside the database at `db`.
+fn index_files(db: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(rd) = std::fs::read_dir(lamppost_search::persist::dir_of(db)) else {
+        return Vec::new();
+    };
+    let mut v: Vec<_> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "lpidx"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn import_undo_and_package_install_write_the_index_file_and_a_stale_or_damaged_one_is_not_used() {
+    let (dir, db) = demo();
+    // A package installed on a new workstation comes with its index file written.
+    let pkg = dir.path().join("v1.sqlite");
+    assert!(
+        run(&db, &["package", "export", pkg.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let ws = dir.path().join("ws").join("lamppost.sqlite");
+    let o = run(
+        &ws,
+        &[
+            "package",
+            "install",
+            "--allow-unsigned",
+            pkg.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files = index_files(&ws);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        files[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("1-")
+    );
+
+    // A damaged file is not used: the answer is still right, and the file is written again.
+    let mut bytes = std::fs::read(&files[0]).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x5a;
+    std::fs::write(&files[0], &bytes).unwrap();
+    let v = json(&run(&ws, &["lookup", "2450034", "--json"]));
+    assert_eq!(
+        (v["code"].as_str(), v["pole_no"].as_u64()),
+        (Some("2-45-0034"), Some(34))
+    );
+    assert_ne!(std::fs::read(&files[0]).unwrap(), bytes, "written again");
+
+    // An import writes the new version's file and the old one goes; the new pole is found.
+    let csv = dir.path().join("new.csv");
+    std::fs::write(
+        &csv,
+        "编码,街路,杆号,纬度,经度\n9-99-0001,测试路,1,25.05,121.51\n",
+    )
+    .unwrap();
+    let o = run(&ws, &["import", csv.to_str().unwrap(), "--json"]);
+    assert_eq!(json(&o)["version"], 2);
+    let files = index_files(&ws);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        files[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("2-")
+    );
+    assert_eq!(
+        json(&run(&ws, &["lookup", "9990001", "--json"]))["pole_no"],
+        1
+    );
+
+    // An undo too: the stale version-2 file is never used for the answer.
+    assert!(run(&ws, &["undo", "2"]).status.success());
+    let files = index_files(&ws);
+    assert!(
+        files[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("3-")
+    );
+    assert_eq!(run(&ws, &["lookup", "9990001"]).status.code(), Some(1));
+}

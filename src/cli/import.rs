@@ -217,6 +217,9 @@ pub fn run_import(db: Option<&Path>, a: &ImportArgs, keep: &Keep) -> Result<Exit
         print_summary(&report)?;
     }
     let refused = report.rejected_total > 0 && !(report.applied || (a.dry_run && a.allow_partial));
+    if report.applied {
+        super::refresh_index(&path);
+    }
     Ok(if refused {
         ExitCode::from(REFUSED)
     } else {
@@ -475,9 +478,12 @@ pub fn run_versions(db: Option<&Path>, json_out: bool) -> Result<ExitCode> {
 
 /// Runs `lamppost undo VERSION`.
 pub fn run_undo(db: Option<&Path>, version: i64, note: &str, json_out: bool) -> Result<ExitCode> {
-    let mut store = Store::open(&resolve_db(db)?, Access::ReadWrite)?;
+    let path = resolve_db(db)?;
+    let mut store = Store::open(&path, Access::ReadWrite)?;
     super::package::require_supervisor(&mut store)?;
     let r = lamppost_import::undo(&mut store, version, &operator(), note)?;
+    drop(store);
+    super::refresh_index(&path);
     if json_out {
         print_json(&serde_json::to_value(&r)?)?;
     } else {

@@ -272,6 +272,13 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
     }
 }
 
+/// Writes the persisted index of a new data version (after an import, an undo, a package
+/// install), so that the next command and the window open it in milliseconds; best effort
+/// (a read-only folder only costs the next start a rebuild).
+pub(crate) fn refresh_index(db: &Path) {
+    let _ = SearchIndex::open(db);
+}
+
 fn open_index(db: Option<&Path>) -> Result<SearchIndex> {
     let path = resolve_db(db)?;
     Ok(SearchIndex::open(&path)?)

@@ -234,6 +234,7 @@ pub fn run(db: &Path, cmd: PackageCommand, keep: &Keep) -> Result<ExitCode> {
                     .map(|p| format!("；原数据保存在 / previous data kept in {}", p.display()))
                     .unwrap_or_default()
             );
+            super::refresh_index(db);
             Ok(ExitCode::SUCCESS)
         }
     }

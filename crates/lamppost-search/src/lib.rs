@@ -1,17 +1,24 @@
 //! The in-memory index: one query box, ranked results, nearest pole, poles in a box.
 //!
-//! Built from the reference database at open (and again after an import, in the background,
-//! then swapped in whole: see [`IndexHandle`]). Compact by design, so that a province of a
-//! million poles stays well under 200 MB: all text lives in one arena, repeated strings
-//! (landmarks, cross streets, jurisdictions) are interned, and positions are 1e-7 degree
-//! integers.
+//! Built from the reference database, then written beside it as an index file that later
+//! starts map and use in place ([`persist`]: milliseconds at any size); after an import it is
+//! opened again in the background and swapped in whole (see [`IndexHandle`]). Compact by
+//! design, so that a province of a million poles stays well under 200 MB: all text lives in one
+//! arena, repeated strings (landmarks, cross streets, jurisdictions) are interned, positions
+//! are 1e-7 degree integers, and every table that grows with the poles is a flat array of plain
+//! values, the same in memory and in the file.
 
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: the one map call of the persisted index (`persist/map.rs`) is allowed
+// there, with its reason.
+#![deny(unsafe_code)]
 
 pub mod channel;
 pub mod handle;
 pub mod kdtree;
+mod keytable;
 pub mod names;
+pub mod persist;
+mod section;
 pub mod typo;
 
 use std::path::Path;
@@ -19,12 +26,14 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use hashbrown::HashTable;
+use bytemuck::{Pod, Zeroable};
 
 pub use channel::ErrorModel;
 pub use handle::IndexHandle;
 use kdtree::{KdPoint, KdTree};
+use keytable::KeyTable;
 use names::{KeyKind, NameIndex, NameIndexBuilder};
+use section::{Section, text_at};
 
 use lamppost_core::code::{MAX_CODE_LEN, is_code_like, is_separator, to_half_width};
 use lamppost_core::estimate::{Basis, PoleInput, Position, estimate_street};
@@ -93,7 +102,9 @@ pub struct StreetInfo {
     pub poles: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// One pole in the index: plain data, written to the index file as is (`persist`).
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+#[repr(C)]
 struct PoleEntry {
     /// Arena offset of key, then display spelling, then address, back to back.
     text: u32,
@@ -107,10 +118,11 @@ struct PoleEntry {
     lat_e7: i32,
     lon_e7: i32,
     radius_m: f32,
-    /// How the position is known.
-    kind: PointKind,
+    /// How the position is known (a [`PointKind`] as a byte).
+    kind: u8,
     /// 0 none, else 1 + index in `SIDES`.
     side: u8,
+    _pad: [u8; 2],
     landmark: u32,
     cross: u32,
     jurisdiction: u32,
@@ -127,6 +139,16 @@ enum PointKind {
     Estimated,
     /// Not known: no point.
     Unknown,
+}
+
+impl PoleEntry {
+    fn kind(&self) -> PointKind {
+        match self.kind {
+            0 => PointKind::Surveyed,
+            1 => PointKind::Estimated,
+            _ => PointKind::Unknown,
+        }
+    }
 }
 
 const SIDES: [Side; 6] = Side::ALL;
@@ -311,31 +333,44 @@ pub struct SearchResults {
 }
 
 /// The index.
+///
+/// Every table that grows with the number of poles is a flat array of plain values
+/// ([`Section`]): built in memory from the database, or read in place from a mapped index file
+/// ([`persist`]), so that opening a persisted index costs the same at 10 thousand poles as at a
+/// million.
 pub struct SearchIndex {
     info: DatasetInfo,
-    arena: String,
-    poles: Vec<PoleEntry>,
-    strs: Vec<(u32, u32)>,
-    notes: hashbrown::HashMap<u32, String>,
+    /// [`Store::content_stamp`] of the data it was built from (zeros when not from a database:
+    /// such an index is never persisted).
+    stamp: [u8; 32],
+    /// All text, UTF-8, back to back.
+    arena: Section<u8>,
+    poles: Section<PoleEntry>,
+    /// Interned strings: (arena offset, length).
+    strs: Section<[u32; 2]>,
+    /// Notes: (pole id, arena offset, length), by pole id.
+    notes: Section<[u32; 3]>,
     streets: Vec<StreetInfo>,
     /// Pole ids grouped by street, each group in pole-number order.
-    street_poles: Vec<u32>,
-    street_start: Vec<u32>,
-    by_key: HashTable<KeySlot>,
-    hasher: foldhash::fast::FixedState,
-    sorted: Vec<u32>,
+    street_poles: Section<u32>,
+    street_start: Section<u32>,
+    by_key: KeyTable,
+    sorted: Section<u32>,
     /// The keys again, back to back in sorted order: prefix and typo walks then read memory
     /// in order instead of jumping through the pole table.
-    sorted_keys: Vec<u8>,
-    sorted_off: Vec<u32>,
+    sorted_keys: Section<u8>,
+    sorted_off: Section<u32>,
     /// Every byte that occurs in a key: what a typo can be replaced with.
     alphabet: Vec<u8>,
     min_key_len: usize,
     street_names: NameIndex,
     place_names: NameIndex,
-    /// (pole id, is cross street) per interned place string, grouped.
-    place_poles: Vec<(u32, bool)>,
-    place_start: hashbrown::HashMap<u32, (u32, u32)>,
+    /// (pole id, 1 when a cross street) per interned place string, grouped.
+    place_poles: Section<[u32; 2]>,
+    /// (interned place string, start, end in `place_poles`), by string.
+    place_start: Section<[u32; 3]>,
+    /// The origin of `plane`.
+    origin: LatLon,
     plane: LocalPlane,
     tree: KdTree,
     counts: PositionCounts,
@@ -529,8 +564,9 @@ impl IndexBuilder {
             lat_e7,
             lon_e7,
             radius_m: 0.0,
-            kind,
+            kind: kind as u8,
             side,
+            _pad: [0; 2],
             landmark: self.intern_field(0, p.landmark),
             cross: self.intern_field(1, p.cross_street),
             jurisdiction: self.intern_field(2, p.jurisdiction),
@@ -589,7 +625,7 @@ impl IndexBuilder {
         let Self {
             info,
             mut streets,
-            arena,
+            mut arena,
             mut poles,
             strs,
             notes,
@@ -597,6 +633,17 @@ impl IndexBuilder {
         } = self;
         drop(self.intern);
         drop(self.street_by_code);
+        // Notes go into the arena too, listed by pole id.
+        let mut notes: Vec<(u32, String)> = notes.into_iter().collect();
+        notes.sort_unstable_by_key(|(id, _)| *id);
+        let notes: Vec<[u32; 3]> = notes
+            .into_iter()
+            .map(|(id, text)| {
+                let start = arena.len() as u32;
+                arena.push_str(&text);
+                [id, start, text.len() as u32]
+            })
+            .collect();
 
         // Group by street, in pole-number order.
         let mut street_poles: Vec<u32> = (0..poles.len() as u32).collect();
@@ -630,7 +677,7 @@ impl IndexBuilder {
                             PoleInput {
                                 pole_no: (p.pole_no != NO_NUMBER).then_some(p.pole_no),
                                 side: side_of(p.side),
-                                surveyed: (p.kind == PointKind::Surveyed).then(|| latlon_of(p)),
+                                surveyed: (p.kind() == PointKind::Surveyed).then(|| latlon_of(p)),
                             }
                         })
                         .collect();
@@ -652,11 +699,11 @@ impl IndexBuilder {
                         p.lat_e7 = e7(at.lat_deg);
                         p.lon_e7 = e7(at.lon_deg);
                         p.radius_m = radius_m as f32;
-                        p.kind = PointKind::Estimated;
+                        p.kind = PointKind::Estimated as u8;
                     }
                     Position::Unknown => counts.unknown += 1,
                 }
-                if p.kind != PointKind::Unknown {
+                if p.kind() != PointKind::Unknown {
                     sum = (
                         sum.0 + f64::from(p.lat_e7),
                         sum.1 + f64::from(p.lon_e7),
@@ -671,23 +718,19 @@ impl IndexBuilder {
         }
         // The code tables and the k-d tree on one core, the name indexes (pinyin of every
         // street, landmark and cross street) on the other.
-        let hasher = foldhash::fast::FixedState::with_seed(0x1a3b_9057);
         let (codes, names) = rayon::join(
             || {
                 // Codes: a hash table for exact lookups, sorted for prefixes and typos.
                 let key_of = |p: &PoleEntry| -> &str {
                     &arena[p.text as usize..p.text as usize + usize::from(p.key_len)]
                 };
-                let mut by_key: HashTable<KeySlot> = HashTable::with_capacity(poles.len());
-                for (i, p) in poles.iter().enumerate() {
-                    let h = hash_key(&hasher, key_of(p));
-                    let slot = KeySlot {
-                        text: p.text,
-                        id: i as u32,
-                        len: p.key_len,
-                    };
-                    by_key.insert_unique(h, slot, |k| hash_key(&hasher, k.key(&arena)));
-                }
+                let by_key = KeyTable::build(
+                    arena.as_bytes(),
+                    poles
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| (p.text, p.key_len, i as u32)),
+                );
                 let mut sorted: Vec<u32> = (0..poles.len() as u32).collect();
                 sorted.sort_unstable_by(|&a, &b| {
                     key_of(&poles[a as usize]).cmp(key_of(&poles[b as usize]))
@@ -714,13 +757,13 @@ impl IndexBuilder {
                 // Space.
                 let origin = poles
                     .iter()
-                    .find(|p| p.kind != PointKind::Unknown)
+                    .find(|p| p.kind() != PointKind::Unknown)
                     .map_or(LatLon::new(0.0, 0.0), latlon_of);
                 let plane = LocalPlane::new(origin);
                 let pts: Vec<KdPoint> = poles
                     .iter()
                     .enumerate()
-                    .filter(|(_, p)| p.kind != PointKind::Unknown)
+                    .filter(|(_, p)| p.kind() != PointKind::Unknown)
                     .map(|(i, p)| {
                         let xy = plane.to_xy(latlon_of(p));
                         KdPoint {
@@ -739,6 +782,7 @@ impl IndexBuilder {
                     sorted_off,
                     alphabet,
                     min_key_len,
+                    origin,
                     plane,
                     tree,
                 )
@@ -761,8 +805,7 @@ impl IndexBuilder {
                     }
                 }
                 place_pairs.sort_unstable();
-                let mut place_start: hashbrown::HashMap<u32, (u32, u32)> =
-                    hashbrown::HashMap::new();
+                let mut place_start: Vec<[u32; 3]> = Vec::new();
                 let mut pb = NameIndexBuilder::new(true);
                 let mut k = 0;
                 while k < place_pairs.len() {
@@ -771,63 +814,49 @@ impl IndexBuilder {
                     while e < place_pairs.len() && place_pairs[e].0 == s {
                         e += 1;
                     }
-                    place_start.insert(s, (k as u32, e as u32));
+                    place_start.push([s, k as u32, e as u32]);
                     let (a, l) = strs[s as usize];
                     pb.add(&arena[a as usize..(a + l) as usize], s);
                     k = e;
                 }
                 let place_names = pb.finish();
-                let place_poles: Vec<(u32, bool)> =
-                    place_pairs.iter().map(|&(_, p, c)| (p, c)).collect();
+                let place_poles: Vec<[u32; 2]> = place_pairs
+                    .iter()
+                    .map(|&(_, p, c)| [p, u32::from(c)])
+                    .collect();
                 (street_names, place_names, place_poles, place_start)
             },
         );
-        let (by_key, sorted, sorted_keys, sorted_off, alphabet, min_key_len, plane, tree) = codes;
+        let (by_key, sorted, sorted_keys, sorted_off, alphabet, min_key_len, origin, plane, tree) =
+            codes;
         let (street_names, place_names, place_poles, place_start) = names;
 
         SearchIndex {
             info,
-            arena,
-            poles,
-            strs,
-            notes,
+            stamp: [0; 32],
+            arena: Section::owned(arena.into_bytes()),
+            poles: Section::owned(poles),
+            strs: Section::owned(strs.into_iter().map(|(a, l)| [a, l]).collect()),
+            notes: Section::owned(notes),
             streets,
-            street_poles,
-            street_start,
+            street_poles: Section::owned(street_poles),
+            street_start: Section::owned(street_start),
             by_key,
-            hasher,
-            sorted,
-            sorted_keys,
-            sorted_off,
+            sorted: Section::owned(sorted),
+            sorted_keys: Section::owned(sorted_keys),
+            sorted_off: Section::owned(sorted_off),
             alphabet,
             min_key_len,
             street_names,
             place_names,
-            place_poles,
-            place_start,
+            place_poles: Section::owned(place_poles),
+            place_start: Section::owned(place_start),
+            origin,
             plane,
             tree,
             counts,
             model: ArcSwap::from_pointee(ErrorModel::default()),
         }
-    }
-}
-
-/// An entry of the exact-lookup table. It holds where its key is in the text arena, so that a
-/// lookup reads the table and the arena and nothing else (one memory access fewer than going
-/// through the pole).
-#[derive(Debug, Clone, Copy)]
-struct KeySlot {
-    text: u32,
-    id: u32,
-    len: u8,
-}
-
-impl KeySlot {
-    fn key<'a>(&self, arena: &'a str) -> &'a str {
-        arena
-            .get(self.text as usize..self.text as usize + usize::from(self.len))
-            .unwrap_or("")
     }
 }
 
@@ -840,11 +869,6 @@ fn truncate_bytes(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
-}
-
-fn hash_key(h: &foldhash::fast::FixedState, key: &str) -> u64 {
-    use std::hash::BuildHasher;
-    h.hash_one(key)
 }
 
 fn side_of(code: u8) -> Option<Side> {
@@ -943,7 +967,7 @@ impl SearchIndex {
     /// ([`Store::read_snapshot`]: an import or a package committed meanwhile is either wholly
     /// in the index or not at all).
     pub fn from_store(store: &Store) -> Result<Self, StoreError> {
-        let (_, parts) = store.read_snapshot(
+        let (head, parts) = store.read_snapshot(
             |head, first| {
                 let info = if first {
                     DatasetInfo {
@@ -969,13 +993,40 @@ impl SearchIndex {
         for b in parts {
             a.absorb(b);
         }
-        Ok(a.finish())
+        let mut index = a.finish();
+        index.stamp = head.stamp;
+        Ok(index)
     }
 
-    /// Opens the database read-only and builds the index.
+    /// Opens the index of the database at `path`: its persisted index file when there is a
+    /// valid one for the database's current data ([`persist`]: a memory map, milliseconds at
+    /// any size); otherwise builds it from the database ([`SearchIndex::build`]) and writes
+    /// the file for the next start. Call it off the UI thread.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let store = Store::open(path, lamppost_data::store::Access::ReadOnly)?;
+        let version = store.data_version()?;
+        let stamp = store.content_stamp()?;
+        if let Ok(index) = persist::load(path, version, &stamp) {
+            return Ok(index);
+        }
+        let index = Self::from_store(&store)?;
+        // Best effort: a read-only folder only costs the next start a rebuild.
+        let _ = persist::save(&index, path);
+        Ok(index)
+    }
+
+    /// Builds the index from the database at `path`, ignoring and not writing any index file
+    /// (what [`SearchIndex::open`] falls back to).
+    pub fn build(path: &Path) -> Result<Self, StoreError> {
+        let store = Store::open(path, lamppost_data::store::Access::ReadOnly)?;
         Self::from_store(&store)
+    }
+
+    /// True when the index is read in place from an index file, false when it was built in
+    /// memory.
+    #[must_use]
+    pub fn is_mapped(&self) -> bool {
+        self.poles.is_mapped()
     }
 
     /// The dataset.
@@ -1010,12 +1061,22 @@ impl SearchIndex {
 
     fn key(&self, id: PoleId) -> &str {
         let p = &self.poles[id as usize];
-        &self.arena[p.text as usize..p.text as usize + usize::from(p.key_len)]
+        text_at(&self.arena, p.text as usize, usize::from(p.key_len))
     }
 
     fn interned(&self, id: u32) -> &str {
-        let (a, l) = self.strs[id as usize];
-        &self.arena[a as usize..(a + l) as usize]
+        let [a, l] = self.strs.get(id as usize).copied().unwrap_or_default();
+        text_at(&self.arena, a as usize, l as usize)
+    }
+
+    fn note(&self, id: PoleId) -> &str {
+        let notes: &[[u32; 3]] = &self.notes;
+        notes
+            .binary_search_by_key(&id, |n| n[0])
+            .ok()
+            .map_or("", |i| {
+                text_at(&self.arena, notes[i][1] as usize, notes[i][2] as usize)
+            })
     }
 
     /// A view of one pole.
@@ -1032,10 +1093,7 @@ impl SearchIndex {
     }
 
     fn lookup_key(&self, key: &str) -> Option<PoleId> {
-        let h = hash_key(&self.hasher, key);
-        self.by_key
-            .find(h, |k| k.key(&self.arena) == key)
-            .map(|k| k.id)
+        self.by_key.find(&self.arena, key.as_bytes())
     }
 
     /// The key at sorted position `i`.
@@ -1152,16 +1210,21 @@ impl SearchIndex {
                 push(&mut hits, Target::Street(m.target), Reason::Street(m.kind));
             }
             for m in self.place_names.find(&folded, limit, NAME_SCAN) {
-                let Some(&(a, b)) = self.place_start.get(&m.target) else {
+                let place_start: &[[u32; 3]] = &self.place_start;
+                let Ok(at) = place_start.binary_search_by_key(&m.target, |p| p[0]) else {
                     continue;
                 };
+                let [_, a, b] = place_start[at];
                 // A few poles per place: a cross street names every pole near a junction, and
                 // one junction should not push every other match off the list.
-                for &(id, is_cross) in self.place_poles[a as usize..b as usize]
+                for &[id, is_cross] in self
+                    .place_poles
+                    .get(a as usize..b as usize)
+                    .unwrap_or_default()
                     .iter()
                     .take(PER_PLACE)
                 {
-                    let reason = if is_cross {
+                    let reason = if is_cross != 0 {
                         Reason::CrossStreet
                     } else {
                         Reason::Landmark
@@ -1272,7 +1335,7 @@ impl SearchIndex {
 
     fn score_with(&self, model: &ErrorModel, typed: &[u8], id: PoleId) -> f32 {
         let key = self.key(id);
-        let kind = match self.poles[id as usize].kind {
+        let kind = match self.poles[id as usize].kind() {
             PointKind::Surveyed => channel::PriorKind::Surveyed,
             PointKind::Estimated => channel::PriorKind::Estimated,
             PointKind::Unknown => channel::PriorKind::Unknown,
@@ -1447,16 +1510,19 @@ impl SearchIndex {
     /// Approximate heap bytes held by the index (for the memory report).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity()
-            + self.poles.capacity() * std::mem::size_of::<PoleEntry>()
-            + self.strs.capacity() * 8
-            + self.street_poles.capacity() * 4
-            + self.sorted.capacity() * 4
-            + self.sorted_keys.capacity()
-            + self.sorted_off.capacity() * 4
-            + self.by_key.capacity() * (std::mem::size_of::<KeySlot>() + 1)
-            + self.place_poles.capacity() * 8
-            + self.tree.len() * std::mem::size_of::<KdPoint>()
+        self.arena.heap_bytes()
+            + self.poles.heap_bytes()
+            + self.strs.heap_bytes()
+            + self.notes.heap_bytes()
+            + self.street_poles.heap_bytes()
+            + self.street_start.heap_bytes()
+            + self.sorted.heap_bytes()
+            + self.sorted_keys.heap_bytes()
+            + self.sorted_off.heap_bytes()
+            + self.by_key.heap_bytes()
+            + self.place_poles.heap_bytes()
+            + self.place_start.heap_bytes()
+            + self.tree.heap_bytes()
     }
 }
 
@@ -1473,8 +1539,7 @@ impl<'a> PoleView<'a> {
     }
 
     fn text(&self, from: usize, len: usize) -> &'a str {
-        let start = self.entry().text as usize + from;
-        &self.index.arena[start..start + len]
+        text_at(&self.index.arena, self.entry().text as usize + from, len)
     }
 
     /// The id in the index.
@@ -1569,14 +1634,14 @@ impl<'a> PoleView<'a> {
     /// Note.
     #[must_use]
     pub fn note(&self) -> &'a str {
-        self.index.notes.get(&self.id).map_or("", String::as_str)
+        self.index.note(self.id)
     }
 
     /// Where the pole is, and how sure we are.
     #[must_use]
     pub fn position(&self) -> Position {
         let e = self.entry();
-        match e.kind {
+        match e.kind() {
             PointKind::Surveyed => Position::Surveyed(latlon_of(e)),
             PointKind::Estimated => Position::Estimated {
                 at: latlon_of(e),
@@ -1591,7 +1656,7 @@ impl<'a> PoleView<'a> {
     /// The point to show, surveyed or estimated.
     #[must_use]
     pub fn point(&self) -> Option<LatLon> {
-        (self.entry().kind != PointKind::Unknown).then(|| latlon_of(self.entry()))
+        (self.entry().kind() != PointKind::Unknown).then(|| latlon_of(self.entry()))
     }
 
     /// The read-back sentence.

@@ -171,6 +171,68 @@ impl NameIndex {
     }
 }
 
+/// The serialisation seam of the persisted index ([`crate::persist`]): the index as bytes and
+/// back. Whatever the inside of [`NameIndex`] becomes, only these two functions need to follow
+/// (and [`crate::persist::FORMAT`] to be bumped).
+impl NameIndex {
+    /// Appends the index to `out`: the key arena, then each entry as start (u32), length
+    /// (u16), kind (u8) and target (u32), little-endian, each part preceded by its u64 length.
+    pub fn to_bytes(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.arena.len() as u64).to_le_bytes());
+        out.extend_from_slice(self.arena.as_bytes());
+        out.extend_from_slice(&(self.entries.len() as u64).to_le_bytes());
+        for e in &self.entries {
+            out.extend_from_slice(&e.start.to_le_bytes());
+            out.extend_from_slice(&e.len.to_le_bytes());
+            out.push(e.kind as u8);
+            out.extend_from_slice(&e.target.to_le_bytes());
+        }
+    }
+
+    /// Reads an index written by [`NameIndex::to_bytes`] from the start of `b`, and how many
+    /// bytes it took; `None` when the bytes are not such an index (every key is checked to be
+    /// text inside the arena).
+    #[must_use]
+    pub fn from_bytes(b: &[u8]) -> Option<(Self, usize)> {
+        fn take<'a>(b: &'a [u8], at: &mut usize, n: usize) -> Option<&'a [u8]> {
+            let s = b.get(*at..at.checked_add(n)?)?;
+            *at += n;
+            Some(s)
+        }
+        fn u64_at(b: &[u8], at: &mut usize) -> Option<usize> {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(take(b, at, 8)?);
+            usize::try_from(u64::from_le_bytes(w)).ok()
+        }
+        let mut at = 0;
+        let n = u64_at(b, &mut at)?;
+        let arena = std::str::from_utf8(take(b, &mut at, n)?).ok()?.to_owned();
+        let n = u64_at(b, &mut at)?;
+        let mut entries = Vec::with_capacity(n.min(b.len() / 11));
+        for _ in 0..n {
+            let e = take(b, &mut at, 11)?;
+            let start = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+            let len = u16::from_le_bytes([e[4], e[5]]);
+            let kind = match e[6] {
+                0 => KeyKind::Name,
+                1 => KeyKind::Pinyin,
+                2 => KeyKind::Initials,
+                3 => KeyKind::Inside,
+                _ => return None,
+            };
+            let target = u32::from_le_bytes([e[7], e[8], e[9], e[10]]);
+            arena.get(start as usize..start as usize + usize::from(len))?;
+            entries.push(Entry {
+                start,
+                len,
+                kind,
+                target,
+            });
+        }
+        Some((Self { arena, entries }, at))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

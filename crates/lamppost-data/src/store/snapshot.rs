@@ -19,6 +19,8 @@ pub struct SnapshotHead {
     pub data_version: i64,
     /// Every street, by street code.
     pub streets: Vec<StreetRecord>,
+    /// [`Store::content_stamp`] of the data the snapshot shows.
+    pub stamp: [u8; 32],
 }
 
 impl SnapshotHead {
@@ -70,6 +72,7 @@ impl Store {
             meta: self.all_meta()?,
             data_version: self.data_version()?,
             streets: self.streets()?,
+            stamp: self.content_stamp()?,
         };
         let mut first = make(&head, true);
         let mid = if split { self.code_midpoint()? } else { None };

@@ -570,6 +570,13 @@ impl Store {
             [version.to_string()],
         )
         .map_err(err)?;
+        // A new content id with every data version: the content stamp changes even when two
+        // databases write versions with the same number in the same second.
+        tx.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('content_id', ?1)",
+            [super::new_content_id()],
+        )
+        .map_err(err)?;
         test_pause_before_commit();
         if new.cancelled.is_some_and(|c| c()) {
             return Err(E::from(StoreError::Cancelled));
