@@ -20,6 +20,14 @@ pub enum GpkgError {
     /// It has no point layer (features whose geometry type is POINT or MULTIPOINT).
     #[error("no point layer (gpkg_geometry_columns lists {0})")]
     NoPointLayer(String),
+    /// It has no layer of the kind asked for (lines, polygons).
+    #[error("no {kind} layer (gpkg_geometry_columns lists {listed})")]
+    NoLayer {
+        /// `line` or `polygon`.
+        kind: &'static str,
+        /// Every feature layer, with its geometry type.
+        listed: String,
+    },
     /// The layer asked for is not one of its point layers.
     #[error("no point layer named {layer:?} (there are: {})", layers.join(", "))]
     NoSuchLayer {
@@ -55,8 +63,33 @@ pub enum GpkgGeometry {
 pub enum LayerKind {
     /// Point layers (`POINT`, `MULTIPOINT`): the import's poles.
     Points,
-    /// Any feature layer (lines and polygons for a basemap).
+    /// Line layers (`LINESTRING`, `MULTILINESTRING`): roads for a basemap.
+    Lines,
+    /// Polygon layers (`POLYGON`, `MULTIPOLYGON`): water, land use.
+    Polygons,
+    /// Any feature layer.
     Any,
+}
+
+impl LayerKind {
+    /// Whether a layer of `gpkg_geometry_columns.geometry_type_name` `ty` is of this kind
+    /// (`GEOMETRY`, any type, is of every kind).
+    fn takes(self, ty: &str) -> bool {
+        let ty = ty.to_ascii_uppercase();
+        let ty = ty.trim_end_matches(['Z', 'M']).trim_end();
+        ty == "GEOMETRY"
+            || match self {
+                Self::Points => matches!(ty, "POINT" | "MULTIPOINT"),
+                Self::Lines => matches!(
+                    ty,
+                    "LINESTRING" | "MULTILINESTRING" | "CURVE" | "MULTICURVE"
+                ),
+                Self::Polygons => {
+                    matches!(ty, "POLYGON" | "MULTIPOLYGON" | "SURFACE" | "MULTISURFACE")
+                }
+                Self::Any => true,
+            }
+    }
 }
 
 /// A layer chosen to be read: its table, columns and CRS.
@@ -95,13 +128,7 @@ fn layers_of(db: &Connection, kind: LayerKind) -> Result<(Vec<LayerRow>, String)
         .join(", ");
     Ok((
         all.into_iter()
-            .filter(|(_, _, g, _)| {
-                kind == LayerKind::Any
-                    || matches!(
-                        g.to_ascii_uppercase().as_str(),
-                        "POINT" | "MULTIPOINT" | "GEOMETRY"
-                    )
-            })
+            .filter(|(_, _, g, _)| kind.takes(g))
             .collect(),
         listed,
     ))
@@ -158,16 +185,23 @@ pub fn layer(path: &Path, layer: Option<&str>, kind: LayerKind) -> Result<GpkgLa
                 layer: want.to_owned(),
                 layers: names.clone(),
             })?,
-        None => layers
-            .first()
-            .ok_or_else(|| GpkgError::NoPointLayer(listed.clone()))?,
+        None => layers.first().ok_or_else(|| match kind {
+            LayerKind::Points => GpkgError::NoPointLayer(listed.clone()),
+            LayerKind::Lines => GpkgError::NoLayer {
+                kind: "line",
+                listed: listed.clone(),
+            },
+            LayerKind::Polygons | LayerKind::Any => GpkgError::NoLayer {
+                kind: "polygon",
+                listed: listed.clone(),
+            },
+        })?,
     };
     let (table, geometry, _, srs_id) = chosen.clone();
     let srs = srs(&db, srs_id)?;
     let st = db.prepare(&format!("SELECT * FROM {} LIMIT 0", ident(&table)))?;
     let columns = st
         .column_names()
-        .into_iter()
         .filter(|c| *c != geometry)
         .map(str::to_owned)
         .collect();
