@@ -175,13 +175,25 @@ struct ReviewRow {
 /// Each field's values in the preview rows, or why the mapping does not fit the header.
 type Sample = Result<Vec<(Field, Vec<String>)>, lamppost_import::Finding>;
 
+/// What the preview worker sends: the preview of the first file, and every file named.
+type PreviewDone = (Result<Preview, Message>, Vec<PathBuf>);
+
+/// What the file dialog's pick does to the file box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    /// Replaces what it holds.
+    Replace,
+    /// Adds to the files it names (several files are one data version).
+    Add,
+}
+
 /// The preview of the file being set up: for which file and encoding, and what came back.
 struct PreviewState {
     for_file: (String, usize, Option<String>),
     result: Option<Result<Preview, Message>>,
     /// The files the box names (a folder's files), the first previewed.
     files: Vec<PathBuf>,
-    job: Option<Receiver<(Result<Preview, Message>, Vec<PathBuf>)>>,
+    job: Option<Receiver<PreviewDone>>,
     /// The columns recognised by their headers (fixed for a preview).
     recognised: Vec<(Field, usize)>,
     /// The first row's value of each field under `specs`, made again only when the mapping
@@ -215,8 +227,8 @@ pub struct Supervisor {
     allow_moves: bool,
     note: String,
     dialog: Option<FileDialog>,
-    /// The file picked in the dialog is added to those in the file box (not replacing them).
-    dialog_adds: bool,
+    /// What the file picked in the dialog does to the file box.
+    dialog_pick: Pick,
     preview: Option<PreviewState>,
     /// Open or close the file-and-mapping section next frame.
     setup_open: Option<bool>,
@@ -301,7 +313,7 @@ impl Supervisor {
             allow_moves: false,
             note: String::new(),
             dialog: None,
-            dialog_adds: false,
+            dialog_pick: Pick::Replace,
             preview: None,
             setup_open: None,
             control: None,
@@ -713,7 +725,7 @@ impl Supervisor {
                 Outcome::Open => {}
                 Outcome::Cancelled => self.dialog = None,
                 Outcome::Picked(p) => {
-                    if self.dialog_adds && !self.file.trim().is_empty() {
+                    if self.dialog_pick == Pick::Add && !self.file.trim().is_empty() {
                         self.file = format!("{}; {}", self.file.trim(), p.display());
                     } else {
                         self.file = p.display().to_string();
@@ -910,7 +922,7 @@ impl Supervisor {
             if ui.button(s.browse).on_hover_text("Ctrl+O").clicked()
                 || ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O))
             {
-                self.dialog_adds = false;
+                self.dialog_pick = Pick::Replace;
                 let first = paths_of(&self.file)
                     .first()
                     .map(|p| p.display().to_string());
@@ -920,7 +932,7 @@ impl Supervisor {
                 .add_enabled(!self.file.trim().is_empty(), egui::Button::new(s.add_file))
                 .clicked()
             {
-                self.dialog_adds = true;
+                self.dialog_pick = Pick::Add;
                 let last = paths_of(&self.file).last().map(|p| p.display().to_string());
                 self.dialog = Some(FileDialog::new(&last.unwrap_or_default(), ui.ctx()));
             }
