@@ -1735,3 +1735,91 @@ fn metres_without_a_crs_are_refused_and_the_crs_list_then_offers_the_guess() {
         h.query_by_label_contains("新增 1").is_some()
     });
 }
+
+#[test]
+fn an_xlsx_preview_shows_the_crs_it_guesses_and_the_survey_x_y_and_one_click_uses_it() {
+    use lamppost_core::crs::Crs;
+    use lamppost_core::geo::LatLon;
+    let mut f = open();
+    // A survey team's workbook: CGCS2000 3° Gauss–Krüger zone 41 with the zone in the easting,
+    // X the northing and Y the easting, no CRS said anywhere.
+    let conv = Crs::parse("EPSG:4529").unwrap().converter().unwrap();
+    let (e, n) = conv.from_wgs84(LatLon::new(25.0502, 121.5102)).unwrap();
+    let xlsx = f.dir.path().join("测绘成果.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("路灯").unwrap();
+    for (c, h) in ["灯杆编号", "路名", "杆号", "X坐标", "Y坐标"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "9-98-0001").unwrap();
+    sheet.write_string(1, 1, "测试北路").unwrap();
+    sheet.write_number(1, 2, 1.0).unwrap();
+    sheet
+        .write_number(1, 3, (n * 1000.0).round() / 1000.0)
+        .unwrap();
+    sheet
+        .write_number(1, 4, (e * 1000.0).round() / 1000.0)
+        .unwrap();
+    book.save(&xlsx).unwrap();
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    supervisor_file(h, &xlsx);
+    press(h, Key::Tab);
+    step_until(h, "the preview", |h| {
+        h.query_by_label_contains("识别的坐标系").is_some()
+    });
+    for part in [
+        "识别的坐标系: EPSG:4529",
+        "推测：",
+        "X坐标 为北坐标、Y坐标 为东坐标（测量习惯）",
+    ] {
+        assert!(
+            h.query_by_label_contains(part).is_some(),
+            "the CRS line says {part}"
+        );
+    }
+    h.get_by_label("采用 EPSG:4529").click();
+    h.run();
+    assert!(
+        h.get_by_label("坐标系")
+            .value()
+            .is_some_and(|v| v.contains("EPSG:4529")),
+        "the CRS list shows the CRS used"
+    );
+    h.get_by_label("检查（不写入）").click();
+    step_until(h, "the check", |h| {
+        h.query_by_label_contains("新增 1").is_some()
+    });
+}
+
+#[test]
+fn a_folder_of_files_is_previewed_and_checked_as_one_version() {
+    let mut f = open();
+    let folder = f.dir.path().join("各路登记");
+    std::fs::create_dir_all(&folder).unwrap();
+    for (file, code) in [("a.csv", "9-98-0001"), ("b.csv", "9-98-0002")] {
+        std::fs::write(
+            folder.join(file),
+            format!("灯杆编号,路名,杆号,纬度,经度\n{code},测试南路,1,25.0500,121.5100\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(folder.join("说明.docx"), "not data").unwrap();
+    let h = &mut f.harness;
+    supervisor_unlock(h);
+    supervisor_file(h, &folder);
+    press(h, Key::Tab);
+    step_until(h, "the preview", |h| {
+        h.query_by_label_contains("2 个文件，作为一个数据版本导入")
+            .is_some()
+    });
+    assert!(h.query_by_label_contains("a.csv, b.csv").is_some());
+    h.get_by_label("检查（不写入）").click();
+    step_until(h, "the check", |h| {
+        h.query_by_label_contains("新增 2").is_some()
+    });
+}

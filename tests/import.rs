@@ -576,9 +576,16 @@ fn a_sign_in_a_park_with_no_street_and_long_directions_imports_and_reads_back_sh
     );
     let p = json_of(&run(&db, &["lookup", "9-77-0003", "--json"]));
     let rb = p["readback"].as_str().unwrap();
-    assert!(rb.starts_with("幸福公园 第3号灯杆"), "{rb}");
-    assert!(rb.contains("幸福公园附近，属城关派出所"), "{rb}");
+    // Said as the place's alarm post, not as a lamp post along a street.
+    assert!(rb.starts_with("幸福公园 3号报警桩，"), "{rb}");
+    assert!(rb.ends_with("，属城关派出所"), "{rb}");
+    assert!(
+        !rb.contains("幸福公园附近"),
+        "the place is not said twice: {rb}"
+    );
     assert!(rb.chars().count() < 80, "{rb}");
+    let en = p["readback_en"].as_str().unwrap();
+    assert!(en.starts_with("Alarm post No. 3 in 幸福公园"), "{en}");
     // The long directions are stored whole.
     let csv = d.path().join("out.csv");
     assert!(
@@ -592,7 +599,7 @@ fn a_sign_in_a_park_with_no_street_and_long_directions_imports_and_reads_back_sh
         p["readback"]
             .as_str()
             .unwrap()
-            .starts_with("城南派出所 第9号灯杆"),
+            .starts_with("城南派出所 9号报警桩"),
         "{p}"
     );
 }

@@ -119,6 +119,48 @@ fn a_sheet_is_chosen_by_name_and_a_missing_one_is_named_with_the_others() {
 }
 
 #[test]
+fn a_number_cell_formatted_0000_reads_as_the_cell_shows_it() {
+    // Written at test time: numeric code cells in the number format `0000` (Excel shows 12 as
+    // `0012`), coordinates in `0.00` (shown rounded, read whole), the table from column B.
+    let (d, db) = demo();
+    let path = d.path().join("formatted.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("灯杆").unwrap();
+    let code = rust_xlsxwriter::Format::new().set_num_format("0000");
+    let dashed = rust_xlsxwriter::Format::new().set_num_format("\"9-94-\"0000");
+    let rounded = rust_xlsxwriter::Format::new().set_num_format("0.00");
+    sheet.write_string(0, 1, "格式测试登记表").unwrap();
+    for (c, h) in ["编码", "街路", "杆号", "纬度", "经度"].iter().enumerate() {
+        sheet.write_string(2, 1 + c as u16, *h).unwrap();
+    }
+    let rows: [(f64, &rust_xlsxwriter::Format); 3] =
+        [(12.0, &code), (12_345.0, &code), (7.0, &dashed)];
+    for (i, (n, f)) in rows.into_iter().enumerate() {
+        let r = 3 + i as u32;
+        sheet.write_number_with_format(r, 1, n, f).unwrap();
+        sheet.write_string(r, 2, "格式南路").unwrap();
+        sheet.write_number(r, 3, 1.0 + i as f64).unwrap();
+        sheet
+            .write_number_with_format(r, 4, 25.041_234_5 + i as f64 * 1e-4, &rounded)
+            .unwrap();
+        sheet
+            .write_number_with_format(r, 5, 121.512_345_6, &rounded)
+            .unwrap();
+    }
+    book.save(&path).unwrap();
+    let v = import_json(&db, &[path.to_str().unwrap()]);
+    assert_eq!(v["format"], "xlsx");
+    assert_eq!(codes(&v), ["0012", "12345", "9-94-0007"], "{v}");
+    assert_eq!(v["changes"][0]["line"], 4, "the sheet's row number");
+    let p = lookup(&db, "0012");
+    assert_eq!(p["street"], "格式南路");
+    // The coordinate's format shows 25.04; the stored position keeps every digit.
+    let lat = p["lat_deg"].as_f64().unwrap();
+    assert!((lat - 25.041_234_5).abs() < 1e-6, "{p}");
+}
+
+#[test]
 fn xls_and_ods_workbooks_are_read_with_simplified_and_traditional_headers() {
     let (_d, db) = demo();
     let v = import_json(&db, &[&fixture("poles.xls"), "--dry-run"]);

@@ -206,6 +206,9 @@ impl FileDialog {
                     if ui.button(t.cancel).clicked() {
                         outcome = Outcome::Cancelled;
                     }
+                    if ui.button(t.use_folder).clicked() {
+                        outcome = Outcome::Picked(self.dir.clone());
+                    }
                     let chosen = self
                         .selected
                         .as_ref()

@@ -373,6 +373,28 @@ pub struct SupervisorStrings {
     pub confidence: &'static str,
     /// The CRS the file declares (a Shapefile's .prj, a GeoPackage's EPSG code).
     pub declared_crs: &'static str,
+    /// Adds a file to those in the file box (several files are one data version).
+    pub add_file: &'static str,
+    /// Several files or a folder: {n} files, {names}.
+    pub files_as_one: &'static str,
+    /// The coordinates' CRS as the preview sees it.
+    pub crs_seen: &'static str,
+    /// … declared by the file.
+    pub crs_declared: &'static str,
+    /// … a guess from metres (the file declares none).
+    pub crs_guessed: &'static str,
+    /// … degrees, WGS-84 unless chosen.
+    pub crs_degrees: &'static str,
+    /// Metres that match no CRS known.
+    pub crs_unknown: &'static str,
+    /// The survey convention: {x} is the northing, {y} the easting.
+    pub northing_first: &'static str,
+    /// The GIS order: {x} is the easting, {y} the northing.
+    pub easting_first: &'static str,
+    /// Chooses the CRS seen in the CRS list.
+    pub use_crs: &'static str,
+    /// The short list of likely CRSs.
+    pub likely_crs: &'static str,
     /// The fields, in canonical order (`import::Field::ALL`).
     pub field_names: [&'static str; 13],
     /// Saved mappings combo.
@@ -434,6 +456,8 @@ pub struct FileDialogStrings {
     pub open: &'static str,
     /// Cancel button.
     pub cancel: &'static str,
+    /// Picks the folder shown: its files are imported as one data version.
+    pub use_folder: &'static str,
 }
 
 /// File dialog, Simplified Chinese.
@@ -448,6 +472,7 @@ pub const FILES_ZH: FileDialogStrings = FileDialogStrings {
     empty: "此文件夹中没有可导入的文件",
     open: "打开",
     cancel: "取消",
+    use_folder: "导入此文件夹（全部文件作为一个版本）",
 };
 
 /// File dialog, English.
@@ -462,6 +487,7 @@ pub const FILES_EN: FileDialogStrings = FileDialogStrings {
     empty: "No importable file in this folder",
     open: "Open",
     cancel: "Cancel",
+    use_folder: "Import this folder (all its files as one version)",
 };
 
 /// Supervisor screen, Simplified Chinese.
@@ -481,7 +507,7 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     import_tab: "导入",
     history_tab: "版本历史",
     file: "文件",
-    file_hint: "CSV、GeoJSON、Excel、ODS、Shapefile（.shp）或 GeoPackage 文件的完整路径",
+    file_hint: "CSV、GeoJSON、Excel、ODS、Shapefile（.shp）或 GeoPackage 文件的完整路径；文件夹或用 ; 分隔的多个文件作为一个版本",
     encoding: "编码",
     auto: "自动识别",
     datum: "坐标系",
@@ -529,6 +555,17 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     sheet: "工作表/图层",
     confidence: "把握 {p}%",
     declared_crs: "文件声明的坐标系",
+    add_file: "添加文件…",
+    files_as_one: "{n} 个文件，作为一个数据版本导入（预览第一个）：{names}",
+    crs_seen: "识别的坐标系",
+    crs_declared: "文件声明",
+    crs_guessed: "推测：文件没有声明坐标系，坐标是米",
+    crs_degrees: "经纬度，未选择时按 WGS-84",
+    crs_unknown: "坐标是米，但推测不出坐标系：请在“坐标系”中选择",
+    northing_first: "{x} 为北坐标、{y} 为东坐标（测量习惯）",
+    easting_first: "{x} 为东坐标、{y} 为北坐标",
+    use_crs: "采用",
+    likely_crs: "可能的坐标系",
     field_names: [
         "编码",
         "街路编码",
@@ -580,7 +617,7 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     import_tab: "Import",
     history_tab: "Versions",
     file: "File",
-    file_hint: "Full path of a CSV, GeoJSON, Excel, ODS, Shapefile (.shp) or GeoPackage file",
+    file_hint: "Full path of a CSV, GeoJSON, Excel, ODS, Shapefile (.shp) or GeoPackage file; a folder, or several files separated by ;, is one version",
     encoding: "Encoding",
     auto: "detect",
     datum: "Datum",
@@ -628,6 +665,17 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     sheet: "Sheet/layer",
     confidence: "{p}% confident",
     declared_crs: "Declared CRS",
+    add_file: "Add file…",
+    files_as_one: "{n} files, imported as one data version (the first is previewed): {names}",
+    crs_seen: "CRS seen",
+    crs_declared: "declared by the file",
+    crs_guessed: "a guess: the file declares no CRS and its coordinates are metres",
+    crs_degrees: "degrees; WGS-84 unless chosen",
+    crs_unknown: "the coordinates are metres but no CRS fits: choose one under CRS",
+    northing_first: "{x} is the northing and {y} the easting (survey convention)",
+    easting_first: "{x} is the easting and {y} the northing",
+    use_crs: "Use",
+    likely_crs: "Likely CRSs",
     field_names: [
         "Code",
         "Street code",

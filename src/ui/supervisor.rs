@@ -55,6 +55,15 @@ fn crs_label(word: &str) -> String {
     Crs::parse(word).map_or_else(|_| word.to_owned(), |c| c.label())
 }
 
+/// The paths in the file box: one, or several separated by `;` (a folder stands for its files).
+fn paths_of(text: &str) -> Vec<PathBuf> {
+    text.split([';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .collect()
+}
+
 fn clip(text: &str) -> String {
     match text.char_indices().nth(MAX_CELL_CHARS) {
         Some((i, _)) => format!("{}…", &text[..i]),
@@ -166,11 +175,25 @@ struct ReviewRow {
 /// Each field's values in the preview rows, or why the mapping does not fit the header.
 type Sample = Result<Vec<(Field, Vec<String>)>, lamppost_import::Finding>;
 
+/// What the preview worker sends: the preview of the first file, and every file named.
+type PreviewDone = (Result<Preview, Message>, Vec<PathBuf>);
+
+/// What the file dialog's pick does to the file box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    /// Replaces what it holds.
+    Replace,
+    /// Adds to the files it names (several files are one data version).
+    Add,
+}
+
 /// The preview of the file being set up: for which file and encoding, and what came back.
 struct PreviewState {
     for_file: (String, usize, Option<String>),
     result: Option<Result<Preview, Message>>,
-    job: Option<Receiver<Result<Preview, Message>>>,
+    /// The files the box names (a folder's files), the first previewed.
+    files: Vec<PathBuf>,
+    job: Option<Receiver<PreviewDone>>,
     /// The columns recognised by their headers (fixed for a preview).
     recognised: Vec<(Field, usize)>,
     /// The first row's value of each field under `specs`, made again only when the mapping
@@ -204,6 +227,8 @@ pub struct Supervisor {
     allow_moves: bool,
     note: String,
     dialog: Option<FileDialog>,
+    /// What the file picked in the dialog does to the file box.
+    dialog_pick: Pick,
     preview: Option<PreviewState>,
     /// Open or close the file-and-mapping section next frame.
     setup_open: Option<bool>,
@@ -288,6 +313,7 @@ impl Supervisor {
             allow_moves: false,
             note: String::new(),
             dialog: None,
+            dialog_pick: Pick::Replace,
             preview: None,
             setup_open: None,
             control: None,
@@ -424,11 +450,22 @@ impl Supervisor {
     fn poll_preview(&mut self) {
         let Some(p) = &mut self.preview else { return };
         let Some(rx) = &p.job else { return };
-        if let Ok(r) = rx.try_recv() {
+        if let Ok((r, files)) = rx.try_recv() {
             p.recognised = r.as_ref().map(Preview::recognised).unwrap_or_default();
             p.sample = None;
+            // The CRSs the coordinates may be in join the list to choose from.
+            let likely: Vec<String> = r
+                .as_ref()
+                .ok()
+                .and_then(Preview::coordinates)
+                .map(|c| c.likely.iter().map(Crs::word).collect())
+                .unwrap_or_default();
             p.result = Some(r);
+            p.files = files;
             p.job = None;
+            for w in likely {
+                self.crs_choice(&w);
+            }
         }
     }
 
@@ -453,23 +490,29 @@ impl Supervisor {
         let sheet = self.sheet.clone();
         let (tx, rx) = channel();
         let ctx = ctx.clone();
-        let file = PathBuf::from(&key.0);
+        let paths = paths_of(&key.0);
         let label = ENCODINGS[self.encoding];
         let started = std::thread::Builder::new()
             .name("supervisor-preview".into())
             .spawn(move || {
-                let r = lamppost_import::read::parse_encoding(label)
-                    .map_err(|e| e.message())
-                    .and_then(|enc| {
-                        lamppost_import::preview_sheet(
-                            lamppost_import::Input::Path(&file),
-                            enc,
-                            sheet.as_deref(),
-                            PREVIEW_ROWS,
-                        )
+                let files = lamppost_import::files_to_import(&paths)
+                    .map_err(|e| Message::new("无法读取文件夹", "cannot read the folder").about(e));
+                let first = files.as_ref().ok().and_then(|f| f.first().cloned());
+                let r = files.as_ref().map_err(Clone::clone).and_then(|_| {
+                    let file = first.unwrap_or_default();
+                    lamppost_import::read::parse_encoding(label)
                         .map_err(|e| e.message())
-                    });
-                let _ = tx.send(r);
+                        .and_then(|enc| {
+                            lamppost_import::preview_sheet(
+                                lamppost_import::Input::Path(&file),
+                                enc,
+                                sheet.as_deref(),
+                                PREVIEW_ROWS,
+                            )
+                            .map_err(|e| e.message())
+                        })
+                });
+                let _ = tx.send((r, files.unwrap_or_default()));
                 ctx.request_repaint();
             });
         self.preview = Some(PreviewState {
@@ -478,6 +521,7 @@ impl Supervisor {
                 Err(Message::new("无法启动预览线程", "cannot start the preview").about(e))
             }),
             job: started.ok().map(|_| rx),
+            files: Vec::new(),
             recognised: Vec::new(),
             sample: None,
         });
@@ -600,7 +644,7 @@ impl Supervisor {
         };
         let control = Arc::new(ImportControl::new());
         opts.control = Some(Arc::clone(&control));
-        let file = PathBuf::from(self.file.trim());
+        let paths = paths_of(&self.file);
         let db = self.db.clone();
         if dry_run {
             self.checked = Some(self.fingerprint());
@@ -609,9 +653,27 @@ impl Supervisor {
         self.waiting = Arc::clone(&waiting);
         self.spawn(ctx, if dry_run { "check" } else { "apply" }, move || {
             let r = loop {
+                // One file, or several (a folder's) as one data version.
+                let files = match lamppost_import::files_to_import(&paths) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        return Job::Failed(
+                            Message::new("无法读取文件夹", "cannot read the folder").about(e),
+                        );
+                    }
+                };
                 let r = Store::open(&db, Access::ReadWrite)
                     .map_err(ImportError::from)
-                    .and_then(|mut st| lamppost_import::import_path(&mut st, &file, &opts));
+                    .and_then(|mut st| match files.as_slice() {
+                        [one] => lamppost_import::import_path(&mut st, one, &opts),
+                        many => {
+                            let inputs: Vec<lamppost_import::Input<'_>> = many
+                                .iter()
+                                .map(|p| lamppost_import::Input::Path(p))
+                                .collect();
+                            lamppost_import::import_many(&mut st, &inputs, &opts)
+                        }
+                    });
                 // Another program writes the database: wait for it (Stop ends the wait).
                 if matches!(r, Err(ImportError::Store(StoreError::Busy(_))))
                     && !opts.control.as_ref().is_some_and(|c| c.is_cancelled())
@@ -663,7 +725,11 @@ impl Supervisor {
                 Outcome::Open => {}
                 Outcome::Cancelled => self.dialog = None,
                 Outcome::Picked(p) => {
-                    self.file = p.display().to_string();
+                    if self.dialog_pick == Pick::Add && !self.file.trim().is_empty() {
+                        self.file = format!("{}; {}", self.file.trim(), p.display());
+                    } else {
+                        self.file = p.display().to_string();
+                    }
                     self.dialog = None;
                     self.setup_open = Some(true);
                     self.refresh_preview(ctx);
@@ -856,7 +922,19 @@ impl Supervisor {
             if ui.button(s.browse).on_hover_text("Ctrl+O").clicked()
                 || ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O))
             {
-                self.dialog = Some(FileDialog::new(&self.file, ui.ctx()));
+                self.dialog_pick = Pick::Replace;
+                let first = paths_of(&self.file)
+                    .first()
+                    .map(|p| p.display().to_string());
+                self.dialog = Some(FileDialog::new(&first.unwrap_or_default(), ui.ctx()));
+            }
+            if ui
+                .add_enabled(!self.file.trim().is_empty(), egui::Button::new(s.add_file))
+                .clicked()
+            {
+                self.dialog_pick = Pick::Add;
+                let last = paths_of(&self.file).last().map(|p| p.display().to_string());
+                self.dialog = Some(FileDialog::new(&last.unwrap_or_default(), ui.ctx()));
             }
         });
         ui.horizontal(|ui| {
@@ -1018,12 +1096,88 @@ impl Supervisor {
                     .labelled_by(l.id);
             });
         }
+        if state.files.len() > 1 {
+            let names: Vec<String> = state
+                .files
+                .iter()
+                .take(8)
+                .map(|f| {
+                    f.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let more = if state.files.len() > 8 { ", …" } else { "" };
+            ui.label(
+                s.files_as_one
+                    .replace("{n}", &state.files.len().to_string())
+                    .replace("{names}", &format!("{}{more}", names.join(", "))),
+            );
+        }
         if let Some(crs) = &p.crs_hint {
             ui.label(format!("{}: {}", s.declared_crs, clip(crs)))
                 .on_hover_text(crs.as_str());
         }
+        let mut use_crs = None;
+        if let Some(c) = p.coordinates() {
+            ui.horizontal_wrapped(|ui| {
+                let what = match (&c.crs, c.source) {
+                    (None, _) => s.crs_unknown.to_owned(),
+                    (Some(crs), source) => format!(
+                        "{}（{}）",
+                        crs.label(),
+                        match source {
+                            lamppost_import::SeenCrs::Declared => s.crs_declared,
+                            lamppost_import::SeenCrs::Guessed => s.crs_guessed,
+                            lamppost_import::SeenCrs::Degrees => s.crs_degrees,
+                        }
+                    ),
+                };
+                let axes = if c.source == lamppost_import::SeenCrs::Degrees {
+                    String::new()
+                } else if c.northing_first {
+                    format!(
+                        " · {}",
+                        s.northing_first
+                            .replace("{x}", &c.x_column)
+                            .replace("{y}", &c.y_column)
+                    )
+                } else {
+                    format!(
+                        " · {}",
+                        s.easting_first
+                            .replace("{x}", &c.x_column)
+                            .replace("{y}", &c.y_column)
+                    )
+                };
+                let colour = if c.source == lamppost_import::SeenCrs::Guessed || c.crs.is_none() {
+                    pal.warning
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.colored_label(colour, format!("{}: {what}{axes}", s.crs_seen));
+                if c.source == lamppost_import::SeenCrs::Guessed && c.likely.len() > 1 {
+                    ui.label(format!("· {}:", s.likely_crs));
+                }
+                if c.source == lamppost_import::SeenCrs::Guessed {
+                    for l in &c.likely {
+                        if ui
+                            .small_button(format!("{} {}", s.use_crs, l.word()))
+                            .on_hover_text(l.label())
+                            .clicked()
+                        {
+                            use_crs = Some(l.word());
+                        }
+                    }
+                }
+            });
+        }
         for f in p.warning.iter().chain(&p.problem) {
             ui.colored_label(pal.warning, f.words(s.lang));
+        }
+        if let Some(w) = use_crs {
+            self.datum = self.crs_choice(&w);
+            return;
         }
         if let Some(name) = pick {
             self.sheet = Some(name);

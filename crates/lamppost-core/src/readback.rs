@@ -51,6 +51,10 @@ pub struct ReadbackParts<'a> {
     pub landmark: &'a str,
     /// Police station or patrol zone.
     pub jurisdiction: &'a str,
+    /// `street` is a place (a park, a scenic area, a riverside path) that groups signs with no
+    /// street: the sign is said as an alarm post of the place (`幸福公园 3号报警桩`), not as the
+    /// n-th lamp post along a street.
+    pub place: bool,
 }
 
 /// Longest clause of the sentence (characters): a register's long landmark or place text is cut
@@ -78,14 +82,20 @@ pub fn readback(p: &ReadbackParts<'_>, lang: Lang) -> String {
         clip(p.landmark),
         clip(p.jurisdiction),
     );
+    // A place named after its landmark or jurisdiction does not say it twice.
+    let same = |t: &str| p.place && t == p.street;
     let p = &ReadbackParts {
+        landmark: if same(p.landmark) { "" } else { &landmark },
+        jurisdiction: if same(p.jurisdiction) {
+            ""
+        } else {
+            &jurisdiction
+        },
         street: &street,
         street_en: &street_en,
         pole_label: &label,
         code: &code,
         cross_street: &cross_street,
-        landmark: &landmark,
-        jurisdiction: &jurisdiction,
         ..*p
     };
     match lang {
@@ -102,6 +112,9 @@ pub fn readback(p: &ReadbackParts<'_>, lang: Lang) -> String {
 pub fn readback_confirming_street(p: &ReadbackParts<'_>, lang: Lang) -> String {
     let mut s = readback(p, lang);
     match lang {
+        Lang::Zh if p.place => {
+            let _ = write!(s, "。请与报警人核对地点：是{}吗？", p.street);
+        }
         Lang::Zh => {
             let _ = write!(s, "。请与报警人核对街路名：是{}吗？", p.street);
         }
@@ -111,7 +124,8 @@ pub fn readback_confirming_street(p: &ReadbackParts<'_>, lang: Lang) -> String {
             } else {
                 format!("{} ({})", p.street_en, p.street)
             };
-            let _ = write!(s, ". Confirm the street with the caller: is it {street}?");
+            let what = if p.place { "place" } else { "street" };
+            let _ = write!(s, ". Confirm the {what} with the caller: is it {street}?");
         }
     }
     s
@@ -123,7 +137,11 @@ fn readback_zh(p: &ReadbackParts<'_>) -> String {
     if !s.is_empty() {
         s.push(' ');
     }
+    // A place's sign is its n-th alarm post (`3号报警桩`), a street's its n-th lamp post.
     let _ = match p.pole_no {
+        _ if p.place && !p.pole_label.is_empty() => write!(s, "{}号报警桩", p.pole_label),
+        Some(n) if p.place => write!(s, "{n}号报警桩"),
+        None if p.place => write!(s, "{}号报警桩", p.code),
         _ if !p.pole_label.is_empty() => write!(s, "第{}号灯杆", p.pole_label),
         Some(n) => write!(s, "第{n}号灯杆"),
         None => write!(s, "{}号灯杆", p.code),
@@ -145,11 +163,21 @@ fn readback_zh(p: &ReadbackParts<'_>) -> String {
 
 fn readback_en(p: &ReadbackParts<'_>) -> String {
     let mut s = match p.pole_no {
+        _ if p.place && !p.pole_label.is_empty() => format!("Alarm post No. {}", p.pole_label),
+        Some(n) if p.place => format!("Alarm post No. {n}"),
+        None if p.place => format!("Alarm post {}", p.code),
         _ if !p.pole_label.is_empty() => format!("Pole No. {}", p.pole_label),
         Some(n) => format!("Pole No. {n}"),
         None => format!("Pole {}", p.code),
     };
-    if !p.street.is_empty() {
+    if p.place && !p.street.is_empty() {
+        // A place is where the post stands, not a street it stands along.
+        if p.street_en.is_empty() {
+            let _ = write!(s, " in {}", p.street);
+        } else {
+            let _ = write!(s, " in {} ({})", p.street_en, p.street);
+        }
+    } else if !p.street.is_empty() {
         if p.street_en.is_empty() {
             let _ = write!(s, ", {}", p.street);
         } else {
@@ -186,6 +214,7 @@ mod tests {
             cross_street: "南京西路",
             landmark: "",
             jurisdiction: "大同区",
+            place: false,
         }
     }
 
@@ -264,5 +293,69 @@ mod tests {
         let cut = clip(&long);
         assert_eq!(cut.chars().count(), MAX_CLAUSE_CHARS);
         assert_eq!(clip("短"), "短");
+    }
+
+    #[test]
+    fn a_sign_at_a_place_without_a_street_is_its_alarm_post() {
+        let p = ReadbackParts {
+            street: "幸福公园",
+            pole_no: Some(3),
+            code: "3",
+            jurisdiction: "城关辖区",
+            place: true,
+            ..ReadbackParts::default()
+        };
+        assert_eq!(readback(&p, Lang::Zh), "幸福公园 3号报警桩，属城关辖区");
+        assert_eq!(
+            readback(&p, Lang::En),
+            "Alarm post No. 3 in 幸福公园, jurisdiction 城关辖区"
+        );
+        assert_eq!(
+            readback_confirming_street(&p, Lang::Zh),
+            "幸福公园 3号报警桩，属城关辖区。请与报警人核对地点：是幸福公园吗？"
+        );
+        assert!(
+            readback_confirming_street(&p, Lang::En)
+                .ends_with("Confirm the place with the caller: is it 幸福公园?")
+        );
+        // A suffixed number as written; without a number, the code.
+        let label = ReadbackParts {
+            pole_label: "3附1",
+            ..p
+        };
+        assert_eq!(
+            readback(&label, Lang::Zh),
+            "幸福公园 3附1号报警桩，属城关辖区"
+        );
+        let code = ReadbackParts {
+            pole_no: None,
+            code: "HX-7",
+            ..p
+        };
+        assert_eq!(
+            readback(&code, Lang::Zh),
+            "幸福公园 HX-7号报警桩，属城关辖区"
+        );
+        assert_eq!(
+            readback(&code, Lang::En),
+            "Alarm post HX-7 in 幸福公园, jurisdiction 城关辖区"
+        );
+        // A place named after its landmark or jurisdiction does not say it twice.
+        let named = ReadbackParts {
+            landmark: "幸福公园",
+            ..p
+        };
+        assert_eq!(readback(&named, Lang::Zh), "幸福公园 3号报警桩，属城关辖区");
+        let zone = ReadbackParts {
+            street: "城关辖区",
+            ..p
+        };
+        assert_eq!(readback(&zone, Lang::Zh), "城关辖区 3号报警桩");
+        // The same parts on a street read as before.
+        let street = ReadbackParts { place: false, ..p };
+        assert_eq!(
+            readback(&street, Lang::Zh),
+            "幸福公园 第3号灯杆，属城关辖区"
+        );
     }
 }

@@ -20,6 +20,14 @@ pub enum GpkgError {
     /// It has no point layer (features whose geometry type is POINT or MULTIPOINT).
     #[error("no point layer (gpkg_geometry_columns lists {0})")]
     NoPointLayer(String),
+    /// It has no layer of the kind asked for (lines, polygons).
+    #[error("no {kind} layer (gpkg_geometry_columns lists {listed})")]
+    NoLayer {
+        /// `line` or `polygon`.
+        kind: &'static str,
+        /// Every feature layer, with its geometry type.
+        listed: String,
+    },
     /// The layer asked for is not one of its point layers.
     #[error("no point layer named {layer:?} (there are: {})", layers.join(", "))]
     NoSuchLayer {
@@ -38,42 +46,79 @@ pub enum GpkgError {
     },
 }
 
-/// One feature: its point (x, y in the layer's CRS; `None` for an empty or null geometry)
-/// and its attribute values as text, in [`GpkgLayer::columns`] order.
+/// A feature's geometry, in the layer's CRS: (x, y) pairs (longitude/latitude or
+/// easting/northing, as stored).
 #[derive(Debug, Clone, PartialEq)]
-pub struct GpkgFeature {
-    /// (x, y): longitude/latitude or easting/northing, as stored.
-    pub point: Option<(f64, f64)>,
-    /// The attributes as text (numbers as written by SQLite, whole reals without `.0`).
-    pub values: Vec<String>,
+pub enum GpkgGeometry {
+    /// Points (a `POINT`, or each point of a `MULTIPOINT`).
+    Points(Vec<(f64, f64)>),
+    /// Lines (a `LINESTRING`, or each part of a `MULTILINESTRING`).
+    Lines(Vec<Vec<(f64, f64)>>),
+    /// Polygons, each a list of rings, the outer one first.
+    Polygons(Vec<Vec<Vec<(f64, f64)>>>),
 }
 
-/// A point layer read whole.
+/// The kind of layer to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerKind {
+    /// Point layers (`POINT`, `MULTIPOINT`): the import's poles.
+    Points,
+    /// Line layers (`LINESTRING`, `MULTILINESTRING`): roads for a basemap.
+    Lines,
+    /// Polygon layers (`POLYGON`, `MULTIPOLYGON`): water, land use.
+    Polygons,
+    /// Any feature layer.
+    Any,
+}
+
+impl LayerKind {
+    /// Whether a layer of `gpkg_geometry_columns.geometry_type_name` `ty` is of this kind
+    /// (`GEOMETRY`, any type, is of every kind).
+    fn takes(self, ty: &str) -> bool {
+        let ty = ty.to_ascii_uppercase();
+        let ty = ty.trim_end_matches(['Z', 'M']).trim_end();
+        ty == "GEOMETRY"
+            || match self {
+                Self::Points => matches!(ty, "POINT" | "MULTIPOINT"),
+                Self::Lines => matches!(
+                    ty,
+                    "LINESTRING" | "MULTILINESTRING" | "CURVE" | "MULTICURVE"
+                ),
+                Self::Polygons => {
+                    matches!(ty, "POLYGON" | "MULTIPOLYGON" | "SURFACE" | "MULTISURFACE")
+                }
+                Self::Any => true,
+            }
+    }
+}
+
+/// A layer chosen to be read: its table, columns and CRS.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GpkgLayer {
     /// The layer read.
     pub name: String,
-    /// Every point layer of the file, in `gpkg_contents` order.
+    /// Every layer of the kind asked for, in `gpkg_contents` order.
     pub layers: Vec<String>,
     /// The layer's CRS: `EPSG:n`, or a WKT definition; `None` when undefined.
     pub srs: Option<String>,
     /// The attribute columns (every column but the geometry).
     pub columns: Vec<String>,
-    /// The features, in table order.
-    pub features: Vec<GpkgFeature>,
+    /// The geometry column.
+    geometry: String,
 }
 
-/// A point layer: (table name, geometry column, srs id).
-type LayerRow = (String, String, i64);
+/// A layer: (table name, geometry column, geometry type, srs id).
+type LayerRow = (String, String, String, i64);
 
-/// The point layers of a GeoPackage, and every feature layer listed (for a message).
-fn point_layers(db: &Connection) -> Result<(Vec<LayerRow>, String), GpkgError> {
+/// The feature layers of a GeoPackage of a kind, and every feature layer listed (for a
+/// message).
+fn layers_of(db: &Connection, kind: LayerKind) -> Result<(Vec<LayerRow>, String), GpkgError> {
     let mut st = db.prepare(
         "SELECT c.table_name, g.column_name, g.geometry_type_name, g.srs_id \
          FROM gpkg_contents c JOIN gpkg_geometry_columns g ON g.table_name = c.table_name \
          WHERE c.data_type = 'features' ORDER BY c.rowid",
     )?;
-    let all: Vec<(String, String, String, i64)> = st
+    let all: Vec<LayerRow> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
     let listed = all
@@ -83,13 +128,7 @@ fn point_layers(db: &Connection) -> Result<(Vec<LayerRow>, String), GpkgError> {
         .join(", ");
     Ok((
         all.into_iter()
-            .filter(|(_, _, g, _)| {
-                matches!(
-                    g.to_ascii_uppercase().as_str(),
-                    "POINT" | "MULTIPOINT" | "GEOMETRY"
-                )
-            })
-            .map(|(t, c, _, s)| (t, c, s))
+            .filter(|(_, _, g, _)| kind.takes(g))
             .collect(),
         listed,
     ))
@@ -122,53 +161,84 @@ fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// Reads a point layer: `layer` by name, or the first point layer. The file is opened
-/// read-only and only queried.
-pub fn read_points(path: &Path, layer: Option<&str>) -> Result<GpkgLayer, GpkgError> {
+/// Opens a GeoPackage read-only (and query-only).
+fn open(path: &Path) -> Result<Connection, GpkgError> {
     let db = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     db.pragma_update(None, "query_only", true)?;
-    let (layers, listed) = point_layers(&db)?;
-    let names: Vec<String> = layers.iter().map(|(t, _, _)| t.clone()).collect();
+    Ok(db)
+}
+
+/// Chooses a layer of a kind: `layer` by name, or the first one; its columns and CRS.
+pub fn layer(path: &Path, layer: Option<&str>, kind: LayerKind) -> Result<GpkgLayer, GpkgError> {
+    let db = open(path)?;
+    let (layers, listed) = layers_of(&db, kind)?;
+    let names: Vec<String> = layers.iter().map(|(t, ..)| t.clone()).collect();
     let chosen = match layer {
         Some(want) => layers
             .iter()
-            .find(|(t, _, _)| t == want)
-            .or_else(|| layers.iter().find(|(t, _, _)| t.eq_ignore_ascii_case(want)))
+            .find(|(t, ..)| t == want)
+            .or_else(|| layers.iter().find(|(t, ..)| t.eq_ignore_ascii_case(want)))
             .ok_or_else(|| GpkgError::NoSuchLayer {
                 layer: want.to_owned(),
                 layers: names.clone(),
             })?,
-        None => layers
-            .first()
-            .ok_or_else(|| GpkgError::NoPointLayer(listed.clone()))?,
+        None => layers.first().ok_or_else(|| match kind {
+            LayerKind::Points => GpkgError::NoPointLayer(listed.clone()),
+            LayerKind::Lines => GpkgError::NoLayer {
+                kind: "line",
+                listed: listed.clone(),
+            },
+            LayerKind::Polygons | LayerKind::Any => GpkgError::NoLayer {
+                kind: "polygon",
+                listed: listed.clone(),
+            },
+        })?,
     };
-    let (table, geom, srs_id) = chosen.clone();
+    let (table, geometry, _, srs_id) = chosen.clone();
     let srs = srs(&db, srs_id)?;
-    let mut columns: Vec<String> = Vec::new();
-    {
-        let st = db.prepare(&format!("SELECT * FROM {} LIMIT 0", ident(&table)))?;
-        for c in st.column_names() {
-            if c != geom {
-                columns.push(c.to_owned());
-            }
-        }
-    }
-    let select = std::iter::once(ident(&geom))
-        .chain(columns.iter().map(|c| ident(c)))
+    let st = db.prepare(&format!("SELECT * FROM {} LIMIT 0", ident(&table)))?;
+    let columns = st
+        .column_names()
+        .filter(|c| *c != geometry)
+        .map(str::to_owned)
+        .collect();
+    Ok(GpkgLayer {
+        name: table,
+        layers: names,
+        srs,
+        columns,
+        geometry,
+    })
+}
+
+/// Reads a layer's features one at a time, in table order, without holding them: `each` gets
+/// the 1-based feature number, its geometry (`None` when null or empty) and its attribute
+/// values as text in [`GpkgLayer::columns`] order (numbers as SQLite writes them, whole reals
+/// without `.0`), and returns `false` to stop. A geometry that cannot be decoded is an error
+/// naming the feature.
+pub fn for_each_feature(
+    path: &Path,
+    layer: &GpkgLayer,
+    mut each: impl FnMut(u64, Option<GpkgGeometry>, &[String]) -> bool,
+) -> Result<(), GpkgError> {
+    let db = open(path)?;
+    let select = std::iter::once(ident(&layer.geometry))
+        .chain(layer.columns.iter().map(|c| ident(c)))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut st = db.prepare(&format!("SELECT {select} FROM {}", ident(&table)))?;
+    let mut st = db.prepare(&format!("SELECT {select} FROM {}", ident(&layer.name)))?;
     let mut rows = st.query([])?;
-    let mut features = Vec::new();
+    let mut values: Vec<String> = Vec::with_capacity(layer.columns.len());
+    let mut n = 0;
     while let Some(r) = rows.next()? {
-        let n = features.len() as u64 + 1;
-        let point = match r.get_ref(0)? {
+        n += 1;
+        let geometry = match r.get_ref(0)? {
             ValueRef::Null => None,
             ValueRef::Blob(b) => {
-                gpkg_point(b).map_err(|detail| GpkgError::Geometry { feature: n, detail })?
+                gpkg_geometry(b).map_err(|detail| GpkgError::Geometry { feature: n, detail })?
             }
             _ => {
                 return Err(GpkgError::Geometry {
@@ -177,8 +247,8 @@ pub fn read_points(path: &Path, layer: Option<&str>) -> Result<GpkgLayer, GpkgEr
                 });
             }
         };
-        let mut values = Vec::with_capacity(columns.len());
-        for i in 0..columns.len() {
+        values.clear();
+        for i in 0..layer.columns.len() {
             values.push(match r.get_ref(i + 1)? {
                 ValueRef::Null | ValueRef::Blob(_) => String::new(),
                 ValueRef::Integer(v) => v.to_string(),
@@ -192,20 +262,31 @@ pub fn read_points(path: &Path, layer: Option<&str>) -> Result<GpkgLayer, GpkgEr
                 ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
             });
         }
-        features.push(GpkgFeature { point, values });
+        if !each(n, geometry, &values) {
+            break;
+        }
     }
-    Ok(GpkgLayer {
-        name: table,
-        layers: names,
-        srs,
-        columns,
-        features,
-    })
+    Ok(())
 }
 
 /// Decodes a GeoPackage binary geometry holding a point (or a multipoint of one point):
 /// `Some((x, y))`, or `None` when empty.
 pub fn gpkg_point(b: &[u8]) -> Result<Option<(f64, f64)>, String> {
+    match gpkg_geometry(b)? {
+        None => Ok(None),
+        Some(GpkgGeometry::Points(p)) => match p.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            more => Err(format!("a multipoint of {} points, not one", more.len())),
+        },
+        Some(GpkgGeometry::Lines(_)) => Err("geometry type 2, not a point".to_owned()),
+        Some(GpkgGeometry::Polygons(_)) => Err("geometry type 3, not a point".to_owned()),
+    }
+}
+
+/// Decodes a GeoPackage binary geometry (the `GP` header, an optional envelope, then WKB):
+/// points, lines and polygons, single or multi; `None` when empty.
+pub fn gpkg_geometry(b: &[u8]) -> Result<Option<GpkgGeometry>, String> {
     if b.len() < 8 || &b[..2] != b"GP" {
         return Err("not GeoPackage binary (no GP header)".to_owned());
     }
@@ -223,57 +304,143 @@ pub fn gpkg_point(b: &[u8]) -> Result<Option<(f64, f64)>, String> {
     let wkb = b
         .get(8 + envelope..)
         .ok_or_else(|| "truncated GeoPackage header".to_owned())?;
-    wkb_point(wkb)
+    let mut r = Wkb { w: wkb, at: 0 };
+    let g = r.geometry()?;
+    let empty = match &g {
+        GpkgGeometry::Points(p) => p.is_empty(),
+        GpkgGeometry::Lines(l) => l.is_empty(),
+        GpkgGeometry::Polygons(p) => p.is_empty(),
+    };
+    Ok((!empty).then_some(g))
 }
 
-/// A WKB point (2D, Z, M or ZM; ISO or EWKB type codes), or a multipoint of one point.
-fn wkb_point(w: &[u8]) -> Result<Option<(f64, f64)>, String> {
-    let short = || "truncated WKB".to_owned();
-    let le = match w.first() {
-        Some(1) => true,
-        Some(0) => false,
-        _ => return Err("bad WKB byte order".to_owned()),
-    };
-    let u32_at = |i: usize| -> Result<u32, String> {
-        let s: [u8; 4] = w
-            .get(i..i + 4)
-            .ok_or_else(short)?
-            .try_into()
-            .map_err(|_| short())?;
+/// Most coordinates one geometry may claim (a count read from the file, checked before any
+/// allocation).
+const MAX_WKB_POINTS: u32 = 50_000_000;
+
+/// A WKB reader (2D, Z, M or ZM; ISO or EWKB type codes).
+struct Wkb<'b> {
+    w: &'b [u8],
+    at: usize,
+}
+
+impl Wkb<'_> {
+    fn bytes<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        let s: [u8; N] = self
+            .w
+            .get(self.at..self.at + N)
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(|| "truncated WKB".to_owned())?;
+        self.at += N;
+        Ok(s)
+    }
+
+    fn u32(&mut self, le: bool) -> Result<u32, String> {
+        let s = self.bytes::<4>()?;
         Ok(if le {
             u32::from_le_bytes(s)
         } else {
             u32::from_be_bytes(s)
         })
-    };
-    let f64_at = |i: usize| -> Result<f64, String> {
-        let s: [u8; 8] = w
-            .get(i..i + 8)
-            .ok_or_else(short)?
-            .try_into()
-            .map_err(|_| short())?;
+    }
+
+    fn f64(&mut self, le: bool) -> Result<f64, String> {
+        let s = self.bytes::<8>()?;
         Ok(if le {
             f64::from_le_bytes(s)
         } else {
             f64::from_be_bytes(s)
         })
-    };
-    let ty = u32_at(1)?;
-    // EWKB flags (Z, M, SRID) in the high bits; ISO adds 1000, 2000 or 3000.
-    let has_srid = ty & 0x2000_0000 != 0;
-    let base = (ty & 0x0FFF_FFFF) % 1000;
-    let start = if has_srid { 9 } else { 5 };
-    match base {
-        1 => {
-            let (x, y) = (f64_at(start)?, f64_at(start + 8)?);
-            Ok((!x.is_nan() && !y.is_nan()).then_some((x, y)))
+    }
+
+    /// A count, checked against what the bytes left could hold.
+    fn count(&mut self, le: bool, each: usize) -> Result<u32, String> {
+        let n = self.u32(le)?;
+        if n > MAX_WKB_POINTS || (n as usize).saturating_mul(each) > self.w.len() - self.at {
+            return Err(format!("a count of {n} that the geometry cannot hold"));
         }
-        4 => match u32_at(start)? {
-            0 => Ok(None),
-            1 => wkb_point(w.get(start + 4..).ok_or_else(short)?),
-            n => Err(format!("a multipoint of {n} points, not one")),
-        },
-        other => Err(format!("geometry type {other}, not a point")),
+        Ok(n)
+    }
+
+    /// Byte order, base type (1..=6) and coordinates per point.
+    fn head(&mut self) -> Result<(bool, u32, usize), String> {
+        let le = match self.bytes::<1>()? {
+            [1] => true,
+            [0] => false,
+            _ => return Err("bad WKB byte order".to_owned()),
+        };
+        let ty = self.u32(le)?;
+        // EWKB flags (Z 0x8000_0000, M 0x4000_0000, SRID 0x2000_0000); ISO adds 1000 (Z),
+        // 2000 (M) or 3000 (ZM).
+        let iso = (ty & 0x0FFF_FFFF) / 1000;
+        let mut dims = 2 + usize::from(ty & 0x8000_0000 != 0) + usize::from(ty & 0x4000_0000 != 0);
+        dims += match iso {
+            1 | 2 => 1,
+            3 => 2,
+            _ => 0,
+        };
+        if ty & 0x2000_0000 != 0 {
+            self.bytes::<4>()?; // the SRID
+        }
+        Ok((le, (ty & 0x0FFF_FFFF) % 1000, dims))
+    }
+
+    fn point(&mut self, le: bool, dims: usize) -> Result<(f64, f64), String> {
+        let (x, y) = (self.f64(le)?, self.f64(le)?);
+        for _ in 2..dims {
+            self.f64(le)?;
+        }
+        Ok((x, y))
+    }
+
+    fn line(&mut self, le: bool, dims: usize) -> Result<Vec<(f64, f64)>, String> {
+        let n = self.count(le, 8 * dims)?;
+        (0..n).map(|_| self.point(le, dims)).collect()
+    }
+
+    fn polygon(&mut self, le: bool, dims: usize) -> Result<Vec<Vec<(f64, f64)>>, String> {
+        let n = self.count(le, 4)?;
+        (0..n).map(|_| self.line(le, dims)).collect()
+    }
+
+    fn geometry(&mut self) -> Result<GpkgGeometry, String> {
+        let (le, base, dims) = self.head()?;
+        Ok(match base {
+            1 => {
+                let (x, y) = self.point(le, dims)?;
+                GpkgGeometry::Points(if x.is_nan() || y.is_nan() {
+                    Vec::new()
+                } else {
+                    vec![(x, y)]
+                })
+            }
+            2 => GpkgGeometry::Lines(vec![self.line(le, dims)?]),
+            3 => GpkgGeometry::Polygons(vec![self.polygon(le, dims)?]),
+            4..=6 => {
+                let n = self.count(le, 5)?;
+                let mut points = Vec::new();
+                let mut lines = Vec::new();
+                let mut polys = Vec::new();
+                for _ in 0..n {
+                    match self.geometry()? {
+                        GpkgGeometry::Points(p) if base == 4 => points.extend(p),
+                        GpkgGeometry::Lines(l) if base == 5 => lines.extend(l),
+                        GpkgGeometry::Polygons(p) if base == 6 => polys.extend(p),
+                        _ => return Err(format!("a part of another type in geometry type {base}")),
+                    }
+                }
+                match base {
+                    4 => GpkgGeometry::Points(points),
+                    5 => GpkgGeometry::Lines(lines),
+                    _ => GpkgGeometry::Polygons(polys),
+                }
+            }
+            other => {
+                return Err(format!(
+                    "geometry type {other}, not a point, line or polygon"
+                ));
+            }
+        })
     }
 }
 
@@ -309,7 +476,46 @@ mod tests {
         );
         assert!(gpkg_point(b"XX\x00\x01abcd").is_err());
         let mut line = gp_point(1.0, 2.0, false);
-        line[8 + 4] = 2; // LineString
-        assert!(gpkg_point(&line).unwrap_err().contains("not a point"));
+        line[8 + 4] = 2; // LineString: its count (the bytes of x) cannot be held
+        assert!(gpkg_point(&line).is_err());
+    }
+
+    #[test]
+    fn lines_and_polygons_decode_single_and_multi() {
+        let mut b = b"GP\x00\x01".to_vec();
+        b.extend_from_slice(&4527i32.to_le_bytes());
+        // A little-endian MULTILINESTRING Z (ISO 1005) of one line of two points.
+        b.push(1);
+        b.extend_from_slice(&1005u32.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.push(1);
+        b.extend_from_slice(&1002u32.to_le_bytes());
+        b.extend_from_slice(&2u32.to_le_bytes());
+        for v in [1.0f64, 2.0, 9.0, 3.0, 4.0, 9.0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        assert_eq!(
+            gpkg_geometry(&b),
+            Ok(Some(GpkgGeometry::Lines(vec![vec![
+                (1.0, 2.0),
+                (3.0, 4.0)
+            ]])))
+        );
+        let mut p = b"GP\x00\x01".to_vec();
+        p.extend_from_slice(&0i32.to_le_bytes());
+        p.push(1);
+        p.extend_from_slice(&3u32.to_le_bytes());
+        p.extend_from_slice(&1u32.to_le_bytes());
+        p.extend_from_slice(&4u32.to_le_bytes());
+        for v in [0.0f64, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0] {
+            p.extend_from_slice(&v.to_le_bytes());
+        }
+        let Ok(Some(GpkgGeometry::Polygons(polys))) = gpkg_geometry(&p) else {
+            panic!("a polygon");
+        };
+        assert_eq!(polys[0][0].len(), 4);
+        // A count larger than the bytes is refused before any allocation.
+        p.truncate(p.len() - 8);
+        assert!(gpkg_geometry(&p).is_err());
     }
 }

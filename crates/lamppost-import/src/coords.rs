@@ -182,6 +182,130 @@ pub fn guess_crs(a: f64, b: f64, region: Option<Region>) -> Option<Crs> {
     })
 }
 
+/// The CRSs a pair of plainly projected numbers (in either order) may be in, the likeliest
+/// first, at most four: those of [`guess_crs`]'s candidates that put the point in China (in
+/// the dataset's region first, when there is one). For the window's short list.
+#[must_use]
+pub fn likely_crs(a: f64, b: f64, region: Option<Region>) -> Vec<Crs> {
+    let mut out: Vec<Crs> = Vec::new();
+    if let Some(g) = guess_crs(a, b, region) {
+        out.push(g);
+    }
+    // Every zone prefix, Web Mercator, and (with a region) the zones around it.
+    let mut codes: Vec<u32> = Vec::new();
+    for (e, _) in [(a, b), (b, a)] {
+        let prefix = (e / 1e6).floor();
+        if (25.0..=45.0).contains(&prefix) {
+            codes.push(4513 + (prefix as u32 - 25));
+        } else if (13.0..=23.0).contains(&prefix) {
+            codes.push(4491 + (prefix as u32 - 13));
+        }
+        codes.push(3857);
+    }
+    if let Some([_, _, min_lon, max_lon]) = region {
+        let lon = f64::midpoint(min_lon, max_lon);
+        let cm3 = (lon / 3.0).round() * 3.0;
+        if (75.0..=135.0).contains(&cm3) {
+            codes.push(4534 + ((cm3 - 75.0) / 3.0) as u32);
+        }
+        let cm6 = ((lon / 6.0).floor() + 1.0) * 6.0 - 3.0;
+        if (75.0..=135.0).contains(&cm6) {
+            codes.push(4502 + ((cm6 - 75.0) / 6.0) as u32);
+        }
+        let utm = ((lon + 180.0) / 6.0).floor() + 1.0;
+        if (1.0..=60.0).contains(&utm) {
+            codes.push(32600 + utm as u32);
+        }
+    }
+    for c in codes.into_iter().filter_map(from_epsg) {
+        if out.len() >= 4 || out.contains(&c) {
+            continue;
+        }
+        let fits = c.converter().is_ok_and(|conv| {
+            [(a, b), (b, a)]
+                .iter()
+                .any(|&(e, n)| fit(&c, conv.to_wgs84(e, n), region) >= 2)
+        });
+        if fits {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Where the CRS a preview names comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeenCrs {
+    /// The file declares it (a `.prj`, a GeoPackage layer's SRS).
+    Declared,
+    /// The file declares none and its coordinates are metres: the likeliest CRS, a guess.
+    Guessed,
+    /// The file declares none and its coordinates are degrees: WGS-84 unless chosen otherwise.
+    Degrees,
+}
+
+/// What a preview shows of a file's coordinates: the CRS they are in (or most likely are), and
+/// whether the X column holds the northing (the Chinese survey convention).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenCoords {
+    /// The CRS: declared, guessed or WGS-84; `None` when metres match no CRS known.
+    pub crs: Option<Crs>,
+    /// Where it comes from.
+    pub source: SeenCrs,
+    /// The X column holds the northing and Y the easting (decided on the first row).
+    pub northing_first: bool,
+    /// The columns read as X (the easting or longitude) and Y, as named in the header.
+    pub x_column: String,
+    /// See `x_column`.
+    pub y_column: String,
+    /// The CRSs it may be in, the likeliest first (for a list to choose from); empty for
+    /// degrees.
+    pub likely: Vec<Crs>,
+}
+
+/// What the first row with two coordinates says of a file's CRS: the declared CRS (`hint`),
+/// else a guess from metres, else degrees; and whether X is the northing. `None` when the
+/// header has no coordinate columns or no row has two numbers in them.
+#[must_use]
+pub fn seen_coords(
+    header: &[String],
+    rows: &[(u64, Vec<String>)],
+    hint: Option<&str>,
+) -> Option<SeenCoords> {
+    let mapping = Mapping::resolve(header, &[]).ok()?;
+    let (xc, yc) = (mapping.column(Field::Lon)?, mapping.column(Field::Lat)?);
+    let (x, y) = rows.iter().find_map(|(_, cells)| {
+        let num = |i: usize| {
+            cells
+                .get(i)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+        };
+        Some((num(xc)?, num(yc)?))
+    })?;
+    let declared = hint.and_then(|h| Crs::parse(h).ok());
+    let (crs, source, likely) = if let Some(c) = declared {
+        (Some(c.clone()), SeenCrs::Declared, vec![c])
+    } else if plainly_projected(x, y) {
+        let likely = likely_crs(x, y, None);
+        (likely.first().cloned(), SeenCrs::Guessed, likely)
+    } else {
+        (Some(Crs::default()), SeenCrs::Degrees, Vec::new())
+    };
+    let northing_first = crs.as_ref().filter(|c| c.is_projected()).is_some_and(|c| {
+        c.converter()
+            .is_ok_and(|conv| fit(c, conv.to_wgs84(y, x), None) > fit(c, conv.to_wgs84(x, y), None))
+    });
+    Some(SeenCoords {
+        crs,
+        source,
+        northing_first,
+        x_column: header.get(xc).cloned().unwrap_or_default(),
+        y_column: header.get(yc).cloned().unwrap_or_default(),
+        likely,
+    })
+}
+
 /// A row whose coordinate columns show the converted WGS-84 degrees.
 pub(crate) struct ConvertedCells<'a> {
     inner: &'a dyn Cells,

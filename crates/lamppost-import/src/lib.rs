@@ -36,7 +36,7 @@ pub use lamppost_data::store::PoleRow;
 use lamppost_data::store::write::{HistoryOp, NewVersion, VersionCounts, VersionWriter};
 use lamppost_data::store::{Store, StoreError};
 
-pub use coords::{CrsChoice, CrsSource, choose_crs};
+pub use coords::{CrsChoice, CrsSource, SeenCoords, SeenCrs, choose_crs};
 pub use finding::{Finding, FindingKind};
 pub use history::{UndoReport, VersionInfo, undo, versions};
 pub use lamppost_core::crs::Crs;
@@ -1650,6 +1650,46 @@ pub fn import_many(
 fn report_out(r: &mut Report) {
     r.rejected.sort_by_key(|f| f.line);
     r.warnings.sort_by_key(|f| f.line);
+}
+
+/// The extensions of the files a folder is imported with (a Shapefile by its `.shp`).
+pub const FOLDER_KINDS: [&str; 10] = [
+    "csv", "txt", "tsv", "geojson", "json", "xlsx", "xls", "ods", "shp", "gpkg",
+];
+
+/// The files to import as one version: each file as given, a folder replaced by its files of
+/// [`FOLDER_KINDS`] sorted by name. A folder with none of them is an error
+/// ([`std::io::ErrorKind::NotFound`]).
+pub fn files_to_import(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(p)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && f.extension().is_some_and(|e| {
+                            FOLDER_KINDS
+                                .contains(&e.to_string_lossy().to_ascii_lowercase().as_str())
+                        })
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!(
+                        "文件夹里没有可导入的文件 / the folder holds no file to import: {}",
+                        p.display()
+                    ),
+                ));
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// Imports a file on disk (see [`import`]).

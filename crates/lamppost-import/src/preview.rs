@@ -47,6 +47,13 @@ pub struct Preview {
 }
 
 impl Preview {
+    /// What the rows shown say of the coordinates: the CRS (declared, guessed from metres, or
+    /// degrees) and whether X is the northing ([`crate::coords::seen_coords`]).
+    #[must_use]
+    pub fn coordinates(&self) -> Option<crate::coords::SeenCoords> {
+        crate::coords::seen_coords(&self.header, &self.rows, self.crs_hint.as_deref())
+    }
+
     /// The columns each field would be read from with no mapping given: (field, column index).
     #[must_use]
     pub fn recognised(&self) -> Vec<(Field, usize)> {

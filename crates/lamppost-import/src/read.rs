@@ -24,7 +24,10 @@ mod shp;
 mod workbook;
 
 use sha2::{Digest, Sha256};
-pub use shp::{GEOMETRY_X, GEOMETRY_Y, cpg_encoding, ldid_encoding};
+pub use shp::{
+    GEOMETRY_X, GEOMETRY_Y, ShapefileError, ShapefileReader, cpg_encoding, ldid_encoding,
+    shapefile_encoding,
+};
 
 use super::mapping::SettingError;
 use super::progress::{Counting, ImportControl};
@@ -861,28 +864,54 @@ pub(crate) fn whole_unchanged(
     Ok(Some(bytes))
 }
 
+/// The SHA-256 of files read one after the other, streamed (nothing kept), as [`read_whole`]
+/// computes it.
+pub(crate) fn hash_files(paths: &[PathBuf], control: Option<&ImportControl>) -> io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    for p in paths {
+        let mut f = Counting {
+            inner: std::fs::File::open(p)?,
+            control,
+        };
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+    }
+    Ok(lamppost_core::encode::hex(&hasher.finalize()))
+}
+
 /// A GeoPackage point layer, read by `lamppost-data` (the one crate that talks SQLite),
-/// read-only; the file's hash is checked after the read.
+/// read-only, one feature at a time; the file's hash is checked after the read (a change
+/// found then makes the whole read fatal, as for CSV).
 fn gpkg_points(
     input: Input<'_>,
     det: &Detected,
     sink: &mut dyn TableSink,
     control: Option<&ImportControl>,
 ) -> io::Result<()> {
-    let Input::Path(path) = input else {
-        sink.fatal(Finding::new(
-            0,
+    use lamppost_data::gpkg::{self, GpkgError, GpkgGeometry, LayerKind};
+    let unreadable = |n: u64, detail: String| {
+        Finding::new(
+            n,
             "-",
             FindingKind::UnreadableFile {
                 format: "gpkg",
-                detail: "a GeoPackage is read from a file".to_owned(),
+                detail,
             },
-        ));
+        )
+    };
+    let Input::Path(path) = input else {
+        sink.fatal(unreadable(0, "a GeoPackage is read from a file".to_owned()));
         return Ok(());
     };
-    let layer = match lamppost_data::gpkg::read_points(path, det.sheet.as_deref()) {
+    let layer = match gpkg::layer(path, det.sheet.as_deref(), LayerKind::Points) {
         Ok(l) => l,
-        Err(lamppost_data::gpkg::GpkgError::NoSuchLayer { layer, layers }) => {
+        Err(GpkgError::NoSuchLayer { layer, layers }) => {
             sink.fatal(Finding::new(
                 0,
                 "-",
@@ -894,23 +923,10 @@ fn gpkg_points(
             return Ok(());
         }
         Err(e) => {
-            sink.fatal(Finding::new(
-                0,
-                "-",
-                FindingKind::UnreadableFile {
-                    format: "gpkg",
-                    detail: e.to_string(),
-                },
-            ));
+            sink.fatal(unreadable(0, e.to_string()));
             return Ok(());
         }
     };
-    // The read is over: the file must still be the one hashed.
-    let (_, sha) = read_whole(&[path.to_path_buf()], control)?;
-    if sha != det.sha256 {
-        sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));
-        return Ok(());
-    }
     sink.source(SourceInfo {
         sheets: layer.layers.clone(),
         sheet: Some(layer.name.clone()),
@@ -923,19 +939,45 @@ fn gpkg_points(
         return Ok(());
     }
     let mut cells: Vec<String> = Vec::with_capacity(header.len());
-    for (i, f) in layer.features.into_iter().enumerate() {
+    let mut fatal: Option<Finding> = None;
+    let read = gpkg::for_each_feature(path, &layer, |n, geometry, values| {
+        let point = match geometry {
+            None => None,
+            Some(GpkgGeometry::Points(p)) if p.len() <= 1 => p.first().copied(),
+            Some(g) => {
+                let detail = match g {
+                    GpkgGeometry::Points(p) => {
+                        format!("a multipoint of {} points, not one", p.len())
+                    }
+                    GpkgGeometry::Lines(_) => "a line, not a point".to_owned(),
+                    GpkgGeometry::Polygons(_) => "a polygon, not a point".to_owned(),
+                };
+                fatal = Some(unreadable(n, format!("feature {n}: {detail}")));
+                return false;
+            }
+        };
         cells.clear();
-        if let Some((x, y)) = f.point {
+        if let Some((x, y)) = point {
             cells.push(x.to_string());
             cells.push(y.to_string());
         } else {
             cells.push(String::new());
             cells.push(String::new());
         }
-        cells.extend(f.values);
-        if !sink.row(i as u64 + 1, &cells) {
-            return Ok(());
-        }
+        cells.extend(values.iter().cloned());
+        sink.row(n, &cells)
+    });
+    if let Err(e) = read {
+        sink.fatal(unreadable(0, e.to_string()));
+        return Ok(());
+    }
+    if let Some(f) = fatal {
+        sink.fatal(f);
+        return Ok(());
+    }
+    // The read is over: the file must still be the one hashed.
+    if hash_files(&[path.to_path_buf()], control)? != det.sha256 {
+        sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));
     }
     Ok(())
 }

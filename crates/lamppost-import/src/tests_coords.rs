@@ -297,3 +297,62 @@ fn the_x_y_order_is_decided_on_the_first_row_that_is_a_point_of_the_crs() {
     assert_eq!(r.warnings[0].line, 3);
     assert_eq!(kinds(&r.warnings)[0], "northing_first");
 }
+
+#[test]
+fn a_preview_sees_the_crs_of_metres_and_the_survey_x_y_convention() {
+    use crate::coords::{SeenCrs, seen_coords};
+    // Taipei in CGCS2000 3° Gauss–Krüger zone 40 (EPSG:4528, the zone in the easting), written
+    // the survey way: X the northing, Y the easting.
+    let gk = from_epsg(4528).unwrap();
+    let (e, n) = gk
+        .converter()
+        .unwrap()
+        .from_wgs84(lamppost_core::geo::LatLon::new(25.05, 121.52))
+        .unwrap();
+    let header: Vec<String> = ["编码", "X坐标", "Y坐标"].map(str::to_owned).to_vec();
+    let rows = vec![
+        (2, vec!["A-1".to_owned(), String::new(), String::new()]),
+        (
+            3,
+            vec!["A-2".to_owned(), format!("{n:.3}"), format!("{e:.3}")],
+        ),
+    ];
+    let seen = seen_coords(&header, &rows, None).unwrap();
+    assert_eq!(seen.source, SeenCrs::Guessed);
+    assert_eq!(
+        seen.crs.as_ref().map(Crs::word).as_deref(),
+        Some("EPSG:4528")
+    );
+    assert!(seen.northing_first, "X holds the northing");
+    assert_eq!(
+        (seen.x_column.as_str(), seen.y_column.as_str()),
+        ("X坐标", "Y坐标")
+    );
+    assert!(
+        seen.likely.len() <= 4 && seen.likely[0] == gk,
+        "{:?}",
+        seen.likely
+    );
+    // The GIS order: X the easting.
+    let rows = vec![(
+        2,
+        vec!["A-2".to_owned(), format!("{e:.3}"), format!("{n:.3}")],
+    )];
+    assert!(!seen_coords(&header, &rows, None).unwrap().northing_first);
+    // Declared by the file.
+    let seen = seen_coords(&header, &rows, Some("EPSG:4528")).unwrap();
+    assert_eq!((seen.source, seen.likely.len()), (SeenCrs::Declared, 1));
+    // Degrees.
+    let rows = vec![(
+        2,
+        vec!["A-2".to_owned(), "121.52".to_owned(), "25.05".to_owned()],
+    )];
+    let seen = seen_coords(&header, &rows, None).unwrap();
+    assert_eq!(
+        (seen.source, seen.northing_first),
+        (SeenCrs::Degrees, false)
+    );
+    assert!(seen.likely.is_empty());
+    // No coordinate columns: nothing to say.
+    assert!(seen_coords(&["编码".to_owned()], &rows, None).is_none());
+}

@@ -102,6 +102,25 @@ pub struct StreetInfo {
     pub poles: u32,
 }
 
+impl StreetInfo {
+    /// Whether this "street" is a place that groups signs with no street (a park, a scenic
+    /// area): the import names it after the place and codes it `P` and the first hex digits of
+    /// the SHA-256 of its name (`lamppost_import::derived_place_code`).
+    #[must_use]
+    pub fn is_place(&self) -> bool {
+        use sha2::{Digest as _, Sha256};
+        let Some(digits) = self.code.strip_prefix('P') else {
+            return false;
+        };
+        if digits.len() < 6 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return false;
+        }
+        let h = lamppost_core::encode::hex(&Sha256::digest(self.name.as_bytes()));
+        h.get(..digits.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(digits))
+    }
+}
+
 /// One pole in the index: plain data, written to the index file as is (`persist`).
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 #[repr(C)]
@@ -1688,6 +1707,7 @@ impl<'a> PoleView<'a> {
             cross_street: self.cross_street(),
             landmark: self.landmark(),
             jurisdiction: self.jurisdiction(),
+            place: street.is_place(),
         }
     }
 }

@@ -125,11 +125,12 @@ pub enum TilesCommand {
 /// Options of `build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Roads: `LineString`s with `highway` and `name`.
-    #[arg(long, value_name = "GEOJSON")]
+    /// Roads: lines, as GeoJSON (`highway`, `name`), a Shapefile (`.shp`) or a GeoPackage
+    /// (`.gpkg`, or `FILE.gpkg#LAYER` to choose the layer).
+    #[arg(long, value_name = "FILE")]
     roads: PathBuf,
-    /// Water polygons.
-    #[arg(long, value_name = "GEOJSON")]
+    /// Water polygons (and waterway lines): GeoJSON, Shapefile or GeoPackage.
+    #[arg(long, value_name = "FILE")]
     water: Option<PathBuf>,
     /// Land use and parks.
     #[arg(long, value_name = "GEOJSON")]
@@ -161,6 +162,38 @@ pub struct BuildArgs {
     /// Attribution stored in the file and shown on the map.
     #[arg(long, default_value = "© OpenStreetMap contributors")]
     attribution: String,
+    #[command(flatten)]
+    vector: VectorArgs,
+}
+
+/// How Shapefile and GeoPackage layers are read.
+#[derive(Debug, Args)]
+pub struct VectorArgs {
+    /// The CRS of the Shapefile/GeoPackage layers (`EPSG:4527`, a proj string or WKT), when
+    /// their `.prj`/SRS is missing or wrong. GeoJSON layers are always WGS-84.
+    #[arg(long, value_name = "CRS")]
+    crs: Option<String>,
+    /// The attribute holding a feature's name (default: the first of name:zh, name, 名称,
+    /// 道路名称, 路名… that the layer has).
+    #[arg(long, value_name = "FIELD")]
+    name_field: Option<String>,
+}
+
+impl VectorArgs {
+    fn options(self) -> Result<build::vector::VectorOptions> {
+        let crs = self
+            .crs
+            .map(|c| {
+                lamppost_core::crs::Crs::parse(&c).map_err(|e| {
+                    anyhow::anyhow!("--crs {c}: {}", lamppost_core::words::Words::message(&e))
+                })
+            })
+            .transpose()?;
+        Ok(build::vector::VectorOptions {
+            crs,
+            name_field: self.name_field,
+        })
+    }
 }
 
 /// Options of `render`.
@@ -191,6 +224,8 @@ pub struct RenderArgs {
     /// Tile size in pixels.
     #[arg(long, default_value_t = 512)]
     tile_size: u32,
+    #[command(flatten)]
+    vector: VectorArgs,
 }
 
 /// Runs a `tiles` subcommand.
@@ -210,6 +245,7 @@ fn run(cmd: TilesCommand) -> Result<ExitCode> {
                 tile_size,
                 name,
                 attribution,
+                vector,
             } = *args;
             let (min_zoom, max_zoom) = parse_zoom(&zoom)?;
             let bbox = bbox
@@ -233,6 +269,7 @@ fn run(cmd: TilesCommand) -> Result<ExitCode> {
                 tile_px: tile_size,
                 name,
                 attribution,
+                vector: vector.options()?,
             };
             run_build(&opts)
         }
@@ -277,6 +314,7 @@ fn run(cmd: TilesCommand) -> Result<ExitCode> {
                 tile,
                 out,
                 tile_size,
+                vector,
             } = *args;
             let id = parse_tile(&tile)?;
             let mut opts = build::default_options(&roads, &out);
@@ -285,6 +323,7 @@ fn run(cmd: TilesCommand) -> Result<ExitCode> {
             opts.buildings = buildings;
             opts.pois = pois;
             opts.transit = transit;
+            opts.vector = vector.options()?;
             let basemap = build::Basemap::load(&opts)?;
             let labels = basemap.labels(id.z, tile_size);
             let img = basemap.render(id, tile_size, &labels);

@@ -196,3 +196,60 @@ fn an_existing_file_is_not_overwritten_without_force() {
     );
     assert!(MbTiles::open(&dir.path().join("city.mbtiles")).is_ok());
 }
+
+#[test]
+fn a_gauss_krueger_shapefile_without_a_prj_builds_with_crs_and_is_refused_without() {
+    use lamppost_core::crs::Crs;
+    use lamppost_core::geo::LatLon;
+    let dir = tempfile::tempdir().unwrap();
+    // A road of the city's own layer, CGCS2000 3° Gauss–Krüger zone 40 (EPSG:4528), no .prj.
+    let conv = Crs::parse("EPSG:4528").unwrap().converter().unwrap();
+    let pts: Vec<shapefile::Point> = [(25.040, 121.515), (25.041, 121.525)]
+        .iter()
+        .map(|&(lat, lon)| {
+            let (x, y) = conv.from_wgs84(LatLon::new(lat, lon)).unwrap();
+            shapefile::Point::new(x, y)
+        })
+        .collect();
+    let table =
+        dbase::TableWriterBuilder::new().add_character_field("NAME".try_into().unwrap(), 20);
+    let mut w = shapefile::Writer::from_path(dir.path().join("roads.shp"), table).unwrap();
+    let mut rec = dbase::Record::default();
+    rec.insert(
+        "NAME".to_owned(),
+        dbase::FieldValue::Character(Some("Zhongshan S Rd".to_owned())),
+    );
+    w.write_shape_and_record(&shapefile::Polyline::new(pts), &rec)
+        .unwrap();
+    drop(w);
+    let args = [
+        "build",
+        "--roads",
+        "roads.shp",
+        "--out",
+        "city.mbtiles",
+        "--zoom",
+        "14-15",
+    ];
+    let out = tiles(&args, dir.path());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--crs"), "{stderr}");
+    assert!(!dir.path().join("city.mbtiles").exists());
+    let mut with_crs = args.to_vec();
+    with_crs.extend(["--crs", "EPSG:4528"]);
+    let out = tiles(&with_crs, dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m = MbTiles::open(&dir.path().join("city.mbtiles")).unwrap();
+    assert!(m.tile_count().unwrap() >= 2);
+    // The road's extent is where its WGS-84 points are.
+    let b = m.meta().bounds.unwrap();
+    assert!(
+        (b.west_deg - 121.515).abs() < 0.01 && (b.north_deg - 25.041).abs() < 0.01,
+        "{b:?}"
+    );
+}

@@ -3,10 +3,11 @@
 //!
 //! The `.dbf`'s encoding: `--encoding`, else the `.cpg` file, else the `.dbf`'s language
 //! driver byte ([`ldid_encoding`]), else detected from its text (UTF-8 when it is valid UTF-8,
-//! else `chardetng`). The files are read whole and hashed together, in the order of
-//! [`sidecars`], so the file-unchanged check covers all of them.
+//! else `chardetng`). The records are read one at a time from buffered files
+//! ([`ShapefileReader`]), so memory does not grow with the file; the files are hashed together
+//! after the read, in the order of [`sidecars`], so the file-unchanged check covers all of them.
 
-use std::io::{self, Cursor, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use encoding_rs::{
@@ -193,15 +194,107 @@ fn shown(v: dbase::FieldValue) -> String {
     }
 }
 
+/// The buffered files of an open Shapefile.
+type Files = io::BufReader<std::fs::File>;
+
+/// A Shapefile opened for reading one record at a time: its `.shp` and `.shx` through the
+/// `shapefile` crate, its `.dbf` through `dbase` in the encoding chosen, buffered files (nothing
+/// is read whole). Used by the import (points) and by the basemap builder (lines, polygons).
+pub struct ShapefileReader {
+    /// The `.dbf` field names, in order.
+    pub fields: Vec<String>,
+    /// The `.prj` text (a WKT), when there is one.
+    pub prj: Option<String>,
+    reader: shapefile::Reader<Files, Files>,
+}
+
+/// Why a Shapefile cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ShapefileError {
+    /// A file that must be beside the `.shp` is missing.
+    #[error("{0} is missing")]
+    Missing(String),
+    /// A file could not be read.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// The `.shp`/`.shx` or `.dbf` is damaged.
+    #[error("{0}")]
+    Damaged(String),
+}
+
+impl ShapefileReader {
+    /// Opens `shp` with its `.shx` and `.dbf`, the `.dbf` decoded as `encoding`.
+    pub fn open(shp: &Path, encoding: &'static Encoding) -> Result<Self, ShapefileError> {
+        let need = |ext: &str| {
+            sidecar(shp, ext).ok_or_else(|| {
+                ShapefileError::Missing(
+                    shp.with_extension(ext)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                )
+            })
+        };
+        let (shx, dbf) = (need("shx")?, need("dbf")?);
+        let prj = sidecar(shp, "prj")
+            .map(std::fs::read)
+            .transpose()?
+            .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+            .filter(|s| !s.is_empty());
+        let buffered = |p: &Path| -> io::Result<Files> {
+            Ok(io::BufReader::with_capacity(
+                64 * 1024,
+                std::fs::File::open(p)?,
+            ))
+        };
+        let damaged = |e: &dyn std::fmt::Display| ShapefileError::Damaged(e.to_string());
+        let shapes = shapefile::ShapeReader::with_shx(buffered(shp)?, buffered(&shx)?)
+            .map_err(|e| damaged(&e))?;
+        let table = dbase::ReaderBuilder::new()
+            .with_encoding(dbase::encoding::EncodingRs::from(encoding))
+            .build(buffered(&dbf)?)
+            .map_err(|e| damaged(&e))?;
+        let fields = table
+            .fields()
+            .iter()
+            .map(|f| f.name().trim().to_owned())
+            .collect();
+        Ok(Self {
+            fields,
+            prj,
+            reader: shapefile::Reader::new(shapes, table),
+        })
+    }
+
+    /// The records in file order, one at a time: the shape and the `.dbf` values as text
+    /// (numbers without a needless `.0`, dates as `YYYY-MM-DD`), in [`Self::fields`] order.
+    pub fn records(
+        &mut self,
+    ) -> impl Iterator<Item = Result<(shapefile::Shape, Vec<String>), String>> + '_ {
+        self.reader
+            .iter_shapes_and_records_as::<shapefile::Shape, Row>()
+            .map(|r| r.map(|(s, Row(v))| (s, v)).map_err(|e| e.to_string()))
+    }
+}
+
+/// The encoding to read a Shapefile's `.dbf` in: `forced`, else its `.cpg`, else its language
+/// driver byte, else detected from its text (see [`dbf_encoding`]).
+pub fn shapefile_encoding(
+    shp: &Path,
+    forced: Option<&'static Encoding>,
+) -> io::Result<&'static Encoding> {
+    Ok(dbf_encoding(shp, forced)?.0)
+}
+
 pub(super) fn read_shapefile(
     input: Input<'_>,
     det: &Detected,
     sink: &mut dyn TableSink,
     control: Option<&ImportControl>,
 ) -> io::Result<()> {
-    let unreadable = |detail: String| {
+    let unreadable = |n: u64, detail: String| {
         Finding::new(
-            0,
+            n,
             "-",
             FindingKind::UnreadableFile {
                 format: "shapefile",
@@ -211,66 +304,25 @@ pub(super) fn read_shapefile(
     };
     let Input::Path(shp) = input else {
         sink.fatal(unreadable(
+            0,
             "a Shapefile is read from its .shp beside its .shx and .dbf".to_owned(),
         ));
         return Ok(());
     };
-    for ext in ["shx", "dbf"] {
-        if sidecar(shp, ext).is_none() {
-            let file = shp
-                .with_extension(ext)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+    let mut reader = match ShapefileReader::open(shp, det.encoding) {
+        Ok(r) => r,
+        Err(ShapefileError::Missing(file)) => {
             sink.fatal(Finding::new(0, "-", FindingKind::MissingSidecar { file }));
             return Ok(());
         }
-    }
-    let mut paths = vec![shp.to_path_buf()];
-    let sides = sidecars(shp);
-    paths.extend(sides.iter().cloned());
-    let (mut files, sha) = super::read_whole(&paths, control)?;
-    if sha != det.sha256 {
-        sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));
-        return Ok(());
-    }
-    let ext_of = |p: &PathBuf| {
-        p.extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default()
-    };
-    let mut take = |ext: &str| {
-        sides
-            .iter()
-            .position(|p| ext_of(p) == ext)
-            .map(|i| std::mem::take(&mut files[i + 1]))
-    };
-    let shx = take("shx").unwrap_or_default();
-    let dbf = take("dbf").unwrap_or_default();
-    let prj = take("prj");
-    let shp_bytes = std::mem::take(&mut files[0]);
-    let crs_hint = prj
-        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
-        .filter(|s| !s.is_empty());
-    let shapes = match shapefile::ShapeReader::with_shx(Cursor::new(shp_bytes), Cursor::new(shx)) {
-        Ok(r) => r,
-        Err(e) => {
-            sink.fatal(unreadable(e.to_string()));
-            return Ok(());
-        }
-    };
-    let table = match dbase::ReaderBuilder::new()
-        .with_encoding(dbase::encoding::EncodingRs::from(det.encoding))
-        .build(Cursor::new(dbf))
-    {
-        Ok(r) => r,
-        Err(e) => {
-            sink.fatal(unreadable(e.to_string()));
+        Err(ShapefileError::Io(e)) => return Err(e),
+        Err(e @ ShapefileError::Damaged(_)) => {
+            sink.fatal(unreadable(0, e.to_string()));
             return Ok(());
         }
     };
     let mut header = vec![GEOMETRY_X.to_owned(), GEOMETRY_Y.to_owned()];
-    header.extend(table.fields().iter().map(|f| f.name().trim().to_owned()));
+    header.extend(reader.fields.iter().cloned());
     if header.len() > MAX_COLUMNS {
         sink.fatal(too_many_columns(1, header.len()));
         return Ok(());
@@ -279,29 +331,18 @@ pub(super) fn read_shapefile(
         sheets: Vec::new(),
         sheet: None,
         header_line: None,
-        crs_hint,
+        crs_hint: reader.prj.clone(),
     });
     if !sink.header(&header) {
         return Ok(());
     }
-    let mut reader = shapefile::Reader::new(shapes, table);
     let mut cells: Vec<String> = Vec::with_capacity(header.len());
-    for (i, item) in reader
-        .iter_shapes_and_records_as::<shapefile::Shape, Row>()
-        .enumerate()
-    {
+    for (i, item) in reader.records().enumerate() {
         let n = i as u64 + 1;
-        let (shape, Row(values)) = match item {
+        let (shape, values) = match item {
             Ok(x) => x,
             Err(e) => {
-                sink.fatal(Finding::new(
-                    n,
-                    "-",
-                    FindingKind::UnreadableFile {
-                        format: "shapefile",
-                        detail: e.to_string(),
-                    },
-                ));
+                sink.fatal(unreadable(n, e));
                 return Ok(());
             }
         };
@@ -333,6 +374,12 @@ pub(super) fn read_shapefile(
         if !sink.row(n, &cells) {
             return Ok(());
         }
+    }
+    // The read is over: the files must still be the ones detection hashed.
+    let mut paths = vec![shp.to_path_buf()];
+    paths.extend(sidecars(shp));
+    if super::hash_files(&paths, control)? != det.sha256 {
+        sink.fatal(Finding::new(1, "-", FindingKind::ChangedWhileReading));
     }
     Ok(())
 }

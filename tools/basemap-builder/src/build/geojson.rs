@@ -130,7 +130,8 @@ pub fn to_merc(lon_deg: f64, lat_deg: f64) -> Merc {
     [x, y]
 }
 
-const KEPT_TAGS: &[&str] = &[
+/// The attributes kept as tags (the ones the style reads).
+pub(super) const KEPT_TAGS: &[&str] = &[
     "highway",
     "railway",
     "leisure",
@@ -328,7 +329,11 @@ fn parse_geometry(g: &Value) -> Result<Shape, String> {
 }
 
 /// Checks a shape against its layer; repairs what can be repaired. `None`: skip the feature.
-fn check_shape(shape: Shape, layer: LayerKind, issue: &mut impl FnMut(String)) -> Option<Shape> {
+pub(super) fn check_shape(
+    shape: Shape,
+    layer: LayerKind,
+    issue: &mut impl FnMut(String),
+) -> Option<Shape> {
     let wants = match layer {
         LayerKind::Roads | LayerKind::Transit => "lines",
         LayerKind::Landuse | LayerKind::Buildings => "polygons",
@@ -454,7 +459,7 @@ fn segments_cross(a: Merc, b: Merc, c: Merc, d: Merc) -> bool {
     d1 * d2 < 0.0 && d3 * d4 < 0.0
 }
 
-fn shape_bbox(shape: &Shape) -> [f64; 4] {
+pub(super) fn shape_bbox(shape: &Shape) -> [f64; 4] {
     let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
     let mut add = |p: &Merc| {
         b[0] = b[0].min(p[0]);

@@ -10,6 +10,7 @@ pub mod geojson;
 pub mod labels;
 pub mod render;
 pub mod style;
+pub mod vector;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -104,6 +105,9 @@ pub struct BuildOptions {
     pub name: String,
     /// `attribution` metadata: the licence of the data.
     pub attribution: String,
+    /// How Shapefile and GeoPackage layers are read (their CRS, their name attribute);
+    /// GeoJSON layers are WGS-84.
+    pub vector: vector::VectorOptions,
 }
 
 /// What a build made.
@@ -176,13 +180,21 @@ impl Basemap {
     /// Loads the layers named in the options.
     pub fn load(opts: &BuildOptions) -> Result<Self, BuildError> {
         let mut issues = Vec::new();
-        let roads = geojson::load(&opts.roads, LayerKind::Roads, &mut issues)?;
+        let v = &opts.vector;
+        let load = |p: &Path, k, issues: &mut Vec<Issue>| {
+            if vector::is_vector(p) {
+                vector::load(p, k, v, issues)
+            } else {
+                geojson::load(p, k, issues)
+            }
+        };
+        let roads = load(&opts.roads, LayerKind::Roads, &mut issues)?;
         if roads.is_empty() {
             return Err(BuildError::NoRoads(opts.roads.clone()));
         }
         let mut opt = |p: &Option<PathBuf>, k| -> Result<Vec<Feature>, BuildError> {
             p.as_deref()
-                .map_or(Ok(Vec::new()), |p| geojson::load(p, k, &mut issues))
+                .map_or(Ok(Vec::new()), |p| load(p, k, &mut issues))
         };
         let water = opt(&opts.water, LayerKind::Water)?;
         let landuse = opt(&opts.landuse, LayerKind::Landuse)?;
@@ -606,8 +618,11 @@ pub fn default_options(roads: &Path, out: &Path) -> BuildOptions {
         tile_px: 256,
         name: "basemap".to_owned(),
         attribution: "© OpenStreetMap contributors".to_owned(),
+        vector: vector::VectorOptions::default(),
     }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_vector;

@@ -7,15 +7,15 @@ use super::labels::overlaps;
 use super::*;
 use lamppost_basemap::{MbTiles, TileSource as _};
 
-const Z: u8 = 16;
+pub(super) const Z: u8 = 16;
 
 /// A tile in Taipei, and helpers to put lines at known pixels of it.
-fn home() -> TileId {
+pub(super) fn home() -> TileId {
     TileId::containing(25.05, 121.52, Z)
 }
 
 /// Longitude/latitude of a pixel of the home tile (256 px).
-fn lonlat(px: f64, py: f64) -> (f64, f64) {
+pub(super) fn lonlat(px: f64, py: f64) -> (f64, f64) {
     let t = home();
     let n = f64::from(TileId::tiles_across(Z)) * 256.0;
     let gx = f64::from(t.x) * 256.0 + px;
@@ -59,7 +59,7 @@ fn basemap(roads: &Path) -> Basemap {
     Basemap::load(&default_options(roads, Path::new("unused.mbtiles"))).unwrap()
 }
 
-fn close(a: [u8; 4], b: style::Rgba, tol: i32) -> bool {
+pub(super) fn close(a: [u8; 4], b: style::Rgba, tol: i32) -> bool {
     (i32::from(a[0]) - i32::from(b.0)).abs() <= tol
         && (i32::from(a[1]) - i32::from(b.1)).abs() <= tol
         && (i32::from(a[2]) - i32::from(b.2)).abs() <= tol
