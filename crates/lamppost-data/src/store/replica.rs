@@ -71,22 +71,7 @@ const POLE_COLUMNS: &str = "code, code_display, street_code, pole_no, side, lat_
 
 fn stored_pole(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredPole> {
     Ok(StoredPole {
-        row: PoleRow {
-            code: r.get(0)?,
-            code_display: r.get(1)?,
-            street_code: r.get(2)?,
-            pole_no: r.get(3)?,
-            side: r.get(4)?,
-            lat_deg: r.get(5)?,
-            lon_deg: r.get(6)?,
-            address: r.get(7)?,
-            landmark: r.get(8)?,
-            cross_street: r.get(9)?,
-            jurisdiction: r.get(10)?,
-            status: r.get(11)?,
-            note: r.get(12)?,
-            pole_label: r.get(13)?,
-        },
+        row: super::write::row_from_sql(r)?,
         version: r.get(14)?,
     })
 }

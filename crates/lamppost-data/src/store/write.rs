@@ -168,7 +168,9 @@ const REPLACE_POLE: &str = "INSERT OR REPLACE INTO poles(code, code_display, str
 const INSERT_HISTORY: &str =
     "INSERT INTO pole_history(version, code, op, before, after) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<PoleRow> {
+/// A `poles` row from the first 14 columns in `SELECT_ROW`'s order (the replica reads the
+/// version after them).
+pub(super) fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<PoleRow> {
     Ok(PoleRow {
         code: r.get(0)?,
         code_display: r.get(1)?,
