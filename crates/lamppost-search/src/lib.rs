@@ -38,10 +38,6 @@ use lamppost_data::store::{RawPole, Store, StoreError};
 /// a pasted page must not cost the operator a frame.
 pub const MAX_QUERY_CHARS: usize = 100;
 
-/// Name keys examined per query: enough for every street of a city starting with two
-/// characters, and a bound on what a one-character query costs in a province.
-const NAME_SCAN: usize = 1024;
-
 /// One-edit typo candidates that make a two-edit search unnecessary: a single slip always
 /// leaves the true code one edit away.
 const TYPO_ENOUGH: usize = 1;
@@ -1142,16 +1138,16 @@ impl SearchIndex {
         let folded = fold(&cleaned);
         if !folded.is_empty() {
             if let Some((street_q, n)) = split_number(&folded) {
-                for m in self.street_names.find(street_q, limit, NAME_SCAN) {
+                for m in self.street_names.find(street_q, limit) {
                     if let Some(id) = self.street_pole(m.target, n) {
                         push(&mut hits, Target::Pole(id), Reason::StreetNumber(m.kind));
                     }
                 }
             }
-            for m in self.street_names.find(&folded, limit, NAME_SCAN) {
+            for m in self.street_names.find(&folded, limit) {
                 push(&mut hits, Target::Street(m.target), Reason::Street(m.kind));
             }
-            for m in self.place_names.find(&folded, limit, NAME_SCAN) {
+            for m in self.place_names.find(&folded, limit) {
                 let Some(&(a, b)) = self.place_start.get(&m.target) else {
                     continue;
                 };
@@ -1457,6 +1453,8 @@ impl SearchIndex {
             + self.by_key.capacity() * (std::mem::size_of::<KeySlot>() + 1)
             + self.place_poles.capacity() * 8
             + self.tree.len() * std::mem::size_of::<KdPoint>()
+            + self.street_names.heap_bytes()
+            + self.place_names.heap_bytes()
     }
 }
 

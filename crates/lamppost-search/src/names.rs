@@ -2,8 +2,13 @@
 //! pinyin initials, or a part of the name.
 //!
 //! Every name is folded (see [`lamppost_core::text::fold`]) and indexed under several keys in one
-//! sorted array; a query is folded the same way and matched as a prefix of the keys, so a
-//! lookup is two binary searches. Keys live in one string arena (12 bytes an entry).
+//! sorted array; a query is folded the same way and matched as a prefix of the keys.
+//!
+//! A keystroke costs the same whatever its length: every prefix shared by more than
+//! [`LIGHT`] keys (the short ones: one character matches thousands of keys) is stored with its
+//! best [`TOP`] matches already ranked, so it is one binary search and a copy; any other prefix
+//! is a binary search and a scan of at most [`LIGHT`] keys that sit side by side in memory.
+//! Everything is flat arrays of numbers and bytes (no pointers, no hashing), in sorted order.
 
 use lamppost_core::text::{fold, pinyin_keys};
 
@@ -20,10 +25,19 @@ pub enum KeyKind {
     Inside = 3,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// A prefix shared by more keys than this has its best matches stored; a query for any other
+/// prefix scans its (at most this many) keys.
+pub const LIGHT: usize = 48;
+
+/// Matches stored per frequent prefix: a query asking for more scans as before.
+pub const TOP: usize = 32;
+
+/// How many keys a scan reads at most when a frequent prefix is asked for more than [`TOP`].
+const SCAN_CAP: usize = 1024;
+
+#[derive(Debug, Clone)]
 struct Entry {
-    start: u32,
-    len: u16,
+    key: Box<str>,
     kind: KeyKind,
     target: u32,
 }
@@ -39,10 +53,33 @@ pub struct NameMatch {
     pub rest: u16,
 }
 
+impl NameMatch {
+    /// Packed so that the integer order is the rank order (kind, remainder, target).
+    fn pack(self) -> u64 {
+        (u64::from(self.kind as u8) << 48) | (u64::from(self.rest) << 32) | u64::from(self.target)
+    }
+
+    fn unpack(v: u64) -> Self {
+        Self {
+            target: v as u32,
+            kind: kind_of((v >> 48) as u8),
+            rest: (v >> 32) as u16,
+        }
+    }
+}
+
+fn kind_of(b: u8) -> KeyKind {
+    match b {
+        0 => KeyKind::Name,
+        1 => KeyKind::Pinyin,
+        2 => KeyKind::Initials,
+        _ => KeyKind::Inside,
+    }
+}
+
 /// Collects names, then sorts them into a [`NameIndex`].
 #[derive(Debug, Default)]
 pub struct NameIndexBuilder {
-    arena: String,
     entries: Vec<Entry>,
     /// Index parts of names too (costs one entry per character).
     inside: bool,
@@ -62,11 +99,8 @@ impl NameIndexBuilder {
         if key.is_empty() || key.len() > usize::from(u16::MAX) {
             return;
         }
-        let start = self.arena.len() as u32;
-        self.arena.push_str(key);
         self.entries.push(Entry {
-            start,
-            len: key.len() as u16,
+            key: key.into(),
             kind,
             target,
         });
@@ -97,55 +131,172 @@ impl NameIndexBuilder {
         }
     }
 
-    /// Sorts the keys.
+    /// Sorts the keys and ranks the matches of every frequent prefix.
     #[must_use]
     pub fn finish(mut self) -> NameIndex {
-        let arena = self.arena;
-        self.entries.sort_by(|a, b| {
-            key_of(&arena, a)
-                .cmp(key_of(&arena, b))
+        self.entries.sort_unstable_by(|a, b| {
+            a.key
+                .cmp(&b.key)
                 .then(a.kind.cmp(&b.kind))
                 .then(a.target.cmp(&b.target))
         });
-        NameIndex {
-            arena,
-            entries: self.entries,
+        let n = self.entries.len();
+        let mut idx = NameIndex {
+            keys: Vec::with_capacity(self.entries.iter().map(|e| e.key.len()).sum()),
+            key_off: Vec::with_capacity(n + 1),
+            kinds: Vec::with_capacity(n),
+            targets: Vec::with_capacity(n),
+            ..NameIndex::default()
+        };
+        for e in &self.entries {
+            idx.key_off.push(idx.keys.len() as u32);
+            idx.keys.extend_from_slice(e.key.as_bytes());
+            idx.kinds.push(e.kind as u8);
+            idx.targets.push(e.target);
         }
+        idx.key_off.push(idx.keys.len() as u32);
+
+        // Every prefix (at a character boundary) that starts at entry i, and is not a prefix
+        // of the entry before, is first met at i: its keys are i..end.
+        let mut heavy: Vec<(&str, usize, usize)> = Vec::new();
+        for i in 0..n {
+            let key = &*self.entries[i].key;
+            let shared = if i == 0 {
+                0
+            } else {
+                common_prefix(&self.entries[i - 1].key, key)
+            };
+            for (b, c) in key.char_indices() {
+                let b = b + c.len_utf8();
+                if b <= shared {
+                    continue;
+                }
+                let p = &key[..b];
+                let end = i + self.entries[i..].partition_point(|e| e.key.starts_with(p));
+                if end - i <= LIGHT {
+                    // Longer prefixes have no more keys.
+                    break;
+                }
+                heavy.push((p, i, end));
+            }
+        }
+        heavy.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        idx.heavy_off.push(0);
+        idx.top_off.push(0);
+        let mut best: Vec<(u32, u64)> = Vec::new();
+        for (p, lo, hi) in heavy {
+            best.clear();
+            best.extend(self.entries[lo..hi].iter().map(|e| {
+                let m = NameMatch {
+                    target: e.target,
+                    kind: e.kind,
+                    rest: (e.key.len() - p.len()) as u16,
+                };
+                (e.target, m.pack())
+            }));
+            // The best match per target, then the best targets.
+            best.sort_unstable();
+            best.dedup_by_key(|x| x.0);
+            let mut ranked: Vec<u64> = best.iter().map(|x| x.1).collect();
+            if ranked.len() > TOP {
+                ranked.select_nth_unstable(TOP);
+                ranked.truncate(TOP);
+            }
+            ranked.sort_unstable();
+            idx.heavy_keys.extend_from_slice(p.as_bytes());
+            idx.heavy_off.push(idx.heavy_keys.len() as u32);
+            idx.top.extend_from_slice(&ranked);
+            idx.top_off.push(idx.top.len() as u32);
+        }
+        idx
     }
 }
 
-fn key_of<'a>(arena: &'a str, e: &Entry) -> &'a str {
-    &arena[e.start as usize..e.start as usize + usize::from(e.len)]
+/// Bytes two strings share at the start.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
 }
 
-/// Sorted name keys.
+/// Sorted name keys and the ranked matches of their frequent prefixes: flat arrays only.
 #[derive(Debug, Default)]
 pub struct NameIndex {
-    arena: String,
-    entries: Vec<Entry>,
+    /// The keys back to back, in sorted order.
+    keys: Vec<u8>,
+    /// Where key `i` starts in `keys` (one more than there are keys).
+    key_off: Vec<u32>,
+    /// [`KeyKind`] of key `i`.
+    kinds: Vec<u8>,
+    /// Target of key `i`.
+    targets: Vec<u32>,
+    /// The prefixes shared by more than [`LIGHT`] keys, back to back, sorted.
+    heavy_keys: Vec<u8>,
+    heavy_off: Vec<u32>,
+    /// Their best matches ([`NameMatch`] packed, best first): prefix `h` owns
+    /// `top[top_off[h]..top_off[h + 1]]`.
+    top_off: Vec<u32>,
+    top: Vec<u64>,
 }
 
 impl NameIndex {
+    fn key(&self, i: usize) -> &[u8] {
+        &self.keys[self.key_off[i] as usize..self.key_off[i + 1] as usize]
+    }
+
+    fn heavy(&self, h: usize) -> &[u8] {
+        &self.heavy_keys[self.heavy_off[h] as usize..self.heavy_off[h + 1] as usize]
+    }
+
     /// Every name matching the (already folded) query, best match per target, best first
-    /// (kind, then the shortest remainder, then target). At most `limit` results; the range
-    /// scan stops after `scan_cap` keys so that a one-letter query stays cheap.
+    /// (kind, then the shortest remainder, then target), at most `limit`. One binary search,
+    /// then either the stored ranking of a frequent prefix or a scan of at most [`LIGHT`] keys
+    /// (a frequent prefix asked for more than [`TOP`] scans its first 1,024 keys).
     #[must_use]
-    pub fn find(&self, folded_query: &str, limit: usize, scan_cap: usize) -> Vec<NameMatch> {
+    pub fn find(&self, folded_query: &str, limit: usize) -> Vec<NameMatch> {
         if folded_query.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let lo = self
-            .entries
-            .partition_point(|e| key_of(&self.arena, e) < folded_query);
-        let mut all: Vec<NameMatch> = self.entries[lo..]
-            .iter()
-            .take(scan_cap)
-            .map_while(|e| {
-                let key = key_of(&self.arena, e);
-                key.starts_with(folded_query).then(|| NameMatch {
-                    target: e.target,
-                    kind: e.kind,
-                    rest: (key.len() - folded_query.len()) as u16,
+        let q = folded_query.as_bytes();
+        let heavy_n = self.heavy_off.len().saturating_sub(1);
+        let h = {
+            let (mut a, mut b) = (0, heavy_n);
+            while a < b {
+                let mid = a + (b - a) / 2;
+                if self.heavy(mid) < q {
+                    a = mid + 1;
+                } else {
+                    b = mid;
+                }
+            }
+            (a < heavy_n && self.heavy(a) == q).then_some(a)
+        };
+        if let Some(h) = h
+            && limit <= TOP
+        {
+            let (a, b) = (self.top_off[h] as usize, self.top_off[h + 1] as usize);
+            return self.top[a..b]
+                .iter()
+                .take(limit)
+                .map(|&v| NameMatch::unpack(v))
+                .collect();
+        }
+        let n = self.targets.len();
+        let (mut a, mut b) = (0, n);
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if self.key(mid) < q {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        let mut all: Vec<NameMatch> = (a..n)
+            .take(SCAN_CAP)
+            .map_while(|i| {
+                let key = self.key(i);
+                key.starts_with(q).then(|| NameMatch {
+                    target: self.targets[i],
+                    kind: kind_of(self.kinds[i]),
+                    rest: (key.len() - q.len()) as u16,
                 })
             })
             .collect();
@@ -161,13 +312,26 @@ impl NameIndex {
     /// Number of keys.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.targets.len()
     }
 
     /// True when nothing is indexed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.targets.is_empty()
+    }
+
+    /// Bytes of the arrays.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.keys.len()
+            + 4 * self.key_off.len()
+            + self.kinds.len()
+            + 4 * self.targets.len()
+            + self.heavy_keys.len()
+            + 4 * self.heavy_off.len()
+            + 4 * self.top_off.len()
+            + 8 * self.top.len()
     }
 }
 
@@ -191,16 +355,16 @@ mod tests {
     #[test]
     fn simplified_characters_find_traditional_names() {
         let idx = index();
-        assert_eq!(targets(&idx.find(&fold("重庆北路"), 10, 1000)), vec![0, 1]);
-        assert_eq!(targets(&idx.find(&fold("重慶北路二"), 10, 1000)), vec![1]);
+        assert_eq!(targets(&idx.find(&fold("重庆北路"), 10)), vec![0, 1]);
+        assert_eq!(targets(&idx.find(&fold("重慶北路二"), 10)), vec![1]);
     }
 
     #[test]
     fn pinyin_and_initials_find_names() {
         let idx = index();
-        assert_eq!(targets(&idx.find("chongqingbeilu", 10, 1000)), vec![0, 1]);
-        assert_eq!(targets(&idx.find("cqbl", 10, 1000)), vec![0, 1]);
-        let m = idx.find("zsbl", 10, 1000);
+        assert_eq!(targets(&idx.find("chongqingbeilu", 10)), vec![0, 1]);
+        assert_eq!(targets(&idx.find("cqbl", 10)), vec![0, 1]);
+        let m = idx.find("zsbl", 10);
         assert_eq!(targets(&m), vec![2]);
         assert_eq!(m[0].kind, KeyKind::Initials);
     }
@@ -208,7 +372,7 @@ mod tests {
     #[test]
     fn a_part_of_a_name_matches_after_whole_names() {
         let idx = index();
-        let m = idx.find(&fold("北路"), 10, 1000);
+        let m = idx.find(&fold("北路"), 10);
         assert_eq!(targets(&m), vec![0, 1, 2]);
         assert!(m.iter().all(|x| x.kind == KeyKind::Inside));
     }
@@ -216,10 +380,46 @@ mod tests {
     #[test]
     fn nothing_matches_junk() {
         let idx = index();
-        assert!(
-            idx.find(&fold("🚨'; DROP TABLE poles;--"), 10, 1000)
-                .is_empty()
-        );
-        assert!(idx.find("", 10, 1000).is_empty());
+        assert!(idx.find(&fold("🚨'; DROP TABLE poles;--"), 10).is_empty());
+        assert!(idx.find("", 10).is_empty());
+    }
+
+    #[test]
+    fn a_frequent_prefix_ranks_as_a_full_scan_does() {
+        // 200 three-character names over six characters: one or two characters (and their
+        // pinyin) are shared by far more than LIGHT keys, so they are answered from the stored
+        // rankings; asking for more than TOP scans every key instead, and both must agree.
+        let chars = ['中', '山', '北', '路', '重', '庆'];
+        let mut b = NameIndexBuilder::new(true);
+        let mut names = Vec::new();
+        for t in 0..200u32 {
+            let n = t as usize;
+            let name: String = [chars[n % 6], chars[(n / 6) % 6], chars[(n / 36) % 6]]
+                .iter()
+                .collect();
+            b.add(&name, t);
+            names.push(name);
+        }
+        let idx = b.finish();
+        assert!(idx.heavy_off.len() > 5, "some prefixes are frequent");
+        let mut prefixes: Vec<String> = Vec::new();
+        for name in &names {
+            let f = fold(name);
+            let py = pinyin_keys(name);
+            for k in std::iter::once(&f).chain(&py.full).chain(&py.initials) {
+                for (i, c) in k.char_indices() {
+                    prefixes.push(k[..i + c.len_utf8()].to_owned());
+                }
+            }
+        }
+        prefixes.sort();
+        prefixes.dedup();
+        for p in &prefixes {
+            for limit in [1, 5, TOP] {
+                let mut scanned = idx.find(p, 1000);
+                scanned.truncate(limit);
+                assert_eq!(idx.find(p, limit), scanned, "prefix {p}, limit {limit}");
+            }
+        }
     }
 }
