@@ -132,6 +132,67 @@ pub enum Mistake {
     Insert,
 }
 
+/// One mistake undone on a typed key, to get back to a candidate true key
+/// ([`ErrorModel::each_undo`]); positions are byte positions in the typed key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Undo {
+    /// The character at this position was typed for this (true) one.
+    Substitute(u8, u8),
+    /// The characters at this position and the next were swapped.
+    Swap(u8),
+    /// This true character was dropped before this position.
+    Insert(u8, u8),
+    /// The character at this position was typed in addition (doubled or inserted).
+    Delete(u8),
+}
+
+impl Undo {
+    /// How much longer the true key is than the typed one.
+    pub(crate) fn grows(self) -> isize {
+        match self {
+            Self::Substitute(..) | Self::Swap(_) => 0,
+            Self::Insert(..) => 1,
+            Self::Delete(_) => -1,
+        }
+    }
+
+    /// Writes the true key into `out`.
+    pub(crate) fn apply(self, typed: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(typed);
+        match self {
+            Self::Substitute(i, c) => out[usize::from(i)] = c,
+            Self::Swap(i) => out.swap(usize::from(i), usize::from(i) + 1),
+            Self::Insert(i, c) => out.insert(usize::from(i), c),
+            Self::Delete(i) => {
+                out.remove(usize::from(i));
+            }
+        }
+    }
+
+    /// Packed in 16 bits: `(kind << 14) | (position << 8) | character`.
+    pub(crate) fn pack(self) -> u32 {
+        let (k, i, c) = match self {
+            Self::Substitute(i, c) => (0u32, i, c),
+            Self::Swap(i) => (1, i, 0),
+            Self::Insert(i, c) => (2, i, c),
+            Self::Delete(i) => (3, i, 0),
+        };
+        (k << 14) | (u32::from(i) << 8) | u32::from(c)
+    }
+
+    /// The inverse of [`Undo::pack`].
+    pub(crate) fn unpack(v: u32) -> Self {
+        let (i, c) = (((v >> 8) & 0x3f) as u8, v as u8);
+        match v >> 14 & 3 {
+            0 => Self::Substitute(i, c),
+            1 => Self::Swap(i),
+            2 => Self::Insert(i, c),
+            _ => Self::Delete(i),
+        }
+    }
+}
+
 /// The error model and the prior, with the weights learnt so far.
 #[derive(Debug, Clone)]
 pub struct ErrorModel {
@@ -322,6 +383,34 @@ impl ErrorModel {
             self.cost_doubled
         } else {
             self.cost_insert
+        }
+    }
+
+    /// Every way `typed` could have come from a true key by one mistake, undone: `f` gets each
+    /// [`Undo`] with the mistake's cost (`-ln p`, as in [`ErrorModel::log_likelihood`]).
+    /// `alphabet` holds the characters a true key can have. Each resulting key comes once
+    /// (inserting a character beside an equal one, or deleting one of a run, is made once).
+    pub(crate) fn each_undo(&self, typed: &[u8], alphabet: &[u8], mut f: impl FnMut(Undo, f32)) {
+        let m = typed.len();
+        for (i, &t) in typed.iter().enumerate() {
+            for &c in alphabet {
+                if c != t {
+                    f(Undo::Substitute(i as u8, c), self.sub_cost(c, t));
+                }
+            }
+            if i + 1 < m && typed[i + 1] != t {
+                f(Undo::Swap(i as u8), self.cost_swap);
+            }
+            if i == 0 || typed[i - 1] != t {
+                f(Undo::Delete(i as u8), self.insert_cost(typed, i));
+            }
+        }
+        for i in 0..=m {
+            for &c in alphabet {
+                if i == 0 || typed[i - 1] != c {
+                    f(Undo::Insert(i as u8, c), self.cost_drop);
+                }
+            }
         }
     }
 
