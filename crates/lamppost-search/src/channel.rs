@@ -213,6 +213,8 @@ pub struct ErrorModel {
     cost_insert: f32,
     /// Calls logged per code key.
     calls: HashMap<Box<str>, u32>,
+    /// The most calls logged for one code.
+    max_calls: u32,
     /// Mistakes learnt from the log.
     observed: u32,
 }
@@ -276,6 +278,7 @@ impl ErrorModel {
             cost_doubled: 0.0,
             cost_insert: 0.0,
             calls: HashMap::new(),
+            max_calls: 0,
             observed: 0,
         };
         m.derive_costs();
@@ -431,6 +434,30 @@ impl ErrorModel {
         w.max(1e-6).ln() + self.weights.per_call * (1.0 + calls as f32).ln()
     }
 
+    /// An upper bound of [`ErrorModel::log_prior`] over every pole.
+    pub(crate) fn max_log_prior(&self) -> f32 {
+        let w = self
+            .weights
+            .surveyed
+            .max(self.weights.estimated)
+            .max(self.weights.unknown);
+        w.max(1e-6).ln() + (self.weights.per_call * (1.0 + self.max_calls as f32).ln()).max(0.0)
+    }
+
+    /// A lower bound of the cost (`-ln p`) of any one mistake.
+    pub(crate) fn cheapest_mistake(&self) -> f32 {
+        self.cost_sub
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&c| c > 0.0)
+            .fold(self.cost_other_sub, f32::min)
+            .min(self.cost_swap)
+            .min(self.cost_drop)
+            .min(self.cost_doubled)
+            .min(self.cost_insert)
+    }
+
     /// The mistakes that make `typed` from `truth` (normalised keys), by the model's likeliest
     /// alignment; empty when they are equal.
     #[must_use]
@@ -512,7 +539,9 @@ impl ErrorModel {
         if !is_code_like(&truth) {
             return;
         }
-        *self.calls.entry(truth.as_str().into()).or_insert(0) += 1;
+        let calls = self.calls.entry(truth.as_str().into()).or_insert(0);
+        *calls += 1;
+        self.max_calls = self.max_calls.max(*calls);
         let typed = normalize_lenient(typed);
         if !is_code_like(&typed) || typed == truth {
             return;

@@ -1361,6 +1361,15 @@ impl SearchIndex {
                 self.key_lens,
                 &self.key_filter,
                 |k| std::str::from_utf8(k).ok().and_then(|k| self.lookup_key(k)),
+                |one| {
+                    // Nothing two mistakes away can score above this: when `limit` codes one
+                    // mistake away do, the list is full without looking further.
+                    let bound = model.max_log_prior() - 2.0 * model.cheapest_mistake();
+                    one.iter()
+                        .filter(|&&(id, _)| self.score_with(&model, key.as_bytes(), id) > bound)
+                        .nth(limit.saturating_sub(1))
+                        .is_some()
+                },
             )
         };
         let mut ranked: Vec<(f32, u8, PoleId)> = found

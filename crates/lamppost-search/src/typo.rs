@@ -30,8 +30,9 @@ const TWO_EDIT_WEIGHED: usize = 65_536;
 /// mistake away, and the likeliest [`TWO_EDIT_LOOKUPS`] keys two mistakes away (by the sum of
 /// the two mistakes' costs), so the work is bounded by design and never scans the index.
 /// `alphabet` holds the characters keys have, `lengths` has bit `n` set when some key is `n`
-/// bytes long (other lengths are not looked up). Each found key once, with the fewest mistakes
-/// (1 or 2) that reach it; unordered.
+/// bytes long (other lengths are not looked up). When `enough` says the keys one mistake away
+/// are enough (they would all rank above anything two mistakes away), the search stops there.
+/// Each found key once, with the fewest mistakes (1 or 2) that reach it; unordered.
 pub fn within_two<T: Copy + Ord>(
     model: &ErrorModel,
     typed: &[u8],
@@ -39,6 +40,7 @@ pub fn within_two<T: Copy + Ord>(
     lengths: u64,
     filter: &KeyFilter,
     lookup: impl Fn(&[u8]) -> Option<T>,
+    enough: impl FnOnce(&[(T, u8)]) -> bool,
 ) -> Vec<(T, u8)> {
     let fits = |len: isize| (0..64).contains(&len) && lengths & (1u64 << len) != 0;
     let mut out: Vec<(T, u8)> = Vec::new();
@@ -61,6 +63,11 @@ pub fn within_two<T: Copy + Ord>(
         {
             out.push((id, 1));
         }
+    }
+    out.sort_unstable();
+    out.dedup_by_key(|x| x.0);
+    if enough(&out) {
+        return out;
     }
     // Two mistakes: weigh every second mistake after the cheapest first ones, look up the
     // cheapest.
