@@ -44,7 +44,10 @@ pub fn within_two<T: Copy + Ord>(
 ) -> Vec<(T, u8)> {
     let fits = |len: isize| (0..64).contains(&len) && lengths & (1u64 << len) != 0;
     let mut out: Vec<(T, u8)> = Vec::new();
-    if typed.len() > MAX_Q {
+    // Each character no key has must be replaced or deleted: more than two, and nothing is
+    // two mistakes away (a street's initials with a number, `cqbl12`, among digit codes).
+    let foreign = typed.iter().filter(|c| !alphabet.contains(c)).count();
+    if typed.len() > MAX_Q || foreign > 2 {
         return out;
     }
     // One mistake: every key, back to back.
@@ -489,6 +492,45 @@ mod tests {
         assert!(weighted_distance(b"1150034", b"1180034") < 1.0);
         assert!((weighted_distance(b"1120034", b"1120043") - 0.5).abs() < 1e-6);
         assert!(confusable(b'0', b'1') && confusable(b'0', b'2') && !confusable(b'0', b'3'));
+    }
+
+    fn two(keys: &[&str], q: &str) -> Vec<(String, u8)> {
+        let filter = KeyFilter::new(keys.iter().map(|k| k.as_bytes()));
+        let mut lens = 0u64;
+        for k in keys {
+            lens |= 1 << k.len();
+        }
+        let mut v: Vec<(String, u8)> = within_two(
+            &ErrorModel::default(),
+            q.as_bytes(),
+            b"0123456789",
+            lens,
+            &filter,
+            |k| keys.iter().position(|x| x.as_bytes() == k),
+            |_| false,
+        )
+        .into_iter()
+        .map(|(i, d)| (keys[i].to_owned(), d))
+        .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn codes_one_and_two_mistakes_away_are_found_and_nothing_further() {
+        let keys = [
+            "1120034", "1120043", "2210034", "1123", "9999999", "1102304",
+        ];
+        assert_eq!(
+            two(&keys, "1120034"),
+            vec![
+                ("1102304".into(), 2), // two swaps
+                ("1120043".into(), 1), // a swap
+                ("2210034".into(), 2), // two substitutions
+            ]
+        );
+        // A street's initials with a number: more than two characters no code has.
+        assert!(two(&keys, "cqbl1120").is_empty());
     }
 
     proptest! {
