@@ -114,9 +114,9 @@ pub fn within_two<T: Copy + Ord>(
 fn repeats(a: Undo, b: Undo) -> bool {
     match (a, b) {
         (Undo::Substitute(i, _), Undo::Substitute(j, _)) => j <= i,
-        (Undo::Swap(i), Undo::Swap(j)) => i == j,
-        (Undo::Insert(i, _), Undo::Delete(j)) => i == j,
-        (Undo::Delete(i), Undo::Insert(j, _)) => i == j,
+        (Undo::Swap(i), Undo::Swap(j))
+        | (Undo::Insert(i, _), Undo::Delete(j))
+        | (Undo::Delete(i), Undo::Insert(j, _)) => i == j,
         _ => false,
     }
 }

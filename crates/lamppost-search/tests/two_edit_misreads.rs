@@ -82,7 +82,7 @@ fn tally(index: &SearchIndex, n: usize, seed: u64, ceiling: bool) -> Tally {
             for o in (0..index.len() as PoleId).filter(|&o| o != id) {
                 let s = index.channel_score(&typed, o);
                 better += usize::from(s > truth);
-                tied += usize::from(s == truth);
+                tied += usize::from(s.total_cmp(&truth).is_eq());
             }
             t.ceiling_top5 += usize::from(better < 5);
             t.ceiling_sure_top5 += usize::from(better + tied < 5);
