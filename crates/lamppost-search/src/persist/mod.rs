@@ -25,16 +25,19 @@
 //! on Windows deletion fails while it is mapped. The reader then opens the new version's file
 //! (the window's watcher, on the next data version), never a half-written one (the rename).
 //!
-//! # Layout (little-endian, [`FORMAT`] 1)
+//! # Layout (little-endian, [`FORMAT`] 2)
 //! A 72-byte header: magic `LPIDX\r\n\x1a` (catches text-mode copies), format version, number
 //! of sections, data version, the 32-byte content stamp, the file's length and a checksum of
 //! the header and the section table. Then the section table: per section its id, value size,
 //! offset, length in bytes and checksum. Then the sections, each 64-byte aligned: the plain
 //! arrays of [`crate::SearchIndex`] (poles, text arena, code hash table, sorted codes, street
-//! and place tables, k-d tree points), used in place through `bytemuck` casts, and one small
-//! "meta" section (dataset names, streets with their lines, the street and place name
-//! indexes, a few numbers) that is decoded at open: O(streets and names), not O(poles).
-//!
+//! and place tables, k-d tree points, the typo search's key filter, and the eight flat arrays
+//! of each of the street and place name indexes: keys, offsets, kinds, targets, frequent
+//! prefixes and their ranked matches), used in place through `bytemuck` casts, and one small
+//! "meta" section (dataset names, streets with their lines, the key alphabet and lengths, a
+//! few numbers) that is decoded at open: O(streets), not O(poles) or O(names).
+//! Format 1 (name indexes decoded from the meta section, no key filter) is stale: rebuilt.
+
 //! # What is checked, when
 //! At open, before anything is used: the magic, the format, the data version and the content
 //! stamp against the database's current ones (stale: another file name, or a mismatch), the
@@ -65,12 +68,13 @@ use lamppost_core::geo::{LatLon, LocalPlane};
 
 use crate::kdtree::{KdPoint, KdTree};
 use crate::keytable::{KeySlot, KeyTable};
-use crate::names::NameIndex;
+use crate::names::{self, NameIndex};
 use crate::section::{Backing, Section};
+use crate::typo::KeyFilter;
 use crate::{DatasetInfo, PoleEntry, PositionCounts, SearchIndex, StreetInfo};
 
 /// The format version: bump it whenever the layout, a table's type or the key hash changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// The first eight bytes of every index file.
 pub const MAGIC: [u8; 8] = *b"LPIDX\r\n\x1a";
@@ -123,9 +127,14 @@ enum Id {
     PlacePoles,
     PlaceStart,
     Tree,
+    KeyFilter,
+    /// The first of the street name index's [`names::PARTS`] arrays.
+    StreetNames,
+    /// The first of the place name index's [`names::PARTS`] arrays.
+    PlaceNames = Id::StreetNames as u32 + names::PARTS as u32,
 }
 
-const SECTIONS: usize = 14;
+const SECTIONS: usize = Id::PlaceNames as usize + names::PARTS;
 
 /// Why an index file was not used (or not written).
 #[derive(Debug)]
@@ -322,8 +331,11 @@ fn decode(
         sorted_off: sec(file, &table, Id::SortedOff)?,
         alphabet: m.alphabet,
         min_key_len: m.min_key_len,
-        street_names: m.street_names,
-        place_names: m.place_names,
+        key_lens: m.key_lens,
+        key_filter: KeyFilter::from_section(sec(file, &table, Id::KeyFilter)?)
+            .ok_or(Invalid("key filter size"))?,
+        street_names: name_index(file, &table, Id::StreetNames)?,
+        place_names: name_index(file, &table, Id::PlaceNames)?,
         place_poles: sec(file, &table, Id::PlacePoles)?,
         place_start: sec(file, &table, Id::PlaceStart)?,
         origin: m.origin,
@@ -361,6 +373,41 @@ fn sec<T: Pod>(
         e.len as usize / std::mem::size_of::<T>(),
     )
     .ok_or(PersistError::Invalid("section alignment"))
+}
+
+/// The name index whose arrays are the [`names::PARTS`] sections from `first` on.
+fn name_index(
+    file: &Arc<Backing>,
+    table: &[SectionEntry],
+    first: Id,
+) -> Result<NameIndex, PersistError> {
+    let at = |i: usize| {
+        let e = table[first as usize + i];
+        (e.offset as usize, e.len as usize, e.elem as usize)
+    };
+    let part = |i: usize| -> Result<Section<u8>, PersistError> { raw(file, at(i), 1) };
+    let part32 = |i: usize| -> Result<Section<u32>, PersistError> { raw(file, at(i), 4) };
+    NameIndex::from_parts(
+        part(0)?,
+        part32(1)?,
+        part(2)?,
+        part32(3)?,
+        (part(4)?, part32(5)?),
+        (part32(6)?, raw(file, at(7), 8)?),
+    )
+    .ok_or(PersistError::Invalid("name index sizes"))
+}
+
+/// A section at `(offset, length, value size)` as values of `T` of size `size`.
+fn raw<T: Pod>(
+    file: &Arc<Backing>,
+    (offset, len, elem): (usize, usize, usize),
+    size: usize,
+) -> Result<Section<T>, PersistError> {
+    if elem != size || size != std::mem::size_of::<T>() {
+        return Err(PersistError::Invalid("section value size"));
+    }
+    Section::mapped(file, offset, len / size).ok_or(PersistError::Invalid("section alignment"))
 }
 
 fn header_sum(head: &Header, table: &[u8]) -> u64 {
@@ -434,7 +481,7 @@ fn remove_others(keep: &Path) {
 
 fn write_to(index: &SearchIndex, tmp: &Path) -> Result<(), PersistError> {
     let meta = write_meta(index);
-    let sections: [(&[u8], usize); SECTIONS] = [
+    let mut sections: Vec<(&[u8], usize)> = vec![
         (&meta, 1),
         (index.arena.as_bytes(), 1),
         (index.poles.as_bytes(), std::mem::size_of::<PoleEntry>()),
@@ -455,7 +502,11 @@ fn write_to(index: &SearchIndex, tmp: &Path) -> Result<(), PersistError> {
             index.tree.section().as_bytes(),
             std::mem::size_of::<KdPoint>(),
         ),
+        (index.key_filter.section().as_bytes(), 8),
     ];
+    sections.extend(index.street_names.parts());
+    sections.extend(index.place_names.parts());
+    debug_assert_eq!(sections.len(), SECTIONS);
     let mut table: Vec<SectionEntry> = Vec::with_capacity(SECTIONS);
     let mut at = (HEADER + SECTIONS * ENTRY).next_multiple_of(ALIGN);
     for (i, (b, elem)) in sections.iter().enumerate() {
@@ -510,9 +561,8 @@ struct Meta {
     counts: PositionCounts,
     origin: LatLon,
     alphabet: Vec<u8>,
+    key_lens: u64,
     streets: Vec<StreetInfo>,
-    street_names: NameIndex,
-    place_names: NameIndex,
 }
 
 fn put_u64(out: &mut Vec<u8>, v: u64) {
@@ -542,6 +592,7 @@ fn write_meta(index: &SearchIndex) -> Vec<u8> {
     put_f64(&mut out, index.origin.lat_deg);
     put_f64(&mut out, index.origin.lon_deg);
     put_bytes(&mut out, &index.alphabet);
+    put_u64(&mut out, index.key_lens);
     put_u64(&mut out, index.streets.len() as u64);
     for s in &index.streets {
         for t in [&s.code, &s.name, &s.name_en, &s.district, &s.jurisdiction] {
@@ -563,8 +614,6 @@ fn write_meta(index: &SearchIndex) -> Vec<u8> {
         }
         put_u64(&mut out, u64::from(s.poles));
     }
-    index.street_names.to_bytes(&mut out);
-    index.place_names.to_bytes(&mut out);
     out
 }
 
@@ -597,11 +646,6 @@ impl<'a> Rd<'a> {
     fn string(&mut self) -> Option<String> {
         std::str::from_utf8(self.bytes()?).ok().map(str::to_owned)
     }
-    fn names(&mut self) -> Option<NameIndex> {
-        let (ix, used) = NameIndex::from_bytes(self.b.get(self.at..)?)?;
-        self.at += used;
-        Some(ix)
-    }
 }
 
 fn read_meta(b: &[u8]) -> Option<Meta> {
@@ -617,6 +661,7 @@ fn read_meta(b: &[u8]) -> Option<Meta> {
     };
     let origin = LatLon::new(r.f64()?, r.f64()?);
     let alphabet = r.bytes()?.to_vec();
+    let key_lens = r.u64()?;
     let n = r.usize()?;
     let mut streets = Vec::with_capacity(n.min(b.len() / 64));
     for _ in 0..n {
@@ -649,8 +694,6 @@ fn read_meta(b: &[u8]) -> Option<Meta> {
             poles,
         });
     }
-    let street_names = r.names()?;
-    let place_names = r.names()?;
     (r.at == b.len()).then_some(Meta {
         name,
         name_en,
@@ -659,8 +702,7 @@ fn read_meta(b: &[u8]) -> Option<Meta> {
         counts,
         origin,
         alphabet,
+        key_lens,
         streets,
-        street_names,
-        place_names,
     })
 }
