@@ -47,6 +47,10 @@ use lamppost_data::store::{RawPole, Store, StoreError};
 /// a pasted page must not cost the operator a frame.
 pub const MAX_QUERY_CHARS: usize = 100;
 
+/// Two-mistake codes looked up when a code one mistake away already outranks every code two
+/// mistakes away ([`SearchIndex::typos`]): the likeliest ones, to fill the list behind it.
+const TWO_EDIT_BEHIND_ONE: usize = 512;
+
 /// Poles listed for one landmark or cross street.
 const PER_PLACE: usize = 3;
 
@@ -1444,13 +1448,24 @@ impl SearchIndex {
                 &self.key_filter,
                 |k| std::str::from_utf8(k).ok().and_then(|k| self.lookup_key(k)),
                 |one| {
-                    // Nothing two mistakes away can score above this: when `limit` codes one
-                    // mistake away do, the list is full without looking further.
+                    // Nothing two mistakes away can score above this bound: when `limit`
+                    // codes one mistake away do, the list is full without looking further;
+                    // when one does (a slip, as most misreads are), the first place is
+                    // settled and only the likeliest few two-mistake codes are needed behind
+                    // it. Only when none does is the full two-mistake search worth its cost.
                     let bound = model.max_log_prior() - 2.0 * model.cheapest_mistake();
-                    one.iter()
+                    let above = one
+                        .iter()
                         .filter(|&&(id, _)| self.score_with(&model, key.as_bytes(), id) > bound)
-                        .nth(limit.saturating_sub(1))
-                        .is_some()
+                        .take(limit)
+                        .count();
+                    if above >= limit {
+                        0
+                    } else if above > 0 {
+                        TWO_EDIT_BEHIND_ONE
+                    } else {
+                        typo::TWO_EDIT_LOOKUPS
+                    }
                 },
             )
         };

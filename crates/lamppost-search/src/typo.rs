@@ -31,9 +31,12 @@ const TWO_EDIT_WEIGHED: usize = 65_536;
 /// mistake away, and the likeliest [`TWO_EDIT_LOOKUPS`] keys two mistakes away (by the sum of
 /// the two mistakes' costs), so the work is bounded by design and never scans the index.
 /// `alphabet` holds the characters keys have, `lengths` has bit `n` set when some key is `n`
-/// bytes long (other lengths are not looked up). When `enough` says the keys one mistake away
-/// are enough (they would all rank above anything two mistakes away), the search stops there.
-/// Each found key once, with the fewest mistakes (1 or 2) that reach it; unordered.
+/// bytes long (other lengths are not looked up). `two_budget` gets the keys one mistake away
+/// and says how many of the likeliest two-mistake keys to look up after them (at most
+/// [`TWO_EDIT_LOOKUPS`]; 0 stops at one mistake): the caller gives less when the keys one
+/// mistake away already outrank anything two mistakes away. The weighing of two-mistake
+/// variants shrinks with it ([`TWO_EDIT_WEIGHED`] for the full budget). Each found key once,
+/// with the fewest mistakes (1 or 2) that reach it; unordered.
 pub fn within_two<T: Copy + Ord>(
     model: &ErrorModel,
     typed: &[u8],
@@ -41,7 +44,7 @@ pub fn within_two<T: Copy + Ord>(
     lengths: u64,
     filter: &KeyFilter,
     lookup: impl Fn(&[u8]) -> Option<T>,
-    enough: impl FnOnce(&[(T, u8)]) -> bool,
+    two_budget: impl FnOnce(&[(T, u8)]) -> usize,
 ) -> Vec<(T, u8)> {
     let fits = |len: isize| (0..64).contains(&len) && lengths & (1u64 << len) != 0;
     let mut out: Vec<(T, u8)> = Vec::new();
@@ -70,16 +73,18 @@ pub fn within_two<T: Copy + Ord>(
     }
     out.sort_unstable();
     out.dedup_by_key(|x| x.0);
-    if enough(&out) {
+    let lookups = two_budget(&out).min(TWO_EDIT_LOOKUPS);
+    if lookups == 0 {
         return out;
     }
+    let weighed = TWO_EDIT_WEIGHED / TWO_EDIT_LOOKUPS * lookups;
     // Two mistakes: weigh every second mistake after the cheapest first ones, look up the
     // cheapest.
     first.sort_by(|a, b| a.0.total_cmp(&b.0));
     let first_undo: Vec<u32> = first.iter().map(|f| f.3).collect();
     let mut second: Vec<(f32, u32)> = Vec::new();
     for (n, &(c1, at, len, _)) in first.iter().enumerate() {
-        if second.len() >= TWO_EDIT_WEIGHED {
+        if second.len() >= weighed {
             break;
         }
         let k = &bytes[at as usize..(at + len) as usize];
@@ -90,9 +95,9 @@ pub fn within_two<T: Copy + Ord>(
             }
         });
     }
-    if second.len() > TWO_EDIT_LOOKUPS {
-        second.select_nth_unstable_by(TWO_EDIT_LOOKUPS, |a, b| a.0.total_cmp(&b.0));
-        second.truncate(TWO_EDIT_LOOKUPS);
+    if second.len() > lookups {
+        second.select_nth_unstable_by(lookups, |a, b| a.0.total_cmp(&b.0));
+        second.truncate(lookups);
     }
     for &(_, packed) in &second {
         let (_, at, len, _) = first[(packed >> 16) as usize];
@@ -509,6 +514,10 @@ mod tests {
     }
 
     fn two(keys: &[&str], q: &str) -> Vec<(String, u8)> {
+        two_within(keys, q, TWO_EDIT_LOOKUPS)
+    }
+
+    fn two_within(keys: &[&str], q: &str, budget: usize) -> Vec<(String, u8)> {
         let filter = KeyFilter::new(keys.iter().map(|k| k.as_bytes()));
         let mut lens = 0u64;
         for k in keys {
@@ -521,7 +530,7 @@ mod tests {
             lens,
             &filter,
             |k| keys.iter().position(|x| x.as_bytes() == k),
-            |_| false,
+            |_| budget,
         )
         .into_iter()
         .map(|(i, d)| (keys[i].to_owned(), d))
@@ -543,6 +552,11 @@ mod tests {
                 ("2210034".into(), 2), // two substitutions
             ]
         );
+        // No two-mistake budget: one mistake only.
+        assert_eq!(two_within(&keys, "1120034", 0), vec![("1120043".into(), 1)]);
+        // A small budget still finds the likeliest two-mistake keys (two swaps are cheaper
+        // than two unrelated substitutions).
+        assert!(two_within(&keys, "1120034", 64).contains(&("1102304".into(), 2)));
         // A street's initials with a number: more than two characters no code has.
         assert!(two(&keys, "cqbl1120").is_empty());
     }
