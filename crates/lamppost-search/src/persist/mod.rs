@@ -207,6 +207,78 @@ pub fn checksum(b: &[u8]) -> u64 {
     h ^ (h >> 32)
 }
 
+/// Bytes per checksummed chunk of a section: the chunks are hashed on every core at open.
+const CHUNK: usize = 1 << 20;
+
+/// Threads that hash the chunks at most (the open is memory-bound beyond a few).
+const MAX_THREADS: usize = 4;
+
+/// The checksum of a section: [`checksum`] over the checksums of its [`CHUNK`]-byte chunks,
+/// so that the chunks can be hashed in parallel.
+#[must_use]
+pub fn section_sum(b: &[u8]) -> u64 {
+    let sums: Vec<u8> = b
+        .chunks(CHUNK)
+        .flat_map(|c| checksum(c).to_le_bytes())
+        .collect();
+    checksum(&sums)
+}
+
+/// True when every section's [`section_sum`] is its expected one: the chunks of all sections
+/// are split, in file order, into as many runs as there are cores (up to [`MAX_THREADS`]),
+/// each hashed by its own thread (the first by the calling one), so the pass over a large
+/// file takes a fraction of the time on one core. Falls back to the calling thread when no
+/// thread can be started.
+fn sums_match(sections: &[&[u8]], expected: &[u64]) -> bool {
+    let chunks: Vec<(usize, &[u8])> = sections
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.chunks(CHUNK).map(move |c| (i, c)))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, MAX_THREADS)
+        .min(chunks.len() / 2)
+        .max(1);
+    let hash =
+        |part: &[(usize, &[u8])]| -> Vec<u64> { part.iter().map(|&(_, c)| checksum(c)).collect() };
+    let parts: Vec<&[(usize, &[u8])]> = chunks
+        .chunks(chunks.len().div_ceil(threads).max(1))
+        .collect();
+    let chunk_sums: Vec<u64> = std::thread::scope(|scope| {
+        let mut rest = Vec::new();
+        for part in parts.iter().skip(1) {
+            let part: &[(usize, &[u8])] = part;
+            rest.push(
+                std::thread::Builder::new()
+                    .name("lamppost-index-check".into())
+                    .spawn_scoped(scope, move || hash(part))
+                    .map_err(|_| part),
+            );
+        }
+        let mut all = parts.first().map(|p| hash(p)).unwrap_or_default();
+        for r in rest {
+            match r {
+                Ok(h) => all.extend(h.join().unwrap_or_default()),
+                Err(part) => all.extend(hash(part)),
+            }
+        }
+        all
+    });
+    if chunk_sums.len() != chunks.len() {
+        return false; // a hashing thread failed
+    }
+    let mut per_section: Vec<Vec<u8>> = vec![Vec::new(); sections.len()];
+    for (&(i, _), sum) in chunks.iter().zip(&chunk_sums) {
+        per_section[i].extend_from_slice(&sum.to_le_bytes());
+    }
+    per_section.len() == expected.len()
+        && per_section
+            .iter()
+            .zip(expected)
+            .all(|(b, &sum)| checksum(b) == sum)
+}
+
 /// The folder of index files of the database at `db`: `<db>.index` beside it.
 #[must_use]
 pub fn dir_of(db: &Path) -> PathBuf {
@@ -291,6 +363,7 @@ fn decode(
         .chunks_exact(ENTRY)
         .map(bytemuck::pod_read_unaligned)
         .collect();
+    let mut slices: Vec<&[u8]> = Vec::with_capacity(SECTIONS);
     for (i, e) in table.iter().enumerate() {
         let start = usize::try_from(e.offset).map_err(|_| Invalid("section offset"))?;
         let len = usize::try_from(e.len).map_err(|_| Invalid("section length"))?;
@@ -301,9 +374,11 @@ fn decode(
         if e.id as usize != i || start % ALIGN != 0 || e.elem == 0 || len % e.elem as usize != 0 {
             return Err(Invalid("section table"));
         }
-        if checksum(s) != e.sum {
-            return Err(Invalid("section checksum"));
-        }
+        slices.push(s);
+    }
+    let sums: Vec<u64> = table.iter().map(|e| e.sum).collect();
+    if !sums_match(&slices, &sums) {
+        return Err(Invalid("section checksum"));
     }
     let meta: Section<u8> = sec(file, &table, Id::Meta)?;
     let m = read_meta(&meta).ok_or(Invalid("meta section"))?;
@@ -515,7 +590,7 @@ fn write_to(index: &SearchIndex, tmp: &Path) -> Result<(), PersistError> {
             elem: *elem as u32,
             offset: at as u64,
             len: b.len() as u64,
-            sum: checksum(b),
+            sum: section_sum(b),
         });
         at = (at + b.len()).next_multiple_of(ALIGN);
     }
