@@ -8,7 +8,8 @@
 //! mistyped code ranked by the noisy-channel model (default and learnt from a call log, beside
 //! the unranked one-edit lookups it is made of), nearest pole (beside rstar's R-tree) and the
 //! index build. Percentiles per keystroke, which criterion
-//! does not give, are measured directly and printed as a table at the end.
+//! does not give, are measured directly and printed as a table at the end, and so is the
+//! nearest pole for one cold query (points asked once, beside the R-tree on the same points).
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
@@ -364,6 +365,7 @@ fn main() {
     }
     let mut table = Vec::new();
     let mut extras = Vec::new();
+    let mut nearest_cold = Vec::new();
 
     for &n in sizes {
         let path = database(n);
@@ -470,6 +472,27 @@ fn main() {
                 black_box(rtree.nearest_neighbor(&[p.lon_deg, p.lat_deg]))
             });
         });
+        // Nearest pole, one cold query: 2,000 points none of the runs above asked (a random
+        // pole's position moved by up to 50 m), each timed once, first by the index, then by
+        // the R-tree (the baseline) on the same points.
+        let mut rng = Rng::new(SEED ^ 0x4EA7);
+        let fresh: Vec<LatLon> = (0..2000)
+            .filter_map(|_| {
+                let p = index.pole(rng.below(index.len() as u64) as u32).point()?;
+                let d = |r: &mut Rng| (r.below(1001) as f64 - 500.0) * 1e-6;
+                Some(LatLon::new(
+                    p.lat_deg + d(&mut rng),
+                    p.lon_deg + d(&mut rng),
+                ))
+            })
+            .collect();
+        let cold_index = percentiles(time_once(&fresh, |p| {
+            black_box(index.nearest(*p));
+        }));
+        let cold_rtree = percentiles(time_once(&fresh, |p| {
+            black_box(rtree.nearest_neighbor(&[p.lon_deg, p.lat_deg]));
+        }));
+        nearest_cold.push((n, cold_index, cold_rtree));
         drop(rtree);
         g.finish();
 
@@ -586,6 +609,12 @@ fn main() {
     let f = |p: (Duration, Duration, Duration)| {
         format!("{:.1} / {:.1} / {:.1}", us(p.0), us(p.1), us(p.2))
     };
+    println!("\nnearest pole, one cold query each (p50 / p99 / max), µs");
+    println!("| poles | index | baseline: rstar R-tree, same points |");
+    println!("|---:|---|---|");
+    for (n, a, b) in nearest_cold {
+        println!("| {n} | {} | {} |", f(a), f(b));
+    }
     for (n, e) in extras {
         println!(
             "| {n} | {} | {} | {} | {} | {} | {} | {} | {} of {} ({}) | {} |",

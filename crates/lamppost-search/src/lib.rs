@@ -47,8 +47,8 @@ use lamppost_data::store::{RawPole, Store, StoreError};
 /// a pasted page must not cost the operator a frame.
 pub const MAX_QUERY_CHARS: usize = 100;
 
-/// Two-mistake codes looked up when a code one mistake away already outranks every code two
-/// mistakes away ([`SearchIndex::typos`]): the likeliest ones, to fill the list behind it.
+/// Two-mistake codes looked up when some code is one mistake away ([`SearchIndex::typos`]):
+/// the likeliest ones, to fill the list behind it.
 const TWO_EDIT_BEHIND_ONE: usize = 512;
 
 /// Poles listed for one landmark or cross street.
@@ -1449,10 +1449,12 @@ impl SearchIndex {
                 |k| std::str::from_utf8(k).ok().and_then(|k| self.lookup_key(k)),
                 |one| {
                     // Nothing two mistakes away can score above this bound: when `limit`
-                    // codes one mistake away do, the list is full without looking further;
-                    // when one does (a slip, as most misreads are), the first place is
-                    // settled and only the likeliest few two-mistake codes are needed behind
-                    // it. Only when none does is the full two-mistake search worth its cost.
+                    // codes one mistake away do, the list is full without looking further.
+                    // When some code is one mistake away (a slip, as most misreads are), only
+                    // the likeliest two-mistake codes are looked up behind it: measured on
+                    // held-out two-mistake misreads (tests/two_edit_misreads.rs) the true pole
+                    // is in the first five as often as with the full search. Only when no
+                    // code is one mistake away is the full two-mistake search worth its cost.
                     let bound = model.max_log_prior() - 2.0 * model.cheapest_mistake();
                     let above = one
                         .iter()
@@ -1461,7 +1463,7 @@ impl SearchIndex {
                         .count();
                     if above >= limit {
                         0
-                    } else if above > 0 {
+                    } else if !one.is_empty() {
                         TWO_EDIT_BEHIND_ONE
                     } else {
                         typo::TWO_EDIT_LOOKUPS
