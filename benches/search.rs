@@ -8,7 +8,8 @@
 //! mistyped code ranked by the noisy-channel model (default and learnt from a call log, beside
 //! the unranked one-edit lookups it is made of), nearest pole (beside rstar's R-tree) and the
 //! index build. Percentiles per keystroke, which criterion
-//! does not give, are measured directly and printed as a table at the end.
+//! does not give, are measured directly and printed as a table at the end, and so is the
+//! nearest pole for one cold query (points asked once, beside the R-tree on the same points).
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
@@ -132,6 +133,190 @@ fn learnt_model(w: &Workload, calls: usize) -> ErrorModel {
     ErrorModel::learnt_from(pairs)
 }
 
+/// Two mistakes made to `key` (digits), each drawn in about the proportions of the default
+/// error model: a likely substitution (a digit read or heard as another), a swap, a drop, a
+/// doubled digit.
+fn two_mistakes(rng: &mut Rng, key: &[u8]) -> Vec<u8> {
+    const LIKELY: [(u8, u8); 12] = [
+        (b'1', b'7'),
+        (b'6', b'9'),
+        (b'2', b'6'),
+        (b'0', b'6'),
+        (b'3', b'8'),
+        (b'0', b'8'),
+        (b'4', b'5'),
+        (b'5', b'6'),
+        (b'2', b'5'),
+        (b'8', b'9'),
+        (b'1', b'2'),
+        (b'7', b'8'),
+    ];
+    let mut out = key.to_vec();
+    for _ in 0..2 {
+        let i = rng.below(out.len() as u64) as usize;
+        match rng.below(10) {
+            0..=4 => {
+                let c = out[i];
+                let options: Vec<u8> = LIKELY
+                    .iter()
+                    .filter_map(|&(a, b)| (a == c).then_some(b).or((b == c).then_some(a)))
+                    .collect();
+                out[i] = if options.is_empty() || rng.below(5) == 0 {
+                    b'0' + ((c - b'0' + 1 + rng.below(9) as u8) % 10)
+                } else {
+                    options[rng.below(options.len() as u64) as usize]
+                };
+            }
+            5..=7 if out.len() > 1 => {
+                let i = i.min(out.len() - 2);
+                out.swap(i, i + 1);
+            }
+            8 => {
+                out.remove(i);
+            }
+            _ => out.insert(i, out[i]),
+        }
+    }
+    out
+}
+
+/// Sorted keys for the baseline exhaustive trie walk (the typo search before the bounded one).
+struct Keys(Vec<Vec<u8>>);
+
+impl lamppost_search::typo::SortedKeys for Keys {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn key(&self, i: usize) -> &[u8] {
+        &self.0[i]
+    }
+}
+
+/// Each item timed once, the first time it is asked (cold: as the call-taker meets it).
+fn time_once<T>(items: &[T], mut f: impl FnMut(&T)) -> Vec<Duration> {
+    items
+        .iter()
+        .map(|x| {
+            let t = Instant::now();
+            f(x);
+            t.elapsed()
+        })
+        .collect()
+}
+
+/// Street keystrokes (the first character of a street query, and the whole query) and
+/// two-mistake codes, each timed cold (once) and warm (the fastest of three more), beside
+/// their baselines; and how often the true pole of a two-mistake code is in the first five.
+struct Extra {
+    one_char: [(Duration, Duration, Duration); 2],
+    whole: [(Duration, Duration, Duration); 2],
+    baseline_name: (Duration, Duration, Duration),
+    two_edit: [(Duration, Duration, Duration); 2],
+    two_edit_top5: (usize, usize, usize),
+    baseline_walk: (Duration, Duration, Duration),
+}
+
+fn extra(index: &SearchIndex, w: &Workload) -> Extra {
+    // Streets: the first character of each query, and the whole query.
+    let firsts: Vec<&str> = w
+        .streets
+        .iter()
+        .filter_map(|q| q.char_indices().nth(1).map(|(i, _)| &q[..i]))
+        .collect();
+    let wholes: Vec<&str> = w.streets.iter().map(String::as_str).collect();
+    let one_char = [
+        percentiles(time_once(&firsts, |q| {
+            black_box(index.search(q, 20));
+        })),
+        percentiles(time_each(&firsts, |q| {
+            black_box(index.search(q, 20));
+        })),
+    ];
+    let whole = [
+        percentiles(time_once(&wholes, |q| {
+            black_box(index.search(q, 20));
+        })),
+        percentiles(time_each(&wholes, |q| {
+            black_box(index.search(q, 20));
+        })),
+    ];
+    // Baseline: one binary search in a sorted array of every street's folded name.
+    let mut names: Vec<String> = index
+        .streets()
+        .iter()
+        .map(|s| lamppost_core::text::fold(&s.name))
+        .collect();
+    names.sort();
+    let folded: Vec<String> = firsts
+        .iter()
+        .chain(&wholes)
+        .map(|q| lamppost_core::text::fold(q))
+        .collect();
+    let baseline_name = percentiles(time_each(&folded, |q| {
+        black_box(names.partition_point(|n| n.as_str() < q.as_str()));
+    }));
+
+    // Two mistakes that make no code.
+    let mut rng = Rng::new(SEED ^ 0x2ED1);
+    let mut typed: Vec<(String, u32)> = Vec::new();
+    while typed.len() < 200 {
+        let id = rng.below(index.len() as u64) as u32;
+        let key = index.pole(id).key().as_bytes().to_vec();
+        let t = String::from_utf8(two_mistakes(&mut rng, &key)).unwrap();
+        if t.len() >= key.len() - 1 && index.lookup(&t).is_none() {
+            typed.push((t, id));
+        }
+    }
+    let two_edit = [
+        percentiles(time_once(&typed, |(q, _)| {
+            black_box(index.search(q, 20));
+        })),
+        percentiles(time_each(&typed, |(q, _)| {
+            black_box(index.search(q, 20));
+        })),
+    ];
+    let top5 = typed
+        .iter()
+        .filter(|(q, id)| {
+            index
+                .search(q, 5)
+                .hits
+                .iter()
+                .any(|h| h.target == lamppost_search::Target::Pole(*id))
+        })
+        .count();
+    let mut keys: Vec<Vec<u8>> = (0..index.len() as u32)
+        .map(|id| index.pole(id).key().as_bytes().to_vec())
+        .collect();
+    keys.sort_unstable();
+    let keys = Keys(keys);
+    let baseline_walk = percentiles(time_each(&typed, |(q, _)| {
+        black_box(lamppost_search::typo::within(&keys, q.as_bytes(), 2, 512));
+    }));
+    // The ceiling: every code within two edits (the exhaustive walk, uncapped) scored by the
+    // same model; the true pole counts when fewer than five score above it (ties for it).
+    let ceiling = typed
+        .iter()
+        .filter(|(q, id)| {
+            let truth = index.channel_score(q, *id);
+            lamppost_search::typo::within(&keys, q.as_bytes(), 2, usize::MAX)
+                .into_iter()
+                .filter_map(|(i, _)| index.lookup(std::str::from_utf8(&keys.0[i]).unwrap()))
+                .filter(|&o| o != *id && index.channel_score(q, o) > truth)
+                .nth(4)
+                .is_none()
+        })
+        .count();
+    Extra {
+        one_char,
+        whole,
+        baseline_name,
+        two_edit,
+        two_edit_top5: (top5, ceiling, typed.len()),
+        baseline_walk,
+    }
+}
+
 /// Every prefix of `q`, by characters: what the index sees as the call-taker types.
 fn keystrokes(q: &str) -> impl Iterator<Item = &str> {
     q.char_indices()
@@ -179,6 +364,8 @@ fn main() {
             .measurement_time(Duration::from_millis(100));
     }
     let mut table = Vec::new();
+    let mut extras = Vec::new();
+    let mut nearest_cold = Vec::new();
 
     for &n in sizes {
         let path = database(n);
@@ -285,6 +472,27 @@ fn main() {
                 black_box(rtree.nearest_neighbor(&[p.lon_deg, p.lat_deg]))
             });
         });
+        // Nearest pole, one cold query: 2,000 points none of the runs above asked (a random
+        // pole's position moved by up to 50 m), each timed once, first by the index, then by
+        // the R-tree (the baseline) on the same points.
+        let mut rng = Rng::new(SEED ^ 0x4EA7);
+        let fresh: Vec<LatLon> = (0..2000)
+            .filter_map(|_| {
+                let p = index.pole(rng.below(index.len() as u64) as u32).point()?;
+                let d = |r: &mut Rng| (r.below(1001) as f64 - 500.0) * 1e-6;
+                Some(LatLon::new(
+                    p.lat_deg + d(&mut rng),
+                    p.lon_deg + d(&mut rng),
+                ))
+            })
+            .collect();
+        let cold_index = percentiles(time_once(&fresh, |p| {
+            black_box(index.nearest(*p));
+        }));
+        let cold_rtree = percentiles(time_once(&fresh, |p| {
+            black_box(rtree.nearest_neighbor(&[p.lon_deg, p.lat_deg]));
+        }));
+        nearest_cold.push((n, cold_index, cold_rtree));
         drop(rtree);
         g.finish();
 
@@ -325,6 +533,7 @@ fn main() {
         let baseline_typos = time_each(&typo_norm, |q| {
             black_box(one_edit_lookups(&index, q));
         });
+        extras.push((n, extra(&index, &w)));
         table.push((
             n,
             build_s,
@@ -388,6 +597,38 @@ fn main() {
             us(bt.0),
             us(bt.1),
             us(bt.2),
+        );
+    }
+    println!(
+        "\nstreet keystrokes and two-mistake codes (p50 / p99 / max), µs: cold = each timed once, warm = fastest of three"
+    );
+    println!(
+        "| poles | street, 1st character, cold | warm | street, whole query, cold | warm | baseline: binary search of a sorted name array | two-mistake code, cold | warm | true pole in the first 5 (ceiling: every code within 2 edits scored) | baseline: exhaustive trie walk, unranked |"
+    );
+    println!("|---:|---|---|---|---|---|---|---|---:|---|");
+    let f = |p: (Duration, Duration, Duration)| {
+        format!("{:.1} / {:.1} / {:.1}", us(p.0), us(p.1), us(p.2))
+    };
+    println!("\nnearest pole, one cold query each (p50 / p99 / max), µs");
+    println!("| poles | index | baseline: rstar R-tree, same points |");
+    println!("|---:|---|---|");
+    for (n, a, b) in nearest_cold {
+        println!("| {n} | {} | {} |", f(a), f(b));
+    }
+    for (n, e) in extras {
+        println!(
+            "| {n} | {} | {} | {} | {} | {} | {} | {} | {} of {} ({}) | {} |",
+            f(e.one_char[0]),
+            f(e.one_char[1]),
+            f(e.whole[0]),
+            f(e.whole[1]),
+            f(e.baseline_name),
+            f(e.two_edit[0]),
+            f(e.two_edit[1]),
+            e.two_edit_top5.0,
+            e.two_edit_top5.2,
+            e.two_edit_top5.1,
+            f(e.baseline_walk),
         );
     }
 }

@@ -132,6 +132,67 @@ pub enum Mistake {
     Insert,
 }
 
+/// One mistake undone on a typed key, to get back to a candidate true key
+/// ([`ErrorModel::each_undo`]); positions are byte positions in the typed key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Undo {
+    /// The character at this position was typed for this (true) one.
+    Substitute(u8, u8),
+    /// The characters at this position and the next were swapped.
+    Swap(u8),
+    /// This true character was dropped before this position.
+    Insert(u8, u8),
+    /// The character at this position was typed in addition (doubled or inserted).
+    Delete(u8),
+}
+
+impl Undo {
+    /// How much longer the true key is than the typed one.
+    pub(crate) fn grows(self) -> isize {
+        match self {
+            Self::Substitute(..) | Self::Swap(_) => 0,
+            Self::Insert(..) => 1,
+            Self::Delete(_) => -1,
+        }
+    }
+
+    /// Writes the true key into `out`.
+    pub(crate) fn apply(self, typed: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(typed);
+        match self {
+            Self::Substitute(i, c) => out[usize::from(i)] = c,
+            Self::Swap(i) => out.swap(usize::from(i), usize::from(i) + 1),
+            Self::Insert(i, c) => out.insert(usize::from(i), c),
+            Self::Delete(i) => {
+                out.remove(usize::from(i));
+            }
+        }
+    }
+
+    /// Packed in 16 bits: `(kind << 14) | (position << 8) | character`.
+    pub(crate) fn pack(self) -> u32 {
+        let (k, i, c) = match self {
+            Self::Substitute(i, c) => (0u32, i, c),
+            Self::Swap(i) => (1, i, 0),
+            Self::Insert(i, c) => (2, i, c),
+            Self::Delete(i) => (3, i, 0),
+        };
+        (k << 14) | (u32::from(i) << 8) | u32::from(c)
+    }
+
+    /// The inverse of [`Undo::pack`].
+    pub(crate) fn unpack(v: u32) -> Self {
+        let (i, c) = (((v >> 8) & 0x3f) as u8, v as u8);
+        match v >> 14 & 3 {
+            0 => Self::Substitute(i, c),
+            1 => Self::Swap(i),
+            2 => Self::Insert(i, c),
+            _ => Self::Delete(i),
+        }
+    }
+}
+
 /// The error model and the prior, with the weights learnt so far.
 #[derive(Debug, Clone)]
 pub struct ErrorModel {
@@ -152,6 +213,8 @@ pub struct ErrorModel {
     cost_insert: f32,
     /// Calls logged per code key.
     calls: HashMap<Box<str>, u32>,
+    /// The most calls logged for one code.
+    max_calls: u32,
     /// Mistakes learnt from the log.
     observed: u32,
 }
@@ -215,6 +278,7 @@ impl ErrorModel {
             cost_doubled: 0.0,
             cost_insert: 0.0,
             calls: HashMap::new(),
+            max_calls: 0,
             observed: 0,
         };
         m.derive_costs();
@@ -325,6 +389,34 @@ impl ErrorModel {
         }
     }
 
+    /// Every way `typed` could have come from a true key by one mistake, undone: `f` gets each
+    /// [`Undo`] with the mistake's cost (`-ln p`, as in [`ErrorModel::log_likelihood`]).
+    /// `alphabet` holds the characters a true key can have. Each resulting key comes once
+    /// (inserting a character beside an equal one, or deleting one of a run, is made once).
+    pub(crate) fn each_undo(&self, typed: &[u8], alphabet: &[u8], mut f: impl FnMut(Undo, f32)) {
+        let m = typed.len();
+        for (i, &t) in typed.iter().enumerate() {
+            for &c in alphabet {
+                if c != t {
+                    f(Undo::Substitute(i as u8, c), self.sub_cost(c, t));
+                }
+            }
+            if i + 1 < m && typed[i + 1] != t {
+                f(Undo::Swap(i as u8), self.cost_swap);
+            }
+            if i == 0 || typed[i - 1] != t {
+                f(Undo::Delete(i as u8), self.insert_cost(typed, i));
+            }
+        }
+        for i in 0..=m {
+            for &c in alphabet {
+                if i == 0 || typed[i - 1] != c {
+                    f(Undo::Insert(i as u8, c), self.cost_drop);
+                }
+            }
+        }
+    }
+
     /// `ln P(pole)` up to a constant: by how its position is known and how many calls this
     /// workstation has logged for its code (`key`, normalised).
     #[must_use]
@@ -340,6 +432,30 @@ impl ErrorModel {
             self.calls.get(key).copied().unwrap_or(0)
         };
         w.max(1e-6).ln() + self.weights.per_call * (1.0 + calls as f32).ln()
+    }
+
+    /// An upper bound of [`ErrorModel::log_prior`] over every pole.
+    pub(crate) fn max_log_prior(&self) -> f32 {
+        let w = self
+            .weights
+            .surveyed
+            .max(self.weights.estimated)
+            .max(self.weights.unknown);
+        w.max(1e-6).ln() + (self.weights.per_call * (1.0 + self.max_calls as f32).ln()).max(0.0)
+    }
+
+    /// A lower bound of the cost (`-ln p`) of any one mistake.
+    pub(crate) fn cheapest_mistake(&self) -> f32 {
+        self.cost_sub
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&c| c > 0.0)
+            .fold(self.cost_other_sub, f32::min)
+            .min(self.cost_swap)
+            .min(self.cost_drop)
+            .min(self.cost_doubled)
+            .min(self.cost_insert)
     }
 
     /// The mistakes that make `typed` from `truth` (normalised keys), by the model's likeliest
@@ -423,7 +539,9 @@ impl ErrorModel {
         if !is_code_like(&truth) {
             return;
         }
-        *self.calls.entry(truth.as_str().into()).or_insert(0) += 1;
+        let calls = self.calls.entry(truth.as_str().into()).or_insert(0);
+        *calls += 1;
+        self.max_calls = self.max_calls.max(*calls);
         let typed = normalize_lenient(typed);
         if !is_code_like(&typed) || typed == truth {
             return;

@@ -2,10 +2,17 @@
 //! pinyin initials, or a part of the name.
 //!
 //! Every name is folded (see [`lamppost_core::text::fold`]) and indexed under several keys in one
-//! sorted array; a query is folded the same way and matched as a prefix of the keys, so a
-//! lookup is two binary searches. Keys live in one string arena (12 bytes an entry).
+//! sorted array; a query is folded the same way and matched as a prefix of the keys.
+//!
+//! A keystroke costs the same whatever its length: every prefix shared by more than
+//! [`LIGHT`] keys (the short ones: one character matches thousands of keys) is stored with its
+//! best [`TOP`] matches already ranked, so it is one binary search and a copy; any other prefix
+//! is a binary search and a scan of at most [`LIGHT`] keys that sit side by side in memory.
+//! Everything is flat arrays of numbers and bytes (no pointers, no hashing), in sorted order.
 
 use lamppost_core::text::{fold, pinyin_keys};
+
+use crate::section::Section;
 
 /// How a name matched, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -20,10 +27,19 @@ pub enum KeyKind {
     Inside = 3,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// A prefix shared by more keys than this has its best matches stored; a query for any other
+/// prefix scans its (at most this many) keys.
+pub const LIGHT: usize = 48;
+
+/// Matches stored per frequent prefix: a query asking for more scans as before.
+pub const TOP: usize = 32;
+
+/// How many keys a scan reads at most when a frequent prefix is asked for more than [`TOP`].
+const SCAN_CAP: usize = 1024;
+
+#[derive(Debug, Clone)]
 struct Entry {
-    start: u32,
-    len: u16,
+    key: Box<str>,
     kind: KeyKind,
     target: u32,
 }
@@ -39,10 +55,33 @@ pub struct NameMatch {
     pub rest: u16,
 }
 
+impl NameMatch {
+    /// Packed so that the integer order is the rank order (kind, remainder, target).
+    fn pack(self) -> u64 {
+        (u64::from(self.kind as u8) << 48) | (u64::from(self.rest) << 32) | u64::from(self.target)
+    }
+
+    fn unpack(v: u64) -> Self {
+        Self {
+            target: v as u32,
+            kind: kind_of((v >> 48) as u8),
+            rest: (v >> 32) as u16,
+        }
+    }
+}
+
+fn kind_of(b: u8) -> KeyKind {
+    match b {
+        0 => KeyKind::Name,
+        1 => KeyKind::Pinyin,
+        2 => KeyKind::Initials,
+        _ => KeyKind::Inside,
+    }
+}
+
 /// Collects names, then sorts them into a [`NameIndex`].
 #[derive(Debug, Default)]
 pub struct NameIndexBuilder {
-    arena: String,
     entries: Vec<Entry>,
     /// Index parts of names too (costs one entry per character).
     inside: bool,
@@ -62,11 +101,8 @@ impl NameIndexBuilder {
         if key.is_empty() || key.len() > usize::from(u16::MAX) {
             return;
         }
-        let start = self.arena.len() as u32;
-        self.arena.push_str(key);
         self.entries.push(Entry {
-            start,
-            len: key.len() as u16,
+            key: key.into(),
             kind,
             target,
         });
@@ -97,55 +133,183 @@ impl NameIndexBuilder {
         }
     }
 
-    /// Sorts the keys.
+    /// Sorts the keys and ranks the matches of every frequent prefix.
     #[must_use]
     pub fn finish(mut self) -> NameIndex {
-        let arena = self.arena;
-        self.entries.sort_by(|a, b| {
-            key_of(&arena, a)
-                .cmp(key_of(&arena, b))
+        self.entries.sort_unstable_by(|a, b| {
+            a.key
+                .cmp(&b.key)
                 .then(a.kind.cmp(&b.kind))
                 .then(a.target.cmp(&b.target))
         });
+        let n = self.entries.len();
+        let mut keys: Vec<u8> = Vec::with_capacity(self.entries.iter().map(|e| e.key.len()).sum());
+        let mut key_off: Vec<u32> = Vec::with_capacity(n + 1);
+        let mut kinds: Vec<u8> = Vec::with_capacity(n);
+        let mut targets: Vec<u32> = Vec::with_capacity(n);
+        for e in &self.entries {
+            key_off.push(keys.len() as u32);
+            keys.extend_from_slice(e.key.as_bytes());
+            kinds.push(e.kind as u8);
+            targets.push(e.target);
+        }
+        key_off.push(keys.len() as u32);
+
+        // Every prefix (at a character boundary) that starts at entry i, and is not a prefix
+        // of the entry before, is first met at i: its keys are i..end.
+        let mut heavy: Vec<(&str, usize, usize)> = Vec::new();
+        for i in 0..n {
+            let key = &*self.entries[i].key;
+            let shared = if i == 0 {
+                0
+            } else {
+                common_prefix(&self.entries[i - 1].key, key)
+            };
+            for (b, c) in key.char_indices() {
+                let b = b + c.len_utf8();
+                if b <= shared {
+                    continue;
+                }
+                let p = &key[..b];
+                let end = i + self.entries[i..].partition_point(|e| e.key.starts_with(p));
+                if end - i <= LIGHT {
+                    // Longer prefixes have no more keys.
+                    break;
+                }
+                heavy.push((p, i, end));
+            }
+        }
+        heavy.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let (mut heavy_keys, mut heavy_off, mut top_off, mut top) =
+            (Vec::new(), vec![0u32], vec![0u32], Vec::new());
+        let mut best: Vec<(u32, u64)> = Vec::new();
+        for (p, lo, hi) in heavy {
+            best.clear();
+            best.extend(self.entries[lo..hi].iter().map(|e| {
+                let m = NameMatch {
+                    target: e.target,
+                    kind: e.kind,
+                    rest: (e.key.len() - p.len()) as u16,
+                };
+                (e.target, m.pack())
+            }));
+            // The best match per target, then the best targets.
+            best.sort_unstable();
+            best.dedup_by_key(|x| x.0);
+            let mut ranked: Vec<u64> = best.iter().map(|x| x.1).collect();
+            if ranked.len() > TOP {
+                ranked.select_nth_unstable(TOP);
+                ranked.truncate(TOP);
+            }
+            ranked.sort_unstable();
+            heavy_keys.extend_from_slice(p.as_bytes());
+            heavy_off.push(heavy_keys.len() as u32);
+            top.extend_from_slice(&ranked);
+            top_off.push(top.len() as u32);
+        }
         NameIndex {
-            arena,
-            entries: self.entries,
+            keys: Section::owned(keys),
+            key_off: Section::owned(key_off),
+            kinds: Section::owned(kinds),
+            targets: Section::owned(targets),
+            heavy_keys: Section::owned(heavy_keys),
+            heavy_off: Section::owned(heavy_off),
+            top_off: Section::owned(top_off),
+            top: Section::owned(top),
         }
     }
 }
 
-fn key_of<'a>(arena: &'a str, e: &Entry) -> &'a str {
-    &arena[e.start as usize..e.start as usize + usize::from(e.len)]
+/// Bytes two strings share at the start.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
 }
 
-/// Sorted name keys.
+/// Sorted name keys and the ranked matches of their frequent prefixes: flat arrays only.
 #[derive(Debug, Default)]
 pub struct NameIndex {
-    arena: String,
-    entries: Vec<Entry>,
+    /// The keys back to back, in sorted order.
+    keys: Section<u8>,
+    /// Where key `i` starts in `keys` (one more than there are keys).
+    key_off: Section<u32>,
+    /// [`KeyKind`] of key `i`.
+    kinds: Section<u8>,
+    /// Target of key `i`.
+    targets: Section<u32>,
+    /// The prefixes shared by more than [`LIGHT`] keys, back to back, sorted.
+    heavy_keys: Section<u8>,
+    heavy_off: Section<u32>,
+    /// Their best matches ([`NameMatch`] packed, best first): prefix `h` owns
+    /// `top[top_off[h]..top_off[h + 1]]`.
+    top_off: Section<u32>,
+    top: Section<u64>,
 }
 
 impl NameIndex {
+    // The sizes are checked when an index is read from a file ([`NameIndex::from_parts`]);
+    // offsets out of order (a file damaged past its checksum) give empty keys, never a panic.
+    fn key(&self, i: usize) -> &[u8] {
+        slice(&self.keys, &self.key_off, i)
+    }
+
+    fn heavy(&self, h: usize) -> &[u8] {
+        slice(&self.heavy_keys, &self.heavy_off, h)
+    }
+
     /// Every name matching the (already folded) query, best match per target, best first
-    /// (kind, then the shortest remainder, then target). At most `limit` results; the range
-    /// scan stops after `scan_cap` keys so that a one-letter query stays cheap.
+    /// (kind, then the shortest remainder, then target), at most `limit`. One binary search,
+    /// then either the stored ranking of a frequent prefix or a scan of at most [`LIGHT`] keys
+    /// (a frequent prefix asked for more than [`TOP`] scans its first 1,024 keys).
     #[must_use]
-    pub fn find(&self, folded_query: &str, limit: usize, scan_cap: usize) -> Vec<NameMatch> {
+    pub fn find(&self, folded_query: &str, limit: usize) -> Vec<NameMatch> {
         if folded_query.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let lo = self
-            .entries
-            .partition_point(|e| key_of(&self.arena, e) < folded_query);
-        let mut all: Vec<NameMatch> = self.entries[lo..]
-            .iter()
-            .take(scan_cap)
-            .map_while(|e| {
-                let key = key_of(&self.arena, e);
-                key.starts_with(folded_query).then(|| NameMatch {
-                    target: e.target,
-                    kind: e.kind,
-                    rest: (key.len() - folded_query.len()) as u16,
+        let q = folded_query.as_bytes();
+        let heavy_n = self.heavy_off.len().saturating_sub(1);
+        let h = {
+            let (mut a, mut b) = (0, heavy_n);
+            while a < b {
+                let mid = a + (b - a) / 2;
+                if self.heavy(mid) < q {
+                    a = mid + 1;
+                } else {
+                    b = mid;
+                }
+            }
+            (a < heavy_n && self.heavy(a) == q).then_some(a)
+        };
+        if let Some(h) = h
+            && limit <= TOP
+        {
+            let (a, b) = (self.top_off[h] as usize, self.top_off[h + 1] as usize);
+            return self
+                .top
+                .get(a..b)
+                .unwrap_or_default()
+                .iter()
+                .take(limit)
+                .map(|&v| NameMatch::unpack(v))
+                .collect();
+        }
+        let n = self.targets.len();
+        let (mut a, mut b) = (0, n);
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if self.key(mid) < q {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        let mut all: Vec<NameMatch> = (a..n)
+            .take(SCAN_CAP)
+            .map_while(|i| {
+                let key = self.key(i);
+                key.starts_with(q).then(|| NameMatch {
+                    target: self.targets[i],
+                    kind: kind_of(self.kinds[i]),
+                    rest: (key.len() - q.len()) as u16,
                 })
             })
             .collect();
@@ -161,75 +325,88 @@ impl NameIndex {
     /// Number of keys.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.targets.len()
     }
 
     /// True when nothing is indexed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.targets.is_empty()
+    }
+
+    /// Bytes of the arrays.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.keys.heap_bytes()
+            + self.key_off.heap_bytes()
+            + self.kinds.heap_bytes()
+            + self.targets.heap_bytes()
+            + self.heavy_keys.heap_bytes()
+            + self.heavy_off.heap_bytes()
+            + self.top_off.heap_bytes()
+            + self.top.heap_bytes()
     }
 }
 
-/// The serialisation seam of the persisted index ([`crate::persist`]): the index as bytes and
-/// back. Whatever the inside of [`NameIndex`] becomes, only these two functions need to follow
-/// (and [`crate::persist::FORMAT`] to be bumped).
+/// The values of `offsets` bound item `i` in `bytes`; empty when they do not.
+fn slice<'a>(bytes: &'a [u8], offsets: &[u32], i: usize) -> &'a [u8] {
+    match (offsets.get(i), offsets.get(i + 1)) {
+        (Some(&a), Some(&b)) => bytes.get(a as usize..b as usize).unwrap_or_default(),
+        _ => &[],
+    }
+}
+
+/// The arrays of a [`NameIndex`] in a fixed order, each with the size of its values: what the
+/// persisted index ([`crate::persist`]) stores as sections and maps back in place.
+pub(crate) const PARTS: usize = 8;
+
+/// The persisted index's seam ([`crate::persist`]): whatever the inside of [`NameIndex`]
+/// becomes, only these two functions need to follow (and [`crate::persist::FORMAT`] to be
+/// bumped).
 impl NameIndex {
-    /// Appends the index to `out`: the key arena, then each entry as start (u32), length
-    /// (u16), kind (u8) and target (u32), little-endian, each part preceded by its u64 length.
-    pub fn to_bytes(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&(self.arena.len() as u64).to_le_bytes());
-        out.extend_from_slice(self.arena.as_bytes());
-        out.extend_from_slice(&(self.entries.len() as u64).to_le_bytes());
-        for e in &self.entries {
-            out.extend_from_slice(&e.start.to_le_bytes());
-            out.extend_from_slice(&e.len.to_le_bytes());
-            out.push(e.kind as u8);
-            out.extend_from_slice(&e.target.to_le_bytes());
-        }
+    /// The arrays as bytes with their value sizes, in the order [`NameIndex::from_parts`] takes.
+    pub(crate) fn parts(&self) -> [(&[u8], usize); PARTS] {
+        [
+            (self.keys.as_bytes(), 1),
+            (self.key_off.as_bytes(), 4),
+            (self.kinds.as_bytes(), 1),
+            (self.targets.as_bytes(), 4),
+            (self.heavy_keys.as_bytes(), 1),
+            (self.heavy_off.as_bytes(), 4),
+            (self.top_off.as_bytes(), 4),
+            (self.top.as_bytes(), 8),
+        ]
     }
 
-    /// Reads an index written by [`NameIndex::to_bytes`] from the start of `b`, and how many
-    /// bytes it took; `None` when the bytes are not such an index (every key is checked to be
-    /// text inside the arena).
-    #[must_use]
-    pub fn from_bytes(b: &[u8]) -> Option<(Self, usize)> {
-        fn take<'a>(b: &'a [u8], at: &mut usize, n: usize) -> Option<&'a [u8]> {
-            let s = b.get(*at..at.checked_add(n)?)?;
-            *at += n;
-            Some(s)
-        }
-        fn u64_at(b: &[u8], at: &mut usize) -> Option<usize> {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(take(b, at, 8)?);
-            usize::try_from(u64::from_le_bytes(w)).ok()
-        }
-        let mut at = 0;
-        let n = u64_at(b, &mut at)?;
-        let arena = std::str::from_utf8(take(b, &mut at, n)?).ok()?.to_owned();
-        let n = u64_at(b, &mut at)?;
-        let mut entries = Vec::with_capacity(n.min(b.len() / 11));
-        for _ in 0..n {
-            let e = take(b, &mut at, 11)?;
-            let start = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
-            let len = u16::from_le_bytes([e[4], e[5]]);
-            let kind = match e[6] {
-                0 => KeyKind::Name,
-                1 => KeyKind::Pinyin,
-                2 => KeyKind::Initials,
-                3 => KeyKind::Inside,
-                _ => return None,
-            };
-            let target = u32::from_le_bytes([e[7], e[8], e[9], e[10]]);
-            arena.get(start as usize..start as usize + usize::from(len))?;
-            entries.push(Entry {
-                start,
-                len,
-                kind,
-                target,
-            });
-        }
-        Some((Self { arena, entries }, at))
+    /// An index over the arrays [`NameIndex::parts`] gave (read in place from a file), or
+    /// `None` when their sizes do not fit together. O(1): the contents are trusted (the file's
+    /// checksums passed), and a read never panics whatever they hold.
+    pub(crate) fn from_parts(
+        keys: Section<u8>,
+        key_off: Section<u32>,
+        kinds: Section<u8>,
+        targets: Section<u32>,
+        (heavy_keys, heavy_off): (Section<u8>, Section<u32>),
+        (top_off, top): (Section<u32>, Section<u64>),
+    ) -> Option<Self> {
+        let n = targets.len();
+        let fits = kinds.len() == n
+            && key_off.len() == n + 1
+            && key_off.last().map(|&o| o as usize) == Some(keys.len())
+            && !heavy_off.is_empty()
+            && heavy_off.len() == top_off.len()
+            && heavy_off.last().map(|&o| o as usize) == Some(heavy_keys.len())
+            && top_off.last().map(|&o| o as usize) == Some(top.len());
+        fits.then_some(Self {
+            keys,
+            key_off,
+            kinds,
+            targets,
+            heavy_keys,
+            heavy_off,
+            top_off,
+            top,
+        })
     }
 }
 
@@ -253,16 +430,16 @@ mod tests {
     #[test]
     fn simplified_characters_find_traditional_names() {
         let idx = index();
-        assert_eq!(targets(&idx.find(&fold("重庆北路"), 10, 1000)), vec![0, 1]);
-        assert_eq!(targets(&idx.find(&fold("重慶北路二"), 10, 1000)), vec![1]);
+        assert_eq!(targets(&idx.find(&fold("重庆北路"), 10)), vec![0, 1]);
+        assert_eq!(targets(&idx.find(&fold("重慶北路二"), 10)), vec![1]);
     }
 
     #[test]
     fn pinyin_and_initials_find_names() {
         let idx = index();
-        assert_eq!(targets(&idx.find("chongqingbeilu", 10, 1000)), vec![0, 1]);
-        assert_eq!(targets(&idx.find("cqbl", 10, 1000)), vec![0, 1]);
-        let m = idx.find("zsbl", 10, 1000);
+        assert_eq!(targets(&idx.find("chongqingbeilu", 10)), vec![0, 1]);
+        assert_eq!(targets(&idx.find("cqbl", 10)), vec![0, 1]);
+        let m = idx.find("zsbl", 10);
         assert_eq!(targets(&m), vec![2]);
         assert_eq!(m[0].kind, KeyKind::Initials);
     }
@@ -270,7 +447,7 @@ mod tests {
     #[test]
     fn a_part_of_a_name_matches_after_whole_names() {
         let idx = index();
-        let m = idx.find(&fold("北路"), 10, 1000);
+        let m = idx.find(&fold("北路"), 10);
         assert_eq!(targets(&m), vec![0, 1, 2]);
         assert!(m.iter().all(|x| x.kind == KeyKind::Inside));
     }
@@ -278,10 +455,46 @@ mod tests {
     #[test]
     fn nothing_matches_junk() {
         let idx = index();
-        assert!(
-            idx.find(&fold("🚨'; DROP TABLE poles;--"), 10, 1000)
-                .is_empty()
-        );
-        assert!(idx.find("", 10, 1000).is_empty());
+        assert!(idx.find(&fold("🚨'; DROP TABLE poles;--"), 10).is_empty());
+        assert!(idx.find("", 10).is_empty());
+    }
+
+    #[test]
+    fn a_frequent_prefix_ranks_as_a_full_scan_does() {
+        // 200 three-character names over six characters: one or two characters (and their
+        // pinyin) are shared by far more than LIGHT keys, so they are answered from the stored
+        // rankings; asking for more than TOP scans every key instead, and both must agree.
+        let chars = ['中', '山', '北', '路', '重', '庆'];
+        let mut b = NameIndexBuilder::new(true);
+        let mut names = Vec::new();
+        for t in 0..200u32 {
+            let n = t as usize;
+            let name: String = [chars[n % 6], chars[(n / 6) % 6], chars[(n / 36) % 6]]
+                .iter()
+                .collect();
+            b.add(&name, t);
+            names.push(name);
+        }
+        let idx = b.finish();
+        assert!(idx.heavy_off.len() > 5, "some prefixes are frequent");
+        let mut prefixes: Vec<String> = Vec::new();
+        for name in &names {
+            let f = fold(name);
+            let py = pinyin_keys(name);
+            for k in std::iter::once(&f).chain(&py.full).chain(&py.initials) {
+                for (i, c) in k.char_indices() {
+                    prefixes.push(k[..i + c.len_utf8()].to_owned());
+                }
+            }
+        }
+        prefixes.sort();
+        prefixes.dedup();
+        for p in &prefixes {
+            for limit in [1, 5, TOP] {
+                let mut scanned = idx.find(p, 1000);
+                scanned.truncate(limit);
+                assert_eq!(idx.find(p, limit), scanned, "prefix {p}, limit {limit}");
+            }
+        }
     }
 }

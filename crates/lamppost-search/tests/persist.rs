@@ -209,6 +209,38 @@ fn a_damaged_file_is_not_used() {
     });
 }
 
+/// Each section's (offset, length), read from the section table after the 72-byte header
+/// (32 bytes an entry: id, value size, offset, length, checksum).
+fn sections(b: &[u8]) -> Vec<(usize, usize)> {
+    let n = u32::from_le_bytes(b[12..16].try_into().unwrap()) as usize;
+    (0..n)
+        .map(|i| {
+            let e = &b[72 + 32 * i..72 + 32 * (i + 1)];
+            let word = |at: usize| u64::from_le_bytes(e[at..at + 8].try_into().unwrap()) as usize;
+            (word(8), word(16))
+        })
+        .collect()
+}
+
+#[test]
+fn damage_in_any_one_section_is_found() {
+    // Every section, the small ones included (name indexes, key filter, meta): its middle
+    // byte flipped. An empty section has nothing to damage.
+    let (_dir, db) = demo_db();
+    drop(SearchIndex::open(&db).unwrap());
+    let bytes = std::fs::read(&index_files(&db)[0]).unwrap();
+    let all = sections(&bytes);
+    assert!(all.len() >= 31, "{} sections", all.len());
+    let mut tried = 0;
+    for (offset, len) in all {
+        if len > 0 {
+            damaged(move |b| b[offset + len / 2] ^= 0x04);
+            tried += 1;
+        }
+    }
+    assert!(tried >= 25, "only {tried} sections hold data");
+}
+
 #[test]
 fn a_truncated_or_extended_file_is_not_used() {
     damaged(|b| b.truncate(b.len() / 2));
@@ -221,8 +253,10 @@ fn a_truncated_or_extended_file_is_not_used() {
 #[test]
 fn a_file_with_another_magic_or_format_is_not_used() {
     damaged(|b| b[0] = b'X');
-    // Format version 2 (and a fixed-up header checksum would not help: still refused).
-    damaged(|b| b[8..12].copy_from_slice(&2u32.to_le_bytes()));
+    // The next format version, and the one before (a fixed-up header checksum would not
+    // help: still refused).
+    damaged(|b| b[8..12].copy_from_slice(&(persist::FORMAT + 1).to_le_bytes()));
+    damaged(|b| b[8..12].copy_from_slice(&(persist::FORMAT - 1).to_le_bytes()));
     damaged(|b| {
         b.clear();
         b.extend_from_slice(b"SQLite format 3\0 not an index at all");

@@ -2,8 +2,10 @@
 
 use std::fs::File;
 
-/// Maps `file` read-only, asking the system to read it all in at once (the checksums read
-/// every page anyway: one call instead of a page fault per page).
+/// Maps `file` read-only. The pages are not populated up front: the checksum pass at open
+/// faults them in from two or more threads at once, which measured faster for a CLI lookup
+/// at 1M poles (14.7 ms against 16.3 ms with `MAP_POPULATE`, which fills the whole map on
+/// the calling thread first).
 ///
 /// # Why this is sound here
 /// A map is undefined behaviour only if the file changes under it (another process writing
@@ -16,5 +18,5 @@ use std::fs::File;
 #[allow(unsafe_code)]
 pub(crate) fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
     // SAFETY: see above: the file is immutable once it has its final name.
-    unsafe { memmap2::MmapOptions::new().populate().map(file) }
+    unsafe { memmap2::MmapOptions::new().map(file) }
 }

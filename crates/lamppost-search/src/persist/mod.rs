@@ -25,33 +25,43 @@
 //! on Windows deletion fails while it is mapped. The reader then opens the new version's file
 //! (the window's watcher, on the next data version), never a half-written one (the rename).
 //!
-//! # Layout (little-endian, [`FORMAT`] 1)
+//! # Layout (little-endian, [`FORMAT`] 2)
 //! A 72-byte header: magic `LPIDX\r\n\x1a` (catches text-mode copies), format version, number
 //! of sections, data version, the 32-byte content stamp, the file's length and a checksum of
 //! the header and the section table. Then the section table: per section its id, value size,
 //! offset, length in bytes and checksum. Then the sections, each 64-byte aligned: the plain
 //! arrays of [`crate::SearchIndex`] (poles, text arena, code hash table, sorted codes, street
-//! and place tables, k-d tree points), used in place through `bytemuck` casts, and one small
-//! "meta" section (dataset names, streets with their lines, the street and place name
-//! indexes, a few numbers) that is decoded at open: O(streets and names), not O(poles).
-//!
+//! and place tables, k-d tree points, the typo search's key filter, and the eight flat arrays
+//! of each of the street and place name indexes: keys, offsets, kinds, targets, frequent
+//! prefixes and their ranked matches), used in place through `bytemuck` casts, and one small
+//! "meta" section (dataset names, streets with their lines, the key alphabet and lengths, a
+//! few numbers) that is decoded at open: O(streets), not O(poles) or O(names).
+//! Format 1 (name indexes decoded from the meta section, no key filter) is stale: rebuilt.
+
 //! # What is checked, when
 //! At open, before anything is used: the magic, the format, the data version and the content
 //! stamp against the database's current ones (stale: another file name, or a mismatch), the
 //! file length against the header (truncated), the header checksum, every section inside the
 //! file, aligned and of the size its neighbours imply, and then **every section's checksum**.
-//! That last check reads the whole file once (the map is populated in one call, then a 4-lane
-//! multiply-rotate hash runs over it at memory speed): measured on a loaded 2-core machine,
-//! the whole open is 0.7 ms at 10k poles, 4.5 ms at 100k and 44 ms at 1M (174 MB), against
-//! 4.2 s for the rebuild (README, "Start"). That fits the window's 0.5 s budget tenfold but
-//! leaves a CLI lookup at 1M at about 60 ms under load, above its 50 ms goal. Checking lazily
-//! instead would let a damaged section answer before its check, and every read of a section
-//! would then have to tolerate garbage (today an index whose checksums match is consistent by
-//! construction, so the readers may index it freely); checking it all up front keeps the rule
+//! That last check reads the whole file once: every section's checksum is a hash over the
+//! hashes of its 1 MiB chunks, and the chunks of all sections are split, in file order, into
+//! one run per core (up to four), each hashed by its own thread (a 4-lane multiply-rotate
+//! hash at memory speed) while it faults its pages in (the map is not populated first: that
+//! would fill it on one thread). Measured at 1M poles (177 MB file) with
+//! `cargo bench --no-default-features --bench start` on the 2-core machine, load average
+//! 1 to 2 (2026-12-05 22:40): the open 14.5 ms on one thread with the map populated first,
+//! 9.0 ms on two threads populated, 10.2 ms on two threads faulting; one CLI `lookup`,
+//! process start included, 17.7 ms, 16.3 ms and **14.7 ms** (the last is what ships), against
+//! 0.8 to 1.3 s for the rebuild. The run before this change (load average 8 to 9) measured
+//! 43.5 ms for the open and 63.5 ms for the CLI lookup: under load the time is the waiting
+//! for a core, so two threads help most on an idle machine.
+//!
+//! Checking lazily instead would let a damaged section answer before its check, and every
+//! read of a section would then have to tolerate garbage (today an index whose checksums
+//! match is consistent by construction, so the readers may index it freely; the name indexes
+//! read through bounds-checked slices all the same); checking it all up front keeps the rule
 //! simple: a file that fails any check is never used for an answer. The caller then builds
-//! the index from the database and writes a fresh file. The next step for the CLI goal is
-//! per-chunk checksums verified on two threads, or verified in the background with
-//! panic-free readers.
+//! the index from the database and writes a fresh file.
 
 mod map;
 
@@ -65,12 +75,13 @@ use lamppost_core::geo::{LatLon, LocalPlane};
 
 use crate::kdtree::{KdPoint, KdTree};
 use crate::keytable::{KeySlot, KeyTable};
-use crate::names::NameIndex;
+use crate::names::{self, NameIndex};
 use crate::section::{Backing, Section};
+use crate::typo::KeyFilter;
 use crate::{DatasetInfo, PoleEntry, PositionCounts, SearchIndex, StreetInfo};
 
 /// The format version: bump it whenever the layout, a table's type or the key hash changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// The first eight bytes of every index file.
 pub const MAGIC: [u8; 8] = *b"LPIDX\r\n\x1a";
@@ -123,9 +134,14 @@ enum Id {
     PlacePoles,
     PlaceStart,
     Tree,
+    KeyFilter,
+    /// The first of the street name index's [`names::PARTS`] arrays.
+    StreetNames,
+    /// The first of the place name index's [`names::PARTS`] arrays.
+    PlaceNames = Id::StreetNames as u32 + names::PARTS as u32,
 }
 
-const SECTIONS: usize = 14;
+const SECTIONS: usize = Id::PlaceNames as usize + names::PARTS;
 
 /// Why an index file was not used (or not written).
 #[derive(Debug)]
@@ -196,6 +212,78 @@ pub fn checksum(b: &[u8]) -> u64 {
         h = (h ^ u64::from(x)).wrapping_mul(P);
     }
     h ^ (h >> 32)
+}
+
+/// Bytes per checksummed chunk of a section: the chunks are hashed on every core at open.
+const CHUNK: usize = 1 << 20;
+
+/// Threads that hash the chunks at most (the open is memory-bound beyond a few).
+const MAX_THREADS: usize = 4;
+
+/// The checksum of a section: [`checksum`] over the checksums of its [`CHUNK`]-byte chunks,
+/// so that the chunks can be hashed in parallel.
+#[must_use]
+pub fn section_sum(b: &[u8]) -> u64 {
+    let sums: Vec<u8> = b
+        .chunks(CHUNK)
+        .flat_map(|c| checksum(c).to_le_bytes())
+        .collect();
+    checksum(&sums)
+}
+
+/// True when every section's [`section_sum`] is its expected one: the chunks of all sections
+/// are split, in file order, into as many runs as there are cores (up to [`MAX_THREADS`]),
+/// each hashed by its own thread (the first by the calling one), so the pass over a large
+/// file takes a fraction of the time on one core. Falls back to the calling thread when no
+/// thread can be started.
+fn sums_match(sections: &[&[u8]], expected: &[u64]) -> bool {
+    let chunks: Vec<(usize, &[u8])> = sections
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.chunks(CHUNK).map(move |c| (i, c)))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, MAX_THREADS)
+        .min(chunks.len() / 2)
+        .max(1);
+    let hash =
+        |part: &[(usize, &[u8])]| -> Vec<u64> { part.iter().map(|&(_, c)| checksum(c)).collect() };
+    let parts: Vec<&[(usize, &[u8])]> = chunks
+        .chunks(chunks.len().div_ceil(threads).max(1))
+        .collect();
+    let chunk_sums: Vec<u64> = std::thread::scope(|scope| {
+        let mut rest = Vec::new();
+        for part in parts.iter().skip(1) {
+            let part: &[(usize, &[u8])] = part;
+            rest.push(
+                std::thread::Builder::new()
+                    .name("lamppost-index-check".into())
+                    .spawn_scoped(scope, move || hash(part))
+                    .map_err(|_| part),
+            );
+        }
+        let mut all = parts.first().map(|p| hash(p)).unwrap_or_default();
+        for r in rest {
+            match r {
+                Ok(h) => all.extend(h.join().unwrap_or_default()),
+                Err(part) => all.extend(hash(part)),
+            }
+        }
+        all
+    });
+    if chunk_sums.len() != chunks.len() {
+        return false; // a hashing thread failed
+    }
+    let mut per_section: Vec<Vec<u8>> = vec![Vec::new(); sections.len()];
+    for (&(i, _), sum) in chunks.iter().zip(&chunk_sums) {
+        per_section[i].extend_from_slice(&sum.to_le_bytes());
+    }
+    per_section.len() == expected.len()
+        && per_section
+            .iter()
+            .zip(expected)
+            .all(|(b, &sum)| checksum(b) == sum)
 }
 
 /// The folder of index files of the database at `db`: `<db>.index` beside it.
@@ -282,6 +370,7 @@ fn decode(
         .chunks_exact(ENTRY)
         .map(bytemuck::pod_read_unaligned)
         .collect();
+    let mut slices: Vec<&[u8]> = Vec::with_capacity(SECTIONS);
     for (i, e) in table.iter().enumerate() {
         let start = usize::try_from(e.offset).map_err(|_| Invalid("section offset"))?;
         let len = usize::try_from(e.len).map_err(|_| Invalid("section length"))?;
@@ -292,9 +381,11 @@ fn decode(
         if e.id as usize != i || start % ALIGN != 0 || e.elem == 0 || len % e.elem as usize != 0 {
             return Err(Invalid("section table"));
         }
-        if checksum(s) != e.sum {
-            return Err(Invalid("section checksum"));
-        }
+        slices.push(s);
+    }
+    let sums: Vec<u64> = table.iter().map(|e| e.sum).collect();
+    if !sums_match(&slices, &sums) {
+        return Err(Invalid("section checksum"));
     }
     let meta: Section<u8> = sec(file, &table, Id::Meta)?;
     let m = read_meta(&meta).ok_or(Invalid("meta section"))?;
@@ -322,8 +413,11 @@ fn decode(
         sorted_off: sec(file, &table, Id::SortedOff)?,
         alphabet: m.alphabet,
         min_key_len: m.min_key_len,
-        street_names: m.street_names,
-        place_names: m.place_names,
+        key_lens: m.key_lens,
+        key_filter: KeyFilter::from_section(sec(file, &table, Id::KeyFilter)?)
+            .ok_or(Invalid("key filter size"))?,
+        street_names: name_index(file, &table, Id::StreetNames)?,
+        place_names: name_index(file, &table, Id::PlaceNames)?,
         place_poles: sec(file, &table, Id::PlacePoles)?,
         place_start: sec(file, &table, Id::PlaceStart)?,
         origin: m.origin,
@@ -361,6 +455,41 @@ fn sec<T: Pod>(
         e.len as usize / std::mem::size_of::<T>(),
     )
     .ok_or(PersistError::Invalid("section alignment"))
+}
+
+/// The name index whose arrays are the [`names::PARTS`] sections from `first` on.
+fn name_index(
+    file: &Arc<Backing>,
+    table: &[SectionEntry],
+    first: Id,
+) -> Result<NameIndex, PersistError> {
+    let at = |i: usize| {
+        let e = table[first as usize + i];
+        (e.offset as usize, e.len as usize, e.elem as usize)
+    };
+    let part = |i: usize| -> Result<Section<u8>, PersistError> { raw(file, at(i), 1) };
+    let part32 = |i: usize| -> Result<Section<u32>, PersistError> { raw(file, at(i), 4) };
+    NameIndex::from_parts(
+        part(0)?,
+        part32(1)?,
+        part(2)?,
+        part32(3)?,
+        (part(4)?, part32(5)?),
+        (part32(6)?, raw(file, at(7), 8)?),
+    )
+    .ok_or(PersistError::Invalid("name index sizes"))
+}
+
+/// A section at `(offset, length, value size)` as values of `T` of size `size`.
+fn raw<T: Pod>(
+    file: &Arc<Backing>,
+    (offset, len, elem): (usize, usize, usize),
+    size: usize,
+) -> Result<Section<T>, PersistError> {
+    if elem != size || size != std::mem::size_of::<T>() {
+        return Err(PersistError::Invalid("section value size"));
+    }
+    Section::mapped(file, offset, len / size).ok_or(PersistError::Invalid("section alignment"))
 }
 
 fn header_sum(head: &Header, table: &[u8]) -> u64 {
@@ -434,7 +563,7 @@ fn remove_others(keep: &Path) {
 
 fn write_to(index: &SearchIndex, tmp: &Path) -> Result<(), PersistError> {
     let meta = write_meta(index);
-    let sections: [(&[u8], usize); SECTIONS] = [
+    let mut sections: Vec<(&[u8], usize)> = vec![
         (&meta, 1),
         (index.arena.as_bytes(), 1),
         (index.poles.as_bytes(), std::mem::size_of::<PoleEntry>()),
@@ -455,7 +584,11 @@ fn write_to(index: &SearchIndex, tmp: &Path) -> Result<(), PersistError> {
             index.tree.section().as_bytes(),
             std::mem::size_of::<KdPoint>(),
         ),
+        (index.key_filter.section().as_bytes(), 8),
     ];
+    sections.extend(index.street_names.parts());
+    sections.extend(index.place_names.parts());
+    debug_assert_eq!(sections.len(), SECTIONS);
     let mut table: Vec<SectionEntry> = Vec::with_capacity(SECTIONS);
     let mut at = (HEADER + SECTIONS * ENTRY).next_multiple_of(ALIGN);
     for (i, (b, elem)) in sections.iter().enumerate() {
@@ -464,7 +597,7 @@ fn write_to(index: &SearchIndex, tmp: &Path) -> Result<(), PersistError> {
             elem: *elem as u32,
             offset: at as u64,
             len: b.len() as u64,
-            sum: checksum(b),
+            sum: section_sum(b),
         });
         at = (at + b.len()).next_multiple_of(ALIGN);
     }
@@ -510,9 +643,8 @@ struct Meta {
     counts: PositionCounts,
     origin: LatLon,
     alphabet: Vec<u8>,
+    key_lens: u64,
     streets: Vec<StreetInfo>,
-    street_names: NameIndex,
-    place_names: NameIndex,
 }
 
 fn put_u64(out: &mut Vec<u8>, v: u64) {
@@ -542,6 +674,7 @@ fn write_meta(index: &SearchIndex) -> Vec<u8> {
     put_f64(&mut out, index.origin.lat_deg);
     put_f64(&mut out, index.origin.lon_deg);
     put_bytes(&mut out, &index.alphabet);
+    put_u64(&mut out, index.key_lens);
     put_u64(&mut out, index.streets.len() as u64);
     for s in &index.streets {
         for t in [&s.code, &s.name, &s.name_en, &s.district, &s.jurisdiction] {
@@ -563,8 +696,6 @@ fn write_meta(index: &SearchIndex) -> Vec<u8> {
         }
         put_u64(&mut out, u64::from(s.poles));
     }
-    index.street_names.to_bytes(&mut out);
-    index.place_names.to_bytes(&mut out);
     out
 }
 
@@ -597,11 +728,6 @@ impl<'a> Rd<'a> {
     fn string(&mut self) -> Option<String> {
         std::str::from_utf8(self.bytes()?).ok().map(str::to_owned)
     }
-    fn names(&mut self) -> Option<NameIndex> {
-        let (ix, used) = NameIndex::from_bytes(self.b.get(self.at..)?)?;
-        self.at += used;
-        Some(ix)
-    }
 }
 
 fn read_meta(b: &[u8]) -> Option<Meta> {
@@ -617,6 +743,7 @@ fn read_meta(b: &[u8]) -> Option<Meta> {
     };
     let origin = LatLon::new(r.f64()?, r.f64()?);
     let alphabet = r.bytes()?.to_vec();
+    let key_lens = r.u64()?;
     let n = r.usize()?;
     let mut streets = Vec::with_capacity(n.min(b.len() / 64));
     for _ in 0..n {
@@ -649,8 +776,6 @@ fn read_meta(b: &[u8]) -> Option<Meta> {
             poles,
         });
     }
-    let street_names = r.names()?;
-    let place_names = r.names()?;
     (r.at == b.len()).then_some(Meta {
         name,
         name_en,
@@ -659,8 +784,7 @@ fn read_meta(b: &[u8]) -> Option<Meta> {
         counts,
         origin,
         alphabet,
+        key_lens,
         streets,
-        street_names,
-        place_names,
     })
 }
