@@ -412,8 +412,14 @@ impl Report {
     }
 
     fn change(&mut self, c: Change) {
+        self.change_with(|| c);
+    }
+
+    /// Lists the change `c` makes while the list has room (made only then: a million-row
+    /// import lists its first [`MAX_CHANGES`] and allocates nothing for the rest).
+    fn change_with(&mut self, c: impl FnOnce() -> Change) {
         if self.changes.len() < MAX_CHANGES {
-            self.changes.push(c);
+            self.changes.push(c());
         } else {
             self.changes_truncated = true;
         }
@@ -1012,7 +1018,7 @@ impl Planner<'_, '_> {
                     self.db
                         .record(&after.code, ChangeOp::Add.into(), None, Some(after))?;
                 }
-                self.report.change(Change {
+                self.report.change_with(|| Change {
                     op: ChangeOp::Add,
                     line: Some(line),
                     code: after.code_display.clone(),

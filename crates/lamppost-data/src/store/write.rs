@@ -13,6 +13,9 @@ use rusqlite::{OptionalExtension as _, Statement, Transaction, TransactionBehavi
 
 use super::{Store, StoreError, classify};
 
+/// SQLite's page cache while a version is written, in KiB: see `write_version_checked`.
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+
 /// A pole row as stored in `poles`, and as kept in `pole_history` (JSON).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PoleRow {
@@ -505,10 +508,12 @@ impl Store {
         let path = self.path.clone();
         let err = |e| E::from(classify(&path, e));
         // A big import touches many pages: with SQLite's default 2 MB cache the transaction
-        // spills pages to the WAL half-way and re-reads them. 256 MB (a limit, not an
-        // allocation) keeps a million-row import in memory until the commit.
+        // spills pages to the WAL half-way and re-reads them. 64 MB (a limit, not an
+        // allocation) holds the pages a sorted import keeps touching (the right edge of the
+        // code-keyed table and the inner pages) and lets the rest spill, so the import's
+        // memory stays under 300 MB at any size (issue 13).
         self.conn
-            .pragma_update(None, "cache_size", -262_144)
+            .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
             .map_err(err)?;
         let tx = self
             .conn
