@@ -6,7 +6,8 @@
 //!    mapping, validation, diff, writes with `pole_history`, street checks, commit);
 //! 2. `empty/baseline`: a minimal loop, csv `ByteRecord` → sort by code → `INSERT` into the
 //!    same schema in one transaction, the secondary index built after (so the same primary key
-//!    and indexes at the end), no validation, no history;
+//!    and indexes at the end), no validation, no history; with the import's journal and page
+//!    cache size (`IMPORT_CACHE_KIB`);
 //! 3. `dry_run/lamppost`: a dry run of the same file with 1% of the rows changed against the
 //!    database holding all N (every row is looked up and compared, writes rolled back).
 //!
@@ -16,7 +17,8 @@
 //!
 //! Criterion reports each; a table of medians (5 runs each, `LAMPPOST_BENCH_RUNS`) and the
 //! ratio, by wall time and by CPU time, is printed at the end. `LAMPPOST_BENCH_TABLE_ONLY=1`
-//! skips criterion and prints only the table (for a million rows). Without `--bench` (as under `cargo test`) a 2,000-row smoke run is made.
+//! skips criterion and prints only the table (for a million rows); `LAMPPOST_BENCH_CSV_ONLY=1`
+//! leaves out the workbook and the Shapefile. Without `--bench` (as under `cargo test`) a 2,000-row smoke run is made.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::format_push_string)]
@@ -227,8 +229,12 @@ fn lamppost_import(db: &Path, file: &Path) -> u64 {
 fn baseline_import(db: &Path, file: &Path) -> u64 {
     type Row = (String, Vec<Vec<u8>>);
     let mut conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-        .unwrap();
+    // The import's settings: the same journal, the same page cache.
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{};",
+        lamppost_data::store::write::IMPORT_CACHE_KIB
+    ))
+    .unwrap();
     let index_sql: String = conn
         .query_row(
             "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'poles_by_street'",
@@ -309,9 +315,20 @@ fn main() {
     let edited = csv_file(dir.path(), n, true);
     let existing = fresh_db(dir.path());
     assert_eq!(lamppost_import(&existing, &file), n as u64);
-    let xlsx = xlsx_file(dir.path(), &file);
-    let shp = shapefile(&file);
-    for other in [&xlsx, &shp] {
+    // `LAMPPOST_BENCH_CSV_ONLY=1` leaves out the workbook and the Shapefile (writing a
+    // million-row workbook alone takes minutes on the shared machine).
+    let csv_only = std::env::var_os("LAMPPOST_BENCH_CSV_ONLY").is_some();
+    let xlsx = if csv_only {
+        file.clone()
+    } else {
+        xlsx_file(dir.path(), &file)
+    };
+    let shp = if csv_only {
+        file.clone()
+    } else {
+        shapefile(&file)
+    };
+    for other in [&xlsx, &shp].into_iter().filter(|_| !csv_only) {
         let db = fresh_db(dir.path());
         assert_eq!(lamppost_import(&db, other), n as u64, "{}", other.display());
         drop_db(&db);
@@ -385,7 +402,10 @@ fn main() {
     let (mut ours_cpu, mut base_cpu) = (Vec::new(), Vec::new());
     let (mut xl, mut sh) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        for (path, times) in [(&xlsx, &mut xl), (&shp, &mut sh)] {
+        for (path, times) in [(&xlsx, &mut xl), (&shp, &mut sh)]
+            .into_iter()
+            .filter(|_| !csv_only)
+        {
             let db = fresh_db(dir.path());
             let t = Instant::now();
             lamppost_import(&db, path);
@@ -429,6 +449,9 @@ fn main() {
         "  dry run against {n} stored poles       {d:8.3} s  ({:.0} rows/s)",
         n as f64 / d
     );
+    if csv_only {
+        return;
+    }
     let (x, s) = (median(xl), median(sh));
     println!(
         "  the same rows as .xlsx                    {x:8.3} s  ({:.2}× the CSV import; goal ≤ 3)",

@@ -1013,7 +1013,7 @@ impl Planner<'_, '_> {
                 self.report.added += 1;
                 self.db.insert_pole(after)?;
                 // Into an empty table every stored pole is an addition of this version: their
-                // history is written in one statement after the rows (`add_history_in_bulk`).
+                // history is written in one statement after the rows (`record_all_as_added`).
                 if !self.was_empty {
                     self.db
                         .record(&after.code, ChangeOp::Add.into(), None, Some(after))?;
@@ -1484,7 +1484,7 @@ pub fn import_many(
         };
         let was_empty = db.has_no_poles()?;
         if was_empty {
-            db.defer_street_index()?;
+            db.begin_bulk_load()?;
         }
         let mut planner = Planner {
             db,
@@ -1582,7 +1582,7 @@ pub fn import_many(
             c.set_rows(planner.report.rows);
             c.set_stage(Stage::Checking);
         }
-        planner.db.restore_deferred_index()?;
+        planner.db.finish_bulk_load()?;
         if was_empty && planner.report.added > 0 {
             planner.db.record_all_as_added()?;
         }
