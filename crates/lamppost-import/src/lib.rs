@@ -1484,7 +1484,7 @@ pub fn import_many(
         };
         let was_empty = db.has_no_poles()?;
         if was_empty {
-            db.begin_bulk_load()?;
+            db.defer_street_index()?;
         }
         let mut planner = Planner {
             db,
@@ -1582,7 +1582,7 @@ pub fn import_many(
             c.set_rows(planner.report.rows);
             c.set_stage(Stage::Checking);
         }
-        planner.db.finish_bulk_load()?;
+        planner.db.restore_deferred_index()?;
         if was_empty && planner.report.added > 0 {
             planner.db.record_all_as_added()?;
         }

@@ -165,23 +165,6 @@ const SELECT_BY_CODE: &str = "SELECT code, code_display, street_code, pole_no, s
 const INSERT_POLE: &str = "INSERT INTO poles(code, code_display, street_code, pole_no, side,
     lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note, version,
     pole_label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
-/// The staging table of a bulk load ([`VersionWriter::begin_bulk_load`]): `poles`' columns in
-/// `write_row`'s order, no key and no affinity (the values are stored as bound and take
-/// `poles`' affinities when they move there), in the temporary database.
-const CREATE_STAGE: &str = "DROP TABLE IF EXISTS temp.pole_stage;
-    CREATE TEMP TABLE pole_stage(code, code_display, street_code, pole_no, side, lat_deg, lon_deg,
-    address, landmark, cross_street, jurisdiction, status, note, version, pole_label)";
-/// A new pole into the staging table.
-const INSERT_STAGE: &str = "INSERT INTO temp.pole_stage VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
-    ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
-/// The staged poles into `poles`, by code, and the staging table dropped.
-const MOVE_STAGE: &str = "INSERT INTO main.poles(code, code_display, street_code, pole_no, side,
-    lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note, version,
-    pole_label)
-    SELECT code, code_display, street_code, pole_no, side, lat_deg, lon_deg, address, landmark,
-    cross_street, jurisdiction, status, note, version, pole_label FROM temp.pole_stage
-    ORDER BY code;
-    DROP TABLE temp.pole_stage";
 /// A pole that may exist already (a change, an undo).
 const REPLACE_POLE: &str = "INSERT OR REPLACE INTO poles(code, code_display, street_code,
     pole_no, side, lat_deg, lon_deg, address, landmark, cross_street, jurisdiction, status, note,
@@ -241,8 +224,6 @@ pub struct VersionWriter<'t> {
     replace: Statement<'t>,
     history: Statement<'t>,
     deferred_index: Option<String>,
-    /// `insert` writes into the bulk load's staging table.
-    staging: bool,
 }
 
 impl VersionWriter<'_> {
@@ -299,18 +280,10 @@ impl VersionWriter<'_> {
         })
     }
 
-    /// Starts a bulk load into an empty `poles` table (a new city's first import): the
-    /// secondary index on the street is dropped, to be built once after the rows rather than
-    /// entry by entry, and [`VersionWriter::insert_pole`] writes into a staging table in the
-    /// connection's temporary database (a file: see [`Store::write_version`]) in the order the
-    /// rows come. [`VersionWriter::finish_bulk_load`] then moves them into `poles` sorted by
-    /// code, so that the code-keyed table is filled from left to right, each page written once,
-    /// as by an import of a file sorted by code; SQLite's sorter spills to temporary files
-    /// beyond the page cache's size, so memory stays bounded at any number of rows. Until then
-    /// the staged rows are not in `poles` ([`VersionWriter::pole`] does not see them).
-    /// Everything happens inside the version's transaction, so a rollback (or a killed
-    /// process) leaves neither the rows nor a missing index behind.
-    pub fn begin_bulk_load(&mut self) -> Result<(), StoreError> {
+    /// Into an empty table, drops the secondary index on the street, to build it once after the
+    /// rows ([`VersionWriter::restore_deferred_index`]) rather than entry by entry. Inside the
+    /// transaction, so a rollback brings it back too.
+    pub fn defer_street_index(&mut self) -> Result<(), StoreError> {
         let sql: Option<String> = self
             .tx
             .query_row(
@@ -326,24 +299,11 @@ impl VersionWriter<'_> {
                 .map_err(|e| self.err(e))?;
         }
         self.deferred_index = sql;
-        self.tx
-            .execute_batch(CREATE_STAGE)
-            .map_err(|e| self.err(e))?;
-        self.insert = self.tx.prepare(INSERT_STAGE).map_err(|e| self.err(e))?;
-        self.staging = true;
         Ok(())
     }
 
-    /// Ends a bulk load ([`VersionWriter::begin_bulk_load`]): the staged rows go into `poles`
-    /// sorted by code, and the dropped index is built again. Nothing to do without one.
-    pub fn finish_bulk_load(&mut self) -> Result<(), StoreError> {
-        if self.staging {
-            self.staging = false;
-            self.insert = self.tx.prepare(INSERT_POLE).map_err(|e| self.err(e))?;
-            self.tx
-                .execute_batch(MOVE_STAGE)
-                .map_err(|e| self.err(e))?;
-        }
+    /// Builds the index that [`VersionWriter::defer_street_index`] dropped.
+    pub fn restore_deferred_index(&mut self) -> Result<(), StoreError> {
         if let Some(sql) = self.deferred_index.take() {
             self.tx.execute_batch(&sql).map_err(|e| self.err(e))?;
         }
@@ -556,13 +516,6 @@ impl Store {
         self.conn
             .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
             .map_err(err)?;
-        // Temporary tables (a bulk load's staging table) and indexes in a file, not in memory
-        // (the bundled SQLite's default): the operating system caches it, and the process's
-        // memory stays bounded. Set outside the transaction (changing it drops temporary
-        // tables).
-        self.conn
-            .pragma_update(None, "temp_store", "FILE")
-            .map_err(err)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -598,10 +551,9 @@ impl Store {
                 replace: tx.prepare(REPLACE_POLE).map_err(err)?,
                 history: tx.prepare(INSERT_HISTORY).map_err(err)?,
                 deferred_index: None,
-                staging: false,
             };
             let out = f(&mut w)?;
-            w.finish_bulk_load()?;
+            w.restore_deferred_index()?;
             out
         };
         let Some(c) = counts else {
