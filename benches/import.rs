@@ -6,7 +6,8 @@
 //!    mapping, validation, diff, writes with `pole_history`, street checks, commit);
 //! 2. `empty/baseline`: a minimal loop, csv `ByteRecord` → sort by code → `INSERT` into the
 //!    same schema in one transaction, the secondary index built after (so the same primary key
-//!    and indexes at the end), no validation, no history;
+//!    and indexes at the end), no validation, no history; with the import's journal and page
+//!    cache size (`IMPORT_CACHE_KIB`);
 //! 3. `dry_run/lamppost`: a dry run of the same file with 1% of the rows changed against the
 //!    database holding all N (every row is looked up and compared, writes rolled back).
 //!
@@ -228,8 +229,12 @@ fn lamppost_import(db: &Path, file: &Path) -> u64 {
 fn baseline_import(db: &Path, file: &Path) -> u64 {
     type Row = (String, Vec<Vec<u8>>);
     let mut conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-        .unwrap();
+    // The import's settings: the same journal, the same page cache.
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{};",
+        lamppost_data::store::write::IMPORT_CACHE_KIB
+    ))
+    .unwrap();
     let index_sql: String = conn
         .query_row(
             "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'poles_by_street'",

@@ -1013,7 +1013,7 @@ impl Planner<'_, '_> {
                 self.report.added += 1;
                 self.db.insert_pole(after)?;
                 // Into an empty table every stored pole is an addition of this version: their
-                // history is written in one statement after the rows (`add_history_in_bulk`).
+                // history is written in one statement after the rows (`record_all_as_added`).
                 if !self.was_empty {
                     self.db
                         .record(&after.code, ChangeOp::Add.into(), None, Some(after))?;

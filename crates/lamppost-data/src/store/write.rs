@@ -13,8 +13,9 @@ use rusqlite::{OptionalExtension as _, Statement, Transaction, TransactionBehavi
 
 use super::{Store, StoreError, classify};
 
-/// SQLite's page cache while a version is written, in KiB: see `write_version_checked`.
-const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+/// SQLite's page cache while a version is written, in KiB (see `write_version_checked`); the
+/// import benchmark's baseline uses the same.
+pub const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
 /// A pole row as stored in `poles`, and as kept in `pole_history` (JSON).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
