@@ -81,7 +81,8 @@ fn open_window(
 /// changes.
 ///
 /// `unsafe` because these are raw Win32 calls (windows-sys). Both take plain integers and no
-/// pointers; this is the only unsafe code in the project (`unsafe_code = "deny"` in Cargo.toml).
+/// pointers. Unsafe code is denied everywhere (`unsafe_code = "deny"` in Cargo.toml) except in such
+/// marked places, each with its reason.
 #[cfg(all(windows, feature = "gui"))]
 #[allow(unsafe_code)]
 fn attach_parent_console() {

@@ -276,7 +276,22 @@ pub fn run(db: Option<&Path>, calls: Option<&Path>, command: Command) -> Result<
 /// install), so that the next command and the window open it in milliseconds; best effort
 /// (a read-only folder only costs the next start a rebuild).
 pub(crate) fn refresh_index(db: &Path) {
+    release_freed_memory();
     let _ = SearchIndex::open(db);
+}
+
+/// Gives the memory that the finished phase of a command freed back to the system before the
+/// next phase allocates its own. glibc keeps freed memory in per-thread arenas, and the index
+/// build runs on other threads than the import did: without this, a 1M-row import followed by
+/// the index build peaked at 345 MB although neither phase holds more than about 200 MB.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    // SAFETY: malloc_trim takes an integer, touches only the allocator's own free lists and is
+    // thread-safe in glibc; it never frees memory that is in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn open_index(db: Option<&Path>) -> Result<SearchIndex> {
