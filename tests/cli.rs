@@ -1345,3 +1345,73 @@ fn an_incremental_package_applies_at_its_base_and_falls_back_to_the_full_package
     assert!(!String::from_utf8_lossy(&o.stderr).contains("instead"));
     assert_eq!(data_version_of(&ws[0]), 3);
 }
+
+/// `calls report --pdf`: a real PDF (read back with poppler's pdftotext) with the counts and
+/// the Chinese labels in it.
+#[test]
+fn calls_report_pdf_is_a_pdf_with_the_counts_and_the_chinese_labels() {
+    let (dir, db) = demo();
+    let log = dir.path().join("calls.sqlite");
+    let mut l = lamppost_data::calllog::CallLog::open(&log).unwrap();
+    for _ in 0..3 {
+        l.append(&call("2-45-0034", "2450034")).unwrap();
+    }
+    l.append(&call("2-45-0034", "2460034")).unwrap();
+    l.append(&call("", "9999999")).unwrap();
+    drop(l);
+    let pdf = dir.path().join("班次 报告.pdf");
+    let report = |extra: &[&str]| {
+        bin()
+            .arg("--db")
+            .arg(&db)
+            .arg("--calls")
+            .arg(&log)
+            .args(["calls", "report", "--all", "--pdf"])
+            .arg(&pdf)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = report(&[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(bytes.ends_with(b"%%EOF") || bytes.ends_with(b"%%EOF\n"));
+    // An existing file only with --force.
+    assert_eq!(report(&[]).status.code(), Some(2));
+    assert!(report(&["--force"]).status.success());
+
+    let Ok(o) = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+    else {
+        eprintln!(
+            "\n********\nSKIPPED: pdftotext (poppler-utils) is not installed; the PDF's text was not checked. apt-get install poppler-utils\n********\n"
+        );
+        return;
+    };
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    for label in [
+        "接警班次报告",
+        "Shift report",
+        "输错或读错编码",
+        "misread",
+        "张三",
+    ] {
+        assert!(text.contains(label), "{label} missing from:\n{text}");
+    }
+    // The row's label, then its count at the right margin.
+    let count_of = |label: &str| -> u64 {
+        text.lines()
+            .filter(|l| l.trim_start().starts_with(label))
+            .find_map(|l| l.split_whitespace().last()?.parse().ok())
+            .unwrap_or_else(|| panic!("no row {label} in:\n{text}"))
+    };
+    assert_eq!(count_of("接警 calls"), 5, "{text}");
+    assert_eq!(count_of("输错或读错编码 misread"), 1, "{text}");
+    assert_eq!(count_of("编码未找到 not found"), 1, "{text}");
+    assert_eq!(count_of("张三"), 5, "{text}");
+}
