@@ -58,68 +58,51 @@ fn credential_marks() -> String {
 
 /// SHA-256 of a database's reference data: `meta` without this workstation's own keys, then
 /// `streets`, `poles`, `versions` and `pole_history` (in the order the rows were added), every
-/// value with its type and length. Two databases with the same data have the same hash, whatever
+/// value as an exact SQL literal. Two databases with the same data have the same hash, whatever
 /// their pages, file size or journal; the credential and trusted key do not count.
 pub(crate) fn content_hash(conn: &Connection) -> rusqlite::Result<String> {
-    let queries = [
-        (
-            "meta",
-            format!(
-                "SELECT key, value FROM meta WHERE key NOT IN ({}) ORDER BY key",
-                credential_marks()
-            ),
-        ),
-        (
-            "streets",
-            "SELECT * FROM streets ORDER BY street_code".to_owned(),
-        ),
-        ("poles", "SELECT * FROM poles ORDER BY code".to_owned()),
-        (
-            "versions",
-            "SELECT * FROM versions ORDER BY version".to_owned(),
-        ),
-        (
-            "pole_history",
-            "SELECT version, code, op, before, after FROM pole_history ORDER BY rowid".to_owned(),
-        ),
+    let tables = [
+        ("meta", "key"),
+        ("streets", "street_code"),
+        ("poles", "code"),
+        ("versions", "version"),
+        ("pole_history", "rowid"),
     ];
     let mut h = Sha256::new();
-    for (table, sql) in queries {
+    for (table, order) in tables {
+        // Each row as one text made by SQLite: every value as an SQL literal (`quote`: text
+        // quoted and escaped, reals written so that they read back exactly, blobs in hex),
+        // comma-separated; one value crossing the API per row keeps this a table scan.
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?
+            .query_map([table], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let row = columns
+            .iter()
+            .map(|c| format!("quote(\"{c}\")"))
+            .collect::<Vec<_>>()
+            .join(" || ',' || ");
+        let only = if table == "meta" {
+            format!("WHERE key NOT IN ({})", credential_marks())
+        } else {
+            String::new()
+        };
         h.update(b"table ");
         h.update(table.as_bytes());
         h.update(b"\n");
-        let mut st = conn.prepare(&sql)?;
-        let n = st.column_count();
+        let mut st = conn.prepare(&format!(
+            "SELECT {row} FROM main.{table} {only} ORDER BY {order}"
+        ))?;
         let mut rows = if table == "meta" {
             st.query(CREDENTIAL_KEYS)?
         } else {
             st.query([])?
         };
         while let Some(r) = rows.next()? {
-            h.update(b"r");
-            for i in 0..n {
-                match r.get_ref(i)? {
-                    ValueRef::Null => h.update([0]),
-                    ValueRef::Integer(v) => {
-                        h.update([1]);
-                        h.update(v.to_le_bytes());
-                    }
-                    ValueRef::Real(v) => {
-                        h.update([2]);
-                        h.update(v.to_bits().to_le_bytes());
-                    }
-                    ValueRef::Text(t) => {
-                        h.update([3]);
-                        h.update((t.len() as u64).to_le_bytes());
-                        h.update(t);
-                    }
-                    ValueRef::Blob(b) => {
-                        h.update([4]);
-                        h.update((b.len() as u64).to_le_bytes());
-                        h.update(b);
-                    }
-                }
+            if let ValueRef::Text(t) = r.get_ref(0)? {
+                h.update(t);
             }
+            h.update(b"\n");
         }
     }
     Ok(hex(&h.finalize()))
