@@ -291,10 +291,10 @@ fn calls_merge(root: &Path, logs: usize, calls: usize) {
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let sizes: Vec<usize> = if full {
-        std::env::var("LAMPPOST_BENCH_ROWS")
-            .ok()
-            .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-            .unwrap_or_else(|| vec![100_000])
+        std::env::var("LAMPPOST_BENCH_ROWS").ok().map_or_else(
+            || vec![100_000],
+            |v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect(),
+        )
     } else {
         vec![2_000]
     };

@@ -281,22 +281,21 @@ fn export_increment(
             "增量数据包必须签名：需要中心密钥（--key 或 lamppost package keygen）/ an incremental package must be signed: the centre's key is needed (--key, or lamppost package keygen)"
         );
     };
-    let base = match base {
-        Some(b) => b,
-        None => {
-            let folder = out
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or_else(|| Path::new("."));
-            let Some(b) = full_package_in(folder, since) else {
-                bail!(
-                    "在 {} 中找不到数据版本 {since} 的完整数据包（增量数据包以它为基础；可用 --base 指定）/ no full package of data version {since} in {} (the incremental package starts from it; name it with --base)",
-                    folder.display(),
-                    folder.display()
-                );
-            };
-            b
-        }
+    let base = if let Some(b) = base {
+        b
+    } else {
+        let folder = out
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or_else(|| Path::new("."));
+        let Some(b) = full_package_in(folder, since) else {
+            bail!(
+                "在 {} 中找不到数据版本 {since} 的完整数据包（增量数据包以它为基础；可用 --base 指定）/ no full package of data version {since} in {} (the incremental package starts from it; name it with --base)",
+                folder.display(),
+                folder.display()
+            );
+        };
+        b
     };
     let m = store.export_increment(&base, out, &super::operator(), key)?;
     outln!(

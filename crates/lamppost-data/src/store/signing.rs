@@ -102,12 +102,15 @@ fn signed_bytes(m: &Manifest) -> Vec<u8> {
         m.created_by
     );
     if m.is_increment() {
-        text.push_str(&format!(
-            "increment\n{}\n{}\n{}\n",
-            m.base_version.unwrap_or(-1),
-            m.base_content,
-            m.content
-        ));
+        let base = m.base_version.unwrap_or(-1);
+        text += &[
+            "increment",
+            &base.to_string(),
+            &m.base_content,
+            &m.content,
+            "",
+        ]
+        .join("\n");
     }
     text.into_bytes()
 }

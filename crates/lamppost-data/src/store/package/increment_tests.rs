@@ -107,6 +107,7 @@ impl Setup {
         out
     }
 
+    #[allow(clippy::unused_self)]
     fn content(&self, db: &Path) -> String {
         Store::open(db, Access::ReadOnly)
             .unwrap()
