@@ -199,7 +199,7 @@ impl Setup {
         install_package(&self.inc2, &ws, HOW).unwrap();
         let a = Store::open(&ws, Access::ReadOnly).unwrap();
         let b = Store::open(&self.centre, Access::ReadOnly).unwrap();
-        assert_eq!(a.content_sha256().unwrap(), b.content_sha256().unwrap());
+        assert_eq!(a.content_hash().unwrap(), b.content_hash().unwrap());
     }
 }
 

@@ -7,37 +7,45 @@
 //! without a primary key of their own (`pole_history`, whose rows are only ever added) and the
 //! `meta` rows travel through two staging tables, `lamppost_incoming_meta` and
 //! `lamppost_incoming_history`, in the same changeset. The manifest names the base's data
-//! version and content hash and the content hash of the result ([`Store::content_sha256`]).
+//! version and content hash and the content hash of the result ([`Store::content_hash`], a
+//! multiset hash of the rows: [`super::content`]).
 //!
 //! A workstation applies it in ONE write transaction: the base must be exactly what it has
 //! (data version and content hash), every change must apply without a conflict, only our tables
-//! may be touched, and the result's content hash must be the one the manifest names; anything
+//! may be touched, and the result's content hash must be the one the manifest names. Neither
+//! hash reads the whole database: the workstation's row sum is stored with its data version
+//! (from the full package, or the previous increment), and the result's is that sum with the
+//! touched rows taken out before and put back after the apply; a database whose stored sum is
+//! missing or stale (a local import since) is read once to compute it. Anything
 //! else rolls the transaction back, so the tables are as they were, and the caller falls back
 //! to the full package ([`super::install_package`]). A changeset cannot carry schema objects
 //! (the staging tables are made by this code and dropped before the commit), and the local
 //! credential, failure count and trusted key are never taken from it. An incremental package
 //! is only installed when signed with the pinned centre key, even from the command line.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use rusqlite::session::{ConflictAction, Session};
-use rusqlite::types::{Value, ValueRef};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
-use sha2::{Digest, Sha256};
 
+use super::content::{self, LOCAL_KEYS, local_marks};
 use super::{
     Install, Installed, Manifest, PackageError, hash_bytes, io, manifest_path, verify_package,
 };
-use crate::store::auth::CREDENTIAL_KEYS;
+use crate::store::session::{self, Session};
 use crate::store::signing::{CentreKey, check_signature};
-use crate::store::{Access, Store, StoreError, classify, hex, uri_path};
+use crate::store::{Access, Store, StoreError, classify, uri_path};
 
 /// The `format` of an incremental package's manifest.
 pub const INCREMENT_FORMAT: &str = "lamppost-data-increment";
 
-/// The tables compared row by row (each has a primary key).
-const DIFF_TABLES: [&str; 3] = ["streets", "poles", "versions"];
+/// The tables compared row by row, each with its primary key column.
+const DIFF_TABLES: [(&str, &str); 3] = [
+    ("streets", "street_code"),
+    ("poles", "code"),
+    ("versions", "version"),
+];
 const INCOMING_META: &str = "lamppost_incoming_meta";
 const INCOMING_HISTORY: &str = "lamppost_incoming_history";
 /// The staging tables, made on both sides (never in a package's schema).
@@ -51,68 +59,12 @@ CREATE TABLE lamppost_incoming_history (
 /// The alias the base package is attached under while comparing.
 const BASE: &str = "lamppost_base";
 
-/// `?, ?, ?` for the credential keys.
-fn credential_marks() -> String {
-    vec!["?"; CREDENTIAL_KEYS.len()].join(", ")
-}
-
-/// SHA-256 of a database's reference data: `meta` without this workstation's own keys, then
-/// `streets`, `poles`, `versions` and `pole_history` (in the order the rows were added), every
-/// value as an exact SQL literal. Two databases with the same data have the same hash, whatever
-/// their pages, file size or journal; the credential and trusted key do not count.
-pub(crate) fn content_hash(conn: &Connection) -> rusqlite::Result<String> {
-    let tables = [
-        ("meta", "key"),
-        ("streets", "street_code"),
-        ("poles", "code"),
-        ("versions", "version"),
-        ("pole_history", "rowid"),
-    ];
-    let mut h = Sha256::new();
-    for (table, order) in tables {
-        // Each row as one text made by SQLite: every value as an SQL literal (`quote`: text
-        // quoted and escaped, reals written so that they read back exactly, blobs in hex),
-        // comma-separated; one value crossing the API per row keeps this a table scan.
-        let columns: Vec<String> = conn
-            .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?
-            .query_map([table], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let row = columns
-            .iter()
-            .map(|c| format!("quote(\"{c}\")"))
-            .collect::<Vec<_>>()
-            .join(" || ',' || ");
-        let only = if table == "meta" {
-            format!("WHERE key NOT IN ({})", credential_marks())
-        } else {
-            String::new()
-        };
-        h.update(b"table ");
-        h.update(table.as_bytes());
-        h.update(b"\n");
-        let mut st = conn.prepare(&format!(
-            "SELECT {row} FROM main.{table} {only} ORDER BY {order}"
-        ))?;
-        let mut rows = if table == "meta" {
-            st.query(CREDENTIAL_KEYS)?
-        } else {
-            st.query([])?
-        };
-        while let Some(r) = rows.next()? {
-            if let ValueRef::Text(t) = r.get_ref(0)? {
-                h.update(t);
-            }
-            h.update(b"\n");
-        }
-    }
-    Ok(hex(&h.finalize()))
-}
-
 impl Store {
-    /// The SHA-256 of this database's reference data (see the module documentation): the same
-    /// for the centre's database and a workstation's after the same packages.
-    pub fn content_sha256(&self) -> Result<String, StoreError> {
-        content_hash(&self.conn).map_err(|e| self.err(e))
+    /// The content hash of this database's reference data ([`super::content`]), computed from
+    /// every row: the same for the centre's database and a workstation's after the same
+    /// packages; this machine's credential, trusted key and stored sum do not count.
+    pub fn content_hash(&self) -> Result<String, StoreError> {
+        content::full(&self.conn, "main").map_err(|e| self.err(e))
     }
 
     /// Writes an incremental package at `out` (the changeset; its manifest beside it): the
@@ -207,28 +159,31 @@ impl Store {
                     detail: "the base's schema or history differs from this database's; export a full package".into(),
                 });
             }
+            // The base package's stored sum was written by its export and checked with the
+            // file's SHA-256 (verify_package); an older package without one is read whole.
             let base_content = {
-                let b = Store::open_immutable(base)?;
-                b.content_sha256()?
+                let b = |e| classify(base, e);
+                let rows = match content::stored_rows_sum(&conn, BASE).map_err(b)? {
+                    Some(s) => s,
+                    None => content::rows_sum(&conn, BASE).map_err(b)?,
+                };
+                rows.plus(content::meta_sum(&conn, BASE).map_err(b)?).hex()
             };
-            let content = content_hash(&conn).map_err(sql)?;
+            let content = content::full(&conn, "main").map_err(sql)?;
             let poles: i64 = conn
                 .query_row("SELECT count(*) FROM main.poles", [], |r| r.get(0))
                 .map_err(sql)?;
 
-            let mut changes = Vec::new();
-            {
+            let changes = {
                 let mut session = Session::new(&conn).map_err(sql)?;
-                for t in DIFF_TABLES {
-                    session.attach(Some(t)).map_err(sql)?;
+                for (t, _) in DIFF_TABLES {
+                    session.attach(t).map_err(sql)?;
                     session.diff(BASE, t).map_err(sql)?;
                 }
-                session.changeset_strm(&mut changes).map_err(sql)?;
-            }
+                session.changeset().map_err(sql)?
+            };
             let staged = staged_changes(&conn, bm.data_version).map_err(sql)?;
-            let mut bytes = Vec::new();
-            rusqlite::session::concat_strm(&mut &changes[..], &mut &staged[..], &mut bytes)
-                .map_err(sql)?;
+            let bytes = session::concat(&changes, &staged).map_err(sql)?;
 
             let mut m = Manifest {
                 format: INCREMENT_FORMAT.into(),
@@ -256,20 +211,21 @@ impl Store {
     }
 }
 
-/// The `meta` rows (not this machine's own) and the history rows newer than `base_version`, as
+/// The `meta` rows (not this machine's own, [`LOCAL_KEYS`]) and the history rows newer than `base_version`, as
 /// a changeset of inserts into the staging tables.
 fn staged_changes(conn: &Connection, base_version: i64) -> rusqlite::Result<Vec<u8>> {
     let mem = Connection::open_in_memory()?;
     mem.execute_batch(INCOMING_SQL)?;
     let mut session = Session::new(&mem)?;
-    session.attach(None::<&str>)?;
+    session.attach(INCOMING_META)?;
+    session.attach(INCOMING_HISTORY)?;
     {
         let mut st = conn.prepare(&format!(
             "SELECT key, value FROM main.meta WHERE key NOT IN ({}) ORDER BY key",
-            credential_marks()
+            local_marks()
         ))?;
         let mut ins = mem.prepare(&format!("INSERT INTO {INCOMING_META} VALUES (?1, ?2)"))?;
-        let mut rows = st.query(CREDENTIAL_KEYS)?;
+        let mut rows = st.query(LOCAL_KEYS)?;
         while let Some(r) = rows.next()? {
             ins.execute((r.get::<_, Value>(0)?, r.get::<_, Value>(1)?))?;
         }
@@ -294,9 +250,7 @@ fn staged_changes(conn: &Connection, base_version: i64) -> rusqlite::Result<Vec<
             ))?;
         }
     }
-    let mut out = Vec::new();
-    session.changeset_strm(&mut out)?;
-    Ok(out)
+    session.changeset()
 }
 
 /// Writes the package bytes and its manifest: the manifest first, the package renamed into
@@ -405,8 +359,47 @@ pub(super) fn install_increment(
     })
 }
 
+/// The rows of our tables a changeset touches, by table (each key once); a change to a table
+/// of ours keyed otherwise than by its one primary key column is refused as foreign.
+fn touched_rows(bytes: &[u8], package: &Path) -> Result<Vec<(usize, Vec<Value>)>, PackageError> {
+    let damaged = |detail: String| PackageError::Foreign {
+        path: package.to_owned(),
+        detail,
+    };
+    let changed = session::changed_rows(bytes).map_err(|e| damaged(e.to_string()))?;
+    let mut by_table: Vec<(usize, Vec<Value>)> =
+        (0..DIFF_TABLES.len()).map(|i| (i, Vec::new())).collect();
+    let mut seen = HashSet::new();
+    for row in changed {
+        let Some(i) = DIFF_TABLES.iter().position(|(t, _)| *t == row.table) else {
+            continue; // the staging tables (applied below) or a foreign one (the filter refuses it)
+        };
+        let [key] = <[Value; 1]>::try_from(row.key)
+            .map_err(|k| damaged(format!("{}: a key of {} columns", row.table, k.len())))?;
+        if seen.insert((i, format!("{key:?}"))) {
+            by_table[i].1.push(key);
+        }
+    }
+    Ok(by_table)
+}
+
+/// The sum of the touched rows as they are now.
+fn touched_sum(
+    conn: &Connection,
+    touched: &[(usize, Vec<Value>)],
+) -> rusqlite::Result<content::Sum> {
+    touched
+        .iter()
+        .try_fold(content::Sum::default(), |acc, (i, keys)| {
+            let (table, key_col) = DIFF_TABLES[*i];
+            Ok(acc.plus(content::keys_sum(conn, table, key_col, keys)?))
+        })
+}
+
 /// The body of the install's transaction: base check, apply, staging tables moved in and
-/// dropped, result check. Any error leaves the rollback to the caller.
+/// dropped, result check, the new row sum stored. Any error leaves the rollback to the
+/// caller. Only the rows the changeset touches are read (and `meta`, and the whole database
+/// once when its stored sum is stale).
 fn apply_in_transaction(
     conn: &Connection,
     bytes: &[u8],
@@ -415,56 +408,39 @@ fn apply_in_transaction(
     db: &Path,
 ) -> Result<(), PackageError> {
     let sql = |e| classify(db, e);
-    if content_hash(conn).map_err(sql)? != m.base_content {
+    let rows_before = content::current_rows_sum(conn).map_err(sql)?;
+    let meta_before = content::meta_sum(conn, "main").map_err(sql)?;
+    if rows_before.plus(meta_before).hex() != m.base_content {
         return Err(PackageError::BaseDiffers(package.to_owned()));
     }
+    let touched = touched_rows(bytes, package)?;
+    let untouched = rows_before.minus(touched_sum(conn, &touched).map_err(sql)?);
     conn.execute_batch(INCOMING_SQL).map_err(sql)?;
-    let strange: Arc<Mutex<Vec<String>>> = Arc::default();
-    let conflicts: Arc<Mutex<Vec<String>>> = Arc::default();
-    let (s, c) = (Arc::clone(&strange), Arc::clone(&conflicts));
-    let applied = conn.apply_strm(
-        &mut &bytes[..],
-        Some(move |table: &str| {
-            let ours =
-                DIFF_TABLES.contains(&table) || [INCOMING_META, INCOMING_HISTORY].contains(&table);
-            if !ours && let Ok(mut s) = s.lock() {
-                s.push(table.to_owned());
-            }
-            ours
-        }),
-        move |kind, item| {
-            let table = item
-                .op()
-                .map(|o| o.table_name().to_owned())
-                .unwrap_or_default();
-            if let Ok(mut c) = c.lock() {
-                c.push(format!("{table}: {kind:?}"));
-            }
-            ConflictAction::SQLITE_CHANGESET_ABORT
-        },
-    );
-    let strange = strange.lock().map(|s| s.clone()).unwrap_or_default();
-    let conflicts = conflicts.lock().map(|c| c.clone()).unwrap_or_default();
-    if !strange.is_empty() {
+    let ours = |table: &str| {
+        DIFF_TABLES.iter().any(|(t, _)| *t == table)
+            || [INCOMING_META, INCOMING_HISTORY].contains(&table)
+    };
+    let (found, applied) = session::apply(conn, bytes, &ours);
+    if !found.refused.is_empty() {
         return Err(PackageError::Foreign {
             path: package.to_owned(),
-            detail: strange.join(", "),
+            detail: found.refused.join(", "),
         });
     }
-    if !conflicts.is_empty() {
+    if !found.conflicts.is_empty() {
         return Err(PackageError::Conflict {
             path: package.to_owned(),
-            detail: conflicts.join(", "),
+            detail: found.conflicts.join(", "),
         });
     }
     applied.map_err(|e| PackageError::Conflict {
         path: package.to_owned(),
         detail: e.to_string(),
     })?;
-    let marks = credential_marks();
+    let marks = local_marks();
     conn.execute(
         &format!("DELETE FROM meta WHERE key NOT IN ({marks})"),
-        CREDENTIAL_KEYS,
+        LOCAL_KEYS,
     )
     .map_err(sql)?;
     conn.execute(
@@ -472,9 +448,16 @@ fn apply_in_transaction(
             "INSERT INTO meta(key, value) SELECT key, value FROM {INCOMING_META}
              WHERE key NOT IN ({marks})"
         ),
-        CREDENTIAL_KEYS,
+        LOCAL_KEYS,
     )
     .map_err(sql)?;
+    let last_history: i64 = conn
+        .query_row(
+            "SELECT coalesce(max(rowid), 0) FROM pole_history",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
     conn.execute_batch(&format!(
         "INSERT INTO pole_history(version, code, op, before, after)
              SELECT version, code, op, before, after FROM {INCOMING_HISTORY} ORDER BY seq;
@@ -482,8 +465,13 @@ fn apply_in_transaction(
          DROP TABLE {INCOMING_HISTORY};"
     ))
     .map_err(sql)?;
-    if content_hash(conn).map_err(sql)? != m.content {
+    let rows_after = untouched
+        .plus(touched_sum(conn, &touched).map_err(sql)?)
+        .plus(content::history_after(conn, last_history).map_err(sql)?);
+    let meta_after = content::meta_sum(conn, "main").map_err(sql)?;
+    if rows_after.plus(meta_after).hex() != m.content {
         return Err(PackageError::ResultDiffers(package.to_owned()));
     }
+    content::store_rows_sum(conn, rows_after).map_err(sql)?;
     Ok(())
 }

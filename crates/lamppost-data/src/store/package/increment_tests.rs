@@ -111,7 +111,7 @@ impl Setup {
     fn content(&self, db: &Path) -> String {
         Store::open(db, Access::ReadOnly)
             .unwrap()
-            .content_sha256()
+            .content_hash()
             .unwrap()
     }
 }
@@ -169,6 +169,11 @@ fn an_increment_applies_in_one_step_to_the_centres_content_and_keeps_local_crede
         )
         .unwrap();
     assert_eq!(n, 0, "the staging tables are gone");
+    // The row sum kept for the next increment is the one every row gives.
+    assert_eq!(
+        content::stored_rows_sum(&ws.conn, "main").unwrap(),
+        Some(content::rows_sum(&ws.conn, "main").unwrap())
+    );
     drop(ws);
 
     // And the next one on top of it, from the full v2 package.
@@ -271,24 +276,64 @@ fn a_tampered_or_badly_signed_increment_is_refused_with_the_tables_unchanged() {
 fn an_increment_over_locally_changed_data_is_refused_as_a_base_mismatch_or_a_conflict() {
     let t = setup();
     let inc = t.increment(2, "v1.sqlite");
-    // The workstation's copy was changed here: the pole the increment changes.
+    let sum_of = |db: &Path| {
+        let c = Connection::open(db).unwrap();
+        c.query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [content::SUM_KEY],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap()
+    };
+    assert!(
+        !sum_of(&t.ws).is_empty(),
+        "the full package brought its sum"
+    );
+
+    // The workstation's copy was changed behind Lamppost's back: the pole the increment
+    // changes. The changeset's old values do not match: a conflict, the transaction undone.
     let c = Connection::open(&t.ws).unwrap();
     c.execute("UPDATE poles SET note = 'local' WHERE code = '2450034'", [])
         .unwrap();
-    drop(c);
+    let before = tables_hash(&t.ws);
+    let e = install_package(&inc, &t.ws, HOW).unwrap_err();
+    assert!(matches!(e, PackageError::Conflict { .. }), "{e}");
+    assert!(e.to_string().contains("poles"), "{e}");
+    assert_eq!(tables_hash(&t.ws), before);
+
+    // A pole the increment does not touch, changed, and the stored sum stale (no sum, as after
+    // an older package): the base is read whole, and differs.
+    c.execute_batch(&format!(
+        "UPDATE poles SET note = '' WHERE code = '2450034';
+         UPDATE poles SET note = 'local' WHERE code = (SELECT min(code) FROM poles);
+         DELETE FROM meta WHERE key = '{}';",
+        content::SUM_KEY
+    ))
+    .unwrap();
     let before = tables_hash(&t.ws);
     let e = install_package(&inc, &t.ws, HOW).unwrap_err();
     assert!(matches!(e, PackageError::BaseDiffers(_)), "{e}");
     assert_eq!(tables_hash(&t.ws), before);
 
-    // A manifest (centre-signed) that names the changed data as its base: the changeset's
-    // old values do not match, SQLite reports a conflict, and the transaction is undone.
-    let local = t.content(&t.ws);
-    resign(&inc, &t.key, |m| m.base_content = local);
+    // A stored sum that does not describe the base (edited, or the rows changed with it): the
+    // base differs.
+    c.execute_batch(&format!(
+        "UPDATE poles SET note = '' WHERE code = (SELECT min(code) FROM poles);
+         INSERT INTO meta(key, value) SELECT '{}', value || ' ' || '{}' FROM meta
+             WHERE key = 'content_id';",
+        content::SUM_KEY,
+        "0".repeat(128)
+    ))
+    .unwrap();
     let e = install_package(&inc, &t.ws, HOW).unwrap_err();
-    assert!(matches!(e, PackageError::Conflict { .. }), "{e}");
-    assert!(e.to_string().contains("poles"), "{e}");
-    assert_eq!(tables_hash(&t.ws), before);
+    assert!(matches!(e, PackageError::BaseDiffers(_)), "{e}");
+
+    // With the right sum back, the same increment applies and gives the centre's content.
+    c.execute("DELETE FROM meta WHERE key = ?1", [content::SUM_KEY])
+        .unwrap();
+    drop(c);
+    install_package(&inc, &t.ws, HOW).unwrap();
+    assert_eq!(t.content(&t.ws), t.content(&t.centre));
 }
 
 #[test]
@@ -319,22 +364,22 @@ fn an_increment_carries_no_schema_and_no_credentials() {
          CREATE TABLE evil(x INTEGER PRIMARY KEY);",
     )
     .unwrap();
-    let mut s = rusqlite::session::Session::new(&mem).unwrap();
-    s.attach(None::<&str>).unwrap();
+    let mut s = crate::store::session::Session::new(&mem).unwrap();
+    s.attach("meta").unwrap();
+    s.attach("evil").unwrap();
     mem.execute_batch(
         "INSERT INTO meta VALUES ('trusted_package_key', 'ff');
          INSERT INTO evil VALUES (1);",
     )
     .unwrap();
-    let mut bytes = Vec::new();
-    s.changeset_strm(&mut bytes).unwrap();
+    let bytes = s.changeset().unwrap();
     drop(s);
     let bad = t.share.join("bad");
     std::fs::write(&bad, &bytes).unwrap();
     std::fs::copy(manifest_path(&inc), manifest_path(&bad)).unwrap();
     let ws = Store::open(&t.ws, Access::ReadOnly).unwrap();
     let installed = ws.data_version().unwrap();
-    let content = ws.content_sha256().unwrap();
+    let content = ws.content_hash().unwrap();
     drop(ws);
     resign(&bad, &t.key, |m| {
         m.base_version = Some(installed);
