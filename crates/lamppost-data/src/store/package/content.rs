@@ -230,7 +230,8 @@ fn content_id(conn: &Connection, db: &str) -> rusqlite::Result<String> {
 }
 
 /// The row sum stored in `db`, when it was stored for the current `content_id` (a data version
-/// written since, here or by a package, makes it stale: `None`).
+/// written since, here or by a package, makes it stale: `None`). A database from before
+/// `content_id` existed stamps with an empty one; its first data version writes one.
 pub(crate) fn stored_rows_sum(conn: &Connection, db: &str) -> rusqlite::Result<Option<Sum>> {
     let id = content_id(conn, db)?;
     let stored: Option<String> = conn
@@ -246,9 +247,7 @@ pub(crate) fn stored_rows_sum(conn: &Connection, db: &str) -> rusqlite::Result<O
         })?;
     Ok(stored.and_then(|s| {
         let (stamp, hex) = s.split_once(' ')?;
-        (!id.is_empty() && stamp == id)
-            .then_some(hex)
-            .and_then(Sum::parse)
+        (stamp == id).then_some(hex).and_then(Sum::parse)
     }))
 }
 

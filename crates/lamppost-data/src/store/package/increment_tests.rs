@@ -146,6 +146,13 @@ fn an_increment_applies_in_one_step_to_the_centres_content_and_keeps_local_crede
     let full = std::fs::metadata(t.share.join("v1.sqlite")).unwrap().len();
     assert!(m.bytes * 10 < full, "{} vs {full}", m.bytes);
 
+    // The full package brought the sum of its rows, current: the base check reads no row.
+    let c = Connection::open(&t.ws).unwrap();
+    assert_eq!(
+        content::stored_rows_sum(&c, "main").unwrap(),
+        Some(content::rows_sum(&c, "main").unwrap())
+    );
+    drop(c);
     let done = install_package(&inc, &t.ws, HOW).unwrap();
     assert_eq!((done.from_version, done.to_version), (1, 2));
     assert!(done.fallback.is_none());
