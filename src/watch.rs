@@ -167,6 +167,13 @@ impl Worker {
         };
         match install_package(package, &self.db, how) {
             Ok(done) => {
+                if let Some(fb) = &done.fallback {
+                    log::warn!(
+                        "incremental package not applied, full package {} installed: {}",
+                        fb.full.display(),
+                        fb.reason
+                    );
+                }
                 self.send(WatchEvent::Installed(done));
                 self.tick();
             }

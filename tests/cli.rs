@@ -1328,3 +1328,183 @@ fn import_undo_and_package_install_write_the_index_file_and_a_stale_or_damaged_o
     );
     assert_eq!(run(&ws, &["lookup", "9990001"]).status.code(), Some(1));
 }
+
+/// The centre's data moves to `version`: one pole gets a note (as an import would write it).
+fn centre_moves_to(db: &Path, version: i64) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch(&format!(
+        "INSERT INTO versions(version, applied_at, applied_by, source_name, source_sha256,
+             added, changed, removed)
+         VALUES ({version}, '2026-12-05T00:00:00Z', 'test', 'survey.csv', '', 0, 1, 0);
+         UPDATE poles SET note = 'v{version}', version = {version} WHERE code = '2450034';
+         INSERT INTO pole_history(version, code, op, before, after)
+             VALUES ({version}, '2450034', 'change', '{{}}', '{{}}');
+         INSERT OR REPLACE INTO meta(key, value) VALUES ('data_version', '{version}');"
+    ))
+    .unwrap();
+}
+
+fn data_version_of(db: &Path) -> i64 {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.query_row("SELECT max(version) FROM versions", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// `package export --since N`: an incremental package that a workstation at N applies, and one
+/// at another version replaces by the full package beside it, saying so.
+#[test]
+fn an_incremental_package_applies_at_its_base_and_falls_back_to_the_full_package_elsewhere() {
+    let (dir, db) = demo();
+    let key = dir.path().join("centre.key");
+    let o = run(&db, &["package", "keygen", "--out", key.to_str().unwrap()]);
+    let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    let public = printed
+        .split_whitespace()
+        .find(|w| w.len() == 64 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap()
+        .to_owned();
+    let share = dir.path().join("共享");
+    let k = key.to_str().unwrap();
+    let export = |name: &str, since: Option<&str>| {
+        let out = share.join(name);
+        let mut args = vec!["package", "export", out.to_str().unwrap(), "--key", k];
+        if let Some(s) = since {
+            args.extend(["--since", s]);
+        }
+        let o = run(&db, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (out, String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let (v1, _) = export("v1.sqlite", None);
+    let ws = [
+        dir.path().join("ws1").join("lamppost.sqlite"),
+        dir.path().join("ws2").join("lamppost.sqlite"),
+    ];
+    for w in &ws {
+        assert!(run(w, &["package", "trust", &public]).status.success());
+        let o = run(w, &["package", "install", v1.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // No full package of version 7 to start from: said so.
+    let o = run(
+        &db,
+        &[
+            "package",
+            "export",
+            share.join("x").to_str().unwrap(),
+            "--key",
+            k,
+            "--since",
+            "7",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no full package of data version 7"));
+
+    centre_moves_to(&db, 2);
+    let (inc2, said) = export("v2-from-v1.changeset", Some("1"));
+    assert!(said.contains("data version 1 → 2"), "{said}");
+    let o = run(&ws[0], &["package", "verify", inc2.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("incremental 1 →"));
+    let before = db_hash(&ws[0]);
+    let o = run(&ws[0], &["package", "install", inc2.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("installed: data version 1 → 2"));
+    assert_ne!(db_hash(&ws[0]), before);
+    assert_eq!(data_version_of(&ws[0]), 2);
+
+    export("v2.sqlite", None);
+    centre_moves_to(&db, 3);
+    let (inc3, _) = export("v3-from-v2.changeset", Some("2"));
+    // ws2 is still at 1: refused, and nothing changed while there is no full v3.
+    let before = db_hash(&ws[1]);
+    let o = run(&ws[1], &["package", "install", inc3.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("install the full package"));
+    assert_eq!(db_hash(&ws[1]), before);
+    export("v3.sqlite", None);
+    let o = run(&ws[1], &["package", "install", inc3.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("installed the full package of the same version instead")
+            && err.contains("v3.sqlite"),
+        "{err}"
+    );
+    assert_eq!(data_version_of(&ws[1]), 3);
+    // ws1 at 2 takes the increment itself.
+    let o = run(&ws[0], &["package", "install", inc3.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("instead"));
+    assert_eq!(data_version_of(&ws[0]), 3);
+}
+
+/// `calls report --pdf`: a real PDF (read back with poppler's pdftotext) with the counts and
+/// the Chinese labels in it.
+#[test]
+fn calls_report_pdf_is_a_pdf_with_the_counts_and_the_chinese_labels() {
+    let (dir, db) = demo();
+    let log = dir.path().join("calls.sqlite");
+    let mut l = lamppost_data::calllog::CallLog::open(&log).unwrap();
+    for _ in 0..3 {
+        l.append(&call("2-45-0034", "2450034")).unwrap();
+    }
+    l.append(&call("2-45-0034", "2460034")).unwrap();
+    l.append(&call("", "9999999")).unwrap();
+    drop(l);
+    let pdf = dir.path().join("班次 报告.pdf");
+    let report = |extra: &[&str]| {
+        bin()
+            .arg("--db")
+            .arg(&db)
+            .arg("--calls")
+            .arg(&log)
+            .args(["calls", "report", "--all", "--pdf"])
+            .arg(&pdf)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = report(&[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(bytes.ends_with(b"%%EOF") || bytes.ends_with(b"%%EOF\n"));
+    // An existing file only with --force.
+    assert_eq!(report(&[]).status.code(), Some(2));
+    assert!(report(&["--force"]).status.success());
+
+    let Ok(o) = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+    else {
+        eprintln!(
+            "\n********\nSKIPPED: pdftotext (poppler-utils) is not installed; the PDF's text was not checked. apt-get install poppler-utils\n********\n"
+        );
+        return;
+    };
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    for label in [
+        "接警班次报告",
+        "Shift report",
+        "输错或读错编码",
+        "misread",
+        "张三",
+    ] {
+        assert!(text.contains(label), "{label} missing from:\n{text}");
+    }
+    // The row's label, then its count at the right margin.
+    let count_of = |label: &str| -> u64 {
+        text.lines()
+            .filter(|l| l.trim_start().starts_with(label))
+            .find_map(|l| l.split_whitespace().last()?.parse().ok())
+            .unwrap_or_else(|| panic!("no row {label} in:\n{text}"))
+    };
+    assert_eq!(count_of("接警 calls"), 5, "{text}");
+    assert_eq!(count_of("输错或读错编码 misread"), 1, "{text}");
+    assert_eq!(count_of("编码未找到 not found"), 1, "{text}");
+    assert_eq!(count_of("张三"), 5, "{text}");
+}

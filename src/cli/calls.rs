@@ -42,7 +42,10 @@ pub enum CallsCommand {
         /// Also write it as a CSV for Excel (UTF-8 with BOM).
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
-        /// Replace the CSV file if it exists.
+        /// Also write it as a PDF (A4, Chinese and English, the CJK font embedded).
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+        /// Replace the CSV or PDF file if it exists.
         #[arg(long)]
         force: bool,
         /// Print JSON.
@@ -83,6 +86,18 @@ pub struct RangeArgs {
 }
 
 impl RangeArgs {
+    /// The range in words, both languages (the PDF's second line).
+    fn describe(&self) -> String {
+        if self.all {
+            return "范围 range: 全部 all".to_owned();
+        }
+        match self.range() {
+            Ok(Range::Dates(a, b)) if a == b => format!("日期 date: {a}"),
+            Ok(Range::Dates(a, b)) => format!("日期 dates: {a} – {b}"),
+            _ => "范围 range: 全部 all".to_owned(),
+        }
+    }
+
     fn range(&self) -> Result<Range> {
         let today = Local::now().date_naive();
         if self.all {
@@ -184,6 +199,7 @@ pub fn run(
         CallsCommand::Report {
             range,
             csv,
+            pdf,
             force,
             json,
         } => {
@@ -205,6 +221,18 @@ pub fn run(
             });
             if let Some(out) = &csv {
                 output::write_file(out, force, keep, |w| write_report_csv(&report, w))?;
+            }
+            if let Some(out) = &pdf {
+                let bytes = super::report_pdf::write_report_pdf(
+                    &report,
+                    &range.describe(),
+                    &format!(
+                        "制表 made {} · {} 接警 calls",
+                        Local::now().format("%Y-%m-%d %H:%M"),
+                        report.calls
+                    ),
+                )?;
+                output::write_file(out, force, keep, |w| Ok(w.write_all(&bytes)?))?;
             }
             let mut stdout = std::io::stdout().lock();
             if json {

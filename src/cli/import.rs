@@ -519,7 +519,12 @@ pub fn run_export(db: Option<&Path>, cmd: ExportCommand, keep: &Keep) -> Result<
         ExportCommand::Package { out } => {
             return super::package::run(
                 &path,
-                super::package::PackageCommand::Export { out, key: None },
+                super::package::PackageCommand::Export {
+                    out,
+                    key: None,
+                    since: None,
+                    base: None,
+                },
                 keep,
             );
         }

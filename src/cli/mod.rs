@@ -15,6 +15,7 @@ pub mod master;
 pub mod near;
 pub mod output;
 pub mod package;
+pub mod report_pdf;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::Subcommand;
 use lamppost_data::store::package::{
-    Install, PackageError, install_package, manifest_path, verify_package,
+    Install, PackageError, full_package_in, install_package, manifest_path, verify_package,
 };
 
 use super::output::Keep;
@@ -23,6 +23,17 @@ pub enum PackageCommand {
     Export {
         /// The package file to write (its manifest is written beside it as FILE.json).
         out: PathBuf,
+        /// Write an incremental package instead: only the changes since data version N (an
+        /// SQLite changeset, signed), made against the full package of version N that this
+        /// centre published in the same folder as FILE (or the one given with --base).
+        /// Workstations at version N apply it in one step; any other falls back to the full
+        /// package.
+        #[arg(long, value_name = "N")]
+        since: Option<i64>,
+        /// The full package the incremental package starts from (default: the one of version
+        /// --since in FILE's folder).
+        #[arg(long, value_name = "FILE", requires = "since")]
+        base: Option<PathBuf>,
         /// The centre's key to sign it with (default: `centre.key` in the per-user data
         /// folder, when there is one). Workstations that pinned the key take only signed
         /// packages.
@@ -108,7 +119,12 @@ pub(crate) fn default_key_path() -> Result<PathBuf> {
 /// never replace.
 pub fn run(db: &Path, cmd: PackageCommand, keep: &Keep) -> Result<ExitCode> {
     match cmd {
-        PackageCommand::Export { out, key } => {
+        PackageCommand::Export {
+            out,
+            key,
+            since,
+            base,
+        } => {
             // The package and its manifest never replace a database in use or its side files
             // (`export_package` refuses any existing file itself).
             for p in [out.clone(), manifest_path(&out)] {
@@ -125,6 +141,9 @@ pub fn run(db: &Path, cmd: PackageCommand, keep: &Keep) -> Result<ExitCode> {
                 );
             }
             let store = Store::open(db, Access::ReadOnly)?;
+            if let Some(since) = since {
+                return export_increment(&store, &out, since, base, key.as_ref());
+            }
             let m = store.export_package(&out, &super::operator(), key.as_ref())?;
             outln!(
                 "已导出数据包 / exported the data package: {} ({} {}, 数据版本 data version {}, {} 个编码 codes, SHA-256 {}{})",
@@ -185,8 +204,11 @@ pub fn run(db: &Path, cmd: PackageCommand, keep: &Keep) -> Result<ExitCode> {
                 lamppost_data::store::signing::check_signature(&m, key, &file)?;
             }
             outln!(
-                "数据包完好 / the package is sound: {} 数据版本 data version {}, SHA-256 {}{}",
+                "数据包完好 / the package is sound: {}{} 数据版本 data version {}, SHA-256 {}{}",
                 m.dataset,
+                m.base_version
+                    .map(|b| format!(" 增量 incremental {b} →"))
+                    .unwrap_or_default(),
                 m.data_version,
                 m.sha256,
                 match (&pinned, m.signer.is_empty()) {
@@ -219,6 +241,13 @@ pub fn run(db: &Path, cmd: PackageCommand, keep: &Keep) -> Result<ExitCode> {
                 ),
                 other => other?,
             };
+            if let Some(fb) = &done.fallback {
+                eprintln!(
+                    "增量数据包未能应用，已改为安装同一版本的完整数据包 / the incremental package could not be applied; installed the full package of the same version instead: {}\n  {}",
+                    fb.full.display(),
+                    fb.reason
+                );
+            }
             if done.signed_by.is_none() {
                 eprintln!(
                     "警告：本机未设置中心公钥，未核对签名；请用 lamppost package trust 设置 / warning: no centre key is pinned on this workstation, so no signature was checked; pin it with lamppost package trust"
@@ -238,6 +267,49 @@ pub fn run(db: &Path, cmd: PackageCommand, keep: &Keep) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `package export --since N`: the incremental package from the full package of version `since`.
+fn export_increment(
+    store: &Store,
+    out: &Path,
+    since: i64,
+    base: Option<PathBuf>,
+    key: Option<&lamppost_data::store::signing::CentreKey>,
+) -> Result<ExitCode> {
+    let Some(key) = key else {
+        bail!(
+            "增量数据包必须签名：需要中心密钥（--key 或 lamppost package keygen）/ an incremental package must be signed: the centre's key is needed (--key, or lamppost package keygen)"
+        );
+    };
+    let base = if let Some(b) = base {
+        b
+    } else {
+        let folder = out
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or_else(|| Path::new("."));
+        let Some(b) = full_package_in(folder, since) else {
+            bail!(
+                "在 {} 中找不到数据版本 {since} 的完整数据包（增量数据包以它为基础；可用 --base 指定）/ no full package of data version {since} in {} (the incremental package starts from it; name it with --base)",
+                folder.display(),
+                folder.display()
+            );
+        };
+        b
+    };
+    let m = store.export_increment(&base, out, &super::operator(), key)?;
+    outln!(
+        "已导出增量数据包 / exported the incremental package: {} ({} 数据版本 data version {} → {}, {} 字节 bytes, 基础 base {}, 签名 signed by {})",
+        out.display(),
+        m.dataset,
+        m.base_version.unwrap_or_default(),
+        m.data_version,
+        m.bytes,
+        base.display(),
+        m.signer
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs a `password` subcommand on the database at `db`.

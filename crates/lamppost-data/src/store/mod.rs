@@ -8,6 +8,7 @@ pub mod auth;
 pub mod package;
 pub mod replica;
 pub mod schema;
+mod session;
 pub mod signing;
 pub mod snapshot;
 pub mod write;

@@ -59,9 +59,30 @@ pub struct Manifest {
     /// The Ed25519 signature (hex) of the fields above ([`super::signing`]); empty when unsigned.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub signature: String,
+    /// Incremental packages only: the data version the changes apply to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_version: Option<i64>,
+    /// Incremental packages only: the content hash ([`Store::content_hash`]) of that base.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub base_content: String,
+    /// Incremental packages only: the content hash the data must have once applied.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub content: String,
+}
+
+impl Manifest {
+    /// Whether this is an incremental package (a changeset) rather than a full snapshot.
+    #[must_use]
+    pub fn is_increment(&self) -> bool {
+        self.format == INCREMENT_FORMAT
+    }
 }
 
 const FORMAT: &str = "lamppost-data-package";
+
+mod content;
+mod increment;
+pub use increment::INCREMENT_FORMAT;
 
 /// Why a package cannot be made or installed. Messages are for a supervisor: Chinese, then
 /// English, ending with the file.
@@ -112,6 +133,25 @@ pub enum PackageError {
         /// Why.
         detail: String,
     },
+    /// An incremental package is for another data version than the one installed.
+    WrongBase {
+        /// The data version it applies to.
+        base: i64,
+        /// The installed data version.
+        installed: i64,
+    },
+    /// The installed data differ from the base the incremental package was made from (changed
+    /// here since).
+    BaseDiffers(PathBuf),
+    /// An incremental package's changes conflict with the installed data.
+    Conflict {
+        /// The package file.
+        path: PathBuf,
+        /// The conflicts.
+        detail: String,
+    },
+    /// Applied, an incremental package does not give the data its manifest names.
+    ResultDiffers(PathBuf),
     /// The snapshot is not a usable reference database.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -170,6 +210,25 @@ impl Words for PackageError {
                 format!("the key file cannot be used ({detail})"),
             )
             .about(path.display()),
+            Self::WrongBase { base, installed } => Message::new(
+                format!("增量数据包基于数据版本 {base}，本机是 {installed}，未应用，请安装完整数据包"),
+                format!("the incremental package applies to data version {base} and this workstation has {installed}; nothing was changed: install the full package"),
+            ),
+            Self::BaseDiffers(path) => Message::new(
+                "本机数据与增量数据包的基础版本不一致（本机数据被改动过），未应用，请安装完整数据包",
+                "this workstation's data differ from the incremental package's base (changed here); nothing was changed: install the full package",
+            )
+            .about(path.display()),
+            Self::Conflict { path, detail } => Message::new(
+                format!("增量数据包与本机数据冲突（{detail}），未应用，请安装完整数据包"),
+                format!("the incremental package conflicts with this workstation's data ({detail}); nothing was changed: install the full package"),
+            )
+            .about(path.display()),
+            Self::ResultDiffers(path) => Message::new(
+                "应用增量数据包后的数据与其说明不符，已撤销，请安装完整数据包",
+                "applied, the incremental package does not give the data its manifest names; undone, nothing was changed: install the full package",
+            )
+            .about(path.display()),
             Self::Store(e) => e.message(),
             Self::Io { path, source } => Message::new(
                 format!("无法读写文件（{source}）"),
@@ -201,6 +260,18 @@ pub struct Installed {
     pub previous: Option<PathBuf>,
     /// The centre key (hex) whose signature was checked; `None`: unsigned, no key pinned.
     pub signed_by: Option<String>,
+    /// An incremental package that could not be applied, replaced by the full package of the
+    /// same version found beside it.
+    pub fallback: Option<Fallback>,
+}
+
+/// An incremental package refused, and the full package installed instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fallback {
+    /// The full package installed.
+    pub full: PathBuf,
+    /// Why the incremental one was refused (both languages).
+    pub reason: String,
 }
 
 /// The manifest file that goes with a package file.
@@ -224,6 +295,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
         path: path.to_owned(),
         source,
     }
+}
+
+/// SHA-256 of bytes, lower-case hex.
+fn hash_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// SHA-256 and size of a file, read in blocks.
@@ -280,6 +356,7 @@ impl Store {
         let result = (|| {
             self.snapshot_into(&partial)?;
             strip_credentials(&partial)?;
+            store_content_sum(&partial)?;
             let snap = Store::open(&partial, Access::ReadOnly)?;
             snap.integrity_check()?;
             let counts = snap.counts()?;
@@ -300,6 +377,9 @@ impl Store {
                 created_by: operator.to_owned(),
                 signer: String::new(),
                 signature: String::new(),
+                base_version: None,
+                base_content: String::new(),
+                content: String::new(),
             };
             if let Some(k) = key {
                 k.sign(&mut m);
@@ -325,9 +405,14 @@ impl Store {
 /// Reads a package's manifest and checks the file against it (size and SHA-256) and that the
 /// snapshot is a sound Lamppost database of a schema this program reads, with nothing in it
 /// but our schema's tables and indexes.
+/// An incremental package is checked against its manifest (size, SHA-256, base named).
 pub fn verify_package(package: &Path) -> Result<Manifest, PackageError> {
     let m = read_manifest(package)?;
-    check_package_file(package, &m)?;
+    if m.is_increment() {
+        increment::read_checked(package, &m)?;
+    } else {
+        check_package_file(package, &m)?;
+    }
     Ok(m)
 }
 
@@ -340,7 +425,7 @@ fn read_manifest(package: &Path) -> Result<Manifest, PackageError> {
     };
     let text = std::fs::read(&manifest_file).map_err(|e| bad(e.to_string()))?;
     let m: Manifest = serde_json::from_slice(&text).map_err(|e| bad(e.to_string()))?;
-    if m.format != FORMAT {
+    if m.format != FORMAT && m.format != INCREMENT_FORMAT {
         return Err(bad(format!("format {:?}", m.format)));
     }
     Ok(m)
@@ -437,6 +522,16 @@ fn strip_credentials(file: &Path) -> Result<(), StoreError> {
         .map_err(|e| super::classify(file, e))
 }
 
+/// Stores the snapshot's row sum in it ([`content`]): a workstation that installs it can check
+/// an incremental package's base without reading every row (the file's SHA-256 and the
+/// signature vouch for the sum as for every other row).
+fn store_content_sum(file: &Path) -> Result<(), StoreError> {
+    let conn = Connection::open(file).map_err(|e| super::classify(file, e))?;
+    content::rows_sum(&conn, "main")
+        .and_then(|sum| content::store_rows_sum(&conn, sum))
+        .map_err(|e| super::classify(file, e))
+}
+
 /// Puts this workstation's credential rows (`local`) into a staged copy, in place of any the
 /// package brought.
 fn keep_local_credentials(file: &Path, local: &[(String, String)]) -> Result<(), StoreError> {
@@ -454,7 +549,47 @@ fn keep_local_credentials(file: &Path, local: &[(String, String)]) -> Result<(),
 ///
 /// The package is first copied beside the database, and that private copy is what is checked
 /// ([`verify_package`]'s checks) and installed. The local credential and failure count stay.
+///
+/// An incremental package ([`Manifest::is_increment`]) is applied in one transaction
+/// (`increment`); when it cannot be (wrong base, data changed here, conflict, bad signature,
+/// damaged), nothing is changed and the full package of the same version and dataset in the
+/// same folder, if there is one, is installed instead ([`Installed::fallback`]); with none, the
+/// increment's error is returned.
 pub fn install_package(package: &Path, db: &Path, how: Install) -> Result<Installed, PackageError> {
+    let m = read_manifest(package)?;
+    if m.is_increment() {
+        return match increment::install_increment(package, db, &m, how) {
+            Ok(done) => Ok(done),
+            Err(e) => match full_package_for(package, &m) {
+                Some(full) => {
+                    let mut done = install_full(&full, db, how)?;
+                    done.fallback = Some(Fallback {
+                        full,
+                        reason: e.to_string(),
+                    });
+                    Ok(done)
+                }
+                None => Err(e),
+            },
+        };
+    }
+    install_full(package, db, how)
+}
+
+/// The full package beside an incremental one that holds the same dataset and version.
+fn full_package_for(increment: &Path, m: &Manifest) -> Option<PathBuf> {
+    let folder = increment.parent().filter(|d| !d.as_os_str().is_empty());
+    let folder = folder.unwrap_or_else(|| Path::new("."));
+    packages_in(folder)
+        .into_iter()
+        .find(|(_, f)| {
+            !f.is_increment() && f.dataset == m.dataset && f.data_version == m.data_version
+        })
+        .map(|(p, _)| p)
+}
+
+/// Installs a full package (a snapshot).
+fn install_full(package: &Path, db: &Path, how: Install) -> Result<Installed, PackageError> {
     let m = read_manifest(package)?;
     if !package.is_file() {
         return Err(StoreError::NotFound(package.to_owned()).into());
@@ -518,6 +653,7 @@ fn install_staged(
             to_version: m.data_version,
             previous: None,
             signed_by,
+            fallback: None,
         });
     };
     let installed = current.data_version()?;
@@ -579,14 +715,26 @@ fn install_staged(
         to_version: m.data_version,
         previous: Some(previous),
         signed_by,
+        fallback: None,
     })
 }
 
-/// The newest package in `folder` that is newer than `installed` (by its manifest; not yet
-/// verified). For a workstation watching a shared folder.
+/// The full package of data version `version` in `folder` (by its manifest; not yet
+/// verified): the base for an incremental package (`package export --since`).
 #[must_use]
-pub fn newest_package_in(folder: &Path, installed: i64) -> Option<(PathBuf, Manifest)> {
-    let entries = std::fs::read_dir(folder).ok()?;
+pub fn full_package_in(folder: &Path, version: i64) -> Option<PathBuf> {
+    packages_in(folder)
+        .into_iter()
+        .filter(|(_, m)| !m.is_increment() && m.data_version == version)
+        .max_by(|a, b| a.1.created_at.cmp(&b.1.created_at))
+        .map(|(p, _)| p)
+}
+
+/// Every package in `folder` (by its manifest; not yet verified).
+fn packages_in(folder: &Path) -> Vec<(PathBuf, Manifest)> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
     entries
         .flatten()
         .map(|e| e.path())
@@ -595,11 +743,27 @@ pub fn newest_package_in(folder: &Path, installed: i64) -> Option<(PathBuf, Mani
             let text = std::fs::read(&manifest).ok()?;
             let m: Manifest = serde_json::from_slice(&text).ok()?;
             let package = manifest.with_extension("");
-            (m.format == FORMAT && m.data_version > installed && package.is_file())
+            ((m.format == FORMAT || m.format == INCREMENT_FORMAT) && package.is_file())
                 .then_some((package, m))
         })
-        .max_by_key(|(_, m)| m.data_version)
+        .collect()
+}
+
+/// The newest package in `folder` that is newer than `installed` (by its manifest; not yet
+/// verified). For a workstation watching a shared folder. An incremental package counts only
+/// when it applies to `installed`, and is preferred to the full package of the same version
+/// (installing it falls back to that full package when it cannot be applied).
+#[must_use]
+pub fn newest_package_in(folder: &Path, installed: i64) -> Option<(PathBuf, Manifest)> {
+    packages_in(folder)
+        .into_iter()
+        .filter(|(_, m)| m.data_version > installed)
+        .filter(|(_, m)| !m.is_increment() || m.base_version == Some(installed))
+        .max_by_key(|(_, m)| (m.data_version, m.is_increment()))
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod increment_tests;

@@ -85,9 +85,10 @@ pub fn check_signature(m: &Manifest, pinned: &str, package: &Path) -> Result<(),
         .map_err(|_| bad())
 }
 
-/// What is signed: every field of the manifest but the signature, one per line.
+/// What is signed: every field of the manifest but the signature, one per line (an
+/// incremental package's base and content hashes too).
 fn signed_bytes(m: &Manifest) -> Vec<u8> {
-    format!(
+    let mut text = format!(
         "lamppost-data-package signature 1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
         m.format,
         m.format_version,
@@ -99,8 +100,19 @@ fn signed_bytes(m: &Manifest) -> Vec<u8> {
         m.sha256,
         m.created_at,
         m.created_by
-    )
-    .into_bytes()
+    );
+    if m.is_increment() {
+        let base = m.base_version.unwrap_or(-1);
+        text += &[
+            "increment",
+            &base.to_string(),
+            &m.base_content,
+            &m.content,
+            "",
+        ]
+        .join("\n");
+    }
+    text.into_bytes()
 }
 
 fn key_error(path: &Path, detail: &str) -> PackageError {
@@ -139,6 +151,9 @@ mod tests {
             created_by: "王主任".into(),
             signer: String::new(),
             signature: String::new(),
+            base_version: None,
+            base_content: String::new(),
+            content: String::new(),
         }
     }
 
