@@ -524,6 +524,27 @@ fn gauss_kruger_metres_are_refused_without_a_crs_and_converted_with_one() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A code at a place that another valid code one misread digit away could be mistaken for:
+/// the call-taker is asked to check the place, not a street the pole is not on.
+#[test]
+fn confusable_codes_at_a_place_ask_to_check_the_place() {
+    let (d, db) = demo();
+    let file = d.path().join("parks.csv");
+    std::fs::write(
+        &file,
+        "编码,杆号,纬度,经度,地标,辖区\n\
+         9-77-0003,3,25.0400,121.5100,幸福公园,城关派出所\n\
+         9-77-0008,8,25.0600,121.5300,青年公园,城南派出所\n",
+    )
+    .unwrap();
+    assert!(run(&db, &["import", file.to_str().unwrap()]).status.success());
+    let out = run(&db, &["lookup", "9-77-0003"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("9-77-0008"), "the other park's code is listed: {text}");
+    assert!(text.contains("核对地点 / check the place"), "{text}");
+    assert!(!text.contains("核对街路名"), "{text}");
+}
+
 #[test]
 fn a_sign_in_a_park_with_no_street_and_long_directions_imports_and_reads_back_short() {
     let (d, db) = demo();

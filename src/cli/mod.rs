@@ -502,7 +502,12 @@ fn lookup(
         }
         if !confusables.is_empty() {
             outln!(
-                "  易混编码 confusable codes (请与报警人核对街路名 / check the street with the caller):"
+                "{}",
+                if p.street().is_place() {
+                    "  易混编码 confusable codes (请与报警人核对地点 / check the place with the caller):"
+                } else {
+                    "  易混编码 confusable codes (请与报警人核对街路名 / check the street with the caller):"
+                }
             );
             for c in &confusables {
                 let o = index.pole(c.id);

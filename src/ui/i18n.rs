@@ -166,6 +166,8 @@ pub struct Strings {
     pub not_a_code_chosen: &'static str,
     /// Heading of the confusable codes under the card.
     pub confusable_codes: &'static str,
+    /// The same heading when the card's pole is at a place (a park), not on a street.
+    pub confusable_codes_place: &'static str,
     /// More confusable codes than shown: `{n}`.
     pub more_confusables: &'static str,
     /// Layer toggle.
@@ -763,6 +765,7 @@ pub const ZH: Strings = Strings {
     code_not_found_chosen: "编码 {q} 不存在，已选 {c}",
     not_a_code_chosen: "“{q}”不是编码（{r}），已选 {c}",
     confusable_codes: "易混编码 — 请与报警人核对街路名：",
+    confusable_codes_place: "易混编码 — 请与报警人核对地点：",
     more_confusables: "…另有 {n} 个",
     show_poles: "显示灯杆",
     calls_today: "今日接警",
@@ -866,6 +869,7 @@ pub const EN: Strings = Strings {
     code_not_found_chosen: "Code {q} does not exist; {c} chosen instead",
     not_a_code_chosen: "“{q}” is not a code ({r}); {c} chosen",
     confusable_codes: "Confusable codes — check the street with the caller:",
+    confusable_codes_place: "Confusable codes — check the place with the caller:",
     more_confusables: "…and {n} more",
     show_poles: "Show poles",
     calls_today: "Today's calls",

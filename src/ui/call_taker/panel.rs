@@ -283,7 +283,7 @@ impl CallTaker {
                                 said: t.copied,
                             });
                         }
-                        confusable_list(ui, index, t, pal, &confusables);
+                        confusable_list(ui, index, id, t, pal, &confusables);
                     });
                 ui.add_space(6.0);
                 details(ui, index, id, t);
@@ -346,6 +346,7 @@ impl CallTaker {
 fn confusable_list(
     ui: &mut Ui,
     index: &SearchIndex,
+    id: lamppost_search::PoleId,
     t: &Strings,
     pal: Palette,
     confusables: &[Confusable],
@@ -355,10 +356,14 @@ fn confusable_list(
     }
     ui.add_space(4.0);
     ui.label(
-        RichText::new(t.confusable_codes)
-            .size(theme::CARD_SIZE)
-            .strong()
-            .color(pal.warning),
+        RichText::new(if index.pole(id).street().is_place() {
+            t.confusable_codes_place
+        } else {
+            t.confusable_codes
+        })
+        .size(theme::CARD_SIZE)
+        .strong()
+        .color(pal.warning),
     );
     for c in confusables.iter().take(CARD_CONFUSABLES) {
         let o = index.pole(c.id);
