@@ -1776,6 +1776,9 @@ fn an_xlsx_preview_shows_the_crs_it_guesses_and_the_survey_x_y_and_one_click_use
         "识别的坐标系: EPSG:4529",
         "推测：",
         "X坐标 为北坐标、Y坐标 为东坐标（测量习惯）",
+        // The mapping table names what the latitude and longitude fields hold here.
+        "北坐标（纬度） (lat_deg)",
+        "东坐标（经度） (lon_deg)",
     ] {
         assert!(
             h.query_by_label_contains(part).is_some(),

@@ -537,10 +537,17 @@ fn confusable_codes_at_a_place_ask_to_check_the_place() {
          9-77-0008,8,25.0600,121.5300,青年公园,城南派出所\n",
     )
     .unwrap();
-    assert!(run(&db, &["import", file.to_str().unwrap()]).status.success());
+    assert!(
+        run(&db, &["import", file.to_str().unwrap()])
+            .status
+            .success()
+    );
     let out = run(&db, &["lookup", "9-77-0003"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("9-77-0008"), "the other park's code is listed: {text}");
+    assert!(
+        text.contains("9-77-0008"),
+        "the other park's code is listed: {text}"
+    );
     assert!(text.contains("核对地点 / check the place"), "{text}");
     assert!(!text.contains("核对街路名"), "{text}");
 }

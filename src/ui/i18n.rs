@@ -393,6 +393,9 @@ pub struct SupervisorStrings {
     pub northing_first: &'static str,
     /// The GIS order: {x} is the easting, {y} the northing.
     pub easting_first: &'static str,
+    /// The latitude and longitude fields' names in the mapping table when the file's
+    /// coordinates are projected metres (they hold the northing and the easting).
+    pub projected_field_names: [&'static str; 2],
     /// Chooses the CRS seen in the CRS list.
     pub use_crs: &'static str,
     /// The short list of likely CRSs.
@@ -565,6 +568,7 @@ pub const SUP_ZH: SupervisorStrings = SupervisorStrings {
     crs_degrees: "经纬度，未选择时按 WGS-84",
     crs_unknown: "坐标是米，但推测不出坐标系：请在“坐标系”中选择",
     northing_first: "{x} 为北坐标、{y} 为东坐标（测量习惯）",
+    projected_field_names: ["北坐标（纬度）", "东坐标（经度）"],
     easting_first: "{x} 为东坐标、{y} 为北坐标",
     use_crs: "采用",
     likely_crs: "可能的坐标系",
@@ -675,6 +679,7 @@ pub const SUP_EN: SupervisorStrings = SupervisorStrings {
     crs_degrees: "degrees; WGS-84 unless chosen",
     crs_unknown: "the coordinates are metres but no CRS fits: choose one under CRS",
     northing_first: "{x} is the northing and {y} the easting (survey convention)",
+    projected_field_names: ["Northing (latitude)", "Easting (longitude)"],
     easting_first: "{x} is the easting and {y} the northing",
     use_crs: "Use",
     likely_crs: "Likely CRSs",

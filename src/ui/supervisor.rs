@@ -1256,6 +1256,12 @@ impl Supervisor {
     /// header, chosen, or a template), and its value in the first row; saved mappings.
     fn mapping_view(&mut self, ui: &mut Ui, s: &SupervisorStrings) {
         let specs = specs_of(&self.sources);
+        // Projected metres: the latitude and longitude fields take the northing and easting.
+        let projected = matches!(
+            &self.preview,
+            Some(PreviewState { result: Some(Ok(p)), .. })
+                if p.coordinates().is_some_and(|c| c.source != lamppost_import::SeenCrs::Degrees)
+        );
         let (header, recognised, sample) = match &mut self.preview {
             Some(PreviewState {
                 result: Some(Ok(p)),
@@ -1297,7 +1303,12 @@ impl Supervisor {
                 ui.label(RichText::new(s.example).strong());
                 ui.end_row();
                 for f in Field::ALL {
-                    let l = ui.label(format!("{} ({})", s.field_names[f as usize], f.name()));
+                    let name = match f {
+                        Field::Lat if projected => s.projected_field_names[0],
+                        Field::Lon if projected => s.projected_field_names[1],
+                        _ => s.field_names[f as usize],
+                    };
+                    let l = ui.label(format!("{name} ({})", f.name()));
                     let auto = recognised
                         .iter()
                         .find(|(g, _)| *g == f)
