@@ -40,8 +40,9 @@ if [ -z "$db" ]; then
   "$bin" --db "$db" init >/dev/null
 fi
 # One run first, not counted: it writes the index when the database has none yet.
-LAMPPOST_STARTUP_PROBE=1 "$bin" --db "$db" --calls "$work/calls.sqlite" 2>/dev/null |
-  sed -n 's/^startup_ms=/first run (not counted): first ready frame ms=/p'
+first=$(LAMPPOST_STARTUP_PROBE=1 "$bin" --db "$db" --calls "$work/calls.sqlite" 2>"$work/stderr") ||
+  { cat "$work/stderr" >&2; echo "the first run failed (a build without the window?)" >&2; exit 1; }
+echo "first run (not counted): first ready frame $(sed -n 's/^startup_ms=//p' <<<"$first") ms after main()"
 inside=()
 outside=()
 for i in $(seq "$n"); do
