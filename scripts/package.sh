@@ -133,11 +133,15 @@ third_party() {
     cargo metadata --locked --format-version 1 --filter-platform "$1" | python3 scripts/third_party.py
 }
 
+# The release builds are not linted: `.ci/run` lints the test build, and keeps clippy's two
+# variables set for the packages' cargo CLI tests (scripts/cli-suite.sh reuses that build).
+nolint=(env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS)
+
 build() {
     local target=$1
     shift
     [ $NOBUILD = 0 ] || return 0
-    cargo build --locked --profile "$PROFILE" --target "$target" -p lamppost -p lamppost-basemap-builder "$@"
+    "${nolint[@]}" cargo build --locked --profile "$PROFILE" --target "$target" -p lamppost -p lamppost-basemap-builder "$@"
 }
 
 # The oldest glibc the Linux packages run on: UOS 20 and Kylin V10 have 2.28.
@@ -149,7 +153,7 @@ build_linux() {
     local target=$1
     [ $NOBUILD = 0 ] || return 0
     if command -v cargo-zigbuild >/dev/null; then
-        cargo zigbuild --locked --profile "$PROFILE" --target "$target.$GLIBC_FLOOR" \
+        "${nolint[@]}" cargo zigbuild --locked --profile "$PROFILE" --target "$target.$GLIBC_FLOOR" \
             -p lamppost -p lamppost-basemap-builder
     else
         echo "warning: no cargo-zigbuild (scripts/package.sh --deps): the package needs this machine's glibc" >&2
