@@ -749,8 +749,9 @@ impl Master {
         Ok(version)
     }
 
-    /// Reads a dataset whole, in one consistent snapshot: `(version, replica)`.
-    pub fn read_dataset(&mut self, dataset: &str) -> Result<(i64, Replica), MasterError> {
+    /// A read-only transaction on one consistent snapshot of the master, and `dataset`'s version
+    /// in it.
+    fn snapshot(&mut self, dataset: &str) -> Result<(Transaction<'_>, i64), MasterError> {
         self.check_schema()?;
         let mut tx = self
             .client
@@ -765,6 +766,12 @@ impl Master {
             )?
             .map(|r| r.get(0))
             .ok_or_else(|| MasterError::NoDataset(dataset.to_owned()))?;
+        Ok((tx, version))
+    }
+
+    /// Reads a dataset whole, in one consistent snapshot: `(version, replica)`.
+    pub fn read_dataset(&mut self, dataset: &str) -> Result<(i64, Replica), MasterError> {
+        let (mut tx, version) = self.snapshot(dataset)?;
         let meta = tx
             .query(
                 "SELECT key, value FROM lamppost_meta WHERE dataset = $1 ORDER BY key",
@@ -884,20 +891,7 @@ impl Master {
     /// The dataset's version and its version rows' keys (number, time, source SHA-256), in one
     /// snapshot.
     fn version_keys(&mut self, dataset: &str) -> Result<(i64, Vec<VersionKey>), MasterError> {
-        self.check_schema()?;
-        let mut tx = self
-            .client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
-        let version: i64 = tx
-            .query_opt(
-                "SELECT version FROM lamppost_datasets WHERE dataset = $1",
-                &[&dataset],
-            )?
-            .map(|r| r.get(0))
-            .ok_or_else(|| MasterError::NoDataset(dataset.to_owned()))?;
+        let (mut tx, version) = self.snapshot(dataset)?;
         let keys = tx
             .query(
                 "SELECT version, applied_at, source_sha256 FROM lamppost_versions
